@@ -1,0 +1,34 @@
+// Compiles every engine folder assembly/<name>/index.ts into build/<name>.{release,test}.wasm.
+// One asconfig.json holds both targets; each engine is its own module (own linear memory).
+import { readdirSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
+const out = join(root, 'build');
+mkdirSync(out, { recursive: true });
+
+const newest = (dir) => readdirSync(dir, { withFileTypes: true }).reduce((t, e) => {
+  const p = join(dir, e.name);
+  return Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+}, statSync(join(root, 'asconfig.json')).mtimeMs);
+
+const engines = existsSync(join(root, 'assembly'))
+  ? readdirSync(join(root, 'assembly'), { withFileTypes: true })
+      .filter((e) => e.isDirectory() && existsSync(join(root, 'assembly', e.name, 'index.ts')))
+      .map((e) => e.name)
+  : [];
+const force = process.argv.includes('--force');
+for (const name of engines) {
+  const src = join(root, 'assembly', name);
+  const srcTime = Math.max(newest(src), existsSync(join(root, 'assembly', 'shared')) ? newest(join(root, 'assembly', 'shared')) : 0);
+  for (const target of ['release', 'test']) {
+    const file = join(out, `${name}.${target}.wasm`);
+    if (!force && existsSync(file) && statSync(file).mtimeMs >= srcTime) continue;
+    execFileSync(process.execPath, [asc, join(src, 'index.ts'), '--config', join(root, 'asconfig.json'),
+      '--target', target, '--outFile', file], { stdio: 'inherit', cwd: root });
+    console.log(`asc: ${name}.${target}.wasm`);
+  }
+}

@@ -1,0 +1,51 @@
+// The public entry: Kernel (with the built-in modules wired in), the Process API, the driver API.
+import { KernelCore, type BootOptions, type SpawnOptions } from './kernel/kernel.js';
+import { Process } from './user/process.js';
+import { mem } from './drivers/mem/index.js';
+import type { ModuleDef } from './kernel/module.js';
+
+/** Built-in modules insmod() finds by name. Frozen: several kernels share it read-only. */
+export const BUILTIN_MODULES: Readonly<Record<string, ModuleDef<any>>> = Object.freeze({ mem });
+
+/** Modules every boot loads, as a kernel's built-in drivers are present from the start. */
+const AUTOLOAD = ['mem'] as const;
+
+export class Kernel extends KernelCore {
+  /** Boots a kernel with /dev/null, /dev/zero and /dev/full present. */
+  static async boot(opts: BootOptions = {}): Promise<Kernel> {
+    const k = new Kernel({ ...opts, modules: { ...BUILTIN_MODULES, ...opts.modules } });
+    for (const name of AUTOLOAD) await k.insmod(name);
+    return k;
+  }
+  /** A new process (uid 0 = root with every capability unless `caps` narrows it). */
+  spawn(opts: SpawnOptions = {}): Process {
+    return new Process(this, this.createTask(opts));
+  }
+}
+
+export { Process } from './user/process.js';
+export type { CallOptions } from './user/process.js';
+export type { BootOptions, SpawnOptions, ModuleHandle } from './kernel/kernel.js';
+export { KernelCore } from './kernel/kernel.js';
+export { defineModule, ModuleApi, type ModuleDef, type ModuleParams } from './kernel/module.js';
+export * from './kernel/errno.js';
+export * from './kernel/devt.js';
+export * from './kernel/ioctl.js';
+export {
+  O_ACCMODE, O_RDONLY, O_WRONLY, O_RDWR, O_NONBLOCK, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_CLOEXEC,
+  SEEK_SET, SEEK_CUR, SEEK_END, S_IFMT, S_IFCHR, S_IFDIR, S_IFREG, S_IFLNK, isChr, isDir,
+  File, Inode, fixedSizeLlseek, type FileOperations,
+} from './kernel/vfs.js';
+export {
+  POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL, POLLRDNORM, POLLRDBAND, POLLWRNORM, POLLWRBAND,
+  DEFAULT_POLLMASK, WaitQueue, PollTable,
+} from './kernel/wait.js';
+export { PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC, PAGE_SIZE, TASK_SIZE } from './kernel/mm.js';
+export { SIGKILL, SIGINT, SIGTERM, SIGUSR1, SIGUSR2, Task } from './kernel/task.js';
+export * from './kernel/cred.js';
+export { KERN_EMERG, KERN_ALERT, KERN_CRIT, KERN_ERR, KERN_WARNING, KERN_NOTICE, KERN_INFO, KERN_DEBUG } from './kernel/printk.js';
+export { VirtualClock, RealClock, Clock } from './kernel/sched.js';
+export { Kfifo } from './kernel/kfifo.js';
+export { MISC_MAJOR, MISC_DYNAMIC_MINOR, type MiscDevice } from './kernel/misc.js';
+export type { DeviceAttribute, Device, DeviceClass } from './kernel/device.js';
+export type { PollFd } from './kernel/syscalls.js';

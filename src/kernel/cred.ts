@@ -1,0 +1,29 @@
+// Credentials and capabilities (include/uapi/linux/capability.h numbers). uid 0 holds every
+// capability, like root under the default securebits; other users hold only what they are granted.
+export const CAP_CHOWN = 0;
+export const CAP_DAC_OVERRIDE = 1;
+export const CAP_DAC_READ_SEARCH = 2;
+export const CAP_FOWNER = 3;
+export const CAP_KILL = 5;
+export const CAP_SETUID = 7;
+export const CAP_NET_ADMIN = 12;
+export const CAP_IPC_LOCK = 14;
+export const CAP_SYS_MODULE = 16;
+export const CAP_SYS_RAWIO = 17;
+export const CAP_SYS_ADMIN = 21;
+export const CAP_SYS_NICE = 23;
+export const CAP_SYS_RESOURCE = 24;
+export const CAP_MKNOD = 27;
+export const CAP_LAST_CAP = 40;
+
+export class Cred {
+  readonly caps: ReadonlySet<number>;
+
+  constructor(readonly uid: number, readonly gid: number, caps?: Iterable<number>) {
+    const all = Array.from({ length: CAP_LAST_CAP + 1 }, (_, i) => i);
+    this.caps = new Set(caps ?? (uid === 0 ? all : []));
+  }
+  capable(cap: number): boolean {
+    return this.caps.has(cap);
+  }
+}

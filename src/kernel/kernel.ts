@@ -1,0 +1,217 @@
+// Boot, modules and tasks: the only file that knows every concept. A Kernel is an object, so
+// several can run side by side (tests, browser tabs); nothing mutable lives in module scope.
+import { EEXIST, ENOENT, EBUSY, ENOMEM, KernelError } from './errno.js';
+import { PhysMem, AddressSpace } from './mm.js';
+import { Vfs, type ModuleRef } from './vfs.js';
+import { ChrdevRegistry } from './chrdev.js';
+import { DeviceModel } from './device.js';
+import { MiscRegistry, type MiscEra } from './misc.js';
+import { LogBuffer, KERN_EMERG, KERN_INFO, KERN_WARNING } from './printk.js';
+import { Tracer } from './trace.js';
+import { Clock, RealClock, VirtualClock } from './sched.js';
+import { Cred } from './cred.js';
+import { Task } from './task.js';
+import { Syscalls } from './syscalls.js';
+import { Module, ModuleApi, type ModuleDef, type ModuleParams } from './module.js';
+
+export interface BootOptions {
+  /** 'virtual' (default: deterministic, moves only on advance) or 'real', or a Clock */
+  clock?: 'virtual' | 'real' | Clock;
+  /** physical memory in MiB (default 64) */
+  memoryMiB?: number;
+  /** seeds the frame shuffle (default 1) */
+  seed?: number;
+  /** misc minor allocator era (default 'modern'; nvme's 3.x driver wants '3.x' numbering) */
+  misc?: MiscEra;
+  /** modules insmod() may load by name */
+  modules?: Readonly<Record<string, ModuleDef<any>>>;
+}
+
+export interface SpawnOptions {
+  uid?: number;
+  gid?: number;
+  /** capabilities for a non-root task (root holds all) */
+  caps?: Iterable<number>;
+  comm?: string;
+}
+
+/** What insmod() returns: the module's name, its `k.api` and a view of its state. */
+export interface ModuleHandle<A = any> {
+  readonly name: string;
+  readonly api: A;
+  readonly k: ModuleApi<any>;
+}
+
+export class KernelCore {
+  readonly clock: Clock;
+  readonly phys: PhysMem;
+  readonly vfs = new Vfs();
+  readonly chrdevs = new ChrdevRegistry();
+  readonly devices: DeviceModel;
+  readonly misc: MiscRegistry;
+  readonly log: LogBuffer;
+  readonly trace: Tracer;
+  readonly sys: Syscalls;
+  readonly tasks = new Map<number, Task>();
+  readonly modules = new Map<string, { mod: Module; k: ModuleApi<any> }>();
+  private readonly known: Readonly<Record<string, ModuleDef<any>>>;
+  private nextPid = 1;
+
+  protected constructor(opts: BootOptions) {
+    this.clock = opts.clock instanceof Clock ? opts.clock : opts.clock === 'real' ? new RealClock() : new VirtualClock();
+    this.log = new LogBuffer(() => this.clock.now());
+    this.trace = new Tracer(() => this.clock.now());
+    this.clock.onError = (err) => this.oops(err, 'softirq/worker');
+    this.phys = new PhysMem(opts.memoryMiB ?? 64, opts.seed ?? 1);
+    this.devices = new DeviceModel(this.vfs);
+    this.misc = new MiscRegistry(opts.misc ?? 'modern', this.devices, this.chrdevs, this);
+    this.sys = new Syscalls(this);
+    this.known = opts.modules ?? {};
+    this.devices.createGeneratedFile('/proc/devices', 0o444, () =>
+      `Character devices:\n${this.chrdevs.procDevices().join('\n')}\n\nBlock devices:\n`, undefined, Infinity);
+    this.devices.createGeneratedFile('/proc/misc', 0o444, () =>
+      this.misc.all().map((m) => `${String(m.minor).padStart(3)} ${m.name}\n`).join(''), undefined, Infinity);
+    this.devices.createGeneratedFile('/proc/modules', 0o444, () =>
+      [...this.modules.values()].map(({ mod }) => `${mod.name} 0 ${mod.refcnt} - ${mod.state === 'live' ? 'Live' : mod.state === 'coming' ? 'Loading' : 'Unloading'} 0x0\n`).join(''),
+      undefined, Infinity);
+    this.log.printk(KERN_INFO, `Linux version 3.13-vchardev (virtual, ${this.phys.nrFrames * 4} KiB RAM, misc ${this.misc.era})`);
+  }
+
+  /** Boots a bare kernel (no built-in modules); src/index.ts's Kernel.boot adds them. */
+  static async bootCore(opts: BootOptions = {}): Promise<KernelCore> {
+    return new KernelCore(opts);
+  }
+
+  /** The dmesg text. */
+  dmesg(): string {
+    return this.log.text();
+  }
+
+  /** A driver bug surfaced the Linux way: an oops in the log; the caller turns it into -EIO. */
+  oops(err: unknown, where: string): void {
+    const e = err instanceof Error ? err : new Error(String(err));
+    this.log.printk(KERN_EMERG, `BUG: exception in ${where}: ${e.name}: ${e.message}`);
+    this.log.printk(KERN_EMERG, `Oops: driver code threw; the kernel goes on (${where})`);
+    for (const line of (e.stack ?? '').split('\n').slice(1, 4)) this.log.printk(KERN_EMERG, ` ${line.trim()}`);
+    this.trace.point('kernel', 'oops', { where, message: e.message });
+  }
+
+  /** Wraps a callback (timer, tasklet) so a throw becomes an oops and the callback is dropped. */
+  guard<A extends unknown[]>(where: string, fn: (...a: A) => void): (...a: A) => void {
+    return (...a: A) => {
+      try {
+        fn(...a);
+      } catch (err) {
+        this.oops(err, where);
+      }
+    };
+  }
+
+  // ---- module references (try_module_get / module_put) ----
+  tryModuleGet(owner: ModuleRef | null | undefined): boolean {
+    if (!owner) return true;
+    if (owner.state !== 'live' && owner.state !== 'coming') return false;
+    owner.refcnt++;
+    return true;
+  }
+  modulePut(owner: ModuleRef | null | undefined): void {
+    if (owner) owner.refcnt--;
+  }
+
+  // ---- tasks ----
+  /** Creates a task with an empty address space. */
+  createTask(opts: SpawnOptions = {}): Task {
+    const mm = AddressSpace.create(this.phys);
+    if (typeof mm === 'number') throw new KernelError(ENOMEM, 'fork');
+    const uid = opts.uid ?? 0;
+    const task = new Task(this.nextPid++, new Cred(uid, opts.gid ?? uid, opts.caps), mm);
+    if (opts.comm) task.comm = opts.comm;
+    this.tasks.set(task.pid, task);
+    return task;
+  }
+  /** do_exit: closes every descriptor (running releases), then tears down the address space. */
+  async exitTask(task: Task): Promise<void> {
+    if (task.exited) return;
+    for (const fd of task.openFds()) await this.sys.close(task, fd);
+    task.exited = true;
+    task.mm.destroy();
+    this.tasks.delete(task.pid);
+  }
+
+  // ---- modules ----
+  /**
+   * insmod: loads a module (a definition, or a name from the boot module list) with parameters.
+   * Throws KernelError: EEXIST when loaded, ENOENT for an unknown module/parameter, or init's errno.
+   */
+  async insmod<A = any>(modOrName: ModuleDef<any> | string, params: ModuleParams = {}): Promise<ModuleHandle<A>> {
+    const def = typeof modOrName === 'string' ? this.known[modOrName] : modOrName;
+    if (!def) throw new KernelError(ENOENT, 'init_module', String(modOrName));
+    if (this.modules.has(def.name)) throw new KernelError(EEXIST, 'init_module', def.name);
+    const defaults = def.params ?? {};
+    for (const key of Object.keys(params)) {
+      if (!(key in defaults)) {
+        this.log.printk(KERN_WARNING, `${def.name}: Unknown parameter \`${key}'`);
+        throw new KernelError(ENOENT, 'init_module', `${def.name}: unknown parameter ${key}`);
+      }
+    }
+    const merged = { ...defaults, ...params };
+    const mod = new Module(def.name, def, merged);
+    const k = new ModuleApi(this, mod, merged);
+    this.modules.set(def.name, { mod, k });
+    const sysdir = `/sys/module/${def.name}`;
+    this.devices.createGeneratedFile(`${sysdir}/initstate`, 0o444, () => `${mod.state === 'coming' ? 'coming' : mod.state === 'going' ? 'going' : 'live'}\n`);
+    this.devices.createGeneratedFile(`${sysdir}/refcnt`, 0o444, () => `${mod.refcnt}\n`);
+    for (const [name, value] of Object.entries(merged)) {
+      if (value === null || ['string', 'number', 'boolean', 'bigint'].includes(typeof value)) {
+        this.devices.createGeneratedFile(`${sysdir}/parameters/${name}`, 0o444, () => `${value === true ? 'Y' : value === false ? 'N' : String(value)}\n`);
+      }
+    }
+    let r: number;
+    try {
+      r = await def.init(k, merged);
+      if (typeof r !== 'number' || !Number.isInteger(r)) throw new Error(`init returned ${String(r)}`);
+    } catch (err) {
+      this.oops(err, `${def.name} init`);
+      r = -5;
+    }
+    if (r < 0) {
+      this.modules.delete(def.name);
+      this.vfs.remove(sysdir);
+      mod.state = 'gone';
+      throw new KernelError(-r, 'init_module', def.name);
+    }
+    mod.state = 'live';
+    return { name: def.name, get api() { return k.api as A; }, k };
+  }
+
+  /** rmmod: EBUSY while a file of the module is open, ENOENT when not loaded. */
+  async rmmod(name: string): Promise<void> {
+    const entry = this.modules.get(name);
+    if (!entry) throw new KernelError(ENOENT, 'delete_module', name);
+    const { mod, k } = entry;
+    if (mod.refcnt > 0) throw new KernelError(EBUSY, 'delete_module', name);
+    mod.state = 'going';
+    try {
+      await mod.def.exit?.(k);
+    } catch (err) {
+      this.oops(err, `${name} exit`);
+    }
+    mod.state = 'gone';
+    this.modules.delete(name);
+    this.vfs.remove(`/sys/module/${name}`);
+  }
+
+  /** Unloads every module (newest first) and stops the clock: for tests and the CLI's exit. */
+  async shutdown(): Promise<void> {
+    for (const task of [...this.tasks.values()]) await this.exitTask(task);
+    for (const name of [...this.modules.keys()].reverse()) {
+      try {
+        await this.rmmod(name);
+      } catch (e) {
+        if (!(e instanceof KernelError) || e.errno !== EBUSY) throw e;
+      }
+    }
+    this.clock.cancelAll();
+  }
+}
+

@@ -1,0 +1,315 @@
+// Physical memory, page frames and per-task address spaces (design.md "User memory is real memory").
+//
+// ┌ frames 0 .. PHYS_RESERVED_FRAMES-1   never handed out: frame 0 means "no page" (PRP 0), the rest
+// │                                      is the dma engine's static data and stack (it imports this memory)
+// ├ frames handed out in a seeded shuffled order, so virtually contiguous buffers are scattered
+// └ page directories and page tables live in frames too, so the WASM dma engine walks them directly
+//
+// Two-level page table (10/10/12 bits) below TASK_SIZE = 2^32:
+//   PDE u32 = pfn(page table) << 12 | _PAGE_PRESENT
+//   PTE u32 = pfn << 12 | flags   (_PAGE_PRESENT = readable, _PAGE_RW = writable,
+//                                  _PAGE_MAPPED = a frame is attached, even under PROT_NONE)
+import { EINVAL, ENOMEM } from './errno.js';
+
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 1 << PAGE_SHIFT;
+export const PAGE_MASK = ~(PAGE_SIZE - 1);
+export const TASK_SIZE = 2 ** 32;
+export const PHYS_RESERVED_FRAMES = 256;
+export const PTRS_PER_TABLE = 1024;
+
+export const _PAGE_PRESENT = 0x001;
+export const _PAGE_RW = 0x002;
+export const _PAGE_MAPPED = 0x200;
+
+export const PROT_NONE = 0;
+export const PROT_READ = 1;
+export const PROT_WRITE = 2;
+export const PROT_EXEC = 4;
+
+/** First address mmap hands out: the low 64 KiB stay unmapped so NULL-ish pointers fault. */
+export const MMAP_MIN_ADDR = 0x10000;
+
+const pageAlign = (n: number) => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
+
+function pteFlags(prot: number): number {
+  let f = _PAGE_MAPPED;
+  if (prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) f |= _PAGE_PRESENT;
+  if (prot & PROT_WRITE) f |= _PAGE_RW;
+  return f;
+}
+
+/** The machine's RAM: one fixed-size WebAssembly.Memory cut into 4 KiB frames with refcounts. */
+export class PhysMem {
+  readonly memory: WebAssembly.Memory;
+  readonly u8: Uint8Array;
+  readonly u32: Uint32Array;
+  readonly nrFrames: number;
+  /** struct page refcount: a mapping holds one, every pin (get_user_pages) one more */
+  private readonly refs: Uint32Array;
+  private readonly freeList: Uint32Array;
+  private nrFree = 0;
+
+  constructor(memoryMiB: number, seed: number) {
+    if (!Number.isInteger(memoryMiB) || memoryMiB < 2 || memoryMiB > 4095) {
+      throw new RangeError(`memoryMiB must be an integer in 2..4095, got ${memoryMiB}`);
+    }
+    const pages = memoryMiB * 16; // 64 KiB wasm pages; initial = maximum so views never detach
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    this.u8 = new Uint8Array(this.memory.buffer);
+    this.u32 = new Uint32Array(this.memory.buffer);
+    this.nrFrames = this.u8.length / PAGE_SIZE;
+    this.refs = new Uint32Array(this.nrFrames);
+    // Fisher-Yates with a small seeded PRNG (mulberry32): deterministic per seed, never frame 0
+    const frames = new Uint32Array(this.nrFrames - PHYS_RESERVED_FRAMES);
+    for (let i = 0; i < frames.length; i++) frames[i] = PHYS_RESERVED_FRAMES + i;
+    let s = seed >>> 0;
+    const rand = () => {
+      s = (s + 0x6d2b79f5) >>> 0;
+      let t = s;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    for (let i = frames.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      const tmp = frames[i]!;
+      frames[i] = frames[j]!;
+      frames[j] = tmp;
+    }
+    // the free list is a stack popped from the end: reverse so the first frame handed out is frames[0]
+    frames.reverse();
+    this.freeList = frames;
+    this.nrFree = frames.length;
+  }
+
+  get freeFrames(): number {
+    return this.nrFree;
+  }
+  /** Allocates one zeroed frame (refcount 1); @returns pfn, or -ENOMEM */
+  allocFrame(): number {
+    if (this.nrFree === 0) return -ENOMEM;
+    const pfn = this.freeList[--this.nrFree]!;
+    this.refs[pfn] = 1;
+    this.u8.fill(0, pfn * PAGE_SIZE, (pfn + 1) * PAGE_SIZE);
+    return pfn;
+  }
+  /** get_page */
+  getPage(pfn: number): void {
+    this.refs[pfn]!++;
+  }
+  /** put_page: the frame returns to the free list when the last reference goes. */
+  putPage(pfn: number): void {
+    if (this.refs[pfn] === 0) throw new Error(`put_page on free frame ${pfn}`);
+    if (--this.refs[pfn]! === 0) this.freeList[this.nrFree++] = pfn;
+  }
+  pageRefs(pfn: number): number {
+    return this.refs[pfn]!;
+  }
+}
+
+export interface Vma {
+  start: number;
+  end: number;
+  prot: number;
+}
+
+/** One task's user address space: VMAs plus the page table in physical memory. */
+export class AddressSpace {
+  readonly pgd: number;
+  private readonly vmas: Vma[] = [];
+  private readonly tables: number[] = [];
+  private destroyed = false;
+  /** pages pinned through this mm and not yet released (must return to 0) */
+  pinned = 0;
+
+  private constructor(readonly phys: PhysMem, pgd: number) {
+    this.pgd = pgd;
+  }
+
+  static create(phys: PhysMem): AddressSpace | number {
+    const pgd = phys.allocFrame();
+    if (pgd < 0) return pgd;
+    return new AddressSpace(phys, pgd);
+  }
+
+  /** Physical byte address of the PTE for addr, or -1 when its page table is missing. */
+  ptePhys(addr: number): number {
+    const pde = this.phys.u32[(this.pgd << 10) + (addr >>> 22)]!;
+    if (!(pde & _PAGE_PRESENT)) return -1;
+    return ((pde >>> 12) << 12) + (((addr >>> 12) & 1023) << 2);
+  }
+  pte(addr: number): number {
+    const p = this.ptePhys(addr);
+    return p < 0 ? 0 : this.phys.u32[p >>> 2]!;
+  }
+  /** Physical address of user byte addr with the needed access, or -1 (the fault case). */
+  translate(addr: number, write: boolean): number {
+    const pde = this.phys.u32[(this.pgd << 10) + (addr >>> 22)]!;
+    if (!(pde & _PAGE_PRESENT)) return -1;
+    const pte = this.phys.u32[((pde >>> 12) << 10) + ((addr >>> 12) & 1023)]!;
+    const need = write ? _PAGE_PRESENT | _PAGE_RW : _PAGE_PRESENT;
+    if ((pte & need) !== need) return -1;
+    return ((pte >>> 12) << 12) + (addr & (PAGE_SIZE - 1));
+  }
+
+  get areas(): readonly Vma[] {
+    return this.vmas;
+  }
+  /** Bytes of user memory mapped. */
+  get mappedBytes(): number {
+    return this.vmas.reduce((s, v) => s + v.end - v.start, 0);
+  }
+
+  /**
+   * Anonymous private mapping, populated at once with zeroed frames.
+   * @returns the user address, or -EINVAL (bad length/address), -ENOMEM (no room or frames)
+   */
+  mmap(len: number, prot: number, fixedAddr?: number): number {
+    if (this.destroyed || !Number.isInteger(len) || len <= 0 || len > TASK_SIZE) return -EINVAL;
+    const size = pageAlign(len);
+    let start: number;
+    if (fixedAddr !== undefined) {
+      if (!Number.isInteger(fixedAddr) || fixedAddr % PAGE_SIZE || fixedAddr < MMAP_MIN_ADDR || fixedAddr + size > TASK_SIZE) return -EINVAL;
+      start = fixedAddr;
+      const r = this.munmap(start, size); // MAP_FIXED replaces what was there
+      if (r < 0) return r;
+    } else {
+      start = this.findGap(size);
+      if (start < 0) return -ENOMEM;
+    }
+    if (size / PAGE_SIZE > this.phys.freeFrames) return -ENOMEM;
+    const flags = pteFlags(prot);
+    for (let a = start; a < start + size; a += PAGE_SIZE) {
+      const r = this.setPte(a, flags);
+      if (r < 0) {
+        this.unmapRange(start, a);
+        return r;
+      }
+    }
+    this.insertVma({ start, end: start + size, prot });
+    return start;
+  }
+
+  /** @returns 0, or -EINVAL for an unaligned address or bad length */
+  munmap(addr: number, len: number): number {
+    if (!Number.isInteger(addr) || !Number.isInteger(len) || addr % PAGE_SIZE || len <= 0 || addr + len > TASK_SIZE) return -EINVAL;
+    const end = addr + pageAlign(len);
+    this.unmapRange(addr, end);
+    return 0;
+  }
+
+  /** @returns 0, -EINVAL, or -ENOMEM when part of the range is not mapped (as Linux does) */
+  mprotect(addr: number, len: number, prot: number): number {
+    if (!Number.isInteger(addr) || !Number.isInteger(len) || addr % PAGE_SIZE || len < 0 || addr + len > TASK_SIZE) return -EINVAL;
+    const end = addr + pageAlign(len);
+    for (let a = addr; a < end; a += PAGE_SIZE) if (!(this.pte(a) & _PAGE_MAPPED)) return -ENOMEM;
+    const flags = pteFlags(prot);
+    for (let a = addr; a < end; a += PAGE_SIZE) {
+      const p = this.ptePhys(a) >>> 2;
+      this.phys.u32[p] = (this.phys.u32[p]! & PAGE_MASK) | flags;
+    }
+    this.splitVmas(addr, end, (v) => ({ ...v, prot }));
+    return 0;
+  }
+
+  /**
+   * get_user_pages: pins up to nrPages pages from addr (page-aligned down) with the access asked.
+   * @returns the pinned pfns, possibly fewer than asked (the first fault stops it)
+   */
+  getUserPages(addr: number, nrPages: number, write: boolean): number[] {
+    const pages: number[] = [];
+    let a = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
+    for (let i = 0; i < nrPages; i++, a += PAGE_SIZE) {
+      if (a < 0 || a >= TASK_SIZE) break;
+      const phys = this.translate(a, write);
+      if (phys < 0) break;
+      const pfn = phys >>> PAGE_SHIFT;
+      this.phys.getPage(pfn);
+      pages.push(pfn);
+    }
+    this.pinned += pages.length;
+    return pages;
+  }
+  /** put_page for pages pinned by getUserPages. */
+  unpinUserPages(pages: readonly number[]): void {
+    for (const pfn of pages) this.phys.putPage(pfn);
+    this.pinned -= pages.length;
+  }
+
+  /** exit_mmap: unmaps everything and frees the page tables (pinned frames live on until unpinned). */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.unmapRange(0, TASK_SIZE);
+    for (const t of this.tables) this.phys.putPage(t);
+    this.phys.putPage(this.pgd);
+    this.destroyed = true;
+  }
+
+  private findGap(size: number): number {
+    let start = MMAP_MIN_ADDR;
+    for (const v of this.vmas) {
+      if (v.start - start >= size) return start;
+      start = Math.max(start, v.end);
+    }
+    return TASK_SIZE - start >= size ? start : -1;
+  }
+  private setPte(addr: number, flags: number): number {
+    const di = (this.pgd << 10) + (addr >>> 22);
+    let pde = this.phys.u32[di]!;
+    if (!(pde & _PAGE_PRESENT)) {
+      const t = this.phys.allocFrame();
+      if (t < 0) return t;
+      this.tables.push(t);
+      pde = this.phys.u32[di] = ((t << 12) | _PAGE_PRESENT) >>> 0;
+    }
+    const pfn = this.phys.allocFrame();
+    if (pfn < 0) return pfn;
+    this.phys.u32[((pde >>> 12) << 10) + ((addr >>> 12) & 1023)] = ((pfn << 12) | flags) >>> 0;
+    return 0;
+  }
+  private unmapRange(start: number, end: number): void {
+    for (const v of this.vmas) {
+      const s = Math.max(start, v.start);
+      const e = Math.min(end, v.end);
+      for (let a = s; a < e; a += PAGE_SIZE) {
+        const p = this.ptePhys(a);
+        if (p < 0) continue;
+        const pte = this.phys.u32[p >>> 2]!;
+        if (pte & _PAGE_MAPPED) {
+          this.phys.u32[p >>> 2] = 0;
+          this.phys.putPage(pte >>> 12);
+        }
+      }
+    }
+    this.splitVmas(start, end, () => null);
+  }
+  /** Cuts VMAs at [start, end) and replaces the inside pieces by f(piece) (null drops it). */
+  private splitVmas(start: number, end: number, f: (v: Vma) => Vma | null): void {
+    const out: Vma[] = [];
+    for (const v of this.vmas) {
+      if (v.end <= start || v.start >= end) {
+        out.push(v);
+        continue;
+      }
+      if (v.start < start) out.push({ ...v, end: start });
+      const inner = f({ ...v, start: Math.max(v.start, start), end: Math.min(v.end, end) });
+      if (inner) out.push(inner);
+      if (v.end > end) out.push({ ...v, start: end });
+    }
+    this.vmas.length = 0;
+    for (const v of out) this.insertVma(v);
+  }
+  private insertVma(v: Vma): void {
+    let i = this.vmas.findIndex((x) => x.start > v.start);
+    if (i < 0) i = this.vmas.length;
+    this.vmas.splice(i, 0, v);
+    // merge neighbours with equal protection so the list stays short
+    for (let j = 0; j < this.vmas.length - 1; ) {
+      const a = this.vmas[j]!;
+      const b = this.vmas[j + 1]!;
+      if (a.end === b.start && a.prot === b.prot) this.vmas.splice(j, 2, { start: a.start, end: b.end, prot: a.prot });
+      else j++;
+    }
+  }
+}

@@ -1,0 +1,227 @@
+// Loadable modules (kernel/module/main.c in spirit): defineModule, the per-instance kernel API `k`
+// a driver's init/exit receive, and module reference counts (open files pin their module).
+import { isErr } from './errno.js';
+import { Cdev } from './chrdev.js';
+import { Kfifo } from './kfifo.js';
+import { Timer, Tasklet, Work, Workqueue } from './sched.js';
+import { WaitQueue, waitEventInterruptible, waitEvent, type PollTable } from './wait.js';
+import { Mutex, Semaphore } from './locking.js';
+import { Kref } from './kref.js';
+import { Ida } from './ida.js';
+import { KERN_ERR, KERN_INFO, KERN_WARNING, KERN_DEBUG } from './printk.js';
+import type { DeviceAttribute, DeviceClass, Device, DeviceCreateOptions } from './device.js';
+import type { MiscDevice } from './misc.js';
+import type { File, FileOperations, ModuleRef } from './vfs.js';
+import type { KernelCore } from './kernel.js';
+import type { Task } from './task.js';
+
+export type ModuleParams = Record<string, string | number | boolean | bigint | object | null | undefined>;
+
+export interface ModuleDef<P extends ModuleParams = ModuleParams> {
+  readonly name: string;
+  readonly description?: string;
+  /** defaults; insmod(mod, { ... }) overrides them (unknown names are refused like Linux: -ENOENT) */
+  readonly params?: P;
+  init(k: ModuleApi<P>, params: P): number | Promise<number>;
+  exit?(k: ModuleApi<P>): void | Promise<void>;
+}
+
+/** Declares a loadable module; insmod() it (or register it by name in the kernel's module list). */
+export function defineModule<P extends ModuleParams>(def: ModuleDef<P>): ModuleDef<P> {
+  if (!def.name || !/^[A-Za-z0-9_-]+$/.test(def.name)) throw new TypeError(`bad module name ${JSON.stringify(def.name)}`);
+  return Object.freeze(def);
+}
+
+/** struct module: what the VFS pins while a file of this module is open. */
+export class Module implements ModuleRef {
+  refcnt = 0;
+  state: ModuleRef['state'] = 'coming';
+  constructor(readonly name: string, readonly def: ModuleDef<any>, readonly params: ModuleParams) {}
+}
+
+/**
+ * The kernel as one module instance sees it. Everything registered through it is owned by the
+ * module (fops.owner), so open files pin the module and rmmod answers -EBUSY meanwhile.
+ */
+export class ModuleApi<P extends ModuleParams = ModuleParams> {
+  /** driver-private state (what a C driver keeps in file-scope statics) */
+  state: any = null;
+  /** what insmod() hands back to the caller (e.g. simulated-hardware controls) */
+  api: any = {};
+
+  constructor(readonly kernel: KernelCore, readonly module: Module, readonly params: P) {}
+
+  get name(): string {
+    return this.module.name;
+  }
+  get clock() {
+    return this.kernel.clock;
+  }
+  /** Milliseconds on the kernel clock (what jiffies stand for here). */
+  now(): number {
+    return this.kernel.clock.now();
+  }
+
+  private own(fops: FileOperations): FileOperations {
+    if (fops.owner === undefined) fops.owner = this.module;
+    return fops;
+  }
+
+  // ---- char devices (fs/char_dev.c) ----
+  allocChrdevRegion(baseminor: number, count: number, name: string): number {
+    return this.kernel.chrdevs.allocChrdevRegion(baseminor, count, name);
+  }
+  registerChrdevRegion(from: number, count: number, name: string): number {
+    return this.kernel.chrdevs.registerChrdevRegion(from, count, name);
+  }
+  unregisterChrdevRegion(from: number, count: number): void {
+    this.kernel.chrdevs.unregisterChrdevRegion(from, count);
+  }
+  /** register_chrdev(major, name, fops): 256 minors; @returns 0, the dynamic major, or -errno */
+  registerChrdev(major: number, name: string, fops: FileOperations): number {
+    return this.kernel.chrdevs.registerChrdev(major, 0, 256, name, this.own(fops), this.module);
+  }
+  unregisterChrdev(major: number, _name?: string): void {
+    this.kernel.chrdevs.unregisterChrdev(major, 0, 256);
+  }
+  cdevAlloc(fops: FileOperations): Cdev {
+    const c = new Cdev(this.own(fops));
+    c.owner = this.module;
+    return c;
+  }
+  cdevInit(cdev: Cdev, fops: FileOperations): void {
+    cdev.ops = this.own(fops);
+    cdev.owner = this.module;
+  }
+  cdevAdd(cdev: Cdev, dev: number, count: number): number {
+    return this.kernel.chrdevs.cdevAdd(cdev, dev, count);
+  }
+  cdevDel(cdev: Cdev): void {
+    this.kernel.chrdevs.cdevDel(cdev);
+  }
+
+  // ---- misc devices ----
+  miscRegister(misc: MiscDevice): number {
+    this.own(misc.fops);
+    return this.kernel.misc.register(misc);
+  }
+  miscDeregister(misc: MiscDevice): void {
+    this.kernel.misc.deregister(misc);
+  }
+
+  // ---- class / device / sysfs ----
+  classCreate(name: string): DeviceClass | number {
+    return this.kernel.devices.classCreate(name);
+  }
+  classDestroy(cls: DeviceClass | number | null | undefined): void {
+    if (cls && !isErr(cls)) this.kernel.devices.classDestroy(cls as DeviceClass);
+  }
+  deviceCreate(cls: DeviceClass, parent: Device | null, devt: number, drvdata: unknown, name: string, opts?: DeviceCreateOptions): Device | number {
+    return this.kernel.devices.deviceCreate(cls, parent, devt, drvdata, name, opts);
+  }
+  deviceDestroy(cls: DeviceClass, devt: number): void {
+    this.kernel.devices.deviceDestroy(cls, devt);
+  }
+  deviceRegister(name: string, parent: Device | null, root?: string): Device | number {
+    return this.kernel.devices.deviceRegister(name, parent, root);
+  }
+  deviceUnregister(dev: Device): void {
+    this.kernel.devices.deviceUnregister(dev);
+  }
+  deviceCreateFile(dev: Device, attr: DeviceAttribute): number {
+    return this.kernel.devices.deviceCreateFile(dev, attr);
+  }
+  deviceRemoveFile(dev: Device, name: string): void {
+    this.kernel.devices.deviceRemoveFile(dev, name);
+  }
+
+  // ---- kernel services ----
+  kfifoAlloc(size: number): Kfifo | number {
+    return Kfifo.alloc(size);
+  }
+  initWaitqueueHead(): WaitQueue {
+    return new WaitQueue();
+  }
+  waitEventInterruptible(wq: WaitQueue, cond: () => boolean, cur: Task): number | Promise<number> {
+    return waitEventInterruptible(wq, cond, cur);
+  }
+  waitEvent(wq: WaitQueue, cond: () => boolean): void | Promise<void> {
+    return waitEvent(wq, cond);
+  }
+  wakeUpInterruptible(wq: WaitQueue): void {
+    wq.wakeUpInterruptible();
+  }
+  /** poll_wait: registers the file's queue with the poll table (null when only the mask is wanted). */
+  pollWait(_file: File, wq: WaitQueue, pt: PollTable | null): void {
+    pt?.add(wq);
+  }
+  timerSetup(fn: (t: Timer) => void): Timer {
+    return new Timer(this.kernel.clock, this.kernel.guard(`timer ${this.name}`, fn));
+  }
+  modTimer(timer: Timer, expires: number): number {
+    return timer.mod(expires);
+  }
+  delTimer(timer: Timer): number {
+    return timer.del();
+  }
+  delTimerSync(timer: Timer): number {
+    return timer.delSync();
+  }
+  taskletInit(fn: () => void): Tasklet {
+    return new Tasklet(this.kernel.clock, this.kernel.guard(`tasklet ${this.name}`, fn));
+  }
+  taskletSchedule(t: Tasklet): void {
+    t.schedule();
+  }
+  taskletKill(t: Tasklet): void {
+    t.kill();
+  }
+  allocWorkqueue(name: string): Workqueue {
+    return new Workqueue(this.kernel.clock, name);
+  }
+  initWork(fn: (w: Work) => unknown): Work {
+    return new Work(fn);
+  }
+  queueWork(wq: Workqueue, work: Work): boolean {
+    return wq.queue(work);
+  }
+  flushWorkqueue(wq: Workqueue): Promise<void> {
+    return wq.flush();
+  }
+  destroyWorkqueue(wq: Workqueue): Promise<void> {
+    return wq.destroy();
+  }
+  mutexInit(): Mutex {
+    return new Mutex();
+  }
+  semaInit(count: number): Semaphore {
+    return new Semaphore(count);
+  }
+  krefInit(): Kref {
+    return new Kref();
+  }
+  idaInit(): Ida {
+    return new Ida();
+  }
+
+  // ---- printk / tracing ----
+  printk(level: number, text: string): void {
+    this.kernel.log.printk(level, text);
+  }
+  prInfo(text: string): void {
+    this.printk(KERN_INFO, text);
+  }
+  prWarn(text: string): void {
+    this.printk(KERN_WARNING, text);
+  }
+  prErr(text: string): void {
+    this.printk(KERN_ERR, text);
+  }
+  prDebug(text: string): void {
+    this.printk(KERN_DEBUG, text);
+  }
+  /** A tracepoint of this driver, e.g. trace('err_prp_list_misaligned', { index, entry }). */
+  trace(name: string, fields?: Record<string, unknown>): void {
+    this.kernel.trace.point(this.name, name, fields);
+  }
+}

@@ -1,0 +1,241 @@
+// Time and deferred work: the Clock, timers (kernel/time/timer.c), tasklets (kernel/softirq.c)
+// and workqueues (kernel/workqueue.c). Nothing reads Date.now(): all time comes from the Clock.
+//
+// Under the VirtualClock nothing moves until advance(ms): due callbacks run in (time, order)
+// sequence, each awaited, so a test sees the same interleaving every run.
+
+export type Deferred = () => unknown;
+
+interface ClockEvent {
+  at: number;
+  seq: number;
+  fn: Deferred;
+  cancelled: boolean;
+}
+
+export interface EventHandle {
+  cancel(): void;
+}
+
+/** Lets queued promise continuations (woken sleepers) run before the clock goes on. */
+export function yieldToEventLoop(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => unknown };
+  return new Promise((r) => (g.setImmediate ? g.setImmediate(r) : setTimeout(r, 0)));
+}
+
+export abstract class Clock {
+  abstract readonly kind: 'virtual' | 'real';
+  /** Called with whatever a callback threw: the kernel turns it into an oops; the clock goes on. */
+  onError: (err: unknown, fn: Deferred) => void = () => {};
+  abstract now(): number;
+  /** Runs fn at clock time `at` (ms); earlier-scheduled events at the same time run first. */
+  abstract schedule(at: number, fn: Deferred): EventHandle;
+  abstract advance(ms: number): Promise<void>;
+  /** Cancels every pending event (kernel shutdown). */
+  abstract cancelAll(): void;
+
+  protected async run(fn: Deferred): Promise<void> {
+    try {
+      const r = fn();
+      if (r && typeof (r as Promise<unknown>).then === 'function') await r;
+    } catch (err) {
+      this.onError(err, fn);
+    }
+  }
+}
+
+export class VirtualClock extends Clock {
+  readonly kind = 'virtual' as const;
+  private t = 0;
+  private seq = 0;
+  private queue: ClockEvent[] = [];
+  private advancing: Promise<void> = Promise.resolve();
+
+  now(): number {
+    return this.t;
+  }
+  schedule(at: number, fn: Deferred): EventHandle {
+    const ev: ClockEvent = { at: Math.max(at, this.t), seq: this.seq++, fn, cancelled: false };
+    // keep sorted by (at, seq): insert after every event due no later
+    let i = this.queue.length;
+    while (i > 0 && this.queue[i - 1]!.at > ev.at) i--;
+    this.queue.splice(i, 0, ev);
+    return { cancel: () => (ev.cancelled = true) };
+  }
+  /** Runs every callback due up to now + ms in order, then sets the clock to the target. */
+  advance(ms: number): Promise<void> {
+    if (!(ms >= 0)) return Promise.reject(new RangeError(`advance(${ms})`));
+    // concurrent advance() calls queue up instead of interleaving
+    const next = this.advancing.then(() => this.advanceTo(this.t + ms));
+    this.advancing = next.catch(() => {});
+    return next;
+  }
+  /** Events still pending (for tests and diagnostics). */
+  get pending(): number {
+    return this.queue.filter((e) => !e.cancelled).length;
+  }
+  cancelAll(): void {
+    for (const e of this.queue) e.cancelled = true;
+    this.queue = [];
+  }
+
+  private async advanceTo(target: number): Promise<void> {
+    await yieldToEventLoop();
+    for (;;) {
+      const ev = this.queue[0];
+      if (!ev || ev.at > target) break;
+      this.queue.shift();
+      if (ev.cancelled) continue;
+      this.t = Math.max(this.t, ev.at);
+      await this.run(ev.fn);
+      await yieldToEventLoop();
+    }
+    this.t = Math.max(this.t, target);
+    await yieldToEventLoop();
+  }
+}
+
+export class RealClock extends Clock {
+  readonly kind = 'real' as const;
+  private readonly t0 = performance.now();
+  private readonly handles = new Set<ReturnType<typeof setTimeout>>();
+
+  now(): number {
+    return performance.now() - this.t0;
+  }
+  schedule(at: number, fn: Deferred): EventHandle {
+    const h = setTimeout(() => {
+      this.handles.delete(h);
+      void this.run(fn);
+    }, Math.max(0, at - this.now()));
+    this.handles.add(h);
+    return { cancel: () => (clearTimeout(h), this.handles.delete(h)) };
+  }
+  advance(): Promise<void> {
+    return Promise.reject(new Error('advance() needs a virtual clock (Kernel.boot({ clock: "virtual" }))'));
+  }
+  cancelAll(): void {
+    for (const h of this.handles) clearTimeout(h);
+    this.handles.clear();
+  }
+}
+
+/** struct timer_list: a one-shot callback at an absolute clock time (ms stand in for jiffies). */
+export class Timer {
+  expires = 0;
+  private handle: EventHandle | null = null;
+
+  constructor(private readonly clock: Clock, readonly fn: (t: Timer) => void) {}
+
+  /** mod_timer: (re)arms; @returns 1 if the timer was pending, else 0 */
+  mod(expires: number): number {
+    const was = this.del();
+    this.expires = expires;
+    this.handle = this.clock.schedule(expires, () => {
+      this.handle = null;
+      this.fn(this);
+    });
+    return was;
+  }
+  /** del_timer: @returns 1 if a pending timer was deactivated */
+  del(): number {
+    if (!this.handle) return 0;
+    this.handle.cancel();
+    this.handle = null;
+    return 1;
+  }
+  /** del_timer_sync: handlers are synchronous here, so none can be running concurrently. */
+  delSync(): number {
+    return this.del();
+  }
+  get pending(): boolean {
+    return this.handle !== null;
+  }
+}
+
+/** struct tasklet_struct: runs once soon after tasklet_schedule, never twice concurrently. */
+export class Tasklet {
+  private handle: EventHandle | null = null;
+  private killed = false;
+
+  constructor(private readonly clock: Clock, readonly fn: () => void) {}
+
+  schedule(): void {
+    if (this.handle || this.killed) return;
+    this.handle = this.clock.schedule(this.clock.now(), () => {
+      this.handle = null;
+      this.fn();
+    });
+  }
+  /** tasklet_kill: drops a pending run; later schedules are ignored until re-init. */
+  kill(): void {
+    this.handle?.cancel();
+    this.handle = null;
+    this.killed = true;
+  }
+  get scheduled(): boolean {
+    return this.handle !== null;
+  }
+}
+
+/** struct work_struct */
+export class Work {
+  handle: EventHandle | null = null;
+  constructor(readonly fn: (w: Work) => unknown) {}
+  get pending(): boolean {
+    return this.handle !== null;
+  }
+}
+
+/** struct workqueue_struct: items run on the clock; flush runs what is queued and awaits the rest. */
+export class Workqueue {
+  private readonly queued = new Set<Work>();
+  private readonly running = new Set<Promise<void>>();
+  private destroyed = false;
+
+  constructor(private readonly clock: Clock, readonly name: string) {}
+
+  /** queue_work: @returns false when the work was already pending */
+  queue(work: Work): boolean {
+    if (work.pending || this.destroyed) return false;
+    work.handle = this.clock.schedule(this.clock.now(), () => this.execute(work));
+    this.queued.add(work);
+    return true;
+  }
+  /** cancel_work: @returns true if a pending work was dropped */
+  cancel(work: Work): boolean {
+    if (!work.pending) return false;
+    work.handle!.cancel();
+    work.handle = null;
+    this.queued.delete(work);
+    return true;
+  }
+  /** flush_workqueue: every item queued before the call has finished when this resolves. */
+  async flush(): Promise<void> {
+    for (const w of [...this.queued]) {
+      w.handle!.cancel();
+      await this.execute(w);
+    }
+    await Promise.all([...this.running]);
+  }
+  async destroy(): Promise<void> {
+    await this.flush();
+    this.destroyed = true;
+  }
+
+  private execute(work: Work): Promise<void> {
+    // pending is cleared before the function runs, as in Linux, so it may requeue itself
+    work.handle = null;
+    this.queued.delete(work);
+    const p = (async () => {
+      try {
+        await work.fn(work);
+      } catch (err) {
+        this.clock.onError(err, work.fn as Deferred);
+      }
+    })();
+    this.running.add(p);
+    void p.finally(() => this.running.delete(p));
+    return p;
+  }
+}

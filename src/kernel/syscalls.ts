@@ -1,0 +1,270 @@
+// The system-call layer (fs/open.c, read_write.c, ioctl.c, select.c, namei.c): resolves fds,
+// checks what the VFS checks before a driver sees anything, calls the hook, and owns the rules
+// at the boundary: a driver exception is an oops and -EIO, -ERESTARTSYS leaves as -EINTR.
+import {
+  EBADF, EFAULT, EINTR, EINVAL, EIO, EISDIR, ENOIOCTLCMD, ENOTDIR, ENOTTY, EPERM, ERESTARTSYS, ESPIPE, ESRCH,
+} from './errno.js';
+import { FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX } from './ioctl.js';
+import { chrdevOpen } from './chrdev.js';
+import { accessOk } from './uaccess.js';
+import { CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_MKNOD } from './cred.js';
+import {
+  File, O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOCTTY, O_NONBLOCK, O_RDONLY, O_TRUNC, S_IFCHR, S_IFMT,
+  isChr, isDir, isReg, mayOpen, type Inode,
+} from './vfs.js';
+import { DEFAULT_POLLMASK, POLLERR, POLLHUP, POLLNVAL, PollTable } from './wait.js';
+import type { KernelCore } from './kernel.js';
+import type { Task } from './task.js';
+
+/** MAX_RW_COUNT: Linux caps one read/write at INT_MAX rounded down to a page. */
+export const MAX_RW_COUNT = 0x7ffff000;
+const SEEK_MAX = 4;
+const O_FASYNC = 0o20000;
+
+export interface PollFd {
+  fd: number;
+  events: number;
+  revents: number;
+}
+
+type Body = (cur: Task) => number | Promise<number>;
+
+export class Syscalls {
+  constructor(private readonly k: KernelCore) {}
+
+  /** Runs one syscall: in-flight accounting for signals, oops on exceptions, tracing. */
+  private async run(task: Task, name: string, args: readonly unknown[], signal: AbortSignal | undefined, body: Body): Promise<number> {
+    if (task.exited) return -ESRCH;
+    task.inflight++;
+    let r: number;
+    try {
+      r = await body(task.withAbort(signal));
+    } catch (err) {
+      this.k.oops(err, name);
+      r = -EIO;
+    } finally {
+      task.syscallExit();
+    }
+    // -ERESTARTSYS never reaches user space; without SA_RESTART handlers it reads EINTR
+    if (r === -ERESTARTSYS) r = -EINTR;
+    this.k.trace.syscall(task.pid, name, args, r);
+    return r;
+  }
+
+  /** A hook's return must be an integer (and within `max`), else it is a driver bug. */
+  private checked(what: string, r: unknown, max = Infinity): number {
+    if (typeof r !== 'number' || !Number.isInteger(r) || r > max) {
+      this.k.oops(new Error(`${what} returned ${String(r)}`), what);
+      return -EIO;
+    }
+    return r;
+  }
+
+  open(task: Task, path: string, flags: number, signal?: AbortSignal): Promise<number> {
+    return this.run(task, 'open', [path, flags], signal, async (cur) => {
+      if (typeof path !== 'string' || !Number.isInteger(flags)) return -EINVAL;
+      const inode = this.k.vfs.lookup(path);
+      if (typeof inode === 'number') return inode;
+      if (isDir(inode.mode) && (flags & O_ACCMODE) !== O_RDONLY) return -EISDIR;
+      const denied = mayOpen(inode, flags, cur.uid, cur.gid, cur.capable(CAP_DAC_OVERRIDE));
+      if (denied) return denied;
+      const file = new File(inode, {}, flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC));
+      let r: number;
+      if (isChr(inode.mode)) {
+        r = this.checked('open', await chrdevOpen(this.k.chrdevs, this.k, inode, file, cur));
+      } else if (isReg(inode.mode) && inode.fops) {
+        file.fops = inode.fops;
+        r = this.checked('open', inode.fops.open ? await inode.fops.open(inode, file, cur) : 0);
+      } else if (isDir(inode.mode)) {
+        file.fops = { read: () => -EISDIR };
+        r = 0;
+      } else r = -EINVAL;
+      if (r < 0) {
+        this.k.modulePut(file.owner);
+        return r;
+      }
+      const fd = cur.fdInstall(file);
+      if (fd < 0) await this.fput(file, cur);
+      return fd;
+    });
+  }
+
+  close(task: Task, fd: number): Promise<number> {
+    return this.run(task, 'close', [fd], undefined, async (cur) => {
+      const file = cur.fdRemove(fd);
+      if (typeof file === 'number') return file;
+      await this.fput(file, cur);
+      return 0;
+    });
+  }
+
+  /** fput: the last reference runs .release (its value is ignored) and unpins the module. */
+  async fput(file: File, cur: Task): Promise<void> {
+    if (--file.count > 0) return;
+    try {
+      if (file.fops.release) await file.fops.release(file.inode, file, cur);
+    } catch (err) {
+      this.k.oops(err, 'release');
+    }
+    this.k.modulePut(file.owner);
+    file.owner = null;
+  }
+
+  /** Holds the file for the duration of a call so a concurrent close cannot release it. */
+  private async withFile(cur: Task, fd: number, fn: (file: File) => number | Promise<number>): Promise<number> {
+    const file = cur.fdGet(fd);
+    if (!file) return -EBADF;
+    file.count++;
+    try {
+      return await fn(file);
+    } finally {
+      await this.fput(file, cur);
+    }
+  }
+
+  read(task: Task, fd: number, ubuf: number, count: number, signal?: AbortSignal): Promise<number> {
+    return this.run(task, 'read', [fd, ubuf, count], signal, (cur) =>
+      this.withFile(cur, fd, async (file) => {
+        if (!file.readable) return -EBADF;
+        if (!Number.isInteger(count) || count < 0) return -EINVAL;
+        if (!file.fops.read) return -EINVAL;
+        count = Math.min(count, MAX_RW_COUNT);
+        if (!accessOk(ubuf, count)) return -EFAULT;
+        return this.checked('read', await file.fops.read(file, ubuf, count, cur), count);
+      }),
+    );
+  }
+
+  write(task: Task, fd: number, ubuf: number, count: number, signal?: AbortSignal): Promise<number> {
+    return this.run(task, 'write', [fd, ubuf, count], signal, (cur) =>
+      this.withFile(cur, fd, async (file) => {
+        if (!file.writable) return -EBADF;
+        if (!Number.isInteger(count) || count < 0) return -EINVAL;
+        if (!file.fops.write) return -EINVAL;
+        count = Math.min(count, MAX_RW_COUNT);
+        if (!accessOk(ubuf, count)) return -EFAULT;
+        return this.checked('write', await file.fops.write(file, ubuf, count, cur), count);
+      }),
+    );
+  }
+
+  ioctl(task: Task, fd: number, cmd: number, arg: number, signal?: AbortSignal): Promise<number> {
+    return this.run(task, 'ioctl', [fd, cmd >>> 0, arg], signal, (cur) =>
+      this.withFile(cur, fd, async (file) => {
+        cmd = cmd >>> 0;
+        switch (cmd) {
+          case FIOCLEX:
+          case FIONCLEX:
+            return 0; // close-on-exec has no meaning without exec
+          case FIONBIO:
+          case FIOASYNC: {
+            const on = cur.getUser(arg, 4);
+            if (typeof on === 'number' && on < 0) return on;
+            const bit = cmd === FIONBIO ? O_NONBLOCK : O_FASYNC;
+            file.flags = on ? file.flags | bit : file.flags & ~bit;
+            return 0;
+          }
+        }
+        if (!file.fops.unlockedIoctl) return -ENOTTY;
+        const r = this.checked('ioctl', await file.fops.unlockedIoctl(file, cmd, arg, cur));
+        return r === -ENOIOCTLCMD ? -ENOTTY : r;
+      }),
+    );
+  }
+
+  lseek(task: Task, fd: number, offset: number, whence: number): Promise<number> {
+    return this.run(task, 'lseek', [fd, offset, whence], undefined, (cur) =>
+      this.withFile(cur, fd, (file) => {
+        if (!Number.isInteger(whence) || whence < 0 || whence > SEEK_MAX) return -EINVAL;
+        if (!Number.isInteger(offset)) return -EINVAL;
+        if (!file.fops.llseek) return -ESPIPE;
+        return this.checked('llseek', file.fops.llseek(file, offset, whence, cur));
+      }),
+    );
+  }
+
+  dup(task: Task, fd: number): Promise<number> {
+    return this.run(task, 'dup', [fd], undefined, (cur) => {
+      const file = cur.fdGet(fd);
+      if (!file) return -EBADF;
+      const nfd = cur.fdInstall(file);
+      if (nfd >= 0) file.count++;
+      return nfd;
+    });
+  }
+
+  /**
+   * poll(2): asks every file's .poll (registering its queues), returns at once when something is
+   * ready or timeout is 0, otherwise sleeps until a queue wakes, the timeout passes or a signal.
+   */
+  poll(task: Task, fds: PollFd[], timeoutMs: number, signal?: AbortSignal): Promise<number> {
+    return this.run(task, 'poll', [fds.length, timeoutMs], signal, async (cur) => {
+      const deadline = timeoutMs < 0 ? Infinity : this.k.clock.now() + timeoutMs;
+      for (;;) {
+        const pt = new PollTable();
+        let ready = 0;
+        for (const p of fds) {
+          const file = cur.fdGet(p.fd);
+          if (!file) p.revents = POLLNVAL;
+          else {
+            const mask = file.fops.poll ? this.checked('poll', file.fops.poll(file, pt, cur)) : DEFAULT_POLLMASK;
+            p.revents = mask < 0 ? POLLERR : mask & (p.events | POLLERR | POLLHUP);
+          }
+          if (p.revents) ready++;
+        }
+        if (ready || this.k.clock.now() >= deadline) return ready;
+        if (cur.signalPending()) return -ERESTARTSYS;
+        const why = await new Promise<'wake' | 'timeout' | 'signal'>((resolve) => {
+          const offs: Array<() => void> = [];
+          const done = (w: 'wake' | 'timeout' | 'signal') => {
+            for (const off of offs) off();
+            resolve(w);
+          };
+          for (const wq of pt.queues) offs.push(wq.addWaiter(() => done('wake')));
+          offs.push(cur.onSignal(() => done('signal')));
+          if (deadline !== Infinity) {
+            const h = this.k.clock.schedule(deadline, () => done('timeout'));
+            offs.push(() => h.cancel());
+          }
+        });
+        if (why === 'signal') return -ERESTARTSYS;
+      }
+    });
+  }
+
+  /** mknod for character nodes; needs CAP_MKNOD. */
+  mknod(task: Task, path: string, mode: number, dev: number): Promise<number> {
+    return this.run(task, 'mknod', [path, mode, dev], undefined, (cur) => {
+      if (!cur.capable(CAP_MKNOD)) return -EPERM;
+      if ((mode & S_IFMT) !== S_IFCHR) return -EINVAL;
+      const node = this.k.vfs.create(path, mode, dev >>> 0, cur.uid, cur.gid);
+      return typeof node === 'number' ? node : 0;
+    });
+  }
+
+  chmod(task: Task, path: string, mode: number): Promise<number> {
+    return this.run(task, 'chmod', [path, mode], undefined, (cur) => {
+      const inode = this.k.vfs.lookup(path);
+      if (typeof inode === 'number') return inode;
+      if (inode.uid !== cur.uid && !cur.capable(CAP_FOWNER)) return -EPERM;
+      inode.mode = (inode.mode & S_IFMT) | (mode & 0o7777);
+      return 0;
+    });
+  }
+
+  /** Names in a directory (a readdir stand-in for tools). @returns names or -errno */
+  readdir(path: string): string[] | number {
+    const inode = this.k.vfs.lookup(path);
+    if (typeof inode === 'number') return inode;
+    if (!inode.children) return -ENOTDIR;
+    return [...inode.children.keys()].sort();
+  }
+
+  /** stat stand-in: mode, rdev, uid, gid. */
+  stat(path: string, follow = true): Pick<Inode, 'mode' | 'rdev' | 'uid' | 'gid' | 'ino'> | number {
+    const inode = this.k.vfs.lookup(path, follow);
+    if (typeof inode === 'number') return inode;
+    return { mode: inode.mode, rdev: inode.rdev, uid: inode.uid, gid: inode.gid, ino: inode.ino };
+  }
+}
+

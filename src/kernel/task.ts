@@ -1,0 +1,133 @@
+// A task (struct task_struct): the `cur` every fops hook receives last. User memory access,
+// credentials and signals are its methods, since JS has no `current` that survives an await.
+import { EBADF, EMFILE, ESRCH } from './errno.js';
+import { copyFromUser, copyToUser, getUser, putUser, accessOk } from './uaccess.js';
+import type { UserAccess } from './uaccess.js';
+import type { Interruptible } from './wait.js';
+import type { AddressSpace } from './mm.js';
+import type { Cred } from './cred.js';
+import type { File } from './vfs.js';
+
+export const SIGHUP = 1;
+export const SIGINT = 2;
+export const SIGQUIT = 3;
+export const SIGKILL = 9;
+export const SIGUSR1 = 10;
+export const SIGUSR2 = 12;
+export const SIGALRM = 14;
+export const SIGTERM = 15;
+
+/** The first descriptor handed out: 0–2 are taken to be the process's stdio, kept elsewhere. */
+export const FIRST_FD = 3;
+export const NR_OPEN = 1024;
+
+export class Task implements UserAccess, Interruptible {
+  readonly files: Array<File | null> = [];
+  comm = 'proc';
+  exited = false;
+  /** syscalls currently inside the kernel; a pending signal is delivered when this drops to 0 */
+  inflight = 0;
+  private sigpending = 0;
+  private readonly sigListeners = new Set<() => void>();
+  /** a per-call AbortSignal (set on per-call views made by withAbort) */
+  protected callSignal: AbortSignal | null = null;
+
+  constructor(readonly pid: number, public cred: Cred, readonly mm: AddressSpace) {}
+
+  get tgid(): number {
+    return this.pid;
+  }
+  get uid(): number {
+    return this.cred.uid;
+  }
+  get gid(): number {
+    return this.cred.gid;
+  }
+  /** capable(): does this task hold the capability? */
+  capable(cap: number): boolean {
+    return this.cred.capable(cap);
+  }
+
+  copyToUser(ubuf: number, src: Uint8Array, n: number): number {
+    return copyToUser(this.mm, ubuf, src, n);
+  }
+  copyFromUser(dst: Uint8Array, ubuf: number, n: number): number {
+    return copyFromUser(this.mm, dst, ubuf, n);
+  }
+  getUser(ubuf: number, size: 1 | 2 | 4 | 8): number | bigint {
+    return getUser(this.mm, ubuf, size);
+  }
+  putUser(ubuf: number, value: number | bigint, size: 1 | 2 | 4 | 8): number {
+    return putUser(this.mm, ubuf, value, size);
+  }
+  accessOk(addr: number, len: number): boolean {
+    return accessOk(addr, len);
+  }
+  /** get_user_pages: pins pages from addr; @returns pfns (fewer than asked on a fault) */
+  getUserPages(addr: number, nrPages: number, write: boolean): number[] {
+    return this.mm.getUserPages(addr, nrPages, write);
+  }
+  /** Releases pages pinned by getUserPages (put_page on each). */
+  unpinUserPages(pages: readonly number[]): void {
+    this.mm.unpinUserPages(pages);
+  }
+
+  signalPending(): boolean {
+    return this.sigpending > 0 || (this.callSignal?.aborted ?? false);
+  }
+  onSignal(fn: () => void): () => void {
+    this.sigListeners.add(fn);
+    const sig = this.callSignal;
+    sig?.addEventListener('abort', fn);
+    return () => {
+      this.sigListeners.delete(fn);
+      sig?.removeEventListener('abort', fn);
+    };
+  }
+  /** Sends a signal: interrupts every interruptible sleep of this task. @returns 0 or -ESRCH */
+  kill(_sig: number): number {
+    if (this.exited) return -ESRCH;
+    if (this.inflight === 0) return 0; // delivered at once: nothing is asleep in the kernel
+    this.sigpending++;
+    for (const fn of [...this.sigListeners]) fn();
+    return 0;
+  }
+  /** Called as a syscall leaves the kernel: the last one out delivers pending signals. */
+  syscallExit(): void {
+    if (--this.inflight === 0) this.sigpending = 0;
+  }
+
+  /** A view of this task for one call that also counts `signal` as a pending signal. */
+  withAbort(signal: AbortSignal | undefined): Task {
+    if (!signal) return this;
+    const view = Object.create(this) as Task;
+    view.callSignal = signal;
+    return view;
+  }
+
+  // ---- descriptor table (fs/file.c) ----
+
+  /** @returns the lowest free fd, or -EMFILE */
+  fdInstall(file: File): number {
+    let fd = FIRST_FD;
+    while (fd < this.files.length && this.files[fd]) fd++;
+    if (fd >= NR_OPEN) return -EMFILE;
+    this.files[fd] = file;
+    return fd;
+  }
+  fdGet(fd: number): File | null {
+    return (Number.isInteger(fd) && this.files[fd]) || null;
+  }
+  /** Removes the descriptor; @returns its file or -EBADF */
+  fdRemove(fd: number): File | number {
+    const f = this.fdGet(fd);
+    if (!f) return -EBADF;
+    this.files[fd] = null;
+    return f;
+  }
+  openFds(): number[] {
+    const out: number[] = [];
+    this.files.forEach((f, i) => f && out.push(i));
+    return out;
+  }
+}
