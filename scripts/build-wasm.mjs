@@ -1,6 +1,6 @@
 // Compiles every engine folder assembly/<name>/index.ts into build/<name>.{release,test}.wasm.
 // One asconfig.json holds both targets; each engine is its own module (own linear memory).
-import { readdirSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { readdirSync, existsSync, mkdirSync, statSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
@@ -27,8 +27,11 @@ for (const name of engines) {
   for (const target of ['release', 'test']) {
     const file = join(out, `${name}.${target}.wasm`);
     if (!force && existsSync(file) && statSync(file).mtimeMs >= srcTime) continue;
+    // an engine may add flags of its own (e.g. dma imports the kernel's physical memory)
+    const extraFile = join(src, 'asc-flags.json');
+    const extra = existsSync(extraFile) ? JSON.parse(readFileSync(extraFile, 'utf8')) : [];
     execFileSync(process.execPath, [asc, join(src, 'index.ts'), '--config', join(root, 'asconfig.json'),
-      '--target', target, '--outFile', file], { stdio: 'inherit', cwd: root });
+      '--target', target, '--outFile', file, ...extra], { stdio: 'inherit', cwd: root });
     console.log(`asc: ${name}.${target}.wasm`);
   }
 }

@@ -1,8 +1,10 @@
 // Physical memory, page frames and per-task address spaces (design.md "User memory is real memory").
 //
-// ┌ frames 0 .. PHYS_RESERVED_FRAMES-1   never handed out: frame 0 means "no page" (PRP 0), the rest
-// │                                      is the dma engine's static data and stack (it imports this memory)
-// ├ frames handed out in a seeded shuffled order, so virtually contiguous buffers are scattered
+// ┌ [0, 1 MiB)            frames 0..255, never handed out: frame 0 means "no page" (PRP 0); the rest
+// │                       is the dma engine's static data, stack and scratch (it imports this memory)
+// ├ [1 MiB, +4×nrFrames)  REFS: u32 refcount per frame (struct page._refcount), so WASM can pin pages
+// ├ frames from firstFrame on, handed out in a seeded shuffled order: virtually contiguous user
+// │                       buffers are physically scattered
 // └ page directories and page tables live in frames too, so the WASM dma engine walks them directly
 //
 // Two-level page table (10/10/12 bits) below TASK_SIZE = 2^32:
@@ -16,6 +18,8 @@ export const PAGE_SIZE = 1 << PAGE_SHIFT;
 export const PAGE_MASK = ~(PAGE_SIZE - 1);
 export const TASK_SIZE = 2 ** 32;
 export const PHYS_RESERVED_FRAMES = 256;
+/** Byte offset of the per-frame u32 refcount array in physical memory. */
+export const REFS_BASE = PHYS_RESERVED_FRAMES * PAGE_SIZE;
 export const PTRS_PER_TABLE = 1024;
 
 export const _PAGE_PRESENT = 0x001;
@@ -45,8 +49,10 @@ export class PhysMem {
   readonly u8: Uint8Array;
   readonly u32: Uint32Array;
   readonly nrFrames: number;
-  /** struct page refcount: a mapping holds one, every pin (get_user_pages) one more */
-  private readonly refs: Uint32Array;
+  /** the first frame the allocator may hand out (after the reserved area and REFS) */
+  readonly firstFrame: number;
+  /** struct page refcount, in linear memory at REFS_BASE: a mapping holds one, every pin one more */
+  readonly refs: Uint32Array;
   private readonly freeList: Uint32Array;
   private nrFree = 0;
 
@@ -59,10 +65,11 @@ export class PhysMem {
     this.u8 = new Uint8Array(this.memory.buffer);
     this.u32 = new Uint32Array(this.memory.buffer);
     this.nrFrames = this.u8.length / PAGE_SIZE;
-    this.refs = new Uint32Array(this.nrFrames);
+    this.refs = new Uint32Array(this.memory.buffer, REFS_BASE, this.nrFrames);
+    this.firstFrame = PHYS_RESERVED_FRAMES + Math.ceil((this.nrFrames * 4) / PAGE_SIZE);
     // Fisher-Yates with a small seeded PRNG (mulberry32): deterministic per seed, never frame 0
-    const frames = new Uint32Array(this.nrFrames - PHYS_RESERVED_FRAMES);
-    for (let i = 0; i < frames.length; i++) frames[i] = PHYS_RESERVED_FRAMES + i;
+    const frames = new Uint32Array(this.nrFrames - this.firstFrame);
+    for (let i = 0; i < frames.length; i++) frames[i] = this.firstFrame + i;
     let s = seed >>> 0;
     const rand = () => {
       s = (s + 0x6d2b79f5) >>> 0;

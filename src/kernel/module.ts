@@ -135,6 +135,16 @@ export class ModuleApi<P extends ModuleParams = ModuleParams> {
     this.kernel.devices.deviceRemoveFile(dev, name);
   }
 
+  /** debugfs_create_file: a read-only diagnostic file at /sys/kernel/debug/<path> (not ABI). */
+  debugfsCreateFile(path: string, show: (cur: Task) => string | number): number {
+    const r = this.kernel.devices.createGeneratedFile(`/sys/kernel/debug/${path}`, 0o444, show, undefined, Infinity);
+    return typeof r === 'number' ? r : 0;
+  }
+  /** debugfs_remove_recursive */
+  debugfsRemove(path: string): void {
+    this.kernel.vfs.remove(`/sys/kernel/debug/${path}`);
+  }
+
   // ---- kernel services ----
   kfifoAlloc(size: number): Kfifo | number {
     return Kfifo.alloc(size);

@@ -28,6 +28,8 @@ export class Task implements UserAccess, Interruptible {
   /** syscalls currently inside the kernel; a pending signal is delivered when this drops to 0 */
   inflight = 0;
   private sigpending = 0;
+  /** SIGKILL is pending: killable sleeps (TASK_KILLABLE) end only for this */
+  private sigkill = false;
   private readonly sigListeners = new Set<() => void>();
   /** a per-call AbortSignal (set on per-call views made by withAbort) */
   protected callSignal: AbortSignal | null = null;
@@ -72,6 +74,10 @@ export class Task implements UserAccess, Interruptible {
     this.mm.unpinUserPages(pages);
   }
 
+  /** fatal_signal_pending: what TASK_KILLABLE waits (nvme's command waits) react to. */
+  fatalSignalPending(): boolean {
+    return this.sigkill;
+  }
   signalPending(): boolean {
     return this.sigpending > 0 || (this.callSignal?.aborted ?? false);
   }
@@ -85,16 +91,20 @@ export class Task implements UserAccess, Interruptible {
     };
   }
   /** Sends a signal: interrupts every interruptible sleep of this task. @returns 0 or -ESRCH */
-  kill(_sig: number): number {
+  kill(sig: number): number {
     if (this.exited) return -ESRCH;
     if (this.inflight === 0) return 0; // delivered at once: nothing is asleep in the kernel
     this.sigpending++;
+    if (sig === SIGKILL) this.sigkill = true;
     for (const fn of [...this.sigListeners]) fn();
     return 0;
   }
   /** Called as a syscall leaves the kernel: the last one out delivers pending signals. */
   syscallExit(): void {
-    if (--this.inflight === 0) this.sigpending = 0;
+    if (--this.inflight === 0) {
+      this.sigpending = 0;
+      this.sigkill = false;
+    }
   }
 
   /** A view of this task for one call that also counts `signal` as a pending signal. */
