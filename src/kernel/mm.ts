@@ -198,6 +198,44 @@ export class AddressSpace {
     return start;
   }
 
+  /**
+   * Maps existing frames (shared memory: each mapping takes a page reference, so the frames live
+   * until every mapper unmapped them). At fixedAddr (replacing what was there) or a free range.
+   * @returns the user address, or -EINVAL / -ENOMEM
+   */
+  mapFrames(pfns: readonly number[], prot: number, fixedAddr?: number): number {
+    if (this.destroyed || pfns.length === 0) return -EINVAL;
+    const size = pfns.length * PAGE_SIZE;
+    let start: number;
+    if (fixedAddr !== undefined) {
+      if (!Number.isInteger(fixedAddr) || fixedAddr % PAGE_SIZE || fixedAddr < MMAP_MIN_ADDR || fixedAddr + size > TASK_SIZE) return -EINVAL;
+      start = fixedAddr;
+      this.munmap(start, size);
+    } else {
+      start = this.findGap(size);
+      if (start < 0) return -ENOMEM;
+    }
+    const flags = pteFlags(prot);
+    for (let i = 0; i < pfns.length; i++) {
+      const pfn = pfns[i]!;
+      if (!Number.isInteger(pfn) || pfn < this.phys.firstFrame || pfn >= this.phys.nrFrames || this.phys.pageRefs(pfn) === 0) {
+        this.unmapRange(start, start + i * PAGE_SIZE);
+        return -EINVAL;
+      }
+      const r = this.setPte(start + i * PAGE_SIZE, flags, pfn);
+      if (r < 0) {
+        this.unmapRange(start, start + i * PAGE_SIZE);
+        return r;
+      }
+    }
+    this.insertVma({ start, end: start + size, prot });
+    return start;
+  }
+  /** Whether [addr, addr+len) is free of mappings (for fixed-address users such as sharepool). */
+  isFree(addr: number, len: number): boolean {
+    return !this.vmas.some((v) => v.start < addr + len && v.end > addr);
+  }
+
   /** @returns 0, or -EINVAL for an unaligned address or bad length */
   munmap(addr: number, len: number): number {
     if (!Number.isInteger(addr) || !Number.isInteger(len) || addr % PAGE_SIZE || len <= 0 || addr + len > TASK_SIZE) return -EINVAL;
@@ -261,7 +299,8 @@ export class AddressSpace {
     }
     return TASK_SIZE - start >= size ? start : -1;
   }
-  private setPte(addr: number, flags: number): number {
+  /** Installs one PTE; with `share` the existing frame gets a reference instead of a new frame. */
+  private setPte(addr: number, flags: number, share?: number): number {
     const di = (this.pgd << 10) + (addr >>> 22);
     let pde = this.phys.u32[di]!;
     if (!(pde & _PAGE_PRESENT)) {
@@ -270,8 +309,14 @@ export class AddressSpace {
       this.tables.push(t);
       pde = this.phys.u32[di] = ((t << 12) | _PAGE_PRESENT) >>> 0;
     }
-    const pfn = this.phys.allocFrame();
-    if (pfn < 0) return pfn;
+    let pfn: number;
+    if (share !== undefined) {
+      pfn = share;
+      this.phys.getPage(pfn);
+    } else {
+      pfn = this.phys.allocFrame();
+      if (pfn < 0) return pfn;
+    }
     this.phys.u32[((pde >>> 12) << 10) + ((addr >>> 12) & 1023)] = ((pfn << 12) | flags) >>> 0;
     return 0;
   }
