@@ -19,6 +19,8 @@ export interface DmaPort {
   toHost(prp1: bigint, prp2: bigint, data: Uint8Array): number;
   /** Reads len bytes from the host buffer; @returns the bytes or an NVMe status */
   fromHost(prp1: bigint, prp2: bigint, len: number): Uint8Array | number;
+  /** the last walk failure, when the port can say which entry broke which rule */
+  readonly lastError?: unknown;
 }
 
 /** Host memory as the controller's bus sees it: queue entries are read and written here. */
@@ -83,6 +85,10 @@ export class NvmeController {
   };
   /** the last PRP walk failure the dma port reported (which entry broke which rule) */
   lastPrpError: unknown = null;
+  /** the last command fetched from a submission queue (what the host really sent) */
+  lastSqe: Sqe | null = null;
+  /** commands executed since enable */
+  executed = 0;
 
   constructor(readonly cfg: ControllerConfig, private readonly mem: HostMemory, public dma: DmaPort) {
     this.cap = makeCap(cfg.mqes, cfg.timeoutUnits);
@@ -187,6 +193,8 @@ export class NvmeController {
       if ((cq.tail + 1) % cq.size === cq.head) break;
       const sqe = readSqe(this.view, sq.base + sq.head * SQE_SIZE);
       sq.head = (sq.head + 1) % sq.size;
+      this.lastSqe = sqe;
+      this.executed++;
       const r = sqid === 0 ? this.execAdmin(sqe) : { status: S.NVME_SC_INVALID_OPCODE | DNR };
       if (r.status) this.logError(sqid, sqe, r.status);
       this.postCqe(cq, r.dw0 ?? 0, sq.head, sqid, sqe.cid, r.status);
@@ -236,7 +244,9 @@ export class NvmeController {
     if (data.length > this.mdtsBytes) return { status: S.NVME_SC_INVALID_FIELD | DNR };
     this.health.hostReads++;
     this.health.dataUnitsRead += Math.ceil(data.length / 512000);
-    return { status: this.dma.toHost(c.prp1, c.prp2, data) };
+    const status = this.dma.toHost(c.prp1, c.prp2, data);
+    if (status) this.lastPrpError = this.dma.lastError ?? null;
+    return { status };
   }
 
   // see: qemu hw/nvme/ctrl.c nvme_identify
@@ -383,7 +393,10 @@ export class NvmeController {
     const off = c.cdw11 * 4;
     if (len > this.mdtsBytes) return { status: S.NVME_SC_INVALID_FIELD | DNR };
     const data = this.dma.fromHost(c.prp1, c.prp2, len);
-    if (typeof data === 'number') return { status: data };
+    if (typeof data === 'number') {
+      this.lastPrpError = this.dma.lastError ?? null;
+      return { status: data };
+    }
     if (off + len > this.fwImage.length) {
       const grown = new Uint8Array(off + len);
       grown.set(this.fwImage);

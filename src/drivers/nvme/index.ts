@@ -1,0 +1,233 @@
+// Linux 3.13 drivers/block/nvme-core.c, char side: one misc device "nvme<instance>" per controller
+// with NVME_IOCTL_ADMIN_CMD, a kref lifetime that outlives PCI removal while an fd is open, and the
+// emulated controller it talks to (nvme §1–§10).
+import { defineModule, type ModuleApi } from '../../kernel/module.js';
+import { ENODEV, ENOTTY, isErr } from '../../kernel/errno.js';
+import { MISC_DYNAMIC_MINOR, type MiscDevice } from '../../kernel/misc.js';
+import type { Device } from '../../kernel/device.js';
+import type { Ida } from '../../kernel/ida.js';
+import type { Kref } from '../../kernel/kref.js';
+import type { FileOperations } from '../../kernel/vfs.js';
+import * as S from './uapi.js';
+import { NvmeController, type ControllerConfig } from './ctrl/controller.js';
+import {
+  NVME_CC_ENABLE, NVME_CC_IOCQES, NVME_CC_IOSQES, NVME_CSTS_RDY, NVME_REG_ACQ, NVME_REG_AQA, NVME_REG_ASQ, NVME_REG_CC,
+  NVME_REG_CSTS, capDstrd,
+} from './ctrl/regs.js';
+import { NvmeQueue } from './queue.js';
+import { nvmeUserAdminCmd, ADMIN_TIMEOUT_MS } from './ioctl.js';
+import { createDmaBinding, type DmaBinding } from './dma.js';
+import type { NamespaceConfig } from './ctrl/identify.js';
+
+const ADMIN_DEPTH = 64;
+
+/** struct nvme_dev */
+export interface NvmeDev {
+  instance: number;
+  name: string;
+  kref: Kref;
+  misc: MiscDevice;
+  pci: Device;
+  ctrl: NvmeController;
+  adminq: NvmeQueue;
+  ioq: NvmeQueue | null;
+  dma: DmaBinding;
+  frames: number[];
+  removed: boolean;
+  freed: boolean;
+}
+
+export interface NvmeApi {
+  /** controllers by instance number */
+  readonly devs: Map<number, NvmeDev>;
+  /** PCI hot-removal: misc_deregister + kref_put; open fds keep the device until they close */
+  removeController(instance: number): void;
+  /** probes another controller; @returns its instance number or -errno */
+  addController(overrides?: Partial<ControllerConfig>): Promise<number>;
+}
+
+const defaultParams = {
+  vid: 0x1b36,
+  ssvid: 0x1af4,
+  serial: 'VCHARDEV0001',
+  model: 'vchardev NVMe Ctrl',
+  firmware: '1.0',
+  /** max transfer 2^mdts × 4 KiB (11 → 8 MiB); 0 = unlimited */
+  mdts: 11,
+  /** namespaces: [{ blocks, lbads }] */
+  namespaces: [{ blocks: 0x200000, lbads: 9 }] as NamespaceConfig[] | object,
+  mqes: 2047,
+  timeoutUnits: 20,
+  ioQueuePairs: 4,
+  fwSlots: 3,
+  /** dma pool sizes, so tests can exhaust them */
+  smallPoolBlocks: 256,
+  pagePoolPages: 1024,
+  build: 'release' as 'release' | 'test',
+};
+type K = ModuleApi<typeof defaultParams>;
+
+interface NvmeState {
+  ida: Ida;
+  devs: Map<number, NvmeDev>;
+}
+
+function controllerConfig(p: typeof defaultParams, overrides: Partial<ControllerConfig> = {}, instance = 0): ControllerConfig {
+  return {
+    vid: p.vid, ssvid: p.ssvid, serial: p.serial, model: p.model, firmware: p.firmware, mdts: p.mdts,
+    namespaces: p.namespaces as NamespaceConfig[], cntlid: instance, fwSlots: p.fwSlots, mqes: p.mqes,
+    timeoutUnits: p.timeoutUnits, ioQueuePairs: p.ioQueuePairs, ...overrides,
+  };
+}
+
+// see: nvme-core.c nvme_free_dev — the last kref_put tears everything down
+function freeDev(k: K, dev: NvmeDev): void {
+  const st = k.state as NvmeState;
+  dev.freed = true;
+  dev.ctrl.writeReg32(NVME_REG_CC, 0);
+  dev.dma.dispose();
+  for (const f of dev.frames) k.kernel.phys.putPage(f);
+  k.deviceUnregister(dev.pci);
+  st.ida.free(dev.instance);
+  st.devs.delete(dev.instance);
+  k.prInfo(`nvme ${dev.name}: freed`);
+}
+
+function nvmeDevFops(k: K): FileOperations {
+  return {
+    // see: nvme-core.c nvme_dev_open — container_of the misc device, take a reference
+    open(_inode, file) {
+      const dev = (file.privateData as MiscDevice & { nvme: NvmeDev }).nvme;
+      dev.kref.get();
+      file.privateData = dev;
+      return 0;
+    },
+    release(_inode, file) {
+      const dev = file.privateData as NvmeDev;
+      dev.kref.put(() => freeDev(k, dev));
+      return 0;
+    },
+    unlockedIoctl(file, cmd, arg, cur) {
+      const dev = file.privateData as NvmeDev;
+      switch (cmd) {
+        case S.NVME_IOCTL_ADMIN_CMD:
+          return nvmeUserAdminCmd({
+            adminq: dev.adminq, clock: k.clock, mapUser: dev.dma.mapUser,
+            trace: (name, fields) => k.trace(name, { dev: dev.name, ...fields }),
+          }, arg, cur);
+        default:
+          return -ENOTTY;
+      }
+    },
+  };
+}
+
+async function probe(k: K, overrides?: Partial<ControllerConfig>): Promise<number> {
+  const st = k.state as NvmeState;
+  const params = k.params;
+  const instance = st.ida.alloc();
+  if (instance < 0) return instance;
+  const pci = k.deviceRegister(`0000:00:${(4 + instance).toString(16).padStart(2, '0')}.0`, null, 'pci0000:00');
+  if (isErr(pci)) {
+    st.ida.free(instance);
+    return pci;
+  }
+  const phys = k.kernel.phys;
+  const frames: number[] = [];
+  const frame = () => {
+    const f = phys.allocFrame();
+    if (f > 0) frames.push(f);
+    return f;
+  };
+  const sqFrame = frame();
+  const cqFrame = frame();
+  const fail = (err: number) => {
+    for (const f of frames) phys.putPage(f);
+    k.deviceUnregister(pci);
+    st.ida.free(instance);
+    return err;
+  };
+  if (sqFrame < 0 || cqFrame < 0) return fail(-12);
+  let dma: DmaBinding;
+  try {
+    dma = await createDmaBinding(k, { build: params.build, smallPoolBlocks: params.smallPoolBlocks, pagePoolPages: params.pagePoolPages });
+  } catch (err) {
+    k.prErr(`nvme: dma engine: ${String(err)}`);
+    return fail(-12);
+  }
+  const ctrl = new NvmeController(controllerConfig(params, overrides, instance), phys, dma.port);
+  const dstrd = capDstrd(ctrl.cap);
+  const adminq = new NvmeQueue(0, ADMIN_DEPTH, sqFrame, cqFrame, phys, ctrl, dstrd);
+  ctrl.irq = (cqid) => {
+    if (cqid === 0) adminq.processCq();
+  };
+  // see: nvme-core.c nvme_configure_admin_queue
+  ctrl.writeReg32(NVME_REG_CC, 0);
+  ctrl.writeReg32(NVME_REG_AQA, (ADMIN_DEPTH - 1) | ((ADMIN_DEPTH - 1) << 16));
+  ctrl.writeReg64(NVME_REG_ASQ, BigInt(adminq.sqPhys));
+  ctrl.writeReg64(NVME_REG_ACQ, BigInt(adminq.cqPhys));
+  ctrl.writeReg32(NVME_REG_CC, NVME_CC_ENABLE | NVME_CC_IOSQES | NVME_CC_IOCQES);
+  if (!(ctrl.readReg32(NVME_REG_CSTS) & NVME_CSTS_RDY)) {
+    dma.dispose();
+    return fail(-ENODEV);
+  }
+  const name = `nvme${instance}`;
+  const dev: NvmeDev = {
+    instance, name, kref: k.krefInit(), pci, ctrl, adminq, ioq: null, dma, frames, removed: false, freed: false,
+    misc: null!,
+  };
+  // see: nvme-core.c nvme_setup_io_queues — ask for one queue per CPU, then create one pair
+  const admin = (sqe: Partial<Parameters<NvmeQueue['submitSync']>[0]>) => adminq.submitSync({
+    opcode: 0, flags: 0, cid: 0, nsid: 0, cdw2: 0, cdw3: 0, mptr: 0n, prp1: 0n, prp2: 0n,
+    cdw10: 0, cdw11: 0, cdw12: 0, cdw13: 0, cdw14: 0, cdw15: 0, ...sqe,
+  }, ADMIN_TIMEOUT_MS, k.clock, null);
+  const nq = await admin({ opcode: S.nvme_admin_set_features, cdw10: S.NVME_FEAT_NUM_QUEUES, cdw11: 0 });
+  if (nq.status === 0) {
+    const ioSq = frame();
+    const ioCq = frame();
+    if (ioSq > 0 && ioCq > 0) {
+      const cq = await admin({ opcode: S.nvme_admin_create_cq, prp1: BigInt(ioCq * 4096), cdw10: 1 | ((ADMIN_DEPTH - 1) << 16), cdw11: 1 | (1 << 1) });
+      const sq = await admin({ opcode: S.nvme_admin_create_sq, prp1: BigInt(ioSq * 4096), cdw10: 1 | ((ADMIN_DEPTH - 1) << 16), cdw11: 1 | (1 << 16) });
+      if (cq.status === 0 && sq.status === 0) dev.ioq = new NvmeQueue(1, ADMIN_DEPTH, ioSq, ioCq, phys, ctrl, dstrd);
+    }
+  }
+  const misc: MiscDevice & { nvme: NvmeDev } = { minor: MISC_DYNAMIC_MINOR, name, fops: nvmeDevFops(k), parent: pci, nvme: dev };
+  dev.misc = misc;
+  const r = k.miscRegister(misc);
+  if (r < 0) {
+    dma.dispose();
+    return fail(r);
+  }
+  st.devs.set(instance, dev);
+  k.prInfo(`nvme ${name}: ${ctrl.cfg.model} sn ${ctrl.cfg.serial} fw ${ctrl.firmwareRevision}, misc minor ${misc.minor}`);
+  return instance;
+}
+
+function removeController(k: K, instance: number): void {
+  const dev = (k.state as NvmeState).devs.get(instance);
+  if (!dev || dev.removed) return;
+  dev.removed = true;
+  k.miscDeregister(dev.misc);
+  dev.kref.put(() => freeDev(k, dev));
+}
+
+export const nvme = defineModule({
+  name: 'nvme',
+  description: 'Linux 3.13 nvme-core char interface and an emulated NVMe controller',
+  params: defaultParams,
+  async init(k) {
+    const st: NvmeState = { ida: k.idaInit(), devs: new Map() };
+    k.state = st;
+    const r = await probe(k);
+    if (r < 0) return r;
+    k.api = {
+      devs: st.devs,
+      removeController: (i: number) => removeController(k, i),
+      addController: (o?: Partial<ControllerConfig>) => probe(k, o),
+    } satisfies NvmeApi;
+    return 0;
+  },
+  exit(k) {
+    for (const i of [...(k.state as NvmeState).devs.keys()]) removeController(k, i);
+  },
+});
