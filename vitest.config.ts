@@ -3,7 +3,10 @@ import { fileURLToPath } from 'node:url';
 
 export default defineConfig({
   resolve: {
-    alias: { '#wasm-load': fileURLToPath(new URL('./src/wasm/load.node.ts', import.meta.url)) },
+    alias: {
+      '#wasm-load': fileURLToPath(new URL('./src/wasm/load.node.ts', import.meta.url)),
+      '#worker': fileURLToPath(new URL('./src/wasm/worker.node.ts', import.meta.url)),
+    },
   },
   test: {
     include: ['test/**/*.test.ts'],

@@ -3,10 +3,11 @@ import { KernelCore, type BootOptions, type SpawnOptions } from './kernel/kernel
 import { Process } from './user/process.js';
 import { mem } from './drivers/mem/index.js';
 import { nvme } from './drivers/nvme/index.js';
+import { kxo } from './drivers/kxo/index.js';
 import type { ModuleDef } from './kernel/module.js';
 
 /** Built-in modules insmod() finds by name. Frozen: several kernels share it read-only. */
-export const BUILTIN_MODULES: Readonly<Record<string, ModuleDef<any>>> = Object.freeze({ mem, nvme });
+export const BUILTIN_MODULES: Readonly<Record<string, ModuleDef<any>>> = Object.freeze({ mem, kxo, nvme });
 
 /** Modules every boot loads, as a kernel's built-in drivers are present from the start. */
 const AUTOLOAD = ['mem'] as const;

@@ -1,0 +1,60 @@
+// The two AIs behind kxo's work items: MCTS plays 'O', negamax 'X' (kxo §7–§8), run either inline
+// (virtual clock: deterministic) or on a worker (real clock: the event loop keeps serving reads,
+// polls and sysfs while an AI thinks).
+import { startWorker } from '#worker';
+import { checkWin } from './game.js';
+import { compileEngine, loadEngine, type EngineKind } from './engines.js';
+
+export interface KxoAi {
+  checkWin(table: string): ' ' | 'O' | 'X' | 'D';
+  /** ai_one (mcts) for 'O', ai_two (negamax_predict().move) for 'X'; -1 when there is no move */
+  move(table: string, player: 'O' | 'X'): number | Promise<number>;
+  close(): void;
+}
+
+export interface AiOptions {
+  engine: EngineKind;
+  build: 'release' | 'test';
+  worker: boolean;
+}
+
+export async function createAi(opts: AiOptions): Promise<KxoAi> {
+  if (!opts.worker) {
+    const engine = await loadEngine(opts.engine, opts.build);
+    return {
+      checkWin,
+      move: (table, player) => (player === 'O' ? engine.mcts(table, 'O') : engine.negamaxPredict(table, 'X').move),
+      close: () => {},
+    };
+  }
+  const module = await compileEngine(opts.engine, opts.build);
+  // the entry is built JS: from src/ (vitest) and dist/ alike this names dist/drivers/kxo
+  const ch = startWorker(new URL('../../../dist/drivers/kxo/ai-worker.js', import.meta.url));
+  const pending = new Map<number, { resolve: (m: number) => void; reject: (e: unknown) => void }>();
+  let nextId = 1;
+  await new Promise<void>((resolve, reject) => {
+    ch.onMessage((msg) => {
+      if (msg.type === 'ready') resolve();
+      else if (msg.type === 'move') {
+        pending.get(msg.id)?.resolve(msg.move);
+        pending.delete(msg.id);
+      }
+    });
+    ch.onError((err) => {
+      reject(err);
+      for (const p of pending.values()) p.reject(err);
+      pending.clear();
+    });
+    ch.post({ type: 'init', engine: opts.engine, build: opts.build, module });
+  });
+  return {
+    checkWin,
+    move: (table, player) =>
+      new Promise<number>((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { resolve, reject });
+        ch.post({ type: 'move', id, table, player });
+      }),
+    close: () => ch.terminate(),
+  };
+}

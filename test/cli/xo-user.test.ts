@@ -1,0 +1,107 @@
+import { describe, it, expect, afterEach } from 'vitest';
+import { Kernel, defineModule, type Process } from '../../src/index.js';
+import { xoUser, handleKey, statusCheck, cellName, movesLine, CTRL_P, CTRL_Q, type XoUserIo } from '../../src/cli/xo-user.js';
+import { readJsonl } from '../helpers/fixtures.js';
+
+const STATE = '/sys/class/kxo/kxo/kxo_state';
+let k: Kernel;
+afterEach(async () => {
+  await k?.shutdown();
+});
+
+function fakeIo(keys: number[] = []): XoUserIo & { out: string } {
+  const io = {
+    out: '',
+    write(t: string) {
+      io.out += t;
+    },
+    readKey: () => keys.shift() ?? null,
+    keyReady: () => new Promise<void>(() => {}),
+  };
+  return io;
+}
+
+/** Captures what each write(2) to kxo_state carried, read from user memory as the call happens. */
+function captureStateWrites(k: Kernel, p: Process): string[] {
+  const seen: string[] = [];
+  const fds = new Map<number, string>();
+  k.trace.on((e) => {
+    if (e.name === 'open' && e.pid === p.pid && (e.ret ?? -1) >= 0) fds.set(e.ret!, String(e.args![0]));
+    if (e.name === 'write' && e.pid === p.pid && fds.get(e.args![0] as number) === STATE) {
+      seen.push(String.fromCharCode(...p.peek(e.args![1] as number, e.args![2] as number)));
+    }
+  });
+  return seen;
+}
+
+describe('xo-user status check (kxo §10)', () => {
+  it('"kxo status : not loaded" and exit 1 without the module', async () => {
+    k = await Kernel.boot();
+    const io = fakeIo();
+    expect((await xoUser(k.spawn(), io, { tty: false })).code).toBe(1);
+    expect(io.out).toBe('kxo status : not loaded\n');
+  });
+  it('"kxo status : coming" and exit 1 while the module initialises', async () => {
+    k = await Kernel.boot();
+    let release!: () => void;
+    const slow = defineModule({ name: 'kxo', init: () => new Promise<number>((r) => (release = () => r(0))) });
+    const loading = k.insmod(slow);
+    const io = fakeIo();
+    expect(await statusCheck(k.spawn(), io)).toBe(1);
+    expect(io.out).toBe('kxo status : coming\n');
+    release();
+    await loading;
+  });
+});
+
+describe('xo-user keys (kxo §10)', () => {
+  it('Ctrl-P writes "0 1 0\\n" to a "1 1 0\\n" state and announces it; again writes "1 1 0\\n"', async () => {
+    k = await Kernel.boot();
+    await k.insmod('kxo');
+    const p = k.spawn();
+    const writes = captureStateWrites(k, p);
+    const io = fakeIo();
+    const display = { on: true };
+    expect(await handleKey(p, CTRL_P, display, io)).toBe('continue');
+    expect(writes).toEqual(['0 1 0\n']);
+    expect(display.on).toBe(false);
+    expect(io.out).toBe('\n\nStopping to display the chess board...\n');
+    await handleKey(p, CTRL_P, display, io);
+    expect(writes).toEqual(['0 1 0\n', '1 1 0\n']);
+    expect(await handleKey(p, 0x41, display, io)).toBe('continue');
+    expect(writes.length).toBe(2);
+  });
+  it('Ctrl-Q writes "1 1 1\\n", prints the stop message and exits 0', async () => {
+    k = await Kernel.boot();
+    await k.insmod('kxo');
+    const p = k.spawn();
+    const writes = captureStateWrites(k, p);
+    const io = fakeIo([CTRL_Q]);
+    expect((await xoUser(p, io, { tty: true })).code).toBe(0);
+    expect(writes).toEqual(['1 1 1\n']);
+    expect(io.out).toContain('\n\nStopping the kernel space tic-tac-toe game...\n');
+    // observed: kxo §2 — closing /dev/kxo on the way out resets end to '0'
+    expect(await p.readFile(STATE)).toBe('1 1 0\n');
+  });
+});
+
+describe('xo-user without a TTY', () => {
+  it('prints each final board with a move list matching the reference games', async () => {
+    k = await Kernel.boot({ clock: 'virtual' });
+    await k.insmod('kxo');
+    const io = fakeIo();
+    const run = xoUser(k.spawn(), io, { tty: false, games: 2 });
+    let settled = false;
+    void run.finally(() => (settled = true));
+    for (let i = 0; i < 40 && !settled; i++) await k.clock.advance(100);
+    const { code, games } = await run;
+    expect(code).toBe(0);
+    const ref = readJsonl<{ moves: number[]; winner: string; final_board: string }>('kxo/games.jsonl');
+    expect(games.map((g) => g.moves)).toEqual([ref[0]!.moves, ref[1]!.moves]);
+    expect(io.out).toContain(`game 1: X wins`);
+    expect(io.out).toContain(movesLine(ref[0]!.moves));
+    expect(movesLine([13, 6, 0])).toBe('Moves: B4 -> C2 -> A1');
+    expect(cellName(15)).toBe('D4');
+    expect(await k.spawn().readFile(STATE)).toBe('1 1 0\n');
+  });
+});
