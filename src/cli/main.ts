@@ -133,7 +133,7 @@ async function main(argv: string[]): Promise<number> {
         }
         await k.insmod('nvme');
         const { readFile } = await import('node:fs/promises');
-        return nvmeCli(k.spawn({ comm: 'nvme' }), argv.slice(1), {
+        return await nvmeCli(k.spawn({ comm: "nvme" }), argv.slice(1), {
           write: (t) => void process.stdout.write(t),
           readFile: async (path) => new Uint8Array(await readFile(path)),
         });
