@@ -11,7 +11,13 @@ const USAGE = `usage: vchardev [command] [options]
   tree         boot a kernel and print /dev, /sys/class and /proc/devices
   ls           load every driver and list each device node with its dev_t, class and driver
   dmesg        boot, load every driver, print the kernel log
-  help         this text`;
+  help         this text
+Global option: --strace prints every syscall and driver tracepoint to stderr.`;
+
+/** --strace: one line per syscall and tracepoint, on stderr so stdout stays the program's. */
+function strace(k: Kernel, argv: string[]): void {
+  if (argv.includes('--strace')) k.trace.on((e) => process.stderr.write(`${e.text}\n`));
+}
 
 function option(argv: string[], name: string, fallback: string): string {
   const i = argv.indexOf(`--${name}`);
@@ -20,7 +26,7 @@ function option(argv: string[], name: string, fallback: string): string {
   return eq ? eq.slice(name.length + 3) : fallback;
 }
 
-async function runXoUser(argv: string[]): Promise<number> {
+async function runXoUser(argv: string[], all: string[]): Promise<number> {
   const { xoUser } = await import('./xo-user.js');
   const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY) && !argv.includes('--no-tty');
   const games = Number(option(argv, 'games', '3'));
@@ -31,6 +37,7 @@ async function runXoUser(argv: string[]): Promise<number> {
     return 2;
   }
   const k = await Kernel.boot({ clock: 'real' });
+  strace(k, all);
   const keys: number[] = [];
   let wake: () => void = () => {};
   const onData = (d: Buffer) => {
@@ -104,14 +111,16 @@ async function loadAll(k: Kernel): Promise<void> {
   for (const name of Object.keys(BUILTIN_MODULES)) if (!k.modules.has(name)) await k.insmod(name);
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(all: string[]): Promise<number> {
+  const argv = all.filter((a) => a !== '--strace');
   const cmd = argv[0] && !argv[0].startsWith('--') ? argv[0] : 'xo-user';
   if (cmd === 'help' || cmd === '--help' || cmd === '-h') {
     console.log(USAGE);
     return 0;
   }
-  if (cmd === 'xo-user') return runXoUser(argv);
+  if (cmd === 'xo-user') return runXoUser(argv, all);
   const k = await Kernel.boot();
+  strace(k, all);
   try {
     switch (cmd) {
       case 'tree':
