@@ -123,27 +123,24 @@ export class Syscalls {
   }
 
   read(task: Task, fd: number, ubuf: number, count: number, signal?: AbortSignal): Promise<number> {
-    return this.run(task, 'read', [fd, ubuf, count], signal, (cur) =>
-      this.withFile(cur, fd, async (file) => {
-        if (!file.readable) return -EBADF;
-        if (!Number.isInteger(count) || count < 0) return -EINVAL;
-        if (!file.fops.read) return -EINVAL;
-        count = Math.min(count, MAX_RW_COUNT);
-        if (!accessOk(ubuf, count)) return -EFAULT;
-        return this.checked('read', await file.fops.read(file, ubuf, count, cur), count);
-      }),
-    );
+    return this.rw('read', task, fd, ubuf, count, signal);
   }
 
   write(task: Task, fd: number, ubuf: number, count: number, signal?: AbortSignal): Promise<number> {
-    return this.run(task, 'write', [fd, ubuf, count], signal, (cur) =>
+    return this.rw('write', task, fd, ubuf, count, signal);
+  }
+
+  /** vfs_read / vfs_write: access mode (-EBADF), a hook (-EINVAL), access_ok (-EFAULT), then the driver. */
+  private rw(op: 'read' | 'write', task: Task, fd: number, ubuf: number, count: number, signal?: AbortSignal): Promise<number> {
+    return this.run(task, op, [fd, ubuf, count], signal, (cur) =>
       this.withFile(cur, fd, async (file) => {
-        if (!file.writable) return -EBADF;
+        if (!(op === 'read' ? file.readable : file.writable)) return -EBADF;
         if (!Number.isInteger(count) || count < 0) return -EINVAL;
-        if (!file.fops.write) return -EINVAL;
+        const hook = file.fops[op];
+        if (!hook) return -EINVAL;
         count = Math.min(count, MAX_RW_COUNT);
         if (!accessOk(ubuf, count)) return -EFAULT;
-        return this.checked('write', await file.fops.write(file, ubuf, count, cur), count);
+        return this.checked(op, await hook.call(file.fops, file, ubuf, count, cur), count);
       }),
     );
   }

@@ -1,10 +1,7 @@
 // Browser half of the worker plumbing (module Web Workers).
-export interface Channel {
-  post(msg: unknown): void;
-  onMessage(fn: (msg: any) => void): void;
-  onError(fn: (err: unknown) => void): void;
-  terminate(): void;
-}
+import type { Channel } from './channel.js';
+
+export type { Channel };
 
 export function startWorker(url: URL): Channel {
   const w = new Worker(url, { type: 'module' });

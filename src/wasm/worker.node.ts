@@ -1,13 +1,10 @@
 // Node half of the worker plumbing (worker_threads). Engines that think for long run here so the
 // kernel's event loop stays responsive.
 import { Worker, parentPort } from 'node:worker_threads';
+import type { Channel } from './channel.js';
 
-export interface Channel {
-  post(msg: unknown): void;
-  onMessage(fn: (msg: any) => void): void;
-  onError(fn: (err: unknown) => void): void;
-  terminate(): void;
-}
+export type { Channel };
+
 
 /** Starts a built-JS worker entry. */
 export function startWorker(url: URL): Channel {
