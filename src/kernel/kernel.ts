@@ -190,6 +190,8 @@ export class KernelCore {
     if (!entry) throw new KernelError(ENOENT, 'delete_module', name);
     const { mod, k } = entry;
     if (mod.refcnt > 0) throw new KernelError(EBUSY, 'delete_module', name);
+    // kernel/module/main.c: a module with init but no exit cannot be unloaded (short of forcing)
+    if (!mod.def.exit) throw new KernelError(EBUSY, 'delete_module', `${name} has no exit function`);
     mod.state = 'going';
     try {
       await mod.def.exit?.(k);
