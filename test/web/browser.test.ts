@@ -1,0 +1,44 @@
+// The browser page in Debian's Chromium: the kernel, the kxo driver and its worker run unmodified
+// in a browser, and the games shown match the reference games.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import type { Server } from 'node:http';
+// @ts-expect-error plain JS helper without types
+import { serve } from '../../scripts/serve.mjs';
+import { readJsonl } from '../helpers/fixtures.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+let server: Server;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
+  if (!existsSync(new URL('../../web/dist/index.js', import.meta.url))) throw new Error('web/dist is missing: run npm run build');
+  server = await serve(0);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+describe('web page (browser)', () => {
+  it('boots a kernel, loads kxo with its AIs on a Web Worker and shows the reference game', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const port = (server.address() as { port: number }).port;
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.waitForFunction(() => (window as any).vchardev?.tracker.games.length >= 1, null, { timeout: 90_000 });
+    const games = await page.evaluate(() => (window as any).vchardev.tracker.games.map((g: any) => ({ moves: g.moves, winner: g.winner })));
+    const ref = readJsonl<{ moves: number[]; winner: string }>('kxo/games.jsonl');
+    expect(games[0]).toEqual({ moves: ref[0]!.moves, winner: ref[0]!.winner });
+    expect(await page.textContent('#board')).toMatch(/\|/);
+    expect(await page.textContent('#games')).toContain('Moves: B4 -> C2 -> A1');
+    expect(errors).toEqual([]);
+  }, 120_000);
+});
