@@ -1,7 +1,7 @@
 // Worker entry (built JS: dist/drivers/kxo/ai-worker.js): owns one engine and answers move
 // requests in order, so a thinking AI never blocks the kernel's event loop.
 import { parentChannel } from '#worker';
-import { loadEngine, type EngineKind } from './engines.js';
+import { loadEngine } from './engines.js';
 import type { KxoSearch } from './engines.js';
 
 const ch = parentChannel();
@@ -9,7 +9,7 @@ if (ch) {
   let engine: KxoSearch | null = null;
   ch.onMessage(async (msg) => {
     if (msg.type === 'init') {
-      engine = await loadEngine(msg.engine as EngineKind, msg.build, msg.module);
+      engine = await loadEngine(msg.build, msg.module);
       ch.post({ type: 'ready' });
     } else if (msg.type === 'move' && engine) {
       const t0 = performance.now();

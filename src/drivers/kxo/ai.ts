@@ -3,7 +3,7 @@
 // polls and sysfs while an AI thinks).
 import { startWorker } from '#worker';
 import { checkWin } from './game.js';
-import { compileEngine, loadEngine, type EngineKind } from './engines.js';
+import { compileEngine, loadEngine } from './engines.js';
 
 export interface KxoAi {
   checkWin(table: string): ' ' | 'O' | 'X' | 'D';
@@ -13,21 +13,20 @@ export interface KxoAi {
 }
 
 export interface AiOptions {
-  engine: EngineKind;
   build: 'release' | 'test';
   worker: boolean;
 }
 
 export async function createAi(opts: AiOptions): Promise<KxoAi> {
   if (!opts.worker) {
-    const engine = await loadEngine(opts.engine, opts.build);
+    const engine = await loadEngine(opts.build);
     return {
       checkWin,
       move: (table, player) => (player === 'O' ? engine.mcts(table, 'O') : engine.negamaxPredict(table, 'X').move),
       close: () => {},
     };
   }
-  const module = await compileEngine(opts.engine, opts.build);
+  const module = await compileEngine(opts.build);
   // the entry is built JS: from src/ (vitest) and dist/ alike this names dist/drivers/kxo
   const ch = startWorker(new URL('../../../dist/drivers/kxo/ai-worker.js', import.meta.url));
   const pending = new Map<number, { resolve: (m: number) => void; reject: (e: unknown) => void }>();
@@ -45,7 +44,7 @@ export async function createAi(opts: AiOptions): Promise<KxoAi> {
       for (const p of pending.values()) p.reject(err);
       pending.clear();
     });
-    ch.post({ type: 'init', engine: opts.engine, build: opts.build, module });
+    ch.post({ type: 'init', build: opts.build, module });
   });
   return {
     checkWin,

@@ -1,8 +1,6 @@
-// Which implementation runs kxo's search: the WASM engine (assembly/kxo) or the plain-TypeScript
-// one. Both reproduce kxo's C move for move; they differ only in speed.
-import { KxoEngineTs } from './engine-ts.js';
-
-export type EngineKind = 'wasm' | 'ts';
+// kxo's search runs in the WASM engine (assembly/kxo via src/wasm/kxo.ts); a worker receives the
+// compiled Module rather than bytes or a path.
+import { KxoEngine } from '../../wasm/kxo.js';
 
 /** What the driver needs of an engine. */
 export interface KxoSearch {
@@ -10,15 +8,10 @@ export interface KxoSearch {
   mcts(board: string, player: 'O' | 'X'): number;
 }
 
-/** The engine used when a caller does not choose. */
-export const DEFAULT_ENGINE: EngineKind = 'ts';
-
-/** Compiled module for engines that have one (shared with workers), else null. */
-export async function compileEngine(_kind: EngineKind, _build: 'release' | 'test'): Promise<WebAssembly.Module | null> {
-  return null;
+export function compileEngine(build: 'release' | 'test'): Promise<WebAssembly.Module> {
+  return KxoEngine.compile(build);
 }
 
-export async function loadEngine(kind: EngineKind, _build: 'release' | 'test', _module?: WebAssembly.Module | null): Promise<KxoSearch> {
-  if (kind === 'wasm') throw new Error('the WASM kxo engine is not built into this version');
-  return new KxoEngineTs();
+export function loadEngine(build: 'release' | 'test', module?: WebAssembly.Module | null): Promise<KxoSearch> {
+  return module ? KxoEngine.fromModule(module, build) : KxoEngine.create({ build });
 }

@@ -13,7 +13,6 @@ import type { Timer, Tasklet, Work, Workqueue } from '../../kernel/sched.js';
 import type { WaitQueue } from '../../kernel/wait.js';
 import { DRAWBUFFER_SIZE, N_GRIDS, drawBoard, showState, storeState, type KxoAttr } from './board.js';
 import { createAi, type KxoAi } from './ai.js';
-import { DEFAULT_ENGINE, type EngineKind } from './engines.js';
 
 const DEV_NAME = 'kxo';
 const NR_KMLDRV = 1;
@@ -55,8 +54,6 @@ type K = ModuleApi<typeof defaultParams>;
 const defaultParams = {
   /** ms between ticks (a static of 100 in kxo; a parameter here) */
   delay: 100,
-  /** which implementation runs the AIs: the WASM engine or the plain-TypeScript one */
-  engine: DEFAULT_ENGINE as EngineKind,
   /** which WASM build runs the AIs: 'release' or the bounds-checked 'test' */
   build: 'release' as 'release' | 'test',
   /** run the AIs on a worker thread ('auto': yes under the real clock, inline under the virtual one) */
@@ -213,7 +210,7 @@ export const kxo = defineModule({
     const workqueue = k.allocWorkqueue('kxod');
     let ai: KxoAi;
     try {
-      ai = await createAi({ engine: params.engine, build: params.build, worker: params.worker === 'on' || (params.worker === 'auto' && k.clock.kind === 'real') });
+      ai = await createAi({ build: params.build, worker: params.worker === 'on' || (params.worker === 'auto' && k.clock.kind === 'real') });
     } catch (err) {
       k.prErr(`kxo: cannot start the game engine: ${String(err)}`);
       await k.destroyWorkqueue(workqueue);

@@ -1,7 +1,6 @@
-// kxo's two AIs in plain TypeScript, bit-exact to sysprog21/kxo (kxo §6–§9): the reference the
-// WASM engine is measured against, and what the driver runs where no WASM engine is available.
-// u64 values are kept as two u32 halves; all fixed-point arithmetic wraps at 2^32 as in C.
-import { checkWin } from './game.js';
+// kxo's two AIs in plain TypeScript, bit-exact to sysprog21/kxo (kxo §6–§9): the baseline the
+// WASM engine (assembly/kxo) is benchmarked against. Not shipped. u64 values are two u32 halves;
+// all fixed-point arithmetic wraps at 2^32 as in C.
 
 const N_GRIDS = 16;
 const ITERATIONS = 100000;
@@ -276,7 +275,8 @@ export class KxoEngineTs {
     this.xoro.jump();
   }
   checkWin(board: string): string {
-    return checkWin(board);
+    this.load(board);
+    return String.fromCharCode(checkWinB(this.board));
   }
   getScore(board: string, player: 'O' | 'X'): number {
     this.load(board);

@@ -1,6 +1,7 @@
-// The plain-TypeScript kxo engine against the reference vectors produced by kxo's C.
+// The plain-TypeScript baseline engine (bench/baseline) against kxo's reference vectors: the
+// benchmark compares like with like only if both engines give identical results.
 import { describe, it, expect } from 'vitest';
-import { KxoEngineTs, fixedSqrt, fixedLog, uctScore, EXPLORATION_FACTOR, XORO_SEED } from '../../src/drivers/kxo/engine-ts.js';
+import { KxoEngineTs, fixedSqrt, fixedLog, uctScore, EXPLORATION_FACTOR, XORO_SEED } from '../../bench/baseline/kxo.js';
 import { readJsonl } from '../helpers/fixtures.js';
 
 type Row = Record<string, any>;

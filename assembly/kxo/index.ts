@@ -1,0 +1,42 @@
+// The kxo engine's exports: numbers and pointers only. The host writes the 16-byte board at
+// boardPtr() and reads results through the getters (raw bindings, stub runtime).
+import { layoutInit, base, BOARD_OFF, CHILD_OFF } from './layout';
+import { checkWin as cw, getScore as gs } from './game';
+import { fixedSqrt as fs, fixedLog as fl, uctScore as us } from './fixed';
+import { xoroNext as xn, xoroJump as xj, xoroSeed, s0, s1 } from './xoroshiro';
+import { zobristInit, negamaxPredict as np, resultScore, resultMove } from './negamax';
+import { mcts as mc, nodes, rootVisits, rootChildren } from './mcts';
+
+/** Lays out memory and seeds Zobrist keys and the PRNG (negamax_init + mcts_init). */
+export function init(): usize {
+  layoutInit();
+  zobristInit();
+  xoroSeed(314159265, 1618033989);
+  return base() + BOARD_OFF;
+}
+export function boardPtr(): usize { return base() + BOARD_OFF; }
+export function childrenPtr(): usize { return base() + CHILD_OFF; }
+
+export function checkWin(): u32 { return cw(BOARD_OFF); }
+export function getScore(p: u32): i32 { return gs(BOARD_OFF, <u8>p); }
+export function fixedSqrt(x: u32): u32 { return fs(x); }
+export function fixedLog(x: u32): u32 { return fl(x); }
+export function uctScore(t: i32, v: i32, s: u32): u32 { return us(t, v, s); }
+
+export function xoroNext(): u64 { return xn(); }
+export function xoroJump(): void { xj(); }
+export function xoroGet0(): u64 { return s0; }
+export function xoroGet1(): u64 { return s1; }
+export function xoroSet(a: u64, b: u64): void { xoroSeed(a, b); }
+
+/** negamax_predict on the board slot; score via lastScore(), move returned. */
+export function negamaxPredict(p: u32): i32 {
+  np(<u8>p);
+  return resultMove;
+}
+export function lastScore(): i32 { return resultScore; }
+
+export function mcts(p: u32): i32 { return mc(<u8>p); }
+export function mctsNodes(): i32 { return nodes; }
+export function mctsRootVisits(): i32 { return rootVisits; }
+export function mctsRootChildren(): i32 { return rootChildren; }

@@ -1,0 +1,108 @@
+// Linear memory of the kxo engine, laid out once by init() above __heap_base (stub runtime: no GC,
+// no allocation after init). Every address goes through the accessors below.
+//
+// ┌ BOARD     u8[16]                    the caller's board (16 bytes, ' ' 'O' 'X')        ┐
+// ├ TMP       u8[16] × 2                 MCTS iteration board, playout board                │
+// ├ ZOBRIST   u64[32]                    key[cell][player == 'X'], fixed seed (splitmix64) │
+// ├ HIST      i32[16] sum, i32[16] count negamax history, per cell                         │
+// ├ MOVES     i32[16] × MAX_PLY          move lists per negamax ply                         │
+// ├ CHILDREN  ...                        MCTS root children snapshot for the host           │
+// ├ TT        TT_CAP × 16 B {key u64, score i32, move i16, gen u16}: open addressing, a     │
+// │           generation counter makes "clear" O(1)                                          │
+// └ NODES     MAX_NODES × 20 B {score u32, visits i32, parent i32, first i32, move i8,      │
+//             player u8, count u8, pad}: children of a node packed contiguously, so the      │
+//             pool (1 + 16 × 100000 nodes) can never overflow                                ┘
+export const N_GRIDS: i32 = 16;
+export const ITERATIONS: i32 = 100000;
+export const MAX_NODES: i32 = 1 + N_GRIDS * ITERATIONS;
+export const MAX_PLY: i32 = 8;
+export const TT_BITS: i32 = 18;
+export const TT_CAP: i32 = 1 << TT_BITS;
+export const NODE_SIZE: i32 = 20;
+
+export const BOARD_OFF: usize = 0;
+export const TMP_OFF: usize = 16;
+export const SIM_OFF: usize = 32;
+export const ZOBRIST_OFF: usize = 48;
+export const HSUM_OFF: usize = ZOBRIST_OFF + 32 * 8;
+export const HCOUNT_OFF: usize = HSUM_OFF + 16 * 4;
+export const MOVES_OFF: usize = HCOUNT_OFF + 16 * 4;
+export const CHILD_OFF: usize = MOVES_OFF + <usize>(16 * 4 * MAX_PLY);
+export const TT_OFF: usize = (CHILD_OFF + 16 * 12 + 15) & ~15;
+export const NODES_OFF: usize = TT_OFF + <usize>TT_CAP * 16;
+export const TOTAL_SIZE: usize = NODES_OFF + <usize>MAX_NODES * <usize>NODE_SIZE;
+
+let BASE: usize = 0;
+
+/** Reserves the whole layout once; @returns the base address of BOARD */
+export function layoutInit(): usize {
+  if (BASE) return BASE;
+  BASE = (__heap_base + 15) & ~15;
+  const need = <i32>(((BASE + TOTAL_SIZE + 0xffff) >> 16) - <usize>memory.size());
+  if (need > 0) assert(memory.grow(need) >= 0, 'kxo: cannot grow memory');
+  return BASE;
+}
+@inline export function base(): usize {
+  return BASE;
+}
+
+// board bytes: b is one of BOARD_OFF, TMP_OFF, SIM_OFF
+@inline export function cell(b: usize, i: i32): u8 {
+  assert(<u32>i < <u32>N_GRIDS);
+  return load<u8>(BASE + b + <usize>i);
+}
+@inline export function setCell(b: usize, i: i32, v: u8): void {
+  assert(<u32>i < <u32>N_GRIDS);
+  store<u8>(BASE + b + <usize>i, v);
+}
+
+@inline export function zobrist(i: i32, side: i32): u64 {
+  assert(<u32>i < 16 && <u32>side < 2);
+  return load<u64>(BASE + ZOBRIST_OFF + (<usize>(i * 2 + side) << 3));
+}
+@inline export function setZobrist(i: i32, v: u64): void {
+  assert(<u32>i < 32);
+  store<u64>(BASE + ZOBRIST_OFF + (<usize>i << 3), v);
+}
+
+@inline export function hsum(i: i32): i32 {
+  assert(<u32>i < 16);
+  return load<i32>(BASE + HSUM_OFF + (<usize>i << 2));
+}
+@inline export function setHsum(i: i32, v: i32): void {
+  assert(<u32>i < 16);
+  store<i32>(BASE + HSUM_OFF + (<usize>i << 2), v);
+}
+@inline export function hcount(i: i32): i32 {
+  assert(<u32>i < 16);
+  return load<i32>(BASE + HCOUNT_OFF + (<usize>i << 2));
+}
+@inline export function setHcount(i: i32, v: i32): void {
+  assert(<u32>i < 16);
+  store<i32>(BASE + HCOUNT_OFF + (<usize>i << 2), v);
+}
+
+@inline export function moveAt(ply: i32, i: i32): i32 {
+  assert(<u32>ply < <u32>MAX_PLY && <u32>i < 16);
+  return load<i32>(BASE + MOVES_OFF + (<usize>(ply * 16 + i) << 2));
+}
+@inline export function setMoveAt(ply: i32, i: i32, v: i32): void {
+  assert(<u32>ply < <u32>MAX_PLY && <u32>i < 16);
+  store<i32>(BASE + MOVES_OFF + (<usize>(ply * 16 + i) << 2), v);
+}
+
+// TT entries: {key u64 @0, score i32 @8, move i16 @12, gen u16 @14}
+@inline export function ttAddr(i: i32): usize {
+  assert(<u32>i < <u32>TT_CAP);
+  return BASE + TT_OFF + (<usize>i << 4);
+}
+
+// MCTS nodes: {score u32 @0, visits i32 @4, parent i32 @8, first i32 @12, move i8 @16, player u8 @17, count u8 @18}
+@inline export function nodeAddr(n: i32): usize {
+  assert(<u32>n < <u32>MAX_NODES);
+  return BASE + NODES_OFF + <usize>n * <usize>NODE_SIZE;
+}
+@inline export function childAddr(i: i32): usize {
+  assert(<u32>i < 16);
+  return BASE + CHILD_OFF + <usize>(i * 12);
+}

@@ -1,0 +1,127 @@
+// see: sysprog21/kxo negamax.c + zobrist.c — iterative deepening 2/4/6, PVS, history ordering,
+// a transposition table keyed by the Zobrist hash of the stones added since the root (kxo §7)
+import { BOARD_OFF, MAX_PLY, N_GRIDS, TT_BITS, TT_CAP, cell, setCell, setHsum, setHcount, hsum, hcount, moveAt, setMoveAt, ttAddr, zobrist, setZobrist } from './layout';
+import { SPACE, X, O, checkWin, getScore } from './game';
+import { kernelSort } from './sort';
+
+let hash: u64 = 0;
+let gen: u16 = 1;
+let ttUsed: i32 = 0;
+export let resultScore: i32 = 0;
+export let resultMove: i32 = -1;
+
+/** Zobrist keys from a fixed seed (never a clock: a frozen clock would make every key equal). */
+export function zobristInit(): void {
+  let s: u64 = 0x9e3779b97f4a7c15;
+  for (let i = 0; i < 32; i++) {
+    s += 0x9e3779b97f4a7c15;
+    let z = s;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+    setZobrist(i, z ^ (z >> 31));
+  }
+}
+
+// open addressing on the full 64-bit key; a generation tag makes zobrist_clear O(1)
+@inline function slot(key: u64): i32 {
+  return <i32>((key * 0x9e3779b97f4a7c15) >> (64 - TT_BITS));
+}
+function ttGet(key: u64): usize {
+  let i = slot(key);
+  for (;;) {
+    const e = ttAddr(i);
+    if (load<u16>(e, 14) != gen) return 0;
+    if (load<u64>(e) == key) return e;
+    i = (i + 1) & (TT_CAP - 1);
+  }
+  return unreachable();
+}
+function ttPut(key: u64, score: i32, move: i32): void {
+  let i = slot(key);
+  for (;;) {
+    const e = ttAddr(i);
+    // "exact key → newest entry": an equal key is overwritten, as the newest hlist entry wins in C
+    if (load<u16>(e, 14) != gen || load<u64>(e) == key) {
+      if (load<u16>(e, 14) != gen) ttUsed++;
+      assert(ttUsed < (TT_CAP >> 1), 'kxo: transposition table more than half full');
+      store<u64>(e, key);
+      store<i32>(e, score, 8);
+      store<i16>(e, <i16>move, 12);
+      store<u16>(e, gen, 14);
+      return;
+    }
+    i = (i + 1) & (TT_CAP - 1);
+  }
+}
+function ttClear(): void {
+  ttUsed = 0;
+  if (++gen == 0) {
+    // the 16-bit generation wrapped: really clear once every 65535 searches
+    for (let i = 0; i < TT_CAP; i++) store<u16>(ttAddr(i), 0, 14);
+    gen = 1;
+  }
+}
+
+function negamax(depth: i32, p: u8, alpha: i32, beta: i32, ply: i32): i32 {
+  if (checkWin(BOARD_OFF) != SPACE || depth == 0) {
+    resultMove = -1;
+    return getScore(BOARD_OFF, p);
+  }
+  // observed: kxo §7 — a hit returns the stored result whatever its depth or window
+  const hit = ttGet(hash);
+  if (hit) {
+    resultMove = <i32>load<i16>(hit, 12);
+    return load<i32>(hit, 8);
+  }
+  assert(ply < MAX_PLY);
+  let n = 0;
+  for (let i = 0; i < N_GRIDS; i++) {
+    if (cell(BOARD_OFF, i) == SPACE) {
+      setMoveAt(ply, n, i);
+      n++;
+    }
+  }
+  kernelSort(ply, n);
+  let bestScore = -10000;
+  let bestMove = -1;
+  const opp = p ^ O ^ X;
+  const side = p == X ? 1 : 0;
+  for (let i = 0; i < n; i++) {
+    const m = moveAt(ply, i);
+    setCell(BOARD_OFF, m, p);
+    hash ^= zobrist(m, side);
+    let score: i32;
+    if (i == 0) score = -negamax(depth - 1, opp, -beta, -alpha, ply + 1);
+    else {
+      score = -negamax(depth - 1, opp, -alpha - 1, -alpha, ply + 1);
+      // the re-search window is (-beta, -score), not (-beta, -alpha)
+      if (alpha < score && score < beta) score = -negamax(depth - 1, opp, -beta, -score, ply + 1);
+    }
+    setHcount(m, hcount(m) + 1);
+    setHsum(m, hsum(m) + score);
+    if (score > bestScore) {
+      bestScore = score;
+      bestMove = m;
+    }
+    setCell(BOARD_OFF, m, SPACE);
+    hash ^= zobrist(m, side);
+    if (score > alpha) alpha = score;
+    if (alpha >= beta) break;
+  }
+  ttPut(hash, bestScore, bestMove);
+  resultMove = bestMove;
+  return bestScore;
+}
+
+/** negamax_predict: the board is in BOARD; result in resultScore/resultMove. */
+export function negamaxPredict(p: u8): void {
+  for (let i = 0; i < N_GRIDS; i++) {
+    setHsum(i, 0);
+    setHcount(i, 0);
+  }
+  for (let depth = 2; depth <= 6; depth += 2) {
+    hash = 0;
+    resultScore = negamax(depth, p, -100000, 100000, 0);
+    ttClear();
+  }
+}
