@@ -1,9 +1,11 @@
-// The nvme driver's dma binding: pins user pages (nvme_map_user_pages, nvme §4), builds PRPs from
-// dma pools, and gives the controller its DmaPort (PRP walk + data movement).
-import { EFAULT, EINVAL } from '../../kernel/errno.js';
+// The nvme driver's dma binding: pins user pages (nvme_map_user_pages, nvme §4) and builds PRPs
+// from dma pools in the WASM dma engine, and gives the controller its DmaPort (the engine's PRP
+// walk, then the data copy).
+import { EFAULT, EINVAL, ENOMEM } from '../../kernel/errno.js';
 import type { ModuleApi } from '../../kernel/module.js';
 import type { Task } from '../../kernel/task.js';
-import { buildPrps, freePrps, walkPrps, DmaPool, NVME_PAGE, type PrpWalkError, type SgEntry } from './prp.js';
+import { DmaPool, NVME_PAGE, type PrpWalkError } from './prp.js';
+import { DmaEngine, type WalkResult } from '../../wasm/dma.js';
 import type { DmaPort } from './ctrl/controller.js';
 import type { MapUserBuffer } from './ioctl.js';
 
@@ -39,6 +41,9 @@ export async function createDmaBinding(k: ModuleApi<any>, opts: DmaOptions): Pro
   const pageBlocks = Array.from({ length: opts.pagePoolPages }, () => take() * NVME_PAGE);
   const pools = { small: new DmaPool(256, smallBlocks), page: new DmaPool(NVME_PAGE, pageBlocks) };
 
+    const engine = await DmaEngine.create(phys.memory, opts.build);
+  const ENTRIES = NVME_PAGE / 8;
+
   // see: nvme-core.c nvme_map_user_pages
   const mapUser: MapUserBuffer = (cur: Task, addr: bigint, length: number, _write: boolean) => {
     if (addr & 3n) return -EINVAL;
@@ -46,28 +51,36 @@ export async function createDmaBinding(k: ModuleApi<any>, opts: DmaOptions): Pro
     const offset = Number(addr & 4095n);
     const count = Math.ceil((offset + length) / NVME_PAGE);
     if (addr + BigInt(length) > 2n ** 32n) return -EFAULT;
+    if (count > engine.maxPages) return -ENOMEM; // the page array allocation fails
     // observed: nvme §4 — the 3.x driver always pins for writing, even for host→device data
-    const pages = cur.getUserPages(Number(addr), count, true);
+    const pages = engine.getUserPages(cur.mm.pgd, Number(addr), count, true, phys.nrFrames);
+    cur.mm.pinned += pages.length;
     if (pages.length < count) {
-      cur.unpinUserPages(pages);
+      cur.unpinUserPages(Array.from(pages));
       return -EFAULT;
     }
-    const sg: SgEntry[] = [];
-    let left = length;
-    for (let i = 0; i < count; i++) {
-      const o = i === 0 ? offset : 0;
-      const n = Math.min(left, NVME_PAGE - o);
-      sg.push({ addr: pages[i]! * NVME_PAGE + o, len: n });
-      left -= n;
+    // take the list blocks nvme_setup_prps will ask for, in the order it asks: a small block for
+    // up to 32 entries, else page blocks (511 entries each but the last); fewer when a pool is dry
+    const nprps = Math.ceil(Math.max(0, length - (NVME_PAGE - offset)) / NVME_PAGE);
+    const blocks: Array<{ addr: number; pool: DmaPool }> = [];
+    if (nprps > 1) {
+      const pool = nprps <= 32 ? pools.small : pools.page;
+      const want = nprps <= 32 ? 1 : 1 + Math.ceil(Math.max(0, nprps - ENTRIES) / (ENTRIES - 1));
+      for (let i = 0; i < want; i++) {
+        const b = pool.alloc();
+        if (b < 0) break;
+        blocks.push({ addr: b, pool });
+      }
     }
-    const prps = buildPrps(phys.u32, sg, length, pools.small, pools.page);
+    const r = engine.setupPrps(offset, length, blocks.map((b) => b.addr));
+    for (const b of blocks.splice(r.used)) b.pool.release(b.addr);
     return {
-      prp1: BigInt(prps.prp1),
-      prp2: BigInt(prps.prp2),
-      lenBuilt: prps.len,
+      prp1: r.prp1,
+      prp2: r.prp2,
+      lenBuilt: r.len,
       release() {
-        freePrps(prps);
-        cur.unpinUserPages(pages);
+        for (const b of blocks) b.pool.release(b.addr);
+        cur.unpinUserPages(Array.from(pages));
       },
     };
   };
@@ -75,32 +88,33 @@ export async function createDmaBinding(k: ModuleApi<any>, opts: DmaOptions): Pro
   const port: DmaBinding['port'] = {
     lastError: null,
     toHost(prp1, prp2, data) {
-      const segs = walkPrps(phys.u8, prp1, prp2, data.length);
-      if (!Array.isArray(segs)) return fail(segs);
-      let o = 0;
-      for (const s of segs) {
-        phys.u8.set(data.subarray(o, o + s.len), s.addr);
-        o += s.len;
+      const w = engine.walkPrps(prp1, prp2, data.length);
+      if (w.status) return fail(w.status, w.error!);
+      for (let i = 0, o = 0; i < w.nsegs; i++) {
+        const len = w.segs[2 * i + 1]!;
+        phys.u8.set(data.subarray(o, o + len), w.segs[2 * i]!);
+        o += len;
       }
       return 0;
     },
     fromHost(prp1, prp2, len) {
-      const segs = walkPrps(phys.u8, prp1, prp2, len);
-      if (!Array.isArray(segs)) return fail(segs);
+      const w = engine.walkPrps(prp1, prp2, len);
+      if (w.status) return fail(w.status, w.error!);
       const out = new Uint8Array(len);
-      let o = 0;
-      for (const s of segs) {
-        out.set(phys.u8.subarray(s.addr, s.addr + s.len), o);
-        o += s.len;
+      for (let i = 0, o = 0; i < w.nsegs; i++) {
+        const a = w.segs[2 * i]!;
+        const n = w.segs[2 * i + 1]!;
+        out.set(phys.u8.subarray(a, a + n), o);
+        o += n;
       }
       return out;
     },
   };
-  const fail = (e: PrpWalkError) => {
-    port.lastError = e;
-    k.trace(`err_prp_${e.rule.replace(/-/g, '_')}`, { status: e.status, listPage: e.listPage, entry: e.entry, value: e.value });
-    k.prWarn(`nvme: PRP walk failed: ${e.rule} at list page ${e.listPage} entry ${e.entry} (0x${e.value.toString(16)}), status 0x${e.status.toString(16)}`);
-    return e.status;
+  const fail = (status: number, e: NonNullable<WalkResult['error']>) => {
+    port.lastError = { status, rule: e.rule as PrpWalkError['rule'], listPage: e.listPage, entry: e.entry, value: e.value };
+    k.trace(`err_prp_${e.rule.replace(/-/g, '_')}`, { status, listPage: e.listPage, entry: e.entry, value: e.value });
+    k.prWarn(`nvme: PRP walk failed: ${e.rule} at list page ${e.listPage} entry ${e.entry} (0x${e.value.toString(16)}), status 0x${status.toString(16)}`);
+    return status;
   };
 
   return {

@@ -1,7 +1,8 @@
 import { describe, it, expect, beforeEach } from 'vitest';
 import fc from 'fast-check';
 import { PhysMem, AddressSpace, PROT_READ, PROT_WRITE } from '../../src/kernel/mm.js';
-import { buildPrps, walkPrps, freePrps, DmaPool, type SgEntry, type PrpResult } from '../../src/drivers/nvme/prp.js';
+import { buildPrps, walkPrps, freePrps, type SgEntry, type PrpResult } from '../../bench/baseline/prp.js';
+import { DmaPool } from '../../src/drivers/nvme/prp.js';
 
 let phys: PhysMem;
 let mm: AddressSpace;

@@ -1,0 +1,53 @@
+// see: linux drivers/block/nvme-core.c nvme_setup_prps (3.x, nvme §5) — from the pinned pages
+// (PAGES) build PRP1, PRP2 and, past two pages, PRP lists in blocks the host handed in (LISTS):
+// at most 32 entries fit the small pool's 256-byte block, otherwise page blocks chained through
+// slot 511 (its entry moves to slot 0 of the next page).
+import { PAGE, page, list, setPrpEntry, prpEntry } from './layout';
+
+export let prp1: u64 = 0;
+export let prp2: u64 = 0;
+export let listsUsed: i32 = 0;
+
+/**
+ * offset: in-page offset of the buffer; total: bytes; nLists: blocks available in LISTS.
+ * @returns bytes described (short when the blocks ran out, as the pool failing does in 3.x)
+ */
+export function setupPrps(offset: u32, total: i32, nLists: i32): i32 {
+  listsUsed = 0;
+  let pi = 0;
+  let dmaAddr: u64 = (<u64>page(0) << 12) + offset;
+  prp1 = dmaAddr;
+  prp2 = 0;
+  let length = total - <i32>(PAGE - offset);
+  if (length <= 0) return total;
+  // each sg entry is one page here (pages are not merged), so the cursor moves to the next page
+  pi = 1;
+  dmaAddr = <u64>page(pi) << 12;
+  if (length <= <i32>PAGE) {
+    prp2 = dmaAddr;
+    return total;
+  }
+  if (nLists == 0) {
+    prp2 = dmaAddr;
+    return total - length + <i32>PAGE;
+  }
+  let cur = <usize>list(0);
+  listsUsed = 1;
+  prp2 = <u64>cur;
+  let i = 0;
+  for (;;) {
+    if (i == <i32>(PAGE >> 3)) {
+      if (listsUsed == nLists) return total - length;
+      const next = <usize>list(listsUsed++);
+      setPrpEntry(next, 0, prpEntry(cur, i - 1));
+      setPrpEntry(cur, i - 1, <u64>next);
+      cur = next;
+      i = 1;
+    }
+    setPrpEntry(cur, i++, dmaAddr);
+    length -= <i32>PAGE;
+    if (length <= 0) break;
+    dmaAddr = <u64>page(++pi) << 12;
+  }
+  return total;
+}

@@ -1,0 +1,91 @@
+// Host side of the dma engine (assembly/dma): it imports the kernel's physical memory, so page
+// tables, refcounts, user pages and PRP lists are all in reach without calling back into JS.
+// u64 (PRP values) cross as bigint and are read unsigned.
+import { compileWasm, instantiateEngine, type WasmBuild } from './instance.js';
+
+interface Exports {
+  pagesPtr(): number;
+  segsPtr(): number;
+  listsPtr(): number;
+  scratchEnd(): number;
+  maxPages(): number;
+  maxSegs(): number;
+  maxLists(): number;
+  getUserPages(pgd: number, addr: number, n: number, write: number, nrFrames: number): number;
+  setupPrps(offset: number, total: number, nLists: number): number;
+  getPrp1(): bigint;
+  getPrp2(): bigint;
+  getListsUsed(): number;
+  walkPrps(p1: bigint, p2: bigint, len: number, ram: bigint): number;
+  getNsegs(): number;
+  getErrRule(): number;
+  getErrPage(): number;
+  getErrEntry(): number;
+  getErrValue(): bigint;
+}
+
+export const PRP_RULES = ['', 'prp2-offset', 'list-entry-offset', 'chain-offset', 'list-read', 'data-range', 'too-many-segments'] as const;
+
+export interface WalkResult {
+  status: number;
+  /** segment i: addr at [2i], length at [2i+1] (a view into engine scratch: valid until the next walk) */
+  segs: Uint32Array;
+  nsegs: number;
+  error: { rule: (typeof PRP_RULES)[number]; listPage: number; entry: number; value: number } | null;
+}
+
+/** The reserved low megabyte of physical memory the engine may use as scratch. */
+const RESERVED_BYTES = 1 << 20;
+
+export class DmaEngine {
+  readonly maxPages: number;
+  private readonly u32: Uint32Array;
+
+  private constructor(private readonly x: Exports, private readonly memory: WebAssembly.Memory) {
+    if (x.scratchEnd() >>> 0 > RESERVED_BYTES) throw new Error('dma engine scratch overruns the reserved megabyte');
+    this.maxPages = x.maxPages();
+    this.u32 = new Uint32Array(memory.buffer);
+  }
+
+  static compile(build: WasmBuild = 'release'): Promise<WebAssembly.Module> {
+    return compileWasm('dma', build);
+  }
+  static async create(memory: WebAssembly.Memory, build: WasmBuild = 'release', module?: WebAssembly.Module): Promise<DmaEngine> {
+    const instance = await instantiateEngine(module ?? (await DmaEngine.compile(build)), { env: { memory } });
+    return new DmaEngine(instance.exports as unknown as Exports, memory);
+  }
+
+  /** get_user_pages from the page tables (refcounts taken in WASM); @returns the pinned pfns */
+  getUserPages(pgd: number, addr: number, n: number, write: boolean, nrFrames: number): Uint32Array {
+    const count = this.x.getUserPages(pgd, addr >>> 0, n, write ? 1 : 0, nrFrames);
+    const at = (this.x.pagesPtr() >>> 0) >>> 2;
+    return this.u32.slice(at, at + count);
+  }
+
+  /**
+   * nvme_setup_prps over the pages of the last getUserPages; `lists` are the blocks the caller took
+   * from its dma pools, used in order. @returns PRP1/PRP2, bytes described and blocks used
+   */
+  setupPrps(offset: number, total: number, lists: readonly number[]): { prp1: bigint; prp2: bigint; len: number; used: number } {
+    const n = Math.min(lists.length, this.x.maxLists());
+    const at = (this.x.listsPtr() >>> 0) >>> 2;
+    for (let i = 0; i < n; i++) this.u32[at + i] = lists[i]!;
+    const len = this.x.setupPrps(offset, total, n);
+    return { prp1: BigInt.asUintN(64, this.x.getPrp1()), prp2: BigInt.asUintN(64, this.x.getPrp2()), len, used: this.x.getListsUsed() };
+  }
+
+  /** The controller's PRP walk; segments stay in engine scratch until the next call. */
+  walkPrps(prp1: bigint, prp2: bigint, len: number): WalkResult {
+    const status = this.x.walkPrps(BigInt.asIntN(64, prp1), BigInt.asIntN(64, prp2), len, BigInt(this.memory.buffer.byteLength));
+    const nsegs = status ? 0 : this.x.getNsegs();
+    const at = (this.x.segsPtr() >>> 0) >>> 2;
+    return {
+      status,
+      nsegs,
+      segs: this.u32.subarray(at, at + 2 * nsegs),
+      error: status
+        ? { rule: PRP_RULES[this.x.getErrRule()] ?? '', listPage: this.x.getErrPage(), entry: this.x.getErrEntry(), value: Number(BigInt.asUintN(64, this.x.getErrValue())) }
+        : null,
+    };
+  }
+}
