@@ -4,10 +4,11 @@ import { Process } from './user/process.js';
 import { mem } from './drivers/mem/index.js';
 import { nvme } from './drivers/nvme/index.js';
 import { kxo } from './drivers/kxo/index.js';
+import { testBus, testChrdev } from './drivers/testbus/index.js';
 import type { ModuleDef } from './kernel/module.js';
 
 /** Built-in modules insmod() finds by name. Frozen: several kernels share it read-only. */
-export const BUILTIN_MODULES: Readonly<Record<string, ModuleDef<any>>> = Object.freeze({ mem, kxo, nvme });
+export const BUILTIN_MODULES: Readonly<Record<string, ModuleDef<any>>> = Object.freeze({ mem, kxo, nvme, test_bus: testBus, test_chrdev: testChrdev });
 
 /** Modules every boot loads, as a kernel's built-in drivers are present from the start. */
 const AUTOLOAD = ['mem'] as const;
@@ -51,3 +52,4 @@ export { Kfifo } from './kernel/kfifo.js';
 export { MISC_MAJOR, MISC_DYNAMIC_MINOR, type MiscDevice } from './kernel/misc.js';
 export type { DeviceAttribute, Device, DeviceClass } from './kernel/device.js';
 export type { PollFd } from './kernel/syscalls.js';
+export type { TraceEvent } from './kernel/trace.js';

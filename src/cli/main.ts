@@ -108,7 +108,9 @@ export async function ls(k: Kernel): Promise<string> {
 
 /** Loads every built-in driver (kxo with its AIs idle until /dev/kxo is opened). */
 async function loadAll(k: Kernel): Promise<void> {
-  for (const name of Object.keys(BUILTIN_MODULES)) if (!k.modules.has(name)) await k.insmod(name);
+  // test_bus gets the blog post's device test-1, so test_chrdev has a node to show
+  const params: Record<string, Record<string, unknown>> = { test_bus: { devices: [{ name: 'test', id: 1 }] } };
+  for (const name of Object.keys(BUILTIN_MODULES)) if (!k.modules.has(name)) await k.insmod(name, params[name] ?? {});
 }
 
 async function main(all: string[]): Promise<number> {

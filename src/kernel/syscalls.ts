@@ -51,9 +51,9 @@ export class Syscalls {
     return r;
   }
 
-  /** A hook's return must be an integer (and within `max`), else it is a driver bug. */
-  private checked(what: string, r: unknown, max = Infinity): number {
-    if (typeof r !== 'number' || !Number.isInteger(r) || r > max) {
+  /** A hook's return must be an integer, else it is a driver bug (oops, -EIO). */
+  private checked(what: string, r: unknown): number {
+    if (typeof r !== 'number' || !Number.isInteger(r)) {
       this.k.oops(new Error(`${what} returned ${String(r)}`), what);
       return -EIO;
     }
@@ -140,7 +140,8 @@ export class Syscalls {
         if (!hook) return -EINVAL;
         count = Math.min(count, MAX_RW_COUNT);
         if (!accessOk(ubuf, count)) return -EFAULT;
-        return this.checked(op, await hook.call(file.fops, file, ubuf, count, cur), count);
+        // linux-wins: vfs_read/vfs_write pass a driver's count through unchecked (testbus B5 returns 1 for 0)
+        return this.checked(op, await hook.call(file.fops, file, ubuf, count, cur));
       }),
     );
   }
