@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `vchardev` command. Talks to a kernel only through the Process API, like a user program.
-import { Kernel, MAJOR, MINOR, isChr, BUILTIN_MODULES } from '../index.js';
+import { Kernel, MAJOR, MINOR, isChr, BUILTIN_MODULES, type ModuleParams } from '../index.js';
 import type { Process } from '../index.js';
 
 const USAGE = `usage: vchardev [command] [options]
@@ -109,7 +109,7 @@ export async function ls(k: Kernel): Promise<string> {
 /** Loads every built-in driver (kxo with its AIs idle until /dev/kxo is opened). */
 async function loadAll(k: Kernel): Promise<void> {
   // test_bus gets the blog post's device test-1, so test_chrdev has a node to show
-  const params: Record<string, Record<string, unknown>> = { test_bus: { devices: [{ name: 'test', id: 1 }] } };
+  const params: Record<string, ModuleParams> = { test_bus: { devices: [{ name: 'test', id: 1 }] } };
   for (const name of Object.keys(BUILTIN_MODULES)) if (!k.modules.has(name)) await k.insmod(name, params[name] ?? {});
 }
 
