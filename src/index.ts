@@ -6,10 +6,11 @@ import { nvme } from './drivers/nvme/index.js';
 import { kxo } from './drivers/kxo/index.js';
 import { testBus, testChrdev } from './drivers/testbus/index.js';
 import { qat } from './drivers/qat/index.js';
+import { sharepool } from './drivers/sharepool/index.js';
 import type { ModuleDef } from './kernel/module.js';
 
 /** Built-in modules insmod() finds by name. Frozen: several kernels share it read-only. */
-export const BUILTIN_MODULES: Readonly<Record<string, ModuleDef<any>>> = Object.freeze({ mem, kxo, nvme, qat, test_bus: testBus, test_chrdev: testChrdev });
+export const BUILTIN_MODULES: Readonly<Record<string, ModuleDef<any>>> = Object.freeze({ mem, kxo, nvme, qat, sharepool, test_bus: testBus, test_chrdev: testChrdev });
 
 /** Modules every boot loads, as a kernel's built-in drivers are present from the start. */
 const AUTOLOAD = ['mem'] as const;

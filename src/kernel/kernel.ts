@@ -55,6 +55,8 @@ export class KernelCore {
   readonly tasks = new Map<number, Task>();
   readonly modules = new Map<string, { mod: Module; k: ModuleApi<any> }>();
   private readonly known: Readonly<Record<string, ModuleDef<any>>>;
+  /** called as a task exits, before its address space goes (mmput's hooks, e.g. sp_group_exit) */
+  readonly taskExitNotifiers = new Set<(task: Task) => void>();
   private nextPid = 1;
 
   protected constructor(opts: BootOptions) {
@@ -133,6 +135,13 @@ export class KernelCore {
   async exitTask(task: Task): Promise<void> {
     if (task.exited) return;
     for (const fd of task.openFds()) await this.sys.close(task, fd);
+    for (const fn of this.taskExitNotifiers) {
+      try {
+        fn(task);
+      } catch (err) {
+        this.oops(err, 'task exit notifier');
+      }
+    }
     task.exited = true;
     task.mm.destroy();
     this.tasks.delete(task.pid);

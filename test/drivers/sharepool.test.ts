@@ -1,0 +1,228 @@
+// sharepool.md "Edge cases a test suite must cover", 1–14, plus real sharing and the test device.
+import { describe, it, expect, afterEach, beforeEach } from 'vitest';
+import { Kernel, O_RDWR, type Process } from '../../src/index.js';
+import type { SharepoolApi } from '../../src/drivers/sharepool/index.js';
+import { SP_IOCTL_ADD_GROUP, SP_IOCTL_ALLOC, SP_IOCTL_GROUP_ID, SP_IOCTL_K2U } from '../../src/drivers/sharepool/uapi.js';
+
+let k: Kernel;
+let sp: SharepoolApi;
+beforeEach(async () => {
+  k = await Kernel.boot({ memoryMiB: 128 });
+  sp = (await k.insmod('sharepool')).api;
+});
+afterEach(async () => {
+  await k.shutdown();
+});
+const spawn = () => k.spawn();
+
+describe('spg_id validity (§4.1, edge 1)', () => {
+  it('0, -1, 200001, 800000, 899999, 900001 → EINVAL; 1, 99999, 200000, 900000 accepted', () => {
+    for (const id of [0, -1, 200001, 800000, 899999, 900001]) expect(sp.addTask(spawn().pid, id), `id ${id}`).toBe(-22);
+    expect(sp.addTask(spawn().pid, 1)).toBe(1);
+    expect(sp.addTask(spawn().pid, 99999)).toBe(99999);
+    expect(sp.addTask(spawn().pid, 200000)).toBe(100000);
+    expect(sp.addTask(spawn().pid, 900000)).toBe(800000);
+  });
+});
+
+describe('auto ids (§4.2–4.4, edges 2–3)', () => {
+  it('an explicit auto id never created → EINVAL; created and alive → joins (edge 2)', () => {
+    expect(sp.addTask(spawn().pid, 100005)).toBe(-22);
+    expect(sp.addTask(spawn().pid, 200000)).toBe(100000);
+    const b = spawn();
+    expect(sp.addTask(b.pid, 100000)).toBe(100000);
+    expect(sp.groups.get(100000)!.procs).toHaveLength(2);
+  });
+  it('AUTO twice → 100000, 100001; after the first group dies the next AUTO reuses 100000; DVPP → 800000, 800001 (edge 3)', async () => {
+    const a = spawn();
+    expect(sp.addTask(a.pid, 200000)).toBe(100000);
+    expect(sp.addTask(spawn().pid, 200000)).toBe(100001);
+    await a.exit();
+    expect(sp.groups.has(100000)).toBe(false);
+    expect(sp.addTask(spawn().pid, 200000)).toBe(100000);
+    expect(sp.addTask(spawn().pid, 900000)).toBe(800000);
+    expect(sp.addTask(spawn().pid, 900000)).toBe(800001);
+  });
+});
+
+describe('task checks (§4.5–4.6, edges 4–5)', () => {
+  it('unknown pid or exiting task → ESRCH and the auto id returns; kernel thread → ESRCH with the id leaked (edge 4)', () => {
+    expect(sp.addTask(9999, 200000)).toBe(-3);
+    expect(sp.ida.isUsed(100000)).toBe(false);
+    const e = spawn();
+    sp.setProc(e.pid, { exiting: true });
+    expect(sp.addTask(e.pid, 200000)).toBe(-3);
+    expect(sp.ida.isUsed(100000)).toBe(false);
+    const kt = spawn();
+    sp.setProc(kt.pid, { kthread: true });
+    expect(sp.addTask(kt.pid, 200000)).toBe(-3);
+    expect(sp.ida.isUsed(100000)).toBe(true); // observed: leaked
+  });
+  it('already in a group → EEXIST, the auto id leaked (edge 5)', () => {
+    const a = spawn();
+    expect(sp.addTask(a.pid, 5)).toBe(5);
+    expect(sp.addTask(a.pid, 200000)).toBe(-17);
+    expect(sp.ida.isUsed(100000)).toBe(true);
+  });
+});
+
+describe('find_or_alloc and access control (§4.7–4.8, edges 6–7)', () => {
+  it('a dead but referenced group → ENODEV; once freed the id makes a fresh group (edge 6)', async () => {
+    const a = spawn();
+    sp.addTask(a.pid, 7);
+    const held = sp.find(a.pid, 7)!;
+    await a.exit();
+    expect(sp.groups.get(7)!.isAlive).toBe(false);
+    expect(sp.addTask(spawn().pid, 7)).toBe(-19);
+    sp.drop(held);
+    expect(sp.groups.has(7)).toBe(false);
+    expect(sp.addTask(spawn().pid, 7)).toBe(7);
+    expect(sp.groups.get(7)!.spaList).toEqual([]);
+  });
+  it('AC_SINGLE_OWNER: a non-owner joining → EPERM, use_count unchanged (edge 7)', () => {
+    sp.acMode = 1;
+    const owner = spawn();
+    expect(sp.addTask(owner.pid, 3, owner.pid)).toBe(3);
+    const before = sp.groups.get(3)!.useCount;
+    const other = spawn();
+    expect(sp.addTask(other.pid, 3, other.pid)).toBe(-1);
+    expect(sp.groups.get(3)!.useCount).toBe(before);
+  });
+});
+
+describe('areas on join (§4.11, edges 8–12)', () => {
+  function groupWithAreas(n: number): { owner: Process; vas: number[] } {
+    const owner = spawn();
+    sp.addTask(owner.pid, 9);
+    return { owner, vas: Array.from({ length: n }, () => sp.alloc(owner.pid, 4096 * 3)) };
+  }
+  it('three ALLOC areas: all mapped in order, each use_count +1, id returned, use_count +1, mm in procs (edge 8)', () => {
+    const { vas } = groupWithAreas(3);
+    const g = sp.groups.get(9)!;
+    const counts = g.spaList.map((a) => a.useCount);
+    const uc = g.useCount;
+    const b = spawn();
+    expect(sp.addTask(b.pid, 9)).toBe(9);
+    expect(sp.mapped(b.pid).map(([s]) => s)).toEqual(vas);
+    expect(g.spaList.map((a) => a.useCount)).toEqual(counts.map((c) => c + 1));
+    expect(g.useCount).toBe(uc + 1);
+    expect(g.procs).toContain(b.pid);
+  });
+  it('mmap failure at area 2: areas 0–1 unmapped, error, not in the group, counts restored, a fresh group freed (edge 9)', () => {
+    groupWithAreas(3);
+    const g = sp.groups.get(9)!;
+    const counts = g.spaList.map((a) => a.useCount);
+    sp.faults.mmapFailAt = 2;
+    const b = spawn();
+    expect(sp.addTask(b.pid, 9)).toBe(-12);
+    expect(sp.mapped(b.pid)).toEqual([]);
+    expect(g.procs).not.toContain(b.pid);
+    expect(g.spaList.map((a) => a.useCount)).toEqual(counts);
+    expect(sp.groupOf(b.pid)).toBe(-19);
+    sp.faults.mmapFailAt = -1;
+    sp.faults.fileSetupFail = false;
+    const c = spawn();
+    sp.faults.statAllocFail = true;
+    expect(sp.addTask(c.pid, 200000)).toBe(-12);
+    expect(sp.groups.has(100000)).toBe(false);
+    expect(sp.ida.isUsed(100000)).toBe(false);
+  });
+  it('populate failure at area 2: areas 0–2 unmapped, error (edge 10)', () => {
+    groupWithAreas(3);
+    sp.faults.populateFailAt = 2;
+    const b = spawn();
+    expect(sp.addTask(b.pid, 9)).toBe(-12);
+    expect(sp.mapped(b.pid)).toEqual([]);
+  });
+  it('a core dump in progress → EBUSY after unmapping earlier areas (edge 11)', () => {
+    groupWithAreas(2);
+    const b = spawn();
+    sp.setProc(b.pid, { coredump: true });
+    expect(sp.addTask(b.pid, 9)).toBe(-16);
+    expect(sp.mapped(b.pid)).toEqual([]);
+  });
+  it('a K2SPG remap failure: the join still succeeds without that mapping (edge 12)', () => {
+    const owner = spawn();
+    sp.addTask(owner.pid, 4);
+    const va = sp.k2u(owner.pid, 4096, 4, 0x5a);
+    sp.faults.k2uRemapFail = true;
+    const b = spawn();
+    expect(sp.addTask(b.pid, 4)).toBe(4);
+    expect(() => b.peek(va, 1)).toThrow();
+    sp.faults.k2uRemapFail = false;
+    const c = spawn();
+    expect(sp.addTask(c.pid, 4)).toBe(4);
+    expect([...c.peek(va, 2)]).toEqual([0x5a, 0x5a]);
+  });
+});
+
+describe('death (§6, edges 13–14)', () => {
+  it('the last member exits → is_alive false, a notice, joins rejected; use_count 0 only after every reference (edge 13)', async () => {
+    const a = spawn();
+    sp.addTask(a.pid, 200000);
+    const held = sp.find(a.pid, 100000)!;
+    await a.exit();
+    expect(held.isAlive).toBe(false);
+    expect(sp.deadNotices).toEqual([100000]);
+    expect(sp.addTask(spawn().pid, 100000)).toBe(-22);
+    expect(held.useCount).toBe(1);
+    sp.drop(held);
+    expect(sp.groups.has(100000)).toBe(false);
+  });
+  it('a stat record from before a failed join is dropped by the failure path (observed, edge 14)', () => {
+    const owner = spawn();
+    sp.addTask(owner.pid, 11);
+    sp.alloc(owner.pid, 4096);
+    const a = spawn();
+    expect(sp.k2u(a.pid, 4096, -1)).toBeGreaterThan(0); // k2u to the task alone creates its record
+    expect(sp.stats.get(a.pid)).toMatchObject({ useCount: 1, k2uSize: 4096 });
+    sp.faults.mmapFailAt = 0;
+    expect(sp.addTask(a.pid, 11)).toBe(-12);
+    expect(sp.stats.has(a.pid)).toBe(false);
+  });
+});
+
+describe('memory is really shared', () => {
+  it('bytes one member writes are read by another; a non-member faults at that address', async () => {
+    const a = spawn();
+    const b = spawn();
+    sp.addTask(a.pid, 21);
+    sp.addTask(b.pid, 21);
+    const va = sp.alloc(a.pid, 8192);
+    a.poke(va + 4000, 'shared!');
+    expect(String.fromCharCode(...b.peek(va + 4000, 7))).toBe('shared!');
+    const zero = await b.open('/dev/zero');
+    expect(await b.read(zero, va + 4000, 3)).toBe(3);
+    expect([...a.peek(va + 4000, 4)]).toEqual([0, 0, 0, 0x72]);
+    const outsider = spawn();
+    expect(() => outsider.peek(va, 1)).toThrow(/EFAULT/);
+    const oz = await outsider.open('/dev/zero');
+    await expect(outsider.read(oz, va, 1)).rejects.toMatchObject({ code: 'EFAULT' });
+  });
+  it('the test device: add group, alloc, k2u and group id through ioctls', async () => {
+    const p = spawn();
+    const fd = await p.open('/dev/sharepool_test', O_RDWR);
+    const b = p.mmap(4096);
+    const v = (n: number) => new DataView(p.peek(b, n).buffer);
+    p.poke(b, new Uint8Array(new Int32Array([p.pid, 200000]).buffer));
+    expect(await p.ioctl(fd, SP_IOCTL_ADD_GROUP, b)).toBe(100000);
+    p.poke(b, new Uint8Array(new Int32Array([p.pid, 0]).buffer));
+    expect(await p.ioctl(fd, SP_IOCTL_GROUP_ID, b)).toBe(0);
+    expect(v(8).getInt32(4, true)).toBe(100000);
+    const alloc = new DataView(new ArrayBuffer(32));
+    alloc.setBigUint64(0, 8192n, true);
+    p.poke(b, new Uint8Array(alloc.buffer));
+    expect(await p.ioctl(fd, SP_IOCTL_ALLOC, b)).toBe(0);
+    const va = Number(v(32).getBigUint64(24, true));
+    p.poke(va, 'ok');
+    expect(String.fromCharCode(...p.peek(va, 2))).toBe('ok');
+    const k2u = new DataView(new ArrayBuffer(24));
+    k2u.setBigUint64(0, 4096n, true);
+    k2u.setInt32(8, 100000, true);
+    k2u.setUint32(12, 0x33, true);
+    p.poke(b, new Uint8Array(k2u.buffer));
+    expect(await p.ioctl(fd, SP_IOCTL_K2U, b)).toBe(0);
+    expect(p.peek(Number(v(24).getBigUint64(16, true)), 1)[0]).toBe(0x33);
+    await expect(p.ioctl(fd, 0x1234, b)).rejects.toMatchObject({ code: 'ENOTTY' });
+  });
+});
