@@ -8,6 +8,7 @@ const USAGE = `usage: vchardev [command] [options]
                Without a TTY: plays --games N (default 3) and prints each final board and its moves.
                Options: --games N  --delay MS (tick, default 100)  --build release|test
   nvme …       nvme-cli's admin commands on /dev/nvme0 (see \`vchardev nvme help\`)
+  qat …        QAT instance names: load a config, start devices, request names (\`vchardev qat help\`)
   tree         boot a kernel and print /dev, /sys/class and /proc/devices
   ls           load every driver and list each device node with its dev_t, class and driver
   dmesg        boot, load every driver, print the kernel log
@@ -136,6 +137,11 @@ async function main(all: string[]): Promise<number> {
         await loadAll(k);
         console.log(k.dmesg());
         return 0;
+      case 'qat': {
+        const { qatCli } = await import('./qat.js');
+        const { readFile } = await import('node:fs/promises');
+        return await qatCli(k, argv.slice(1), { write: (t) => void process.stdout.write(t), readFile: (f) => readFile(f, 'utf8') });
+      }
       case 'nvme': {
         const { nvmeCli, NVME_USAGE } = await import('./nvme.js');
         if (!argv[1] || argv[1] === 'help') {
