@@ -2,7 +2,7 @@
 // checks what the VFS checks before a driver sees anything, calls the hook, and owns the rules
 // at the boundary: a driver exception is an oops and -EIO, -ERESTARTSYS leaves as -EINTR.
 import {
-  EBADF, EFAULT, EINTR, EINVAL, EIO, EISDIR, ENOIOCTLCMD, ENOTDIR, ENOTTY, EPERM, ERESTARTSYS, ESPIPE, ESRCH,
+  EBADF, EFAULT, EINTR, EINVAL, EIO, EISDIR, ENOIOCTLCMD, ENOTDIR, ENOTTY, EPERM, ERESTARTSYS, ESRCH,
 } from './errno.js';
 import { FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX } from './ioctl.js';
 import { chrdevOpen } from './chrdev.js';
@@ -10,9 +10,9 @@ import { accessOk } from './uaccess.js';
 import { CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_MKNOD } from './cred.js';
 import {
   File, O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOCTTY, O_NONBLOCK, O_RDONLY, O_TRUNC, S_IFCHR, S_IFMT,
-  isChr, isDir, isReg, mayOpen, type Inode,
+  defaultFops, isChr, isDir, isReg, mayOpen, type Inode,
 } from './vfs.js';
-import { DEFAULT_POLLMASK, POLLERR, POLLHUP, POLLNVAL, PollTable } from './wait.js';
+import { POLLERR, POLLHUP, POLLNVAL, PollTable } from './wait.js';
 import type { KernelCore } from './kernel.js';
 import type { Task } from './task.js';
 
@@ -137,7 +137,7 @@ export class Syscalls {
         if (!(op === 'read' ? file.readable : file.writable)) return -EBADF;
         if (!Number.isInteger(count) || count < 0) return -EINVAL;
         const hook = file.fops[op];
-        if (!hook) return -EINVAL;
+        if (!hook) return defaultFops[op]();
         count = Math.min(count, MAX_RW_COUNT);
         if (!accessOk(ubuf, count)) return -EFAULT;
         // linux-wins: vfs_read/vfs_write pass a driver's count through unchecked (testbus B5 returns 1 for 0)
@@ -163,7 +163,7 @@ export class Syscalls {
             return 0;
           }
         }
-        if (!file.fops.unlockedIoctl) return -ENOTTY;
+        if (!file.fops.unlockedIoctl) return defaultFops.unlockedIoctl();
         const r = this.checked('ioctl', await file.fops.unlockedIoctl(file, cmd, arg, cur));
         return r === -ENOIOCTLCMD ? -ENOTTY : r;
       }),
@@ -175,7 +175,7 @@ export class Syscalls {
       this.withFile(cur, fd, (file) => {
         if (!Number.isInteger(whence) || whence < 0 || whence > SEEK_MAX) return -EINVAL;
         if (!Number.isInteger(offset)) return -EINVAL;
-        if (!file.fops.llseek) return -ESPIPE;
+        if (!file.fops.llseek) return defaultFops.llseek();
         return this.checked('llseek', file.fops.llseek(file, offset, whence, cur));
       }),
     );
@@ -205,7 +205,7 @@ export class Syscalls {
           const file = cur.fdGet(p.fd);
           if (!file) p.revents = POLLNVAL;
           else {
-            const mask = file.fops.poll ? this.checked('poll', file.fops.poll(file, pt, cur)) : DEFAULT_POLLMASK;
+            const mask = file.fops.poll ? this.checked('poll', file.fops.poll(file, pt, cur)) : defaultFops.poll();
             p.revents = mask < 0 ? POLLERR : mask & (p.events | POLLERR | POLLHUP);
           }
           if (p.revents) ready++;

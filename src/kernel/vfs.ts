@@ -1,6 +1,6 @@
 // The VFS: one inode tree holding devtmpfs (/dev), sysfs (/sys) and procfs (/proc); open files;
 // and the dispatch defaults a user sees when a driver leaves a hook out (chrdev-core §6).
-import { EACCES, EBADF, EEXIST, EINVAL, ELOOP, ENOENT, ENOTDIR, ENOTTY, ESPIPE } from './errno.js';
+import { EACCES, EEXIST, EINVAL, ELOOP, ENOENT, ENOTDIR, ENOTTY, ESPIPE } from './errno.js';
 import { DEFAULT_POLLMASK, type PollTable } from './wait.js';
 import type { Task } from './task.js';
 
@@ -231,10 +231,3 @@ export const defaultFops = {
   llseek: () => -ESPIPE,
   poll: () => DEFAULT_POLLMASK,
 } as const;
-
-export function checkReadable(file: File): number {
-  return file.readable ? 0 : -EBADF;
-}
-export function checkWritable(file: File): number {
-  return file.writable ? 0 : -EBADF;
-}
