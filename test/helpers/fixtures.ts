@@ -1,19 +1,14 @@
-// The one way tests read ../shared/fixtures: in place, never copied. A missing directory fails
-// loudly (a skipped fixture test would be a claim nobody checks).
-import { readFileSync, existsSync } from 'node:fs';
+// The one way tests read reference vectors: from test/fixtures, the repository's byte-identical
+// copy of ../shared/fixtures (scripts/sync-fixtures.mjs), so a clone passes with nothing beside it.
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const projectRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
-/** Absolute path of the shared fixtures directory ($VCHARDEV_SHARED/fixtures or ../shared/fixtures). */
+/** Absolute path of the fixtures directory (test/fixtures). */
 export function fixturesDir(): string {
-  const shared = process.env.VCHARDEV_SHARED ?? join(projectRoot, '..', 'shared');
-  const dir = join(shared, 'fixtures');
-  if (!existsSync(dir)) {
-    throw new Error(`fixtures not found at ${dir}: clone the project beside shared/ or set VCHARDEV_SHARED`);
-  }
-  return dir;
+  return join(projectRoot, 'test', 'fixtures');
 }
 
 /** Parses one JSON Lines fixture, e.g. readJsonl('kxo/negamax.jsonl'). */
