@@ -1,6 +1,6 @@
 // drivers/base/core.c + class.c + fs/sysfs: classes, devices, attributes and their devtmpfs
 // nodes (chrdev-core §5). Generated files (sysfs attributes, procfs) read like seq_files.
-import { EACCES, EEXIST, EFAULT, EINVAL } from './errno.js';
+import { EACCES, EEXIST, EFAULT, EINVAL, ENODEV } from './errno.js';
 import { MAJOR, MINOR, formatDevt } from './devt.js';
 import { O_ACCMODE, O_RDONLY, O_WRONLY, S_IFCHR, S_IFREG, type File, type FileOperations, type Inode, type Vfs } from './vfs.js';
 import type { Task } from './task.js';
@@ -67,6 +67,8 @@ export function seqFileFops(
       return 0;
     },
     read(file: File, ubuf: number, count: number, cur: Task) {
+      // kernfs_get_active fails once the node is removed: the show may belong to a gone module
+      if (file.inode.nlink === 0) return -ENODEV;
       if (file.pos === 0 || !file.seqBuf) {
         const r = show!(cur);
         if (typeof r === 'number') return r < 0 ? r : -EINVAL;
@@ -83,6 +85,7 @@ export function seqFileFops(
       return n;
     },
     write(file: File, ubuf: number, count: number, cur: Task) {
+      if (file.inode.nlink === 0) return -ENODEV;
       if (count === 0) return 0;
       // kernfs copies at most a page and NUL-terminates; store runs whatever the offset
       const len = Math.min(count, PAGE_SIZE);

@@ -1,6 +1,6 @@
 // Boot, modules and tasks: the only file that knows every concept. A Kernel is an object, so
 // several can run side by side (tests, browser tabs); nothing mutable lives in module scope.
-import { EEXIST, ENOENT, EBUSY, ENOMEM, KernelError } from './errno.js';
+import { EEXIST, ENODEV, ENOENT, EBUSY, ENOMEM, KernelError } from './errno.js';
 import { PhysMem, AddressSpace } from './mm.js';
 import { Vfs, type ModuleRef } from './vfs.js';
 import { ChrdevRegistry } from './chrdev.js';
@@ -13,6 +13,7 @@ import { Cred } from './cred.js';
 import { Task } from './task.js';
 import { Syscalls } from './syscalls.js';
 import { Module, ModuleApi, type ModuleDef, type ModuleParams } from './module.js';
+import { FaultInjection } from './fault.js';
 
 export interface BootOptions {
   /** 'virtual' (default: deterministic, moves only on advance) or 'real', or a Clock */
@@ -52,12 +53,16 @@ export class KernelCore {
   readonly log: LogBuffer;
   readonly trace: Tracer;
   readonly sys: Syscalls;
+  /** failslab / fail_page_alloc / fail_usercopy: off until configured */
+  readonly faults: FaultInjection;
   readonly tasks = new Map<number, Task>();
   readonly modules = new Map<string, { mod: Module; k: ModuleApi<any> }>();
   private readonly known: Readonly<Record<string, ModuleDef<any>>>;
   /** called as a task exits, before its address space goes (mmput's hooks, e.g. sp_group_exit) */
   readonly taskExitNotifiers = new Set<(task: Task) => void>();
   private nextPid = 1;
+  /** exits in progress, so a second exit() awaits the first */
+  private readonly exiting = new Map<Task, Promise<void>>();
 
   protected constructor(opts: BootOptions) {
     this.clock = opts.clock instanceof Clock ? opts.clock : opts.clock === 'real' ? new RealClock() : new VirtualClock();
@@ -65,6 +70,8 @@ export class KernelCore {
     this.trace = new Tracer(() => this.clock.now());
     this.clock.onError = (err) => this.oops(err, 'softirq/worker');
     this.phys = new PhysMem(opts.memoryMiB ?? 64, opts.seed ?? 1);
+    this.faults = new FaultInjection(opts.seed ?? 1);
+    this.phys.failPageAlloc = this.faults.failPageAlloc;
     this.devices = new DeviceModel(this.vfs);
     this.misc = new MiscRegistry(opts.misc ?? 'modern', this.devices, this.chrdevs, this);
     this.sys = new Syscalls(this);
@@ -117,7 +124,9 @@ export class KernelCore {
     return true;
   }
   modulePut(owner: ModuleRef | null | undefined): void {
-    if (owner) owner.refcnt--;
+    if (!owner) return;
+    if (owner.refcnt <= 0) throw new Error(`module_put: ${owner.name} refcount underflow`);
+    owner.refcnt--;
   }
 
   // ---- tasks ----
@@ -128,23 +137,47 @@ export class KernelCore {
     const uid = opts.uid ?? 0;
     const task = new Task(this.nextPid++, new Cred(uid, opts.gid ?? uid, opts.caps), mm);
     if (opts.comm) task.comm = opts.comm;
+    task.usercopyFault = this.faults.failUsercopy;
     this.tasks.set(task.pid, task);
     return task;
   }
-  /** do_exit: closes every descriptor (running releases), then tears down the address space. */
-  async exitTask(task: Task): Promise<void> {
-    if (task.exited) return;
-    for (const fd of task.openFds()) await this.sys.close(task, fd);
-    for (const fn of this.taskExitNotifiers) {
-      try {
-        fn(task);
-      } catch (err) {
-        this.oops(err, 'task exit notifier');
+  /** find_task_by_vpid for drivers: a task that has begun exiting is not found. */
+  findTaskByVpid(pid: number): Task | null {
+    const t = this.tasks.get(pid);
+    return t && !t.exiting ? t : null;
+  }
+
+  /**
+   * do_exit: marks the task exiting (no new call enters; every sleep it has ends as for SIGKILL),
+   * closes its descriptors (a call still in flight holds its own file reference, so that file's
+   * release runs when the call leaves), runs the exit notifiers, then drops the task's reference
+   * to its address space: the memory goes when the last call in flight has returned (mmput).
+   * Concurrent exits share one; the promise settles once the task is gone from the pid table.
+   */
+  exitTask(task: Task): Promise<void> {
+    let done = this.exiting.get(task);
+    if (done) return done;
+    if (task.exited) return Promise.resolve();
+    task.beginExit();
+    done = (async () => {
+      for (const fd of task.openFds()) {
+        const file = task.fdRemove(fd);
+        if (typeof file !== 'number') await this.sys.fput(file, task);
       }
-    }
-    task.exited = true;
-    task.mm.destroy();
-    this.tasks.delete(task.pid);
+      for (const fn of this.taskExitNotifiers) {
+        try {
+          fn(task);
+        } catch (err) {
+          this.oops(err, 'task exit notifier');
+        }
+      }
+      task.exited = true;
+      this.tasks.delete(task.pid);
+      this.exiting.delete(task);
+      task.mm.mmput();
+    })();
+    this.exiting.set(task, done);
+    return done;
   }
 
   // ---- modules ----
@@ -187,10 +220,52 @@ export class KernelCore {
       this.modules.delete(def.name);
       this.vfs.remove(sysdir);
       mod.state = 'gone';
+      for (const used of mod.uses.splice(0)) this.modulePut(used);
       throw new KernelError(-r, 'init_module', def.name);
     }
     mod.state = 'live';
-    return { name: def.name, get api() { return k.api as A; }, k };
+    const guarded = new WeakMap<object, object>();
+    const kernel = this;
+    return {
+      name: def.name,
+      get api() {
+        const api = k.api as A;
+        if (!api || typeof api !== 'object') return api;
+        let g = guarded.get(api);
+        if (!g) guarded.set(api, (g = kernel.pinnedApi(mod, api)));
+        return g as A;
+      },
+      k,
+    };
+  }
+
+  /**
+   * A module's host-facing api (simulated hardware controls) whose every method holds a module
+   * reference while it runs, as a syscall into the module would: rmmod answers -EBUSY meanwhile,
+   * and a call after rmmod throws ENODEV instead of touching torn-down state.
+   */
+  private pinnedApi(mod: Module, api: object): object {
+    return new Proxy(api, {
+      get: (target, prop, receiver) => {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          if (!this.tryModuleGet(mod)) throw new KernelError(ENODEV, mod.name, `${String(prop)}: module not loaded`);
+          let res: unknown;
+          try {
+            res = (v as (...a: unknown[]) => unknown).apply(target, args);
+          } catch (err) {
+            this.modulePut(mod);
+            throw err;
+          }
+          if (res && typeof (res as Promise<unknown>).then === 'function') {
+            return (res as Promise<unknown>).finally(() => this.modulePut(mod));
+          }
+          this.modulePut(mod);
+          return res;
+        };
+      },
+    });
   }
 
   /** rmmod: EBUSY while a file of the module is open, ENOENT when not loaded. */
@@ -198,6 +273,9 @@ export class KernelCore {
     const entry = this.modules.get(name);
     if (!entry) throw new KernelError(ENOENT, 'delete_module', name);
     const { mod, k } = entry;
+    // delete_module: only a live module goes (not one whose init is still running or that is
+    // already going), and not while files, API calls or dependent modules hold it
+    if (mod.state !== 'live') throw new KernelError(EBUSY, 'delete_module', `${name} is ${mod.state === 'coming' ? 'still loading' : 'unloading'}`);
     if (mod.refcnt > 0) throw new KernelError(EBUSY, 'delete_module', name);
     // kernel/module/main.c: a module with init but no exit cannot be unloaded (short of forcing)
     if (!mod.def.exit) throw new KernelError(EBUSY, 'delete_module', `${name} has no exit function`);
@@ -210,6 +288,8 @@ export class KernelCore {
     mod.state = 'gone';
     this.modules.delete(name);
     this.vfs.remove(`/sys/module/${name}`);
+    // module_unload_free: the references this module held on the modules it used go back
+    for (const used of mod.uses.splice(0)) this.modulePut(used);
   }
 
   /** Unloads every module (newest first) and stops the clock: for tests and the CLI's exit. */

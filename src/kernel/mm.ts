@@ -12,6 +12,7 @@
 //   PTE u32 = pfn << 12 | flags   (_PAGE_PRESENT = readable, _PAGE_RW = writable,
 //                                  _PAGE_MAPPED = a frame is attached, even under PROT_NONE)
 import { EINVAL, ENOMEM } from './errno.js';
+import type { FaultAttr } from './fault.js';
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
@@ -55,6 +56,8 @@ export class PhysMem {
   readonly refs: Uint32Array;
   private readonly freeList: Uint32Array;
   private nrFree = 0;
+  /** fail_page_alloc: when set and it fires, allocFrame answers -ENOMEM */
+  failPageAlloc: FaultAttr | null = null;
 
   constructor(memoryMiB: number, seed: number) {
     if (!Number.isInteger(memoryMiB) || memoryMiB < 2 || memoryMiB > 4095) {
@@ -95,7 +98,7 @@ export class PhysMem {
   }
   /** Allocates one zeroed frame (refcount 1); @returns pfn, or -ENOMEM */
   allocFrame(): number {
-    if (this.nrFree === 0) return -ENOMEM;
+    if (this.nrFree === 0 || this.failPageAlloc?.shouldFail('alloc_pages')) return -ENOMEM;
     const pfn = this.freeList[--this.nrFree]!;
     this.refs[pfn] = 1;
     this.u8.fill(0, pfn * PAGE_SIZE, (pfn + 1) * PAGE_SIZE);
@@ -107,7 +110,7 @@ export class PhysMem {
   }
   /** put_page: the frame returns to the free list when the last reference goes. */
   putPage(pfn: number): void {
-    if (this.refs[pfn] === 0) throw new Error(`put_page on free frame ${pfn}`);
+    if (!(pfn >= this.firstFrame && pfn < this.nrFrames) || this.refs[pfn] === 0) throw new Error(`put_page on free frame ${pfn}`);
     if (--this.refs[pfn]! === 0) this.freeList[this.nrFree++] = pfn;
   }
   pageRefs(pfn: number): number {
@@ -121,12 +124,19 @@ export interface Vma {
   prot: number;
 }
 
-/** One task's user address space: VMAs plus the page table in physical memory. */
+/**
+ * One task's user address space (struct mm_struct): VMAs plus the page table in physical memory.
+ * Its lifetime follows mm_users: the task holds one reference and every syscall in flight holds
+ * another (mmget), so a call that sleeps across exit() still writes into the memory it was given,
+ * never into frames handed to the next process; the last mmput tears it down (exit_mmap).
+ */
 export class AddressSpace {
   readonly pgd: number;
   private readonly vmas: Vma[] = [];
   private readonly tables: number[] = [];
   private destroyed = false;
+  /** mm_users: the owning task plus everyone who took mmget */
+  private users = 1;
   /** pages pinned through this mm and not yet released (must return to 0) */
   pinned = 0;
 
@@ -140,8 +150,33 @@ export class AddressSpace {
     return new AddressSpace(phys, pgd);
   }
 
+  /** mmget: keeps the address space alive while a call uses it. */
+  mmget(): void {
+    if (this.users <= 0) throw new Error('mmget on a dead mm');
+    this.users++;
+  }
+  /** mmget_not_zero: @returns false once the last user has gone */
+  mmgetNotZero(): boolean {
+    if (this.users <= 0) return false;
+    this.users++;
+    return true;
+  }
+  /** mmput: the last reference unmaps everything and frees the page tables. */
+  mmput(): void {
+    if (this.users <= 0) throw new Error('mmput on a dead mm');
+    if (--this.users === 0) this.destroy();
+  }
+  /** mm_users (for tests and diagnostics) */
+  get mmUsers(): number {
+    return this.users;
+  }
+  get alive(): boolean {
+    return !this.destroyed;
+  }
+
   /** Physical byte address of the PTE for addr, or -1 when its page table is missing. */
   ptePhys(addr: number): number {
+    if (this.destroyed || !(addr >= 0 && addr < TASK_SIZE)) return -1;
     const pde = this.phys.u32[(this.pgd << 10) + (addr >>> 22)]!;
     if (!(pde & _PAGE_PRESENT)) return -1;
     return ((pde >>> 12) << 12) + (((addr >>> 12) & 1023) << 2);
@@ -152,6 +187,7 @@ export class AddressSpace {
   }
   /** Physical address of user byte addr with the needed access, or -1 (the fault case). */
   translate(addr: number, write: boolean): number {
+    if (this.destroyed || !(addr >= 0 && addr < TASK_SIZE)) return -1;
     const pde = this.phys.u32[(this.pgd << 10) + (addr >>> 22)]!;
     if (!(pde & _PAGE_PRESENT)) return -1;
     const pte = this.phys.u32[((pde >>> 12) << 10) + ((addr >>> 12) & 1023)]!;
@@ -190,7 +226,7 @@ export class AddressSpace {
     for (let a = start; a < start + size; a += PAGE_SIZE) {
       const r = this.setPte(a, flags);
       if (r < 0) {
-        this.unmapRange(start, a);
+        this.zapRange(start, a); // no VMA yet: unmap by page table, exactly what was installed
         return r;
       }
     }
@@ -204,7 +240,7 @@ export class AddressSpace {
    * @returns the user address, or -EINVAL / -ENOMEM
    */
   mapFrames(pfns: readonly number[], prot: number, fixedAddr?: number): number {
-    if (this.destroyed || pfns.length === 0) return -EINVAL;
+    if (this.destroyed || !Array.isArray(pfns) || pfns.length === 0 || pfns.length > TASK_SIZE / PAGE_SIZE) return -EINVAL;
     const size = pfns.length * PAGE_SIZE;
     let start: number;
     if (fixedAddr !== undefined) {
@@ -219,12 +255,12 @@ export class AddressSpace {
     for (let i = 0; i < pfns.length; i++) {
       const pfn = pfns[i]!;
       if (!Number.isInteger(pfn) || pfn < this.phys.firstFrame || pfn >= this.phys.nrFrames || this.phys.pageRefs(pfn) === 0) {
-        this.unmapRange(start, start + i * PAGE_SIZE);
+        this.zapRange(start, start + i * PAGE_SIZE);
         return -EINVAL;
       }
       const r = this.setPte(start + i * PAGE_SIZE, flags, pfn);
       if (r < 0) {
-        this.unmapRange(start, start + i * PAGE_SIZE);
+        this.zapRange(start, start + i * PAGE_SIZE);
         return r;
       }
     }
@@ -238,6 +274,7 @@ export class AddressSpace {
 
   /** @returns 0, or -EINVAL for an unaligned address or bad length */
   munmap(addr: number, len: number): number {
+    if (this.destroyed) return -EINVAL;
     if (!Number.isInteger(addr) || !Number.isInteger(len) || addr % PAGE_SIZE || len <= 0 || addr + len > TASK_SIZE) return -EINVAL;
     const end = addr + pageAlign(len);
     this.unmapRange(addr, end);
@@ -246,7 +283,9 @@ export class AddressSpace {
 
   /** @returns 0, -EINVAL, or -ENOMEM when part of the range is not mapped (as Linux does) */
   mprotect(addr: number, len: number, prot: number): number {
-    if (!Number.isInteger(addr) || !Number.isInteger(len) || addr % PAGE_SIZE || len < 0 || addr + len > TASK_SIZE) return -EINVAL;
+    if (this.destroyed) return -EINVAL;
+    if (!Number.isInteger(addr) || !Number.isInteger(len) || addr % PAGE_SIZE || addr < 0 || len < 0 || addr + len > TASK_SIZE) return -EINVAL;
+    if (!Number.isInteger(prot) || prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) return -EINVAL;
     const end = addr + pageAlign(len);
     for (let a = addr; a < end; a += PAGE_SIZE) if (!(this.pte(a) & _PAGE_MAPPED)) return -ENOMEM;
     const flags = pteFlags(prot);
@@ -264,6 +303,7 @@ export class AddressSpace {
    */
   getUserPages(addr: number, nrPages: number, write: boolean): number[] {
     const pages: number[] = [];
+    if (this.destroyed || !Number.isInteger(addr) || !Number.isInteger(nrPages)) return pages;
     let a = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
     for (let i = 0; i < nrPages; i++, a += PAGE_SIZE) {
       if (a < 0 || a >= TASK_SIZE) break;
@@ -283,7 +323,7 @@ export class AddressSpace {
   }
 
   /** exit_mmap: unmaps everything and frees the page tables (pinned frames live on until unpinned). */
-  destroy(): void {
+  private destroy(): void {
     if (this.destroyed) return;
     this.unmapRange(0, TASK_SIZE);
     for (const t of this.tables) this.phys.putPage(t);
@@ -321,20 +361,20 @@ export class AddressSpace {
     return 0;
   }
   private unmapRange(start: number, end: number): void {
-    for (const v of this.vmas) {
-      const s = Math.max(start, v.start);
-      const e = Math.min(end, v.end);
-      for (let a = s; a < e; a += PAGE_SIZE) {
-        const p = this.ptePhys(a);
-        if (p < 0) continue;
-        const pte = this.phys.u32[p >>> 2]!;
-        if (pte & _PAGE_MAPPED) {
-          this.phys.u32[p >>> 2] = 0;
-          this.phys.putPage(pte >>> 12);
-        }
+    for (const v of this.vmas) this.zapRange(Math.max(start, v.start), Math.min(end, v.end));
+    this.splitVmas(start, end, () => null);
+  }
+  /** zap_page_range: clears the PTEs of [start, end) and drops their frames' references. */
+  private zapRange(start: number, end: number): void {
+    for (let a = start; a < end; a += PAGE_SIZE) {
+      const p = this.ptePhys(a);
+      if (p < 0) continue;
+      const pte = this.phys.u32[p >>> 2]!;
+      if (pte & _PAGE_MAPPED) {
+        this.phys.u32[p >>> 2] = 0;
+        this.phys.putPage(pte >>> 12);
       }
     }
-    this.splitVmas(start, end, () => null);
   }
   /** Cuts VMAs at [start, end) and replaces the inside pieces by f(piece) (null drops it). */
   private splitVmas(start: number, end: number, f: (v: Vma) => Vma | null): void {

@@ -1,6 +1,6 @@
 // Loadable modules (kernel/module/main.c in spirit): defineModule, the per-instance kernel API `k`
 // a driver's init/exit receive, and module reference counts (open files pin their module).
-import { isErr } from './errno.js';
+import { EINVAL, ENOMEM, isErr } from './errno.js';
 import { Cdev } from './chrdev.js';
 import { Kfifo } from './kfifo.js';
 import { Timer, Tasklet, Work, Workqueue } from './sched.js';
@@ -13,7 +13,11 @@ import type { DeviceAttribute, DeviceClass, Device, DeviceCreateOptions } from '
 import type { MiscDevice } from './misc.js';
 import type { File, FileOperations, ModuleRef } from './vfs.js';
 import type { KernelCore } from './kernel.js';
+import type { PhysMem } from './mm.js';
 import type { Task } from './task.js';
+
+/** KMALLOC_MAX_SIZE: the largest single allocation a driver makes on a user's behalf (4 MiB). */
+export const KMALLOC_MAX_SIZE = 4 << 20;
 
 export type ModuleParams = Record<string, string | number | boolean | bigint | object | null | undefined>;
 
@@ -36,6 +40,8 @@ export function defineModule<P extends ModuleParams>(def: ModuleDef<P>): ModuleD
 export class Module implements ModuleRef {
   refcnt = 0;
   state: ModuleRef['state'] = 'coming';
+  /** modules this one pinned with useModule (module_use's target list) */
+  readonly uses: Module[] = [];
   constructor(readonly name: string, readonly def: ModuleDef<any>, readonly params: ModuleParams) {}
 }
 
@@ -49,7 +55,60 @@ export class ModuleApi<P extends ModuleParams = ModuleParams> {
   /** what insmod() hands back to the caller (e.g. simulated-hardware controls) */
   api: any = {};
 
-  constructor(readonly kernel: KernelCore, readonly module: Module, readonly params: P) {}
+  constructor(private readonly kernel: KernelCore, readonly module: Module, readonly params: P) {}
+
+  /** Physical memory, for drivers that play DMA-capable hardware (alloc_page/put_page, the bus view). */
+  get phys(): PhysMem {
+    return this.kernel.phys;
+  }
+  /** alloc_page: @returns a zeroed frame's pfn (refcount 1) or -ENOMEM */
+  allocPage(): number {
+    return this.kernel.phys.allocFrame();
+  }
+  /** put_page */
+  putPage(pfn: number): void {
+    this.kernel.phys.putPage(pfn);
+  }
+  /**
+   * kmalloc for a size a user chose: -EINVAL past KMALLOC_MAX_SIZE (so no user can make the host
+   * allocate gigabytes), -ENOMEM when failslab fires. @returns zeroed bytes or -errno
+   */
+  kmalloc(size: number, site = 'kmalloc'): Uint8Array | number {
+    if (!Number.isSafeInteger(size) || size < 0 || size > KMALLOC_MAX_SIZE) return -EINVAL;
+    if (this.kernel.faults.failslab.shouldFail(site)) return -ENOMEM;
+    return new Uint8Array(size);
+  }
+  /** should_failslab for allocations that are not byte buffers (dma pool blocks, structs) */
+  shouldFailslab(site: string): boolean {
+    return this.kernel.faults.failslab.shouldFail(site);
+  }
+
+  /** find_task_by_vpid: a live task (not one that has begun exiting), or null */
+  findTaskByVpid(pid: number): Task | null {
+    return Number.isSafeInteger(pid) ? this.kernel.findTaskByVpid(pid) : null;
+  }
+  /** Runs fn as each task exits, before its address space goes (mmput's hooks, e.g. sp_group_exit). */
+  registerTaskExitNotifier(fn: (task: Task) => void): void {
+    this.kernel.taskExitNotifiers.add(fn);
+  }
+  unregisterTaskExitNotifier(fn: (task: Task) => void): void {
+    this.kernel.taskExitNotifiers.delete(fn);
+  }
+
+  /**
+   * ref_module + symbol_get: this module uses another loaded module, which then cannot be
+   * removed before this one (rmmod answers -EBUSY). @returns the other module's api, or null
+   * when it is not loaded (the "Unknown symbol" case)
+   */
+  useModule<A = unknown>(name: string): A | null {
+    const entry = this.kernel.modules.get(name);
+    if (!entry || entry.mod === this.module) return null;
+    if (!this.module.uses.includes(entry.mod)) {
+      if (!this.kernel.tryModuleGet(entry.mod)) return null;
+      this.module.uses.push(entry.mod);
+    }
+    return entry.k.api as A;
+  }
 
   get name(): string {
     return this.module.name;

@@ -2,7 +2,7 @@
 // checks what the VFS checks before a driver sees anything, calls the hook, and owns the rules
 // at the boundary: a driver exception is an oops and -EIO, -ERESTARTSYS leaves as -EINTR.
 import {
-  EBADF, EFAULT, EINTR, EINVAL, EIO, EISDIR, ENOIOCTLCMD, ENOTDIR, ENOTTY, EPERM, ERESTARTSYS, ESRCH,
+  EBADF, EFAULT, EINTR, EINVAL, EIO, EISDIR, EMFILE, ENAMETOOLONG, ENOENT, ENOIOCTLCMD, ENOTDIR, ENOTTY, EPERM, ERESTARTSYS, ESRCH,
 } from './errno.js';
 import { FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX } from './ioctl.js';
 import { chrdevOpen } from './chrdev.js';
@@ -14,7 +14,25 @@ import {
 } from './vfs.js';
 import { POLLERR, POLLHUP, POLLNVAL, PollTable } from './wait.js';
 import type { KernelCore } from './kernel.js';
-import type { Task } from './task.js';
+import { NR_OPEN, type Task } from './task.js';
+
+/** PATH_MAX and NAME_MAX (include/uapi/linux/limits.h) */
+export const PATH_MAX = 4096;
+export const NAME_MAX = 255;
+
+/**
+ * getname(): what a user path must be before the VFS sees it. A non-string is a bad pointer
+ * (-EFAULT); @returns 0 or -EFAULT / -ENOENT (empty) / -ENAMETOOLONG
+ */
+export function checkPath(path: unknown): number {
+  if (typeof path !== 'string') return -EFAULT;
+  if (path.length === 0) return -ENOENT;
+  if (path.length >= PATH_MAX) return -ENAMETOOLONG;
+  if (path.split('/').some((c) => c.length > NAME_MAX)) return -ENAMETOOLONG;
+  return 0;
+}
+/** An int argument as the C ABI would pass it (a JS number holding an integer). */
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 
 /** MAX_RW_COUNT: Linux caps one read/write at INT_MAX rounded down to a page. */
 export const MAX_RW_COUNT = 0x7ffff000;
@@ -34,7 +52,13 @@ export class Syscalls {
 
   /** Runs one syscall: in-flight accounting for signals, oops on exceptions, tracing. */
   private async run(task: Task, name: string, args: readonly unknown[], signal: AbortSignal | undefined, body: Body): Promise<number> {
-    if (task.exited) return -ESRCH;
+    // a dying task takes no new calls; a call in flight holds the address space (mmget), so memory
+    // it writes after exit() is still its own, and the last of them frees it
+    if (task.exiting || !task.mm.mmgetNotZero()) return -ESRCH;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      task.mm.mmput();
+      return -EINVAL;
+    }
     task.inflight++;
     let r: number;
     try {
@@ -44,6 +68,7 @@ export class Syscalls {
       r = -EIO;
     } finally {
       task.syscallExit();
+      task.mm.mmput();
     }
     // -ERESTARTSYS never reaches user space; without SA_RESTART handlers it reads EINTR
     if (r === -ERESTARTSYS) r = -EINTR;
@@ -62,7 +87,9 @@ export class Syscalls {
 
   open(task: Task, path: string, flags: number, signal?: AbortSignal): Promise<number> {
     return this.run(task, 'open', [path, flags], signal, async (cur) => {
-      if (typeof path !== 'string' || !Number.isInteger(flags)) return -EINVAL;
+      const bad = checkPath(path);
+      if (bad) return bad;
+      if (!isInt(flags)) return -EINVAL;
       const inode = this.k.vfs.lookup(path);
       if (typeof inode === 'number') return inode;
       if (isDir(inode.mode) && (flags & O_ACCMODE) !== O_RDONLY) return -EISDIR;
@@ -70,17 +97,24 @@ export class Syscalls {
       if (denied) return denied;
       const file = new File(inode, {}, flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC));
       let r: number;
-      if (isChr(inode.mode)) {
-        r = this.checked('open', await chrdevOpen(this.k.chrdevs, this.k, inode, file, cur));
-      } else if (isReg(inode.mode) && inode.fops) {
-        file.fops = inode.fops;
-        r = this.checked('open', inode.fops.open ? await inode.fops.open(inode, file, cur) : 0);
-      } else if (isDir(inode.mode)) {
-        file.fops = { read: () => -EISDIR };
-        r = 0;
-      } else r = -EINVAL;
+      try {
+        if (isChr(inode.mode)) {
+          r = this.checked('open', await chrdevOpen(this.k.chrdevs, this.k, inode, file, cur));
+        } else if (isReg(inode.mode) && inode.fops) {
+          file.fops = inode.fops;
+          r = this.checked('open', inode.fops.open ? await inode.fops.open(inode, file, cur) : 0);
+        } else if (isDir(inode.mode)) {
+          file.fops = { read: () => -EISDIR };
+          r = 0;
+        } else r = -EINVAL;
+      } catch (err) {
+        // do_dentry_open's error path: the module reference chrdev_open took goes back
+        this.k.oops(err, 'open');
+        r = -EIO;
+      }
       if (r < 0) {
         this.k.modulePut(file.owner);
+        file.owner = null;
         return r;
       }
       const fd = cur.fdInstall(file);
@@ -135,7 +169,7 @@ export class Syscalls {
     return this.run(task, op, [fd, ubuf, count], signal, (cur) =>
       this.withFile(cur, fd, async (file) => {
         if (!(op === 'read' ? file.readable : file.writable)) return -EBADF;
-        if (!Number.isInteger(count) || count < 0) return -EINVAL;
+        if (!isInt(count) || count < 0) return -EINVAL;
         const hook = file.fops[op];
         if (!hook) return defaultFops[op]();
         count = Math.min(count, MAX_RW_COUNT);
@@ -147,8 +181,11 @@ export class Syscalls {
   }
 
   ioctl(task: Task, fd: number, cmd: number, arg: number, signal?: AbortSignal): Promise<number> {
-    return this.run(task, 'ioctl', [fd, cmd >>> 0, arg], signal, (cur) =>
+    return this.run(task, 'ioctl', [fd, typeof cmd === 'number' ? cmd >>> 0 : cmd, arg], signal, (cur) =>
       this.withFile(cur, fd, async (file) => {
+        // cmd is an unsigned int and arg an unsigned long in the C ABI: anything else is no ioctl
+        if (!isInt(cmd) || cmd < -(2 ** 31) || cmd >= 2 ** 32) return -EINVAL;
+        if (!isInt(arg)) return -EINVAL;
         cmd = cmd >>> 0;
         switch (cmd) {
           case FIOCLEX:
@@ -185,6 +222,7 @@ export class Syscalls {
     return this.run(task, 'dup', [fd], undefined, (cur) => {
       const file = cur.fdGet(fd);
       if (!file) return -EBADF;
+      if (file.count >= Number.MAX_SAFE_INTEGER) return -EMFILE;
       const nfd = cur.fdInstall(file);
       if (nfd >= 0) file.count++;
       return nfd;
@@ -196,8 +234,12 @@ export class Syscalls {
    * ready or timeout is 0, otherwise sleeps until a queue wakes, the timeout passes or a signal.
    */
   poll(task: Task, fds: PollFd[], timeoutMs: number, signal?: AbortSignal): Promise<number> {
-    return this.run(task, 'poll', [fds.length, timeoutMs], signal, async (cur) => {
-      const deadline = timeoutMs < 0 ? Infinity : this.k.clock.now() + timeoutMs;
+    return this.run(task, 'poll', [Array.isArray(fds) ? fds.length : fds, timeoutMs], signal, async (cur) => {
+      // do_sys_poll: more entries than RLIMIT_NOFILE is -EINVAL; the timeout is an int of ms
+      if (!Array.isArray(fds) || fds.length > NR_OPEN) return -EINVAL;
+      if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs)) return -EINVAL;
+      for (const p of fds) if (!p || typeof p !== 'object' || !isInt(p.events)) return -EINVAL;
+      const deadline = timeoutMs < 0 || timeoutMs === Infinity ? Infinity : this.k.clock.now() + Math.floor(timeoutMs);
       for (;;) {
         const pt = new PollTable();
         let ready = 0;
@@ -233,6 +275,9 @@ export class Syscalls {
   /** mknod for character nodes; needs CAP_MKNOD. */
   mknod(task: Task, path: string, mode: number, dev: number): Promise<number> {
     return this.run(task, 'mknod', [path, mode, dev], undefined, (cur) => {
+      const bad = checkPath(path);
+      if (bad) return bad;
+      if (!isInt(mode) || !isInt(dev) || dev < 0 || dev >= 2 ** 32) return -EINVAL;
       if (!cur.capable(CAP_MKNOD)) return -EPERM;
       if ((mode & S_IFMT) !== S_IFCHR) return -EINVAL;
       const node = this.k.vfs.create(path, mode, dev >>> 0, cur.uid, cur.gid);
@@ -242,6 +287,9 @@ export class Syscalls {
 
   chmod(task: Task, path: string, mode: number): Promise<number> {
     return this.run(task, 'chmod', [path, mode], undefined, (cur) => {
+      const bad = checkPath(path);
+      if (bad) return bad;
+      if (!isInt(mode)) return -EINVAL;
       const inode = this.k.vfs.lookup(path);
       if (typeof inode === 'number') return inode;
       if (inode.uid !== cur.uid && !cur.capable(CAP_FOWNER)) return -EPERM;
@@ -252,6 +300,8 @@ export class Syscalls {
 
   /** Names in a directory (a readdir stand-in for tools). @returns names or -errno */
   readdir(path: string): string[] | number {
+    const bad = checkPath(path);
+    if (bad) return bad;
     const inode = this.k.vfs.lookup(path);
     if (typeof inode === 'number') return inode;
     if (!inode.children) return -ENOTDIR;
@@ -260,6 +310,8 @@ export class Syscalls {
 
   /** stat stand-in: mode, rdev, uid, gid. */
   stat(path: string, follow = true): Pick<Inode, 'mode' | 'rdev' | 'uid' | 'gid' | 'ino'> | number {
+    const bad = checkPath(path);
+    if (bad) return bad;
     const inode = this.k.vfs.lookup(path, follow);
     if (typeof inode === 'number') return inode;
     return { mode: inode.mode, rdev: inode.rdev, uid: inode.uid, gid: inode.gid, ino: inode.ino };

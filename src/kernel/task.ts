@@ -1,12 +1,13 @@
 // A task (struct task_struct): the `cur` every fops hook receives last. User memory access,
 // credentials and signals are its methods, since JS has no `current` that survives an await.
-import { EBADF, EMFILE, ESRCH } from './errno.js';
+import { EBADF, EFAULT, EMFILE, ESRCH } from './errno.js';
 import { copyFromUser, copyToUser, getUser, putUser, accessOk } from './uaccess.js';
 import type { UserAccess } from './uaccess.js';
 import type { Interruptible } from './wait.js';
 import type { AddressSpace } from './mm.js';
 import type { Cred } from './cred.js';
 import type { File } from './vfs.js';
+import type { FaultAttr } from './fault.js';
 
 export const SIGHUP = 1;
 export const SIGINT = 2;
@@ -24,7 +25,12 @@ export const NR_OPEN = 1024;
 export class Task implements UserAccess, Interruptible {
   readonly files: Array<File | null> = [];
   comm = 'proc';
+  /** PF_EXITING: exit has begun; no new syscall enters, sleepers see a fatal signal */
+  exiting = false;
+  /** exit has finished: the task is gone from the pid table */
   exited = false;
+  /** fail_usercopy (the kernel's fault injection), consulted by every user copy */
+  usercopyFault: FaultAttr | null = null;
   /** syscalls currently inside the kernel; a pending signal is delivered when this drops to 0 */
   inflight = 0;
   private sigpending = 0;
@@ -51,15 +57,22 @@ export class Task implements UserAccess, Interruptible {
   }
 
   copyToUser(ubuf: number, src: Uint8Array, n: number): number {
+    if (this.usercopyFault?.shouldFail('copy_to_user')) return Number.isInteger(n) && n > 0 ? n : 0;
     return copyToUser(this.mm, ubuf, src, n);
   }
   copyFromUser(dst: Uint8Array, ubuf: number, n: number): number {
+    if (this.usercopyFault?.shouldFail('copy_from_user') && Number.isInteger(n) && n > 0 && n <= dst.length) {
+      dst.fill(0, 0, n);
+      return n;
+    }
     return copyFromUser(this.mm, dst, ubuf, n);
   }
   getUser(ubuf: number, size: 1 | 2 | 4 | 8): number | bigint {
+    if (this.usercopyFault?.shouldFail('get_user')) return -EFAULT;
     return getUser(this.mm, ubuf, size);
   }
   putUser(ubuf: number, value: number | bigint, size: 1 | 2 | 4 | 8): number {
+    if (this.usercopyFault?.shouldFail('put_user')) return -EFAULT;
     return putUser(this.mm, ubuf, value, size);
   }
   accessOk(addr: number, len: number): boolean {
@@ -76,10 +89,10 @@ export class Task implements UserAccess, Interruptible {
 
   /** fatal_signal_pending: what TASK_KILLABLE waits (nvme's command waits) react to. */
   fatalSignalPending(): boolean {
-    return this.sigkill;
+    return this.sigkill || this.exiting;
   }
   signalPending(): boolean {
-    return this.sigpending > 0 || (this.callSignal?.aborted ?? false);
+    return this.sigpending > 0 || this.exiting || (this.callSignal?.aborted ?? false);
   }
   onSignal(fn: () => void): () => void {
     this.sigListeners.add(fn);
@@ -99,6 +112,16 @@ export class Task implements UserAccess, Interruptible {
     for (const fn of [...this.sigListeners]) fn();
     return 0;
   }
+  /**
+   * do_exit's first step (PF_EXITING plus the group SIGKILL): from here on no syscall enters,
+   * every sleep of this task, interruptible or killable, ends, and no descriptor is installed.
+   */
+  beginExit(): void {
+    if (this.exiting) return;
+    this.exiting = true;
+    for (const fn of [...this.sigListeners]) fn();
+  }
+
   /** Called as a syscall leaves the kernel: the last one out delivers pending signals. */
   syscallExit(): void {
     if (--this.inflight === 0) {
@@ -117,8 +140,9 @@ export class Task implements UserAccess, Interruptible {
 
   // ---- descriptor table (fs/file.c) ----
 
-  /** @returns the lowest free fd, or -EMFILE */
+  /** @returns the lowest free fd, -EMFILE, or -ESRCH once exit has closed the table */
   fdInstall(file: File): number {
+    if (this.exiting) return -ESRCH;
     let fd = FIRST_FD;
     while (fd < this.files.length && this.files[fd]) fd++;
     if (fd >= NR_OPEN) return -EMFILE;

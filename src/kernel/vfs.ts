@@ -95,8 +95,10 @@ export class File {
 
   constructor(public inode: Inode, public fops: FileOperations, public flags: number) {}
 
+  // OPEN_FMODE: access mode 3 gives neither FMODE_READ nor FMODE_WRITE (an ioctl-only fd)
   get readable(): boolean {
-    return (this.flags & O_ACCMODE) !== O_WRONLY;
+    const m = this.flags & O_ACCMODE;
+    return m === O_RDONLY || m === O_RDWR;
   }
   get writable(): boolean {
     const m = this.flags & O_ACCMODE;
@@ -159,9 +161,18 @@ export class Vfs {
     const node = this.lookup(path, false);
     if (typeof node !== 'number') this.unlink(node);
   }
+  /**
+   * Unlinks an inode; a directory takes everything below it along. A removed sysfs/procfs file
+   * that is still open answers -ENODEV from then on (kernfs deactivation: its show/store belong
+   * to a device or module that may be gone).
+   */
   unlink(node: Inode): void {
     if (node.parent && node.parent.children!.get(node.name) === node) node.parent.children!.delete(node.name);
-    node.nlink = 0;
+    const stack = [node];
+    for (let n = stack.pop(); n; n = stack.pop()) {
+      n.nlink = 0;
+      if (n.children) stack.push(...n.children.values());
+    }
   }
   /** Removes empty directories upward from dir (stops at stop). */
   pruneEmpty(dir: Inode | null, stop: Inode): void {
@@ -195,10 +206,13 @@ export class Vfs {
   }
 }
 
+const ACC_MODE = [4, 2, 6, 6] as const;
+
 /** Permission check at open: owner/group/other bits; uid 0 bypasses (CAP_DAC_OVERRIDE). */
 export function mayOpen(inode: Inode, flags: number, uid: number, gid: number, dacOverride: boolean): number {
   if (dacOverride) return 0;
-  const want = ((flags & O_ACCMODE) === O_RDONLY ? 4 : 0) | ((flags & O_ACCMODE) !== O_RDONLY ? 2 : 0);
+  // ACC_MODE: O_RDONLY needs r, O_WRONLY w, O_RDWR and mode 3 both
+  const want = ACC_MODE[flags & O_ACCMODE]!;
   const bits = inode.uid === uid ? (inode.mode >> 6) & 7 : inode.gid === gid ? (inode.mode >> 3) & 7 : inode.mode & 7;
   return (bits & want) === want ? 0 : -EACCES;
 }

@@ -24,24 +24,41 @@ export interface DmaOptions {
   pagePoolPages: number;
 }
 
-export async function createDmaBinding(k: ModuleApi<any>, opts: DmaOptions): Promise<DmaBinding> {
-  const phys = k.kernel.phys;
+/** @returns the binding, or -ENOMEM with every frame it took given back */
+export async function createDmaBinding(k: ModuleApi<any>, opts: DmaOptions): Promise<DmaBinding | number> {
+  const phys = k.phys;
   const frames: number[] = [];
+  const unwind = (err: number) => {
+    for (const f of frames.splice(0)) k.putPage(f);
+    return err;
+  };
   const take = () => {
-    const f = phys.allocFrame();
-    if (f < 0) throw new Error('no memory for dma pools');
-    frames.push(f);
+    const f = k.allocPage();
+    if (f >= 0) frames.push(f);
     return f;
   };
+  // dma_pool_create: the pools' pages come from the page allocator up front
   const smallBlocks: number[] = [];
   while (smallBlocks.length < opts.smallPoolBlocks) {
-    const base = take() * NVME_PAGE;
-    for (let o = 0; o < NVME_PAGE && smallBlocks.length < opts.smallPoolBlocks; o += 256) smallBlocks.push(base + o);
+    const f = take();
+    if (f < 0) return unwind(f);
+    for (let o = 0; o < NVME_PAGE && smallBlocks.length < opts.smallPoolBlocks; o += 256) smallBlocks.push(f * NVME_PAGE + o);
   }
-  const pageBlocks = Array.from({ length: opts.pagePoolPages }, () => take() * NVME_PAGE);
-  const pools = { small: new DmaPool(256, smallBlocks), page: new DmaPool(NVME_PAGE, pageBlocks) };
+  const pageBlocks: number[] = [];
+  while (pageBlocks.length < opts.pagePoolPages) {
+    const f = take();
+    if (f < 0) return unwind(f);
+    pageBlocks.push(f * NVME_PAGE);
+  }
+  const pools = { small: new DmaPool(256, smallBlocks, () => k.shouldFailslab('dma_pool_alloc')), page: new DmaPool(NVME_PAGE, pageBlocks, () => k.shouldFailslab('dma_pool_alloc')) };
 
-    const engine = await DmaEngine.create(phys.memory, opts.build);
+  let engine: DmaEngine;
+  try {
+    engine = await DmaEngine.create(phys.memory, opts.build);
+  } catch (err) {
+    k.prErr(`nvme: dma engine: ${String(err)}`);
+    return unwind(-ENOMEM);
+  }
   const ENTRIES = NVME_PAGE / 8;
 
   // see: nvme-core.c nvme_map_user_pages
@@ -122,7 +139,7 @@ export async function createDmaBinding(k: ModuleApi<any>, opts: DmaOptions): Pro
     port,
     pools,
     dispose() {
-      for (const f of frames.splice(0)) phys.putPage(f);
+      unwind(0);
     },
   };
 }

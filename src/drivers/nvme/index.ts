@@ -2,7 +2,7 @@
 // with NVME_IOCTL_ADMIN_CMD, a kref lifetime that outlives PCI removal while an fd is open, and the
 // emulated controller it talks to (nvme §1–§10).
 import { defineModule, type ModuleApi } from '../../kernel/module.js';
-import { ENODEV, ENOTTY, isErr } from '../../kernel/errno.js';
+import { ENODEV, ENOMEM, ENOTTY, isErr } from '../../kernel/errno.js';
 import { MISC_DYNAMIC_MINOR, type MiscDevice } from '../../kernel/misc.js';
 import type { Device } from '../../kernel/device.js';
 import type { Ida } from '../../kernel/ida.js';
@@ -86,7 +86,7 @@ function freeDev(k: K, dev: NvmeDev): void {
   dev.freed = true;
   dev.ctrl.writeReg32(NVME_REG_CC, 0);
   dev.dma.dispose();
-  for (const f of dev.frames) k.kernel.phys.putPage(f);
+  for (const f of dev.frames) k.putPage(f);
   k.deviceUnregister(dev.pci);
   st.ida.free(dev.instance);
   st.devs.delete(dev.instance);
@@ -132,29 +132,24 @@ async function probe(k: K, overrides?: Partial<ControllerConfig>): Promise<numbe
     st.ida.free(instance);
     return pci;
   }
-  const phys = k.kernel.phys;
+  const phys = k.phys;
   const frames: number[] = [];
   const frame = () => {
-    const f = phys.allocFrame();
+    const f = k.allocPage();
     if (f > 0) frames.push(f);
     return f;
   };
   const sqFrame = frame();
   const cqFrame = frame();
   const fail = (err: number) => {
-    for (const f of frames) phys.putPage(f);
+    for (const f of frames) k.putPage(f);
     k.deviceUnregister(pci);
     st.ida.free(instance);
     return err;
   };
-  if (sqFrame < 0 || cqFrame < 0) return fail(-12);
-  let dma: DmaBinding;
-  try {
-    dma = await createDmaBinding(k, { build: params.build, smallPoolBlocks: params.smallPoolBlocks, pagePoolPages: params.pagePoolPages });
-  } catch (err) {
-    k.prErr(`nvme: dma engine: ${String(err)}`);
-    return fail(-12);
-  }
+  if (sqFrame < 0 || cqFrame < 0) return fail(-ENOMEM);
+  const dma = await createDmaBinding(k, { build: params.build, smallPoolBlocks: params.smallPoolBlocks, pagePoolPages: params.pagePoolPages });
+  if (typeof dma === 'number') return fail(dma);
   const ctrl = new NvmeController(controllerConfig(params, overrides, instance), phys, dma.port);
   const dstrd = capDstrd(ctrl.cap);
   const adminq = new NvmeQueue(0, ADMIN_DEPTH, sqFrame, cqFrame, phys, ctrl, dstrd);

@@ -6,11 +6,14 @@ export const NVME_PAGE = 4096;
 /** A dma_pool: fixed-size blocks carved from frames the driver allocated at probe. */
 export class DmaPool {
   private readonly free: number[] = [];
-  constructor(readonly blockSize: number, blocks: readonly number[]) {
+  /** @param shouldFail failslab's verdict for this pool (fault injection), consulted per alloc */
+  constructor(readonly blockSize: number, blocks: readonly number[], private readonly shouldFail: () => boolean = () => false) {
     // hand out the lowest address first, like a fresh dma_pool page
     this.free = [...blocks].reverse();
   }
+  /** dma_pool_alloc: @returns a block's physical address, or -1 when the pool is dry */
   alloc(): number {
+    if (this.shouldFail()) return -1;
     return this.free.pop() ?? -1;
   }
   release(addr: number): void {

@@ -102,7 +102,7 @@ export const sharepool = defineModule({
   description: 'openEuler share pool: sp_group_add_task and shared group memory',
   params: defaultParams,
   init(k, params) {
-    const phys = k.kernel.phys;
+    const phys = k.phys;
     const groups = new Map<number, SpGroup>();
     const stats = new Map<number, SpStat>();
     const procs = new Map<number, SpProc>();
@@ -117,7 +117,7 @@ export const sharepool = defineModule({
       return p;
     };
     const taskOf = (pid: number): Task | null => {
-      const t = k.kernel.tasks.get(pid);
+      const t = k.findTaskByVpid(pid);
       return t && !t.exited && !proc(pid).exiting ? t : null;
     };
 
@@ -273,7 +273,7 @@ export const sharepool = defineModule({
       if (stat && --stat.useCount <= 0) stats.delete(stat.tgid);
       procs.delete(task.pid);
     };
-    k.kernel.taskExitNotifiers.add(onExit);
+    k.registerTaskExitNotifier(onExit);
 
     const newArea = (size: number, type: AreaType, spg: SpGroup | null, flags: number, fill?: number): SpArea | number => {
       const span = Math.ceil(size / PMD_SIZE) * PMD_SIZE;
@@ -370,7 +370,7 @@ export const sharepool = defineModule({
         Object.assign(proc(pid), flags);
       },
       mapped(pid) {
-        const t = k.kernel.tasks.get(pid);
+        const t = k.findTaskByVpid(pid);
         return t ? t.mm.areas.filter((v) => v.start >= SP_BASE).map((v) => [v.start, v.end] as [number, number]) : [];
       },
     };
@@ -416,14 +416,14 @@ export const sharepool = defineModule({
     };
     const r = k.miscRegister(misc);
     if (r < 0) {
-      k.kernel.taskExitNotifiers.delete(onExit);
+      k.unregisterTaskExitNotifier(onExit);
       return r;
     }
     k.state = { misc, onExit };
     return 0;
   },
   exit(k) {
-    k.kernel.taskExitNotifiers.delete(k.state.onExit);
+    k.unregisterTaskExitNotifier(k.state.onExit);
     k.miscDeregister(k.state.misc);
   },
 });

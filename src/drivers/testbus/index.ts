@@ -173,9 +173,9 @@ export const testChrdev = defineModule({
   params: defaultParams,
   // see: the post's test_chrdev_init
   init(k, params) {
-    const busMod = k.kernel.modules.get('test_bus');
-    if (!busMod) return -ENOENT; // "Unknown symbol": test_bus must be loaded first
-    const bus = busMod.k.api as TestBusApi;
+    // symbol_get: using test_bus pins it until this module is gone (rmmod test_bus → -EBUSY)
+    const bus = k.useModule<TestBusApi>('test_bus');
+    if (!bus) return -ENOENT; // "Unknown symbol": test_bus must be loaded first
     const r = k.registerChrdev(params.chrdev_major, 'test_chrdev', fops(k));
     if (r < 0) return r;
     const major = params.chrdev_major || r;
