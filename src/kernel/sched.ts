@@ -55,16 +55,40 @@ export class VirtualClock extends Clock {
     return this.t;
   }
   schedule(at: number, fn: Deferred): EventHandle {
+    // a NaN time would poison the clock (every later comparison false): refuse it loudly
+    if (typeof at !== 'number' || Number.isNaN(at)) throw new RangeError(`clock event at ${String(at)}`);
     const ev: ClockEvent = { at: Math.max(at, this.t), seq: this.seq++, fn, cancelled: false };
     // keep sorted by (at, seq): insert after every event due no later
     let i = this.queue.length;
     while (i > 0 && this.queue[i - 1]!.at > ev.at) i--;
     this.queue.splice(i, 0, ev);
-    return { cancel: () => (ev.cancelled = true) };
+    return {
+      cancel: () => {
+        if (ev.cancelled) return;
+        ev.cancelled = true;
+        // a cancelled event leaves the queue now, not when the clock reaches it: a poll timeout
+        // cancelled 100,000 times must not hold 100,000 closures
+        const j = this.find(ev);
+        if (j >= 0) this.queue.splice(j, 1);
+      },
+    };
+  }
+  /** Binary search by (at, seq) for a queued event. */
+  private find(ev: ClockEvent): number {
+    let lo = 0;
+    let hi = this.queue.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const m = this.queue[mid]!;
+      if (m === ev) return mid;
+      if (m.at < ev.at || (m.at === ev.at && m.seq < ev.seq)) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return this.queue.indexOf(ev);
   }
   /** Runs every callback due up to now + ms in order, then sets the clock to the target. */
   advance(ms: number): Promise<void> {
-    if (!(ms >= 0)) return Promise.reject(new RangeError(`advance(${ms})`));
+    if (typeof ms !== 'number' || !(ms >= 0) || ms === Infinity) return Promise.reject(new RangeError(`advance(${ms})`));
     // concurrent advance() calls queue up instead of interleaving
     const next = this.advancing.then(() => this.advanceTo(this.t + ms));
     this.advancing = next.catch(() => {});
@@ -72,7 +96,7 @@ export class VirtualClock extends Clock {
   }
   /** Events still pending (for tests and diagnostics). */
   get pending(): number {
-    return this.queue.filter((e) => !e.cancelled).length;
+    return this.queue.length;
   }
   cancelAll(): void {
     for (const e of this.queue) e.cancelled = true;
@@ -95,6 +119,8 @@ export class VirtualClock extends Clock {
   }
 }
 
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 export class RealClock extends Clock {
   readonly kind = 'real' as const;
   private readonly t0 = performance.now();
@@ -104,12 +130,28 @@ export class RealClock extends Clock {
     return performance.now() - this.t0;
   }
   schedule(at: number, fn: Deferred): EventHandle {
-    const h = setTimeout(() => {
-      this.handles.delete(h);
-      void this.run(fn);
-    }, Math.max(0, at - this.now()));
-    this.handles.add(h);
-    return { cancel: () => (clearTimeout(h), this.handles.delete(h)) };
+    if (typeof at !== 'number' || Number.isNaN(at)) throw new RangeError(`clock event at ${String(at)}`);
+    let h: ReturnType<typeof setTimeout> | null = null;
+    // setTimeout fires at once past 2^31-1 ms: far deadlines re-arm in steps instead
+    const arm = () => {
+      const delay = Math.max(0, at - this.now());
+      const step = Math.min(delay, MAX_TIMEOUT_MS);
+      h = setTimeout(() => {
+        this.handles.delete(h!);
+        if (delay > MAX_TIMEOUT_MS) arm();
+        else void this.run(fn);
+      }, step);
+      this.handles.add(h);
+    };
+    if (at !== Infinity) arm();
+    return {
+      cancel: () => {
+        if (h === null) return;
+        clearTimeout(h);
+        this.handles.delete(h);
+        h = null;
+      },
+    };
   }
   advance(): Promise<void> {
     return Promise.reject(new Error('advance() needs a virtual clock (Kernel.boot({ clock: "virtual" }))'));

@@ -1,7 +1,7 @@
 // A user process: the Process API wraps a kernel Task and turns -errno into thrown KernelErrors,
 // like a libc. Memory helpers (mmap/peek/poke) act on the task's address space directly.
-import { KernelError, EFAULT, EINVAL } from '../kernel/errno.js';
-import { PROT_READ, PROT_WRITE, PAGE_SIZE } from '../kernel/mm.js';
+import { KernelError, EFAULT, EINVAL, ESRCH } from '../kernel/errno.js';
+import { PROT_READ, PROT_WRITE, PROT_EXEC, PAGE_SIZE, TASK_SIZE, _PAGE_MAPPED } from '../kernel/mm.js';
 import { O_RDONLY, O_WRONLY, O_TRUNC } from '../kernel/vfs.js';
 import { bytesToLatin1, latin1ToBytes } from '../kernel/device.js';
 import { SIGKILL, type Task } from '../kernel/task.js';
@@ -17,6 +17,15 @@ function check(r: number, syscall: string, detail: string): number {
   if (r < 0) throw new KernelError(-r, syscall, detail);
   return r;
 }
+/** An address for a message, whatever the caller passed. */
+const hex = (a: unknown) => (typeof a === 'number' && Number.isFinite(a) ? `0x${a.toString(16)}` : String(a));
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+/** The largest peek/poke: the whole user address space (it must be mapped, so memory bounds it). */
+const MAX_HOST_COPY = TASK_SIZE;
+/** The most one readFile collects on the host (a read of /dev/zero must not eat the heap). */
+const READFILE_MAX = 64 << 20;
+/** _NSIG: signal numbers are 1..64 (0 only checks that the process exists) */
+const NSIG = 64;
 
 export class Process {
   constructor(readonly kernel: KernelCore, readonly task: Task) {}
@@ -26,6 +35,15 @@ export class Process {
   }
   get uid(): number {
     return this.task.uid;
+  }
+  /** False once exit() (or SIGKILL) has begun: every call then throws ESRCH. */
+  get alive(): boolean {
+    return !this.task.exiting;
+  }
+  /** The address space of a live process, else ESRCH (a dead process has no memory to touch). */
+  private mm(syscall: string) {
+    if (this.task.exiting || !this.task.mm.alive) throw new KernelError(ESRCH, syscall, `pid ${this.pid}`);
+    return this.task.mm;
   }
 
   async open(path: string, flags = O_RDONLY, opts: CallOptions = {}): Promise<number> {
@@ -53,6 +71,7 @@ export class Process {
   }
   /** poll(2): timeout in ms (-1 = forever); @returns every entry with its revents */
   async poll(fds: ReadonlyArray<{ fd: number; events: number }>, timeoutMs = -1, opts: CallOptions = {}): Promise<PollFd[]> {
+    if (!Array.isArray(fds) || fds.some((p) => !p || typeof p !== 'object')) throw new KernelError(EINVAL, 'poll');
     const list = fds.map((p) => ({ fd: p.fd, events: p.events, revents: 0 }));
     check(await this.kernel.sys.poll(this.task, list, timeoutMs, opts.signal), 'poll', '');
     return list;
@@ -64,11 +83,13 @@ export class Process {
     check(await this.kernel.sys.chmod(this.task, path, mode), 'chmod', `'${path}'`);
   }
   readdir(path: string): string[] {
+    this.mm('readdir');
     const r = this.kernel.sys.readdir(path);
     if (typeof r === 'number') throw new KernelError(-r, 'readdir', `'${path}'`);
     return r;
   }
   stat(path: string) {
+    this.mm('stat');
     const r = this.kernel.sys.stat(path);
     if (typeof r === 'number') throw new KernelError(-r, 'stat', `'${path}'`);
     return r;
@@ -76,39 +97,56 @@ export class Process {
 
   /** mmap(NULL, len, prot, MAP_PRIVATE|MAP_ANONYMOUS): @returns the user address */
   mmap(len: number, prot = PROT_READ | PROT_WRITE, fixedAddr?: number): number {
-    return check(this.task.mm.mmap(len, prot, fixedAddr), 'mmap', `len ${len}`);
+    const mm = this.mm('mmap');
+    if (!isInt(prot) || prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) throw new KernelError(EINVAL, 'mmap', `prot ${String(prot)}`);
+    if (fixedAddr !== undefined && !isInt(fixedAddr)) throw new KernelError(EINVAL, 'mmap', hex(fixedAddr));
+    return check(mm.mmap(len, prot, fixedAddr), 'mmap', `len ${String(len)}`);
   }
   munmap(addr: number, len: number): void {
-    check(this.task.mm.munmap(addr, len), 'munmap', `0x${addr.toString(16)}`);
+    check(this.mm('munmap').munmap(addr, len), 'munmap', hex(addr));
   }
   mprotect(addr: number, len: number, prot: number): void {
-    check(this.task.mm.mprotect(addr, len, prot), 'mprotect', `0x${addr.toString(16)}`);
+    check(this.mm('mprotect').mprotect(addr, len, prot), 'mprotect', hex(addr));
   }
 
   /** Host view of user memory, ignoring protection; throws EFAULT where nothing is mapped. */
   peek(addr: number, n: number): Uint8Array {
+    const segs = this.segments('peek', addr, n);
     const out = new Uint8Array(n);
-    this.each(addr, n, (phys, off, len) => out.set(this.kernel.phys.u8.subarray(phys, phys + len), off));
+    const u8 = this.kernel.phys.u8;
+    for (const [phys, off, len] of segs) out.set(u8.subarray(phys, phys + len), off);
     return out;
   }
   poke(addr: number, bytes: Uint8Array | string): void {
+    if (typeof bytes !== 'string' && !(bytes instanceof Uint8Array)) throw new KernelError(EINVAL, 'poke', 'bytes must be a Uint8Array or a string');
     const b = typeof bytes === 'string' ? latin1ToBytes(bytes) : bytes;
-    this.each(addr, b.length, (phys, off, len) => this.kernel.phys.u8.set(b.subarray(off, off + len), phys));
+    const u8 = this.kernel.phys.u8;
+    for (const [phys, off, len] of this.segments('poke', addr, b.length)) u8.set(b.subarray(off, off + len), phys);
   }
-  private each(addr: number, n: number, fn: (phys: number, off: number, len: number) => void): void {
-    if (!Number.isInteger(addr) || !Number.isInteger(n) || n < 0) throw new KernelError(EINVAL, 'peek');
+  /**
+   * The physical pieces of [addr, addr+n), all checked before anything is copied or allocated:
+   * EINVAL for a bad range, EFAULT at the first page with nothing mapped.
+   */
+  private segments(syscall: string, addr: number, n: number): Array<[number, number, number]> {
+    const mm = this.mm(syscall);
+    if (!isInt(addr) || !isInt(n) || n < 0 || addr < 0 || n > MAX_HOST_COPY || addr + n > TASK_SIZE) {
+      throw new KernelError(EINVAL, syscall, `${hex(addr)} len ${String(n)}`);
+    }
+    const segs: Array<[number, number, number]> = [];
     for (let off = 0; off < n; ) {
       const a = addr + off;
-      const pte = this.task.mm.pte(a);
-      if (!(pte & 0x200)) throw new KernelError(EFAULT, 'peek', `0x${a.toString(16)}`);
+      const pte = mm.pte(a);
+      if (!(pte & _PAGE_MAPPED)) throw new KernelError(EFAULT, syscall, hex(a));
       const len = Math.min(n - off, PAGE_SIZE - (a % PAGE_SIZE));
-      fn((pte >>> 12) * PAGE_SIZE + (a % PAGE_SIZE), off, len);
+      segs.push([(pte >>> 12) * PAGE_SIZE + (a % PAGE_SIZE), off, len]);
       off += len;
     }
+    return segs;
   }
 
   /** cat: opens, reads to EOF (at most `max` bytes), closes. */
   async readFile(path: string, max = 1 << 20): Promise<string> {
+    if (!isInt(max) || max < 0 || max > READFILE_MAX) throw new KernelError(EINVAL, 'read', `max ${String(max)}`);
     const fd = await this.open(path, O_RDONLY);
     const buf = this.mmap(PAGE_SIZE);
     try {
@@ -132,6 +170,7 @@ export class Process {
   }
   /** echo > path: one write of the whole text; @returns what write returned */
   async writeFile(path: string, text: string | Uint8Array): Promise<number> {
+    if (typeof text !== 'string' && !(text instanceof Uint8Array)) throw new KernelError(EINVAL, 'write', 'text must be a string or a Uint8Array');
     const bytes = typeof text === 'string' ? latin1ToBytes(text) : text;
     const fd = await this.open(path, O_WRONLY | O_TRUNC);
     const len = Math.max(bytes.length, 1);
@@ -147,10 +186,17 @@ export class Process {
 
   /** kill(2) aimed at this process: interrupts its sleeping calls; SIGKILL also exits it. */
   async kill(sig: number): Promise<void> {
+    if (!isInt(sig) || sig < 0 || sig > NSIG) throw new KernelError(EINVAL, 'kill', `signal ${String(sig)}`);
+    if (this.task.exiting) throw new KernelError(ESRCH, 'kill', `pid ${this.pid}`);
+    if (sig === 0) return;
     check(this.task.kill(sig), 'kill', `pid ${this.pid}`);
     if (sig === SIGKILL) await this.exit();
   }
-  /** exit(2): closes every fd (running releases) and unmaps all memory. */
+  /**
+   * exit(2): closes every fd (running releases) and drops the address space. Calls still in
+   * flight end (sleepers with EINTR) and keep their memory until they return; every later call
+   * throws ESRCH. Exiting twice is harmless.
+   */
   async exit(): Promise<void> {
     await this.kernel.exitTask(this.task);
   }

@@ -1,0 +1,300 @@
+// Issue 9's lifecycle, permission and argument defects, one regression test each (named after the
+// defect's number in the issue): mm_users across exit, ESRCH after exit, fds opened during exit,
+// mmap unwinding, kernfs deactivation, module references on every path, DAC access modes.
+import { describe, it, expect, afterEach } from 'vitest';
+import {
+  Kernel, KernelError, defineModule, O_RDONLY, O_RDWR, O_WRONLY, O_NONBLOCK, POLLIN, PROT_READ, PROT_WRITE,
+  EFAULT, MISC_DYNAMIC_MINOR, SIGKILL, SIGUSR1, type MiscDevice, type ModuleApi, type WaitQueue,
+} from '../../src/index.js';
+
+let k: Kernel;
+afterEach(async () => {
+  await k?.shutdown();
+});
+
+const errno = async (p: Promise<unknown> | (() => unknown)) => {
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (e) {
+    if (e instanceof KernelError) return e.code;
+    return `not a KernelError: ${String(e)}`;
+  }
+  return 'no error';
+};
+
+/**
+ * /dev/sleeper: read sleeps until the test calls wake(), then copies `fill` bytes to the user.
+ * `mode` picks an uninterruptible (wait_event) or interruptible sleep; open may sleep or throw.
+ */
+function sleeperModule() {
+  const st = {
+    wq: null as WaitQueue | null,
+    ready: false,
+    fill: 0x55,
+    openThrows: false,
+    openSleeps: false,
+    releases: 0,
+    interruptible: false,
+    wake() {
+      st.ready = true;
+      st.wq!.wakeUp();
+    },
+  };
+  const mod = defineModule({
+    name: 'sleeper',
+    init(k: ModuleApi) {
+      st.wq = k.initWaitqueueHead();
+      const misc: MiscDevice = {
+        minor: MISC_DYNAMIC_MINOR,
+        name: 'sleeper',
+        mode: 0o666,
+        fops: {
+          async open(_i, _f, cur) {
+            if (st.openThrows) throw new Error('driver bug in open');
+            if (st.openSleeps) await k.waitEvent(st.wq!, () => st.ready);
+            void cur;
+            return 0;
+          },
+          release() {
+            st.releases++;
+            return 0;
+          },
+          poll(file, pt) {
+            k.pollWait(file, st.wq!, pt);
+            return st.ready ? POLLIN : 0;
+          },
+          async read(_file, ubuf, count, cur) {
+            if (st.interruptible) {
+              const r = await k.waitEventInterruptible(st.wq!, () => st.ready, cur);
+              if (r) return r;
+            } else await k.waitEvent(st.wq!, () => st.ready);
+            const n = Math.min(count, 4096);
+            return cur.copyToUser(ubuf, new Uint8Array(n).fill(st.fill), n) ? -EFAULT : n;
+          },
+        },
+      };
+      k.state = misc;
+      return k.miscRegister(misc);
+    },
+    exit(k: ModuleApi) {
+      k.miscDeregister(k.state as MiscDevice);
+    },
+  });
+  return { mod, st };
+}
+
+describe('defect 1: exit while a call sleeps (mm_users)', () => {
+  it('a read completing after exit writes the dead process memory, never the next process', async () => {
+    k = await Kernel.boot({ memoryMiB: 8 });
+    const { mod, st } = sleeperModule();
+    await k.insmod(mod);
+    const base = k.phys.freeFrames;
+    const p1 = k.spawn({ uid: 1000 });
+    const fd = await p1.open('/dev/sleeper', O_RDONLY);
+    const buf = p1.mmap(4096);
+    const pending = p1.read(fd, buf, 4096);
+    await p1.exit();
+    // the sleeping read still holds p1's memory and its file: nothing was freed under it
+    expect(p1.task.mm.alive).toBe(true);
+    expect(st.releases).toBe(0);
+    const p2 = k.spawn({ uid: 0 });
+    const canary = p2.mmap(64 * 4096);
+    p2.poke(canary, new Uint8Array(64 * 4096).fill(0xaa));
+    st.wake();
+    expect(await pending).toBe(4096);
+    expect(p2.peek(canary, 64 * 4096).every((b) => b === 0xaa)).toBe(true);
+    // the last user of p1's memory and file has gone: release ran, every frame came back
+    expect(st.releases).toBe(1);
+    expect(p1.task.mm.alive).toBe(false);
+    await p2.exit();
+    expect(k.phys.freeFrames).toBe(base);
+  });
+  it('an interruptible sleep ends with EINTR at exit, so the call settles', async () => {
+    k = await Kernel.boot({ memoryMiB: 8 });
+    const { mod, st } = sleeperModule();
+    st.interruptible = true;
+    await k.insmod(mod);
+    const p = k.spawn();
+    const fd = await p.open('/dev/sleeper', O_RDONLY);
+    const buf = p.mmap(4096);
+    const pending = errno(p.read(fd, buf, 10));
+    const polled = errno(p.poll([{ fd, events: POLLIN }], -1));
+    await p.kill(SIGKILL);
+    expect(await pending).toBe('EINTR');
+    expect(await polled).toBe('EINTR');
+    expect(st.releases).toBe(1);
+  });
+});
+
+describe('defect 2: a Process handle after exit', () => {
+  it('every call fails with ESRCH and root memory stays untouched', async () => {
+    k = await Kernel.boot({ memoryMiB: 8 });
+    const user = k.spawn({ uid: 1000 });
+    const ubuf = user.mmap(4096);
+    await user.exit();
+    const root = k.spawn({ uid: 0 });
+    const secret = root.mmap(4096);
+    root.poke(secret, 'root secret');
+    expect(await errno(() => user.peek(ubuf, 16))).toBe('ESRCH');
+    expect(await errno(() => user.poke(ubuf, 'owned'))).toBe('ESRCH');
+    expect(await errno(() => user.mprotect(ubuf, 4096, PROT_READ))).toBe('ESRCH');
+    expect(await errno(() => user.mmap(4096))).toBe('ESRCH');
+    expect(await errno(() => user.munmap(ubuf, 4096))).toBe('ESRCH');
+    expect(await errno(user.open('/dev/null'))).toBe('ESRCH');
+    expect(await errno(user.kill(SIGUSR1))).toBe('ESRCH');
+    expect(await errno(() => user.stat('/dev/null'))).toBe('ESRCH');
+    expect(new TextDecoder().decode(root.peek(secret, 11))).toBe('root secret');
+    await user.exit(); // twice is harmless
+  });
+});
+
+describe('defect 3: calls racing exit', () => {
+  it('an open issued while exit runs is refused; an open in flight at exit leaks no file or module reference', async () => {
+    k = await Kernel.boot({ memoryMiB: 8 });
+    const { mod, st } = sleeperModule();
+    await k.insmod(mod);
+    const p = k.spawn();
+    st.openSleeps = true;
+    const inflight = errno(p.open('/dev/sleeper', O_RDONLY));
+    const exiting = p.exit();
+    expect(await errno(p.open('/dev/null'))).toBe('ESRCH');
+    await exiting;
+    st.wake();
+    expect(await inflight).toBe('ESRCH');
+    expect(p.task.openFds()).toEqual([]);
+    expect(st.releases).toBe(1);
+    expect(k.modules.get('sleeper')!.mod.refcnt).toBe(0);
+    await k.rmmod('sleeper');
+  });
+});
+
+describe('defect 4: a failing mmap gives back what it installed', () => {
+  it('page allocation failing mid-way leaks no frame, with or without a fixed address', async () => {
+    k = await Kernel.boot({ memoryMiB: 8 });
+    const p = k.spawn();
+    const base = k.phys.freeFrames;
+    for (const fixed of [undefined, 0x4000_0000]) {
+      k.faults.failPageAlloc.configure({ probability: 100, space: 37, times: 1 });
+      expect(await errno(() => p.mmap(200 * 4096, PROT_READ | PROT_WRITE, fixed))).toBe('ENOMEM');
+      expect(k.faults.failPageAlloc.times).toBe(0);
+      // page tables may stay (Linux keeps them too); no user page does
+      expect(base - k.phys.freeFrames).toBeLessThanOrEqual(2);
+      expect(p.task.mm.areas).toEqual([]);
+    }
+    k.faults.disableAll();
+    await p.exit();
+    expect(k.phys.freeFrames).toBe(base + 1); // + the page directory spawn took before `base`
+  });
+});
+
+describe('defect 5: sysfs files of a removed module', () => {
+  function attrModule() {
+    return defineModule({
+      name: 'attrs',
+      init(k: ModuleApi) {
+        const cls = k.classCreate('attrs');
+        if (typeof cls === 'number') return cls;
+        const dev = k.deviceCreate(cls, null, 0, null, 'a0');
+        if (typeof dev === 'number') return dev;
+        k.deviceCreateFile(dev, { name: 'value', mode: 0o666, show: () => 'v\n', store: (_d, t) => t.length });
+        k.state = cls;
+        return 0;
+      },
+      exit(k: ModuleApi) {
+        k.classDestroy(k.state);
+      },
+    });
+  }
+  it('an attribute open across rmmod answers ENODEV to read and write', async () => {
+    k = await Kernel.boot({ memoryMiB: 8 });
+    await k.insmod(attrModule());
+    const p = k.spawn();
+    const fd = await p.open('/sys/class/attrs/a0/value', O_RDWR);
+    const buf = p.mmap(4096);
+    expect(await p.read(fd, buf, 100)).toBe(2);
+    await k.rmmod('attrs'); // sysfs files do not pin the module (Linux neither)
+    expect(await errno(p.lseek(fd, 0, 0))).toBe('no error');
+    expect(await errno(p.read(fd, buf, 100))).toBe('ENODEV');
+    expect(await errno(p.write(fd, buf, 2))).toBe('ENODEV');
+    await p.close(fd);
+  });
+  it('kxo_state after rmmod kxo: ENODEV', async () => {
+    k = await Kernel.boot({ memoryMiB: 32 });
+    await k.insmod('kxo', { build: 'test' });
+    const p = k.spawn();
+    const fd = await p.open('/sys/class/kxo/kxo/kxo_state', O_RDWR);
+    await k.rmmod('kxo');
+    const buf = p.mmap(4096);
+    p.poke(buf, '1 0 0\n');
+    expect(await errno(p.read(fd, buf, 100))).toBe('ENODEV');
+    expect(await errno(p.write(fd, buf, 6))).toBe('ENODEV');
+  });
+});
+
+describe('defect 6: a driver open that throws', () => {
+  it('is an oops and EIO, and gives its module reference back', async () => {
+    k = await Kernel.boot({ memoryMiB: 8 });
+    const { mod, st } = sleeperModule();
+    await k.insmod(mod);
+    st.openThrows = true;
+    const p = k.spawn();
+    for (let i = 0; i < 3; i++) expect(await errno(p.open('/dev/sleeper', O_RDONLY))).toBe('EIO');
+    expect(k.dmesg()).toContain('driver bug in open');
+    expect(k.modules.get('sleeper')!.mod.refcnt).toBe(0);
+    await k.rmmod('sleeper');
+  });
+});
+
+describe('defect 7: access modes and DAC', () => {
+  it('O_RDWR and access mode 3 need read and write permission; mode 3 gives an ioctl-only fd', async () => {
+    k = await Kernel.boot({ memoryMiB: 8 });
+    const root = k.spawn();
+    await root.chmod('/dev/zero', 0o622); // like /dev/kxo: others may write, not read
+    const user = k.spawn({ uid: 1000 });
+    expect(await errno(user.open('/dev/zero', O_RDONLY))).toBe('EACCES');
+    expect(await errno(user.open('/dev/zero', O_RDWR))).toBe('EACCES');
+    expect(await errno(user.open('/dev/zero', 3))).toBe('EACCES');
+    expect(await errno(user.open('/dev/zero', O_WRONLY))).toBe('no error');
+    await root.chmod('/dev/zero', 0o666);
+    const fd = await user.open('/dev/zero', 3 | O_NONBLOCK);
+    const buf = user.mmap(4096);
+    expect(await errno(user.read(fd, buf, 10))).toBe('EBADF');
+    expect(await errno(user.write(fd, buf, 10))).toBe('EBADF');
+    expect(await errno(user.ioctl(fd, 0x5421 /* FIONBIO */, buf))).toBe('no error');
+  });
+});
+
+describe('defect 10: poll with a timeout that is not a number', () => {
+  it('NaN and non-numbers are EINVAL and the clock stays sane', async () => {
+    k = await Kernel.boot({ memoryMiB: 8 });
+    const p = k.spawn();
+    const fd = await p.open('/dev/null');
+    for (const t of [Number.NaN, '5', null, undefined as unknown as number, {}, 10n]) {
+      if (t === undefined) continue; // the default (-1, forever)
+      expect(await errno(p.poll([{ fd, events: POLLIN }], t as number))).toBe('EINVAL');
+    }
+    expect(await errno(p.poll({} as never, 0))).toBe('EINVAL');
+    expect(await errno(p.poll(new Array(2000).fill({ fd, events: POLLIN }), 0))).toBe('EINVAL');
+    await k.clock.advance(10);
+    expect(k.clock.now()).toBe(10);
+  });
+});
+
+describe('defect 15: cancelled timers leave the clock queue', () => {
+  it('10,000 polls that end before their timeout leave no clock event behind', async () => {
+    k = await Kernel.boot({ memoryMiB: 8 });
+    const { mod, st } = sleeperModule();
+    await k.insmod(mod);
+    const p = k.spawn();
+    const fd = await p.open('/dev/sleeper', O_RDONLY);
+    const clock = k.clock as import('../../src/index.js').VirtualClock;
+    for (let i = 0; i < 10_000; i++) {
+      // a signal ends each sleep long before its timeout; the timeout event must go with it
+      const pr = errno(p.poll([{ fd, events: POLLIN }], 60_000));
+      await p.kill(SIGUSR1);
+      expect(await pr).toBe('EINTR');
+    }
+    expect(clock.pending).toBe(0);
+    st.wake();
+  });
+});
