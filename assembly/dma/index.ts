@@ -20,7 +20,7 @@ export function getPrp1(): u64 { return prp1; }
 export function getPrp2(): u64 { return prp2; }
 export function getListsUsed(): i32 { return listsUsed; }
 
-export function walkPrps(p1: u64, p2: u64, len: u32, ram: u64): i32 { return walk(p1, p2, len, ram); }
+export function walkPrps(p1: u64, p2: u64, len: u32, lo: u64, ram: u64): i32 { return walk(p1, p2, len, lo, ram); }
 export function getNsegs(): i32 { return nsegs; }
 export function getErrRule(): i32 { return errRule; }
 export function getErrPage(): i32 { return errPage; }

@@ -20,6 +20,9 @@ export let errPage: i32 = 0;
 export let errEntry: i32 = 0;
 export let errValue: u64 = 0;
 
+// the window of bus addresses the device may reach: [lo, ram). Below lo is the host's own memory
+// (frame 0 means "no page", then the engine's data and the refcount table), never a data buffer
+let lo: u64 = 0;
 let ram: u64 = 0;
 
 function fail(status: i32, rule: i32, listPage: i32, entry: i32, value: u64): i32 {
@@ -31,14 +34,15 @@ function fail(status: i32, rule: i32, listPage: i32, entry: i32, value: u64): i3
 }
 
 @inline function seg(addr: u64, n: u32, listPage: i32, entry: i32): i32 {
-  if (addr + <u64>n > ram) return fail(SC_INVALID_FIELD_DNR, RULE_DATA_RANGE, listPage, entry, addr);
+  if (addr < lo || addr + <u64>n > ram) return fail(SC_INVALID_FIELD_DNR, RULE_DATA_RANGE, listPage, entry, addr);
   if (nsegs == MAX_SEGS) return fail(SC_INVALID_FIELD_DNR, RULE_TOO_MANY, listPage, entry, addr);
   setSeg(nsegs++, <u32>addr, n);
   return 0;
 }
 
 /** @returns 0 (segments in SEGS, count nsegs) or an NVMe status with the error record set */
-export function walkPrps(p1: u64, p2: u64, len: u32, ramBytes: u64): i32 {
+export function walkPrps(p1: u64, p2: u64, len: u32, loBytes: u64, ramBytes: u64): i32 {
+  lo = loBytes;
   ram = ramBytes;
   nsegs = 0;
   errRule = 0;
@@ -59,7 +63,7 @@ function walkPrpList(listAddr: u64, left: u32): i32 {
   let avail = <i32>((PAGE - <u32>(listAddr & (PAGE - 1))) >> 3);
   let listPage = 1;
   let cur = listAddr;
-  if (cur + <u64>(min<u32>((left + PAGE - 1) / PAGE, <u32>avail) << 3) > ram) return fail(SC_DATA_XFER_ERROR, RULE_LIST_READ, 1, 0, cur);
+  if (cur < lo || cur + <u64>(min<u32>((left + PAGE - 1) / PAGE, <u32>avail) << 3) > ram) return fail(SC_DATA_XFER_ERROR, RULE_LIST_READ, 1, 0, cur);
   let i = 0;
   while (left > 0) {
     let ent = prpEntry(<usize>cur, i);
@@ -86,6 +90,6 @@ function walkPrpList(listAddr: u64, left: u32): i32 {
 function followChain(ptr: u64, left: u32, listPage: i32): i32 {
   if (ptr & (PAGE - 1)) return fail(SC_INVALID_PRP_OFFSET_DNR, RULE_CHAIN_OFFSET, listPage, <i32>(PAGE >> 3) - 1, ptr);
   const entries = min<u32>((left + PAGE - 1) / PAGE, PAGE >> 3);
-  if (ptr + <u64>(entries << 3) > ram) return fail(SC_DATA_XFER_ERROR, RULE_LIST_READ, listPage + 1, 0, ptr);
+  if (ptr < lo || ptr + <u64>(entries << 3) > ram) return fail(SC_DATA_XFER_ERROR, RULE_LIST_READ, listPage + 1, 0, ptr);
   return 0;
 }

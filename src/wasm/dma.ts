@@ -16,7 +16,7 @@ interface Exports {
   getPrp1(): bigint;
   getPrp2(): bigint;
   getListsUsed(): number;
-  walkPrps(p1: bigint, p2: bigint, len: number, ram: bigint): number;
+  walkPrps(p1: bigint, p2: bigint, len: number, lo: bigint, ram: bigint): number;
   getNsegs(): number;
   getErrRule(): number;
   getErrPage(): number;
@@ -74,9 +74,13 @@ export class DmaEngine {
     return { prp1: BigInt.asUintN(64, this.x.getPrp1()), prp2: BigInt.asUintN(64, this.x.getPrp2()), len, used: this.x.getListsUsed() };
   }
 
-  /** The controller's PRP walk; segments stay in engine scratch until the next call. */
-  walkPrps(prp1: bigint, prp2: bigint, len: number): WalkResult {
-    const status = this.x.walkPrps(BigInt.asIntN(64, prp1), BigInt.asIntN(64, prp2), len, BigInt(this.memory.buffer.byteLength));
+  /**
+   * The controller's PRP walk; segments stay in engine scratch until the next call. Every data
+   * and list address must lie in [lo, hi): by default everything but page 0 (PRP 0 is "none");
+   * a kernel passes its first allocatable frame so no device writes its reserved memory.
+   */
+  walkPrps(prp1: bigint, prp2: bigint, len: number, lo = 4096, hi = this.memory.buffer.byteLength): WalkResult {
+    const status = this.x.walkPrps(BigInt.asIntN(64, prp1), BigInt.asIntN(64, prp2), len, BigInt(lo), BigInt(hi));
     const nsegs = status ? 0 : this.x.getNsegs();
     const at = (this.x.segsPtr() >>> 0) >>> 2;
     return {

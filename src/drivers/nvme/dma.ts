@@ -60,6 +60,9 @@ export async function createDmaBinding(k: ModuleApi<any>, opts: DmaOptions): Pro
     return unwind(-ENOMEM);
   }
   const ENTRIES = NVME_PAGE / 8;
+  // the device reaches allocatable frames only: PRP 0 ("none"), the engines' data and the page
+  // refcounts below firstFrame are refused like addresses past the end of memory
+  const busFloor = phys.firstFrame * NVME_PAGE;
 
   // see: nvme-core.c nvme_map_user_pages
   const mapUser: MapUserBuffer = (cur: Task, addr: bigint, length: number, _write: boolean) => {
@@ -105,7 +108,7 @@ export async function createDmaBinding(k: ModuleApi<any>, opts: DmaOptions): Pro
   const port: DmaBinding['port'] = {
     lastError: null,
     toHost(prp1, prp2, data) {
-      const w = engine.walkPrps(prp1, prp2, data.length);
+      const w = engine.walkPrps(prp1, prp2, data.length, busFloor);
       if (w.status) return fail(w.status, w.error!);
       for (let i = 0, o = 0; i < w.nsegs; i++) {
         const len = w.segs[2 * i + 1]!;
@@ -115,7 +118,7 @@ export async function createDmaBinding(k: ModuleApi<any>, opts: DmaOptions): Pro
       return 0;
     },
     fromHost(prp1, prp2, len) {
-      const w = engine.walkPrps(prp1, prp2, len);
+      const w = engine.walkPrps(prp1, prp2, len, busFloor);
       if (w.status) return fail(w.status, w.error!);
       const out = new Uint8Array(len);
       for (let i = 0, o = 0; i < w.nsegs; i++) {

@@ -85,6 +85,8 @@ export const NVME_SC_FIRMWARE_SLOT = 0x106;
 export const NVME_SC_FIRMWARE_IMAGE = 0x107;
 export const NVME_SC_INVALID_LOG_PAGE = 0x109;
 export const NVME_SC_FEATURE_NOT_SAVEABLE = 0x10d;
+/** Overlapping Range (NVMe 1.3): a firmware piece over bytes already downloaded */
+export const NVME_SC_OVERLAPPING_RANGE = 0x114;
 export const NVME_SC_FEATURE_NOT_CHANGEABLE = 0x10e;
 export const NVME_SC_DNR = 0x4000;
 

@@ -12,6 +12,10 @@ import {
 } from './identify.js';
 
 const DNR = S.NVME_SC_DNR;
+/** The largest firmware image the staging buffer takes (our controller's limit). */
+export const FW_IMAGE_MAX = 16 << 20;
+/** Disjoint pieces a staging image may have before further downloads are refused. */
+const FW_PIECES_MAX = 1024;
 
 /** How the controller moves data through PRPs (implemented by the WASM dma engine). */
 export interface DmaPort {
@@ -74,8 +78,13 @@ export class NvmeController {
   private tempThreshold = 343;
   private volatileWc = 1;
   private ioQueuesCreated = false;
-  // firmware
-  private fwImage = new Uint8Array(0);
+  // firmware: the staging image (bounded) and the byte ranges downloaded into it
+  private fwBuf = new Uint8Array(0);
+  private fwLen = 0;
+  private fwPieces: Array<[number, number]> = [];
+  /** commands that threw inside the controller (completed with Internal Error) */
+  internalErrors = 0;
+  lastInternalError: unknown = null;
   private fwSlots: string[];
   private activeSlot = 1;
   private errors: ErrorEntry[] = [];
@@ -195,7 +204,15 @@ export class NvmeController {
       sq.head = (sq.head + 1) % sq.size;
       this.lastSqe = sqe;
       this.executed++;
-      const r = sqid === 0 ? this.execAdmin(sqe) : { status: S.NVME_SC_INVALID_OPCODE | DNR };
+      let r: Result;
+      try {
+        r = sqid === 0 ? this.execAdmin(sqe) : { status: S.NVME_SC_INVALID_OPCODE | DNR };
+      } catch (err) {
+        // a device bug still completes the command (Internal Error), so no command id is lost
+        this.internalErrors++;
+        this.lastInternalError = err;
+        r = { status: S.NVME_SC_INTERNAL };
+      }
       if (r.status) this.logError(sqid, sqe, r.status);
       this.postCqe(cq, r.dw0 ?? 0, sq.head, sqid, sqe.cid, r.status);
       posted = true;
@@ -387,24 +404,51 @@ export class NvmeController {
     return { status: 0 };
   }
 
-  /** Firmware Image Download: NUMD (zero-based dwords) at OFST dwords into the staging image. */
+  /**
+   * Firmware Image Download: NUMD (zero-based dwords) at OFST dwords into the staging image. The
+   * staging buffer is bounded (FW_IMAGE_MAX): a piece past it is Invalid Field, a piece over bytes
+   * already downloaded is Overlapping Range (NVMe 1.3 §5.11).
+   */
   private fwDownload(c: Sqe): Result {
-    const len = (c.cdw10 + 1) * 4;
-    const off = c.cdw11 * 4;
-    if (len > this.mdtsBytes) return { status: S.NVME_SC_INVALID_FIELD | DNR };
+    const len = (c.cdw10 >>> 0) * 4 + 4;
+    const off = (c.cdw11 >>> 0) * 4;
+    if (len > this.mdtsBytes || off + len > FW_IMAGE_MAX) return { status: S.NVME_SC_INVALID_FIELD | DNR };
+    if (this.fwPieces.some(([s, e]) => off < e && off + len > s)) return { status: S.NVME_SC_OVERLAPPING_RANGE | DNR };
+    if (this.fwPieces.length >= FW_PIECES_MAX) return { status: S.NVME_SC_INVALID_FIELD | DNR };
     const data = this.dma.fromHost(c.prp1, c.prp2, len);
     if (typeof data === 'number') {
       this.lastPrpError = this.dma.lastError ?? null;
       return { status: data };
     }
-    if (off + len > this.fwImage.length) {
-      const grown = new Uint8Array(off + len);
-      grown.set(this.fwImage);
-      this.fwImage = grown;
+    if (off + len > this.fwBuf.length) {
+      // geometric growth: a 16 MiB image in 4 KiB pieces copies ~32 MiB, not gigabytes
+      const grown = new Uint8Array(Math.min(FW_IMAGE_MAX, Math.max(off + len, this.fwBuf.length * 2)));
+      grown.set(this.fwBuf.subarray(0, this.fwLen));
+      this.fwBuf = grown;
     }
-    this.fwImage.set(data, off);
+    this.fwBuf.set(data, off);
+    this.fwLen = Math.max(this.fwLen, off + len);
+    this.addPiece(off, off + len);
     this.health.hostWrites++;
     return { status: 0 };
+  }
+  /** Records [s, e) among the downloaded pieces, merging neighbours so in-order downloads stay one. */
+  private addPiece(s: number, e: number): void {
+    const p = this.fwPieces;
+    p.push([s, e]);
+    p.sort((a, b) => a[0] - b[0]);
+    for (let i = 0; i + 1 < p.length; ) {
+      if (p[i]![1] === p[i + 1]![0]) p.splice(i, 2, [p[i]![0], p[i + 1]![1]]);
+      else i++;
+    }
+  }
+  private get fwImage(): Uint8Array {
+    return this.fwBuf.subarray(0, this.fwLen);
+  }
+  private resetFwImage(): void {
+    this.fwBuf = new Uint8Array(0);
+    this.fwLen = 0;
+    this.fwPieces = [];
   }
 
   /**
@@ -423,8 +467,8 @@ export class NvmeController {
     }
     if (this.fwImage.length < 8) return { status: S.NVME_SC_FIRMWARE_IMAGE | DNR };
     this.fwSlots[slot - 1] = String.fromCharCode(...this.fwImage.subarray(0, 8)).replace(/[\0 ]+$/, '');
-    this.committedImage = this.fwImage;
-    this.fwImage = new Uint8Array(0);
+    this.committedImage = this.fwImage.slice();
+    this.resetFwImage();
     if (ca === 1 || ca === 3) this.activeSlot = slot;
     return { status: 0 };
   }
