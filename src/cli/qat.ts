@@ -1,7 +1,9 @@
 // `vchardev qat`: load a QAT config into simulated accelerators, start them, let processes ask
 // /dev/qat_dev_processes for instance names (adf_process_proxy), and show who holds which name.
 import type { Kernel } from '../index.js';
-import { adfUserProcessStart, type QatApi } from '../drivers/qat/index.js';
+import type { QatApi } from '../drivers/qat/index.js';
+import { adfUserProcessStart } from '../user/adf.js';
+import { KernelError } from '../kernel/errno.js';
 
 export const QAT_USAGE = `usage: vchardev qat [--config FILE] [--devices N] [--type c62x|dh895xcc|c3xxx] [--processes N] [--template NAME] [--stop ID] [--variant A|B]
   loads the config (default: [SSL] with NumProcesses 2) into N devices (default 1), starts them,
@@ -44,7 +46,7 @@ export async function qatCli(k: Kernel, argv: string[], io: { write(t: string): 
       io.write(`pid ${p.pid}: ${name}\n`);
     } catch (e) {
       // a process finding no free slot is part of what this shows, not a failure of the command
-      io.write(`pid ${p.pid}: ${(e as Error).message}\n`);
+      io.write(`pid ${p.pid}: ${e instanceof KernelError ? e.detail : (e as Error).message}\n`);
     }
   }
   io.write(`holders: ${api.holders().map((h) => `${h.pid}=${h.name}`).join(', ') || '-'}\n`);

@@ -1,8 +1,9 @@
 // qat.md "Edge cases a test suite must cover", 1–12.
 import { describe, it, expect, afterEach } from 'vitest';
 import { Kernel, O_RDWR, type Process } from '../../src/index.js';
-import { adfUserProcessStart, type QatApi, type QatDeviceConfig } from '../../src/drivers/qat/index.js';
-import { parseConfig, expandUserSections } from '../../src/drivers/qat/config.js';
+import type { QatApi, QatDeviceConfig } from '../../src/drivers/qat/index.js';
+import { adfUserProcessStart } from '../../src/user/adf.js';
+import { parseConfig, expandUserSections, ADF_CFG_MAX_TEXT, type Section } from '../../src/drivers/qat/config.js';
 
 let k: Kernel;
 let api: QatApi;
@@ -131,12 +132,12 @@ describe('write/read/release (qat §6–§8)', () => {
 
 describe('config expansion (qat §4, edge 12)', () => {
   it('derived sections get the right names and keys; S keeps only LimitDevAccess', () => {
-    const s = parseConfig(cfg(2, 1));
-    expandUserSections(s, 3);
+    const s = parseConfig(cfg(2, 1)) as Section[];
+    expect(expandUserSections(s, 3)).toBe(0);
     expect(s.map((x) => x.name)).toEqual(['GENERAL', 'KERNEL', 'SSL', 'SSL_DEV3_INT_0', 'SSL_DEV3_INT_1']);
     expect(s[3]!.params).toEqual([{ key: 'NumberCyInstances', value: '1' }]);
     expect(s[2]!.params).toEqual([{ key: 'LimitDevAccess', value: '1' }]);
-    const u = parseConfig(cfg(1));
+    const u = parseConfig(cfg(1)) as Section[];
     expandUserSections(u, 0);
     expect(u.map((x) => x.name)).toContain('SSL_INT_0');
   });
@@ -145,5 +146,22 @@ describe('config expansion (qat §4, edge 12)', () => {
     expect((await adfUserProcessStart(k.spawn(), 'SSL')).name).toBe('SSL_INT_0');
     expect((await write(k.spawn(), 'SSL')).r).toBe(1);
     await expect(write(k.spawn(), 'TLS')).rejects.toMatchObject({ code: 'EINVAL' });
+  });
+});
+
+describe('defect 13: config values within the driver limits', () => {
+  it('NumProcesses past the device limit, huge or overlong text is EINVAL at once, allocating nothing', async () => {
+    await boot([{ id: 0, started: true, config: cfg(1) }]);
+    const t0 = performance.now();
+    expect(api.configure(0, cfg(1e8))).toBe(-22);
+    expect(api.configure(0, cfg(129))).toBe(-22); // c62x: 16 banks x 8 ring pairs
+    expect(api.configure(0, cfg(99999999999999999999))).toBe(0); // past u32: kstrtoul fails, read as 0
+    expect(api.configure(0, '#'.repeat(ADF_CFG_MAX_TEXT + 1))).toBe(-22);
+    expect(api.configure(0, '[S]\n'.repeat(5000))).toBe(-22);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(api.configure(0, cfg(128))).toBe(0);
+    expect(api.devices.get(0)!.sections.length).toBe(3 + 128);
+    expect(api.addDevice({ id: 5, type: 'c62xvf', config: cfg(9) })).toBe(-22); // a VF has 8
+    expect(api.devices.has(5)).toBe(false);
   });
 });

@@ -212,15 +212,24 @@ export const qat = defineModule({
         const numBanks = BANKS[type];
         if (!numBanks) return -EINVAL;
         st.devices.set(d.id, { accelId: d.id, type, started: false, isVf: d.isVf ?? type.endsWith('vf'), vfsEnabled: d.vfsEnabled ?? false, numBanks, sections: [] });
-        if (d.config !== undefined) api.configure(d.id, d.config);
+        if (d.config !== undefined) {
+          const r = api.configure(d.id, d.config);
+          if (r < 0) {
+            st.devices.delete(d.id);
+            return r;
+          }
+        }
         if (d.started) api.start(d.id);
         return 0;
       },
       configure(id, text) {
         const d = st.devices.get(id);
         if (!d) return -ENOENT;
-        d.sections = parseConfig(text);
-        expandUserSections(d.sections, d.accelId);
+        const sections = parseConfig(text);
+        if (typeof sections === 'number') return sections;
+        const r = expandUserSections(sections, d.accelId, maxProcesses(d));
+        if (r < 0) return r;
+        d.sections = sections;
         return 0;
       },
       start(id) {
@@ -252,28 +261,3 @@ export const qat = defineModule({
     k.unregisterChrdevRegion(st.devId, 1);
   },
 });
-
-/**
- * The user side (adf_process_proxy.c, qat §9): open, write the template, read the name.
- * @returns { name, fd } — the fd stays open for the process's lifetime; throws when no slot is free
- */
-export async function adfUserProcessStart(proc: import('../../user/process.js').Process, template: string): Promise<{ name: string; fd: number }> {
-  if (!template || template.length >= ADF_CFG_MAX_STR_LEN) throw new Error(`bad template ${JSON.stringify(template)}`);
-  const fd = await proc.open(`/dev/${NAME}`, 2);
-  const buf = proc.mmap(4096);
-  try {
-    proc.poke(buf, template);
-    const r = await proc.write(fd, buf, template.length);
-    if (r !== 0) throw new Error(`${template}: no free instance (write returned ${r})`);
-    proc.poke(buf, new Uint8Array(ADF_CFG_MAX_STR_LEN));
-    await proc.read(fd, buf, ADF_CFG_MAX_STR_LEN);
-    const bytes = proc.peek(buf, ADF_CFG_MAX_STR_LEN);
-    const end = bytes.indexOf(0);
-    return { name: String.fromCharCode(...bytes.subarray(0, end < 0 ? bytes.length : end)), fd };
-  } catch (e) {
-    await proc.close(fd).catch(() => {});
-    throw e;
-  } finally {
-    proc.munmap(buf, 4096);
-  }
-}
