@@ -298,3 +298,80 @@ describe('defect 15: cancelled timers leave the clock queue', () => {
     st.wake();
   });
 });
+
+describe('defect 16: module races', () => {
+  it('rmmod while init runs → EBUSY; the module then loads, unloads and loads again', async () => {
+    k = await Kernel.boot({ memoryMiB: 32 });
+    const loading = k.insmod('kxo', { build: 'test' });
+    expect(await errno(k.rmmod('kxo'))).toBe('EBUSY');
+    await loading;
+    await k.rmmod('kxo');
+    await k.insmod('kxo', { build: 'test' });
+    await k.rmmod('kxo');
+  });
+  it('rmmod racing an api call (nvme addController) → EBUSY; no frame or node is left behind', async () => {
+    k = await Kernel.boot({ memoryMiB: 32, misc: '3.x' });
+    const base = k.phys.freeFrames;
+    const h = await k.insmod<import('../../src/drivers/nvme/index.js').NvmeApi>('nvme');
+    const adding = h.api.addController();
+    expect(await errno(k.rmmod('nvme'))).toBe('EBUSY');
+    expect(await adding).toBe(1);
+    await k.rmmod('nvme');
+    expect(k.spawn().readdir('/dev').filter((n) => n.startsWith('nvme'))).toEqual([]);
+    expect(k.phys.freeFrames).toBe(base - 1); // the spawn's page directory
+    expect(await errno(() => h.api.addController())).toBe('ENODEV');
+  });
+});
+
+describe('defect 17: hostile argument types', () => {
+  it('every call answers with a KernelError, never a TypeError or an oops', async () => {
+    k = await Kernel.boot({ memoryMiB: 8 });
+    const p = k.spawn();
+    const fd = await p.open('/dev/zero', O_RDWR);
+    const buf = p.mmap(4096);
+    const bad: Array<[string, () => unknown, string]> = [
+      ['ioctl bigint cmd', () => p.ioctl(fd, 10n as never, buf), 'EINVAL'],
+      ['ioctl string arg', () => p.ioctl(fd, 0x5421, 'x' as never), 'EINVAL'],
+      ['ioctl object fd', () => p.ioctl({} as never, 0x5421, buf), 'EBADF'],
+      ['munmap null', () => p.munmap(null as never, 4096), 'EINVAL'],
+      ['mprotect undefined', () => p.mprotect(undefined as never, 4096, PROT_READ), 'EINVAL'],
+      ['mprotect bad prot', () => p.mprotect(buf, 4096, 0x100), 'EINVAL'],
+      ['mmap string len', () => p.mmap('4096' as never), 'EINVAL'],
+      ['mmap bad prot', () => p.mmap(4096, 99), 'EINVAL'],
+      ['mmap NaN addr', () => p.mmap(4096, PROT_READ, Number.NaN), 'EINVAL'],
+      ['mknod number path', () => p.mknod(123 as never, 0o20600, 0), 'EFAULT'],
+      ['mknod bigint dev', () => p.mknod('/dev/x', 0o20600, 1n as never), 'EINVAL'],
+      ['chmod null path', () => p.chmod(null as never, 0o600), 'EFAULT'],
+      ['chmod string mode', () => p.chmod('/dev/zero', '600' as never), 'EINVAL'],
+      ['open object path', () => p.open({} as never), 'EFAULT'],
+      ['open empty path', () => p.open(''), 'ENOENT'],
+      ['open long path', () => p.open('/' + 'a'.repeat(5000)), 'ENAMETOOLONG'],
+      ['open long name', () => p.open('/dev/' + 'a'.repeat(300)), 'ENAMETOOLONG'],
+      ['open bigint flags', () => p.open('/dev/zero', 0n as never), 'EINVAL'],
+      ['read NaN count', () => p.read(fd, buf, Number.NaN), 'EINVAL'],
+      ['read string buf', () => p.read(fd, 'x' as never, 4), 'EFAULT'],
+      ['write bigint count', () => p.write(fd, buf, 4n as never), 'EINVAL'],
+      ['lseek bigint', () => p.lseek(fd, 1n as never, 0), 'EINVAL'],
+      ['poll null', () => p.poll(null as never), 'EINVAL'],
+      ['poll entry null', () => p.poll([null as never]), 'EINVAL'],
+      ['poll bigint events', () => p.poll([{ fd, events: 1n as never }], 0), 'EINVAL'],
+      ['poll signal not a signal', () => p.poll([{ fd, events: 1 }], 0, { signal: {} as never }), 'EINVAL'],
+      ['peek huge', () => p.peek(buf, 2 ** 40), 'EINVAL'],
+      ['peek negative', () => p.peek(buf, -1), 'EINVAL'],
+      ['peek unmapped', () => p.peek(0x1000, 2 ** 31), 'EFAULT'],
+      ['poke number', () => p.poke(buf, 42 as never), 'EINVAL'],
+      ['readFile huge max', () => p.readFile('/dev/zero', 2 ** 40), 'EINVAL'],
+      ['writeFile object', () => p.writeFile('/dev/null', {} as never), 'EINVAL'],
+      ['kill bigint', () => p.kill(9n as never), 'EINVAL'],
+      ['kill 65', () => p.kill(65), 'EINVAL'],
+      ['stat null', () => p.stat(null as never), 'EFAULT'],
+      ['readdir number', () => p.readdir(7 as never), 'EFAULT'],
+      ['dup string', () => p.dup('3' as never), 'EBADF'],
+      ['close NaN', () => p.close(Number.NaN), 'EBADF'],
+    ];
+    const got = [];
+    for (const [name, fn] of bad) got.push([name, await errno(fn)]);
+    expect(got).toEqual(bad.map(([name, , want]) => [name, want]));
+    expect(k.dmesg()).not.toContain('Oops');
+  });
+});

@@ -14,6 +14,16 @@ export { testBus } from './bus.js';
 
 /** proposal: testbus §4 — kmalloc's ceiling with 4 KiB pages */
 export const KMALLOC_MAX = 4 * 1024 * 1024;
+/**
+ * deviation: testbus §5 step 2 — the original takes any num_msg; like i2c-dev's I2C_RDWR
+ * (I2C_RDWR_IOCTL_MAX_MSGS) a batch has at most 42 messages, else -EINVAL before any allocation
+ */
+export const TEST_RDWR_MAX_MSGS = 42;
+/**
+ * proposal: testbus §5 step 4 — the message buffers of one TEST_RDWR share a budget: an allocation
+ * past it fails like any kmalloc failure (the B3 path), so one call cannot hold 42 × 4 MiB
+ */
+export const TEST_RDWR_MAX_BYTES = 8 * 1024 * 1024;
 
 interface State {
   major: number;
@@ -36,8 +46,10 @@ const defaultParams = {
 };
 type K = ModuleApi<typeof defaultParams>;
 
-function kmalloc(n: number): Uint8Array | null {
-  return n > KMALLOC_MAX ? null : new Uint8Array(n);
+/** kmalloc through the kernel (failslab applies); null where C would get NULL. */
+function kmalloc(k: K, n: number): Uint8Array | null {
+  const b = n > KMALLOC_MAX ? -ENOMEM : k.kmalloc(n);
+  return typeof b === 'number' ? null : b;
 }
 
 // see: the post's create_dev — device_create under the bus device, named "%s-%d"
@@ -69,16 +81,21 @@ function ioctlRdwr(k: K, st: State, tdev: TestDevice, arg: number, cur: Task): n
   const hdr = new Uint8Array(TestIoctlData.SIZE);
   if (cur.copyFromUser(hdr, arg, hdr.length)) return -EFAULT;
   const { numMsg, msg } = TestIoctlData.read(new DataView(hdr.buffer), 0);
-  const raw = kmalloc(numMsg * TestMsg.SIZE);
+  if (numMsg > TEST_RDWR_MAX_MSGS) {
+    k.trace('err_rdwr_too_many_msgs', { numMsg });
+    return -EINVAL;
+  }
+  const raw = kmalloc(k, numMsg * TestMsg.SIZE);
   if (!raw) return -ENOMEM;
   if (msg >= 2n ** 32n || cur.copyFromUser(raw, Number(msg), raw.length)) return -EFAULT;
   // observed: testbus §5 B1 — the pointer table is num_msg × sizeof(char); we allocate it right
-  if (!kmalloc(numMsg)) return -ENOMEM;
+  if (!kmalloc(k, numMsg)) return -ENOMEM;
   const view = new DataView(raw.buffer);
   const msgs: KernelMsg[] = [];
   const userPtrs: bigint[] = [];
   let i = 0;
   let stored = 0;
+  let budget = TEST_RDWR_MAX_BYTES;
   const leaveStep4 = () => {
     if (stored) k.trace('rdwr-table-overflow', { requested: numMsg, written: 8 * stored });
   };
@@ -86,7 +103,8 @@ function ioctlRdwr(k: K, st: State, tdev: TestDevice, arg: number, cur: Task): n
     const m = TestMsg.read(view, i * TestMsg.SIZE);
     userPtrs[i] = m.buf;
     stored++;
-    const buf = kmalloc(m.len);
+    const buf = m.len <= budget ? kmalloc(k, m.len) : null;
+    if (buf) budget -= m.len;
     if (!buf) {
       // observed: testbus §5 B3 — the loop is left and the transfer still covers every message
       k.trace('rdwr-unprepared', { index: i });
@@ -140,7 +158,7 @@ function fops(k: K): FileOperations {
     read(file, ubuf, count, cur) {
       const tdev = deviceOf(k, file);
       if (typeof tdev === 'number') return tdev;
-      const buf = kmalloc(count);
+      const buf = kmalloc(k, count);
       if (!buf) return -ENOMEM;
       const ret = tdev.transfer([{ flag: MSG_RD, from: 0, len: count, buf }], 1);
       if (ret < 0) return ret;
@@ -150,7 +168,7 @@ function fops(k: K): FileOperations {
     write(file, ubuf, count, cur) {
       const tdev = deviceOf(k, file);
       if (typeof tdev === 'number') return tdev;
-      const buf = kmalloc(count);
+      const buf = kmalloc(k, count);
       if (!buf) return -ENOMEM;
       if (cur.copyFromUser(buf, ubuf, count)) return -EFAULT;
       return tdev.transfer([{ flag: MSG_WR, from: 0, len: count, buf }], 1);
