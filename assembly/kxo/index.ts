@@ -1,6 +1,6 @@
 // The kxo engine's exports: numbers and pointers only. The host writes the 16-byte board at
 // boardPtr() and reads results through the getters (raw bindings, stub runtime).
-import { layoutInit, base, BOARD_OFF, CHILD_OFF } from './layout';
+import { layoutInit, base, zobrist, BOARD_OFF, CHILD_OFF } from './layout';
 import { checkWin as cw, getScore as gs } from './game';
 import { fixedSqrt as fs, fixedLog as fl, uctScore as us } from './fixed';
 import { xoroNext as xn, xoroJump as xj, xoroSeed, s0, s1 } from './xoroshiro';
@@ -16,6 +16,8 @@ export function init(): usize {
 }
 export function boardPtr(): usize { return base() + BOARD_OFF; }
 export function childrenPtr(): usize { return base() + CHILD_OFF; }
+/** One Zobrist key (cell 0..15, side 0 = 'O', 1 = 'X'): tests check a search leaves them alone. */
+export function zobristKey(i: i32, side: i32): u64 { return zobrist(i, side); }
 
 export function checkWin(): u32 { return cw(BOARD_OFF); }
 export function getScore(p: u32): i32 { return gs(BOARD_OFF, <u8>p); }

@@ -3,6 +3,7 @@
 //
 // ┌ BOARD     u8[16]                    the caller's board (16 bytes, ' ' 'O' 'X')        ┐
 // ├ TMP       u8[16] × 2                 MCTS iteration board, playout board                │
+// ├ PLAYOUT   u8[16]                     the playout's list of empty cells                  │
 // ├ ZOBRIST   u64[32]                    key[cell][player == 'X'], fixed seed (splitmix64) │
 // ├ HIST      i32[16] sum, i32[16] count negamax history, per cell                         │
 // ├ MOVES     i32[16] × MAX_PLY          move lists per negamax ply                         │
@@ -23,7 +24,8 @@ export const NODE_SIZE: i32 = 20;
 export const BOARD_OFF: usize = 0;
 export const TMP_OFF: usize = 16;
 export const SIM_OFF: usize = 32;
-export const ZOBRIST_OFF: usize = 48;
+export const PLAYOUT_OFF: usize = SIM_OFF + 16;
+export const ZOBRIST_OFF: usize = PLAYOUT_OFF + 16;
 export const HSUM_OFF: usize = ZOBRIST_OFF + 32 * 8;
 export const HCOUNT_OFF: usize = HSUM_OFF + 16 * 4;
 export const MOVES_OFF: usize = HCOUNT_OFF + 16 * 4;
@@ -54,6 +56,16 @@ export function layoutInit(): usize {
 @inline export function setCell(b: usize, i: i32, v: u8): void {
   assert(<u32>i < <u32>N_GRIDS);
   store<u8>(BASE + b + <usize>i, v);
+}
+
+// the playout's move list: at most 16 empty cells
+@inline export function playoutMove(i: i32): i32 {
+  assert(<u32>i < <u32>N_GRIDS);
+  return <i32>load<u8>(BASE + PLAYOUT_OFF + <usize>i);
+}
+@inline export function setPlayoutMove(i: i32, cellIndex: i32): void {
+  assert(<u32>i < <u32>N_GRIDS);
+  store<u8>(BASE + PLAYOUT_OFF + <usize>i, <u8>cellIndex);
 }
 
 @inline export function zobrist(i: i32, side: i32): u64 {

@@ -1,6 +1,6 @@
 // see: sysprog21/kxo mcts.c — 100000 iterations of select/expand/simulate/backpropagate in u32
 // 8.8 fixed point, the PRNG carried across calls (kxo §8)
-import { BOARD_OFF, TMP_OFF, SIM_OFF, ITERATIONS, N_GRIDS, cell, setCell, nodeAddr, childAddr, base } from './layout';
+import { BOARD_OFF, TMP_OFF, SIM_OFF, ITERATIONS, N_GRIDS, cell, setCell, nodeAddr, childAddr, base, playoutMove, setPlayoutMove } from './layout';
 import { SPACE, O, X, checkWin, winValue } from './game';
 import { fixedLog, uctWithLog } from './fixed';
 import { xoroJump, xoroNext } from './xoroshiro';
@@ -44,17 +44,16 @@ function simulate(player: u8): u32 {
   memory.copy(base() + SIM_OFF, base() + TMP_OFF, N_GRIDS);
   xoroJump();
   let cur = player;
-  const moves = base() + SIM_OFF + 16; // 16 bytes of scratch after SIM: the playout's move list
   for (;;) {
     let n = 0;
     for (let i = 0; i < N_GRIDS; i++) {
       if (cell(SIM_OFF, i) == SPACE) {
-        store<u8>(moves + <usize>n, <u8>i);
+        setPlayoutMove(n, i);
         n++;
       }
     }
     if (n == 0) return 128;
-    const m = <i32>load<u8>(moves + <usize>(<i32>(xoroNext() % <u64>n)));
+    const m = playoutMove(<i32>(xoroNext() % <u64>n));
     setCell(SIM_OFF, m, cur);
     const w = checkWin(SIM_OFF);
     // observed: kxo §8 — scored for the side to move at the node, not the side that moved into it

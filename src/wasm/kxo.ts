@@ -31,6 +31,7 @@ interface Exports {
   mctsNodes(): number;
   mctsRootVisits(): number;
   mctsRootChildren(): number;
+  zobristKey(i: number, side: number): bigint;
 }
 
 const u64 = (v: bigint) => BigInt.asUintN(64, v);
@@ -110,6 +111,11 @@ export class KxoEngine {
     this.load(board);
     const move = this.x.negamaxPredict(KxoEngine.player(player));
     return { score: this.x.lastScore(), move };
+  }
+
+  /** The 32 Zobrist keys, [cell][side] flattened (side 0 = 'O'): fixed for the engine's life. */
+  zobristKeys(): bigint[] {
+    return Array.from({ length: 32 }, (_, i) => BigInt.asUintN(64, this.x.zobristKey(i >> 1, i & 1)));
   }
 
   /** mcts(board, player): the most visited root child's move, or -1; fills lastMcts. */

@@ -102,6 +102,19 @@ describe('mcts (kxo §8)', () => {
   });
 });
 
+describe('defect 18: the playout scratch has its own region', () => {
+  it('an MCTS search leaves every Zobrist key as negamax needs it (both builds)', async () => {
+    for (const build of ['test', 'release'] as const) {
+      const e = await fresh(build);
+      const keys = e.zobristKeys();
+      expect(new Set(keys).size).toBe(32);
+      e.mcts('                ', 'O');
+      e.mcts('OX  X  O        ', 'X');
+      expect(e.zobristKeys()).toEqual(keys);
+    }
+  });
+});
+
 describe('games (kxo §3, §12)', () => {
   it('the 10 consecutive games of games.jsonl, engine only, turn carried over', async () => {
     const e = await fresh('release');
