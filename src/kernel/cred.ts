@@ -10,6 +10,7 @@ export const CAP_NET_ADMIN = 12;
 export const CAP_IPC_LOCK = 14;
 export const CAP_SYS_MODULE = 16;
 export const CAP_SYS_RAWIO = 17;
+export const CAP_SYS_PTRACE = 19;
 export const CAP_SYS_ADMIN = 21;
 export const CAP_SYS_NICE = 23;
 export const CAP_SYS_RESOURCE = 24;
@@ -26,4 +27,15 @@ export class Cred {
   capable(cap: number): boolean {
     return this.caps.has(cap);
   }
+}
+
+/**
+ * __ptrace_may_access for PTRACE_MODE_ATTACH_REALCREDS (kernel/ptrace.c), without LSMs and with
+ * every task dumpable: the same thread group, the same uid and gid, or CAP_SYS_PTRACE. What
+ * process_vm_writev asks before one process touches another's memory.
+ */
+export function ptraceMayAccess(callerTgid: number, caller: Cred, targetTgid: number, target: Cred): boolean {
+  if (callerTgid === targetTgid) return true;
+  if (caller.uid === target.uid && caller.gid === target.gid) return true;
+  return caller.capable(CAP_SYS_PTRACE);
 }

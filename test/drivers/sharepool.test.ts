@@ -226,3 +226,112 @@ describe('memory is really shared', () => {
     await expect(p.ioctl(fd, 0x1234, b)).rejects.toMatchObject({ code: 'ENOTTY' });
   });
 });
+
+describe('defect 8: the test device checks who acts on whom', () => {
+  const addGroup = async (p: Process, fd: number, buf: number, pid: number, id: number) => {
+    p.poke(buf, new Uint8Array(new Int32Array([pid, id]).buffer));
+    return p.ioctl(fd, SP_IOCTL_ADD_GROUP, buf);
+  };
+  it('is 0600 by default: a user cannot open it', async () => {
+    const user = k.spawn({ uid: 1000 });
+    await expect(user.open('/dev/sharepool_test', O_RDWR)).rejects.toMatchObject({ code: 'EACCES' });
+  });
+  it('with 0666, a user can neither add root, nor read its group, nor join it, nor k2u into it', async () => {
+    await k.rmmod('sharepool');
+    sp = (await k.insmod('sharepool', { devMode: 0o666 })).api;
+    const root = spawn();
+    const rfd = await root.open('/dev/sharepool_test', O_RDWR);
+    const rbuf = root.mmap(4096);
+    expect(await addGroup(root, rfd, rbuf, root.pid, 42)).toBe(42);
+    const secret = sp.alloc(root.pid, 4096);
+    root.poke(secret, 'root data');
+    const user = k.spawn({ uid: 1000 });
+    const fd = await user.open('/dev/sharepool_test', O_RDWR);
+    const buf = user.mmap(4096);
+    await expect(addGroup(user, fd, buf, root.pid, 7)).rejects.toMatchObject({ code: 'EPERM' });
+    await expect(addGroup(user, fd, buf, user.pid, 42)).rejects.toMatchObject({ code: 'EPERM' });
+    user.poke(buf, new Uint8Array(new Int32Array([root.pid, 0]).buffer));
+    await expect(user.ioctl(fd, SP_IOCTL_GROUP_ID, buf)).rejects.toMatchObject({ code: 'EPERM' });
+    const k2u = new DataView(new ArrayBuffer(24));
+    k2u.setBigUint64(0, 4096n, true);
+    k2u.setInt32(8, 42, true);
+    user.poke(buf, new Uint8Array(k2u.buffer));
+    await expect(user.ioctl(fd, SP_IOCTL_K2U, buf)).rejects.toMatchObject({ code: 'EPERM' });
+    expect(sp.groups.get(42)!.procs).toEqual([root.pid]);
+    expect(String.fromCharCode(...root.peek(secret, 9))).toBe('root data');
+    expect(() => user.peek(secret, 1)).toThrow(/EFAULT/);
+    // a user may still group its own processes
+    const mine = k.spawn({ uid: 1000 });
+    expect(await addGroup(user, fd, buf, mine.pid, 200000)).toBe(100000);
+    expect(await addGroup(user, fd, buf, user.pid, 100000)).toBe(100000);
+  });
+});
+
+describe('defect 9: every share-pool frame comes back', () => {
+  it('k2u to self, alloc never freed, k2u to a group and failed joins: all returned at exit and rmmod', async () => {
+    await k.rmmod('sharepool');
+    const base = k.phys.freeFrames;
+    sp = (await k.insmod('sharepool')).api;
+    const a = k.spawn({ uid: 1000 });
+    const b = k.spawn({ uid: 1000 });
+    expect(sp.k2u(a.pid, 1 << 20, -1, 0x11)).toBeGreaterThan(0); // a is in no group
+    expect(sp.addTask(b.pid, 5)).toBe(5);
+    const shared = sp.k2u(b.pid, 8192, 5, 0x22);
+    expect(shared).toBeGreaterThan(0);
+    expect(sp.alloc(b.pid, 3 << 20)).toBeGreaterThan(0); // never freed
+    // a's join remaps the K2SPG area, then fails on the ALLOC one: the unwind takes both back
+    sp.faults.mmapFailAt = 1;
+    expect(sp.addTask(a.pid, 5)).toBe(-12);
+    sp.faults.mmapFailAt = -1;
+    expect(() => a.peek(shared, 1)).toThrow(/EFAULT/);
+    const c = k.spawn({ uid: 1000 });
+    expect(sp.addTask(c.pid, 5)).toBe(5); // c maps both areas, then is still alive at rmmod
+    await a.exit();
+    await b.exit();
+    expect(sp.areaCount).toBe(2); // c still maps the group's two areas
+    await k.rmmod('sharepool');
+    expect(() => c.peek(shared, 1)).toThrow(/EFAULT/); // module exit unmapped it from c
+    await c.exit();
+    expect(k.phys.freeFrames).toBe(base);
+  });
+  it('error paths unwind exactly: alloc and k2u with page allocation failing', async () => {
+    const before = k.phys.freeFrames;
+    const a = k.spawn();
+    const b = k.spawn();
+    expect(sp.addTask(a.pid, 6)).toBe(6);
+    expect(sp.addTask(b.pid, 6)).toBe(6);
+    for (let space = 0; space < 40; space += 7) {
+      k.faults.failPageAlloc.configure({ probability: 100, space, times: 1 });
+      const r1 = sp.alloc(a.pid, 32 * 4096);
+      k.faults.failPageAlloc.configure({ probability: 100, space, times: 1 });
+      const r2 = sp.k2u(a.pid, 32 * 4096, -1);
+      k.faults.failPageAlloc.configure({ probability: 100, space, times: 1 });
+      const r3 = sp.k2u(a.pid, 32 * 4096, 6);
+      for (const r of [r1, r2, r3]) if (r > 0) expect(r).toBeGreaterThanOrEqual(0xe000_0000);
+      if (r1 > 0) expect(sp.free(a.pid, r1)).toBe(0);
+    }
+    k.faults.disableAll();
+    await a.exit();
+    await b.exit();
+    expect(sp.areaCount).toBe(0);
+    expect(k.phys.freeFrames).toBe(before);
+  });
+  it('one process cannot take all memory: a per-process limit, and it all returns at exit', async () => {
+    const hog = k.spawn({ uid: 1000 });
+    let n = 0;
+    while (sp.k2u(hog.pid, 8 << 20, -1) > 0) n++;
+    expect(n).toBe(8); // limitMiB 64
+    expect(sp.k2u(hog.pid, 8 << 20, -1)).toBe(-12);
+    await hog.exit();
+    const root = spawn();
+    expect(root.mmap(96 << 20)).toBeGreaterThan(0);
+  });
+  it('freed ranges of the share-pool window are reused', () => {
+    const a = spawn();
+    for (let i = 0; i < 600; i++) {
+      const va = sp.alloc(a.pid, 4096);
+      expect(va, `round ${i}`).toBeGreaterThan(0);
+      expect(sp.free(a.pid, va)).toBe(0);
+    }
+  });
+});
