@@ -98,7 +98,7 @@ export function seqFileFops(
     llseek(file: File, offset: number, whence: number) {
       const size = file.seqBuf?.length ?? 0;
       const pos = whence === 0 ? offset : whence === 1 ? file.pos + offset : whence === 2 ? size + offset : -1;
-      if (!Number.isInteger(pos) || pos < 0) return -EINVAL;
+      if (!Number.isSafeInteger(pos) || pos < 0) return -EINVAL;
       file.pos = pos;
       return pos;
     },

@@ -10,7 +10,7 @@ import { LogBuffer, KERN_EMERG, KERN_INFO, KERN_WARNING } from './printk.js';
 import { Tracer } from './trace.js';
 import { Clock, RealClock, VirtualClock } from './sched.js';
 import { Cred } from './cred.js';
-import { Task } from './task.js';
+import { Task, NR_OPEN } from './task.js';
 import { Syscalls } from './syscalls.js';
 import { Module, ModuleApi, type ModuleDef, type ModuleParams } from './module.js';
 import { FaultInjection } from './fault.js';
@@ -56,6 +56,8 @@ export class KernelCore {
   /** failslab / fail_page_alloc / fail_usercopy: off until configured */
   readonly faults: FaultInjection;
   readonly tasks = new Map<number, Task>();
+  /** open files (struct file) alive: /proc/sys/fs/file-nr's first number */
+  nrFiles = 0;
   readonly modules = new Map<string, { mod: Module; k: ModuleApi<any> }>();
   private readonly known: Readonly<Record<string, ModuleDef<any>>>;
   /** called as a task exits, before its address space goes (mmput's hooks, e.g. sp_group_exit) */
@@ -80,6 +82,7 @@ export class KernelCore {
       `Character devices:\n${this.chrdevs.procDevices().join('\n')}\n\nBlock devices:\n`, undefined, Infinity);
     this.devices.createGeneratedFile('/proc/misc', 0o444, () =>
       this.misc.all().map((m) => `${String(m.minor).padStart(3)} ${m.name}\n`).join(''), undefined, Infinity);
+    this.devices.createGeneratedFile('/proc/sys/fs/file-nr', 0o444, () => `${this.nrFiles}\t0\t${NR_OPEN}\n`, undefined, Infinity);
     this.devices.createGeneratedFile('/proc/modules', 0o444, () =>
       [...this.modules.values()].map(({ mod }) => `${mod.name} 0 ${mod.refcnt} - ${mod.state === 'live' ? 'Live' : mod.state === 'coming' ? 'Loading' : 'Unloading'} 0x0\n`).join(''),
       undefined, Infinity);

@@ -285,7 +285,7 @@ export class AddressSpace {
   mprotect(addr: number, len: number, prot: number): number {
     if (this.destroyed) return -EINVAL;
     if (!Number.isInteger(addr) || !Number.isInteger(len) || addr % PAGE_SIZE || addr < 0 || len < 0 || addr + len > TASK_SIZE) return -EINVAL;
-    if (!Number.isInteger(prot) || prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) return -EINVAL;
+    if (!Number.isInteger(prot) || prot < 0 || prot > (PROT_READ | PROT_WRITE | PROT_EXEC)) return -EINVAL;
     const end = addr + pageAlign(len);
     for (let a = addr; a < end; a += PAGE_SIZE) if (!(this.pte(a) & _PAGE_MAPPED)) return -ENOMEM;
     const flags = pteFlags(prot);

@@ -117,6 +117,7 @@ export class Syscalls {
         file.owner = null;
         return r;
       }
+      this.k.nrFiles++;
       const fd = cur.fdInstall(file);
       if (fd < 0) await this.fput(file, cur);
       return fd;
@@ -135,6 +136,7 @@ export class Syscalls {
   /** fput: the last reference runs .release (its value is ignored) and unpins the module. */
   async fput(file: File, cur: Task): Promise<void> {
     if (--file.count > 0) return;
+    this.k.nrFiles--;
     try {
       if (file.fops.release) await file.fops.release(file.inode, file, cur);
     } catch (err) {
@@ -211,7 +213,7 @@ export class Syscalls {
     return this.run(task, 'lseek', [fd, offset, whence], undefined, (cur) =>
       this.withFile(cur, fd, (file) => {
         if (!Number.isInteger(whence) || whence < 0 || whence > SEEK_MAX) return -EINVAL;
-        if (!Number.isInteger(offset)) return -EINVAL;
+        if (!isInt(offset)) return -EINVAL; // loff_t: a safe integer, not 1e300
         if (!file.fops.llseek) return defaultFops.llseek();
         return this.checked('llseek', file.fops.llseek(file, offset, whence, cur));
       }),
@@ -244,6 +246,11 @@ export class Syscalls {
         const pt = new PollTable();
         let ready = 0;
         for (const p of fds) {
+          // a negative fd is skipped: its revents are 0 (fs/select.c do_pollfd)
+          if (typeof p.fd === 'number' && p.fd < 0) {
+            p.revents = 0;
+            continue;
+          }
           const file = cur.fdGet(p.fd);
           if (!file) p.revents = POLLNVAL;
           else {

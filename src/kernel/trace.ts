@@ -29,7 +29,13 @@ export class Tracer {
   /** One record per syscall, strace-style: `[pid 1] read(3, 0x10000, 66) = -1 EAGAIN (...)`. */
   syscall(pid: number, name: string, args: readonly unknown[], ret: number): void {
     if (this.subs.size === 0) return;
-    const shown = args.map((a) => (typeof a === 'string' ? JSON.stringify(a) : typeof a === 'number' && a >= 0x10000 ? `0x${a.toString(16)}` : String(a)));
+    const shown = args.map((a) => {
+      try {
+        return typeof a === 'string' ? JSON.stringify(a) : typeof a === 'number' && a >= 0x10000 ? `0x${a.toString(16)}` : String(a);
+      } catch {
+        return '?'; // a user's object whose toString throws is still traced
+      }
+    });
     const r = ret < 0 ? `-1 ${errnoName(-ret)} (${errnoMessage(-ret)})` : String(ret);
     this.emit({ t: this.now(), kind: 'syscall', name, pid, args, ret, text: `[pid ${pid}] ${name}(${shown.join(', ')}) = ${r}` });
   }

@@ -232,7 +232,7 @@ export function fixedSizeLlseek(file: File, offset: number, whence: number, size
     case SEEK_END: pos = size + offset; break;
     default: return -EINVAL;
   }
-  if (!Number.isInteger(pos) || pos < 0) return -EINVAL;
+  if (!Number.isSafeInteger(pos) || pos < 0) return -EINVAL;
   file.pos = pos;
   return pos;
 }

@@ -4,7 +4,7 @@ import { KernelError, EFAULT, EINVAL, ESRCH } from '../kernel/errno.js';
 import { PROT_READ, PROT_WRITE, PROT_EXEC, PAGE_SIZE, TASK_SIZE, _PAGE_MAPPED } from '../kernel/mm.js';
 import { O_RDONLY, O_WRONLY, O_TRUNC } from '../kernel/vfs.js';
 import { bytesToLatin1, latin1ToBytes } from '../kernel/device.js';
-import { SIGKILL, type Task } from '../kernel/task.js';
+import { SIGKILL, NR_OPEN, type Task } from '../kernel/task.js';
 import type { KernelCore } from '../kernel/kernel.js';
 import type { PollFd } from '../kernel/syscalls.js';
 
@@ -17,8 +17,16 @@ function check(r: number, syscall: string, detail: string): number {
   if (r < 0) throw new KernelError(-r, syscall, detail);
   return r;
 }
+/** Any value as message text: a Symbol or a throwing toString must not turn an errno into a TypeError. */
+const str = (v: unknown): string => {
+  try {
+    return typeof v === 'string' ? v : typeof v === 'symbol' ? v.toString() : String(v);
+  } catch {
+    return '?';
+  }
+};
 /** An address for a message, whatever the caller passed. */
-const hex = (a: unknown) => (typeof a === 'number' && Number.isFinite(a) ? `0x${a.toString(16)}` : String(a));
+const hex = (a: unknown) => (typeof a === 'number' && Number.isFinite(a) ? `0x${a.toString(16)}` : str(a));
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 /** The largest peek/poke: the whole user address space (it must be mapped, so memory bounds it). */
 const MAX_HOST_COPY = TASK_SIZE;
@@ -46,61 +54,63 @@ export class Process {
     return this.task.mm;
   }
 
-  async open(path: string, flags = O_RDONLY, opts: CallOptions = {}): Promise<number> {
-    return check(await this.kernel.sys.open(this.task, path, flags, opts.signal), 'open', `'${path}'`);
+  async open(path: string, flags = O_RDONLY, opts: CallOptions | null = {}): Promise<number> {
+    return check(await this.kernel.sys.open(this.task, path, flags, opts?.signal), 'open', `'${str(path)}'`);
   }
   async close(fd: number): Promise<void> {
-    check(await this.kernel.sys.close(this.task, fd), 'close', `fd ${fd}`);
+    check(await this.kernel.sys.close(this.task, fd), 'close', `fd ${str(fd)}`);
   }
   /** read(2) into user memory at buf; @returns bytes read */
-  async read(fd: number, buf: number, count: number, opts: CallOptions = {}): Promise<number> {
-    return check(await this.kernel.sys.read(this.task, fd, buf, count, opts.signal), 'read', `fd ${fd}`);
+  async read(fd: number, buf: number, count: number, opts: CallOptions | null = {}): Promise<number> {
+    return check(await this.kernel.sys.read(this.task, fd, buf, count, opts?.signal), 'read', `fd ${str(fd)}`);
   }
-  async write(fd: number, buf: number, count: number, opts: CallOptions = {}): Promise<number> {
-    return check(await this.kernel.sys.write(this.task, fd, buf, count, opts.signal), 'write', `fd ${fd}`);
+  async write(fd: number, buf: number, count: number, opts: CallOptions | null = {}): Promise<number> {
+    return check(await this.kernel.sys.write(this.task, fd, buf, count, opts?.signal), 'write', `fd ${str(fd)}`);
   }
   /** ioctl(2); the result may be positive (e.g. an NVMe status). */
-  async ioctl(fd: number, cmd: number, arg = 0, opts: CallOptions = {}): Promise<number> {
-    return check(await this.kernel.sys.ioctl(this.task, fd, cmd, arg, opts.signal), 'ioctl', `fd ${fd}`);
+  async ioctl(fd: number, cmd: number, arg = 0, opts: CallOptions | null = {}): Promise<number> {
+    return check(await this.kernel.sys.ioctl(this.task, fd, cmd, arg, opts?.signal), 'ioctl', `fd ${str(fd)}`);
   }
   async lseek(fd: number, offset: number, whence: number): Promise<number> {
-    return check(await this.kernel.sys.lseek(this.task, fd, offset, whence), 'lseek', `fd ${fd}`);
+    return check(await this.kernel.sys.lseek(this.task, fd, offset, whence), 'lseek', `fd ${str(fd)}`);
   }
   async dup(fd: number): Promise<number> {
-    return check(await this.kernel.sys.dup(this.task, fd), 'dup', `fd ${fd}`);
+    return check(await this.kernel.sys.dup(this.task, fd), 'dup', `fd ${str(fd)}`);
   }
   /** poll(2): timeout in ms (-1 = forever); @returns every entry with its revents */
-  async poll(fds: ReadonlyArray<{ fd: number; events: number }>, timeoutMs = -1, opts: CallOptions = {}): Promise<PollFd[]> {
-    if (!Array.isArray(fds) || fds.some((p) => !p || typeof p !== 'object')) throw new KernelError(EINVAL, 'poll');
+  async poll(fds: ReadonlyArray<{ fd: number; events: number }>, timeoutMs = -1, opts: CallOptions | null = {}): Promise<PollFd[]> {
+    // do_sys_poll refuses more than RLIMIT_NOFILE entries before looking at any of them
+    if (!Array.isArray(fds) || fds.length > NR_OPEN) throw new KernelError(EINVAL, 'poll', 'fds');
+    for (let i = 0; i < fds.length; i++) if (!fds[i] || typeof fds[i] !== 'object') throw new KernelError(EINVAL, 'poll', `fds[${i}]`);
     const list = fds.map((p) => ({ fd: p.fd, events: p.events, revents: 0 }));
-    check(await this.kernel.sys.poll(this.task, list, timeoutMs, opts.signal), 'poll', '');
+    check(await this.kernel.sys.poll(this.task, list, timeoutMs, opts?.signal), 'poll', '');
     return list;
   }
   async mknod(path: string, mode: number, dev: number): Promise<void> {
-    check(await this.kernel.sys.mknod(this.task, path, mode, dev), 'mknod', `'${path}'`);
+    check(await this.kernel.sys.mknod(this.task, path, mode, dev), 'mknod', `'${str(path)}'`);
   }
   async chmod(path: string, mode: number): Promise<void> {
-    check(await this.kernel.sys.chmod(this.task, path, mode), 'chmod', `'${path}'`);
+    check(await this.kernel.sys.chmod(this.task, path, mode), 'chmod', `'${str(path)}'`);
   }
   readdir(path: string): string[] {
     this.mm('readdir');
     const r = this.kernel.sys.readdir(path);
-    if (typeof r === 'number') throw new KernelError(-r, 'readdir', `'${path}'`);
+    if (typeof r === 'number') throw new KernelError(-r, 'readdir', `'${str(path)}'`);
     return r;
   }
   stat(path: string) {
     this.mm('stat');
     const r = this.kernel.sys.stat(path);
-    if (typeof r === 'number') throw new KernelError(-r, 'stat', `'${path}'`);
+    if (typeof r === 'number') throw new KernelError(-r, 'stat', `'${str(path)}'`);
     return r;
   }
 
   /** mmap(NULL, len, prot, MAP_PRIVATE|MAP_ANONYMOUS): @returns the user address */
   mmap(len: number, prot = PROT_READ | PROT_WRITE, fixedAddr?: number): number {
     const mm = this.mm('mmap');
-    if (!isInt(prot) || prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) throw new KernelError(EINVAL, 'mmap', `prot ${String(prot)}`);
+    if (!isInt(prot) || prot < 0 || prot > (PROT_READ | PROT_WRITE | PROT_EXEC)) throw new KernelError(EINVAL, 'mmap', `prot ${str(prot)}`);
     if (fixedAddr !== undefined && !isInt(fixedAddr)) throw new KernelError(EINVAL, 'mmap', hex(fixedAddr));
-    return check(mm.mmap(len, prot, fixedAddr), 'mmap', `len ${String(len)}`);
+    return check(mm.mmap(len, prot, fixedAddr), 'mmap', `len ${str(len)}`);
   }
   munmap(addr: number, len: number): void {
     check(this.mm('munmap').munmap(addr, len), 'munmap', hex(addr));
@@ -130,7 +140,7 @@ export class Process {
   private segments(syscall: string, addr: number, n: number): Array<[number, number, number]> {
     const mm = this.mm(syscall);
     if (!isInt(addr) || !isInt(n) || n < 0 || addr < 0 || n > MAX_HOST_COPY || addr + n > TASK_SIZE) {
-      throw new KernelError(EINVAL, syscall, `${hex(addr)} len ${String(n)}`);
+      throw new KernelError(EINVAL, syscall, `${hex(addr)} len ${str(n)}`);
     }
     const segs: Array<[number, number, number]> = [];
     for (let off = 0; off < n; ) {
@@ -146,7 +156,7 @@ export class Process {
 
   /** cat: opens, reads to EOF (at most `max` bytes), closes. */
   async readFile(path: string, max = 1 << 20): Promise<string> {
-    if (!isInt(max) || max < 0 || max > READFILE_MAX) throw new KernelError(EINVAL, 'read', `max ${String(max)}`);
+    if (!isInt(max) || max < 0 || max > READFILE_MAX) throw new KernelError(EINVAL, 'read', `max ${str(max)}`);
     const fd = await this.open(path, O_RDONLY);
     const buf = this.mmap(PAGE_SIZE);
     try {
@@ -186,7 +196,7 @@ export class Process {
 
   /** kill(2) aimed at this process: interrupts its sleeping calls; SIGKILL also exits it. */
   async kill(sig: number): Promise<void> {
-    if (!isInt(sig) || sig < 0 || sig > NSIG) throw new KernelError(EINVAL, 'kill', `signal ${String(sig)}`);
+    if (!isInt(sig) || sig < 0 || sig > NSIG) throw new KernelError(EINVAL, 'kill', `signal ${str(sig)}`);
     if (this.task.exiting) throw new KernelError(ESRCH, 'kill', `pid ${this.pid}`);
     if (sig === 0) return;
     check(this.task.kill(sig), 'kill', `pid ${this.pid}`);
