@@ -13,5 +13,22 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      // the browser twins run in Chromium (test/web), where v8 coverage of the page is not collected
+      exclude: ['src/**/*.browser.ts'],
+      reporter: ['text-summary', 'json-summary'],
+      reportsDirectory: 'coverage',
+      // per-directory floors, a few points under what the suite reaches (README "Coverage"):
+      // a change that drops a directory below its floor fails CI
+      thresholds: {
+        'src/kernel/**': { lines: 90, statements: 86, functions: 86, branches: 78 },
+        'src/user/**': { lines: 95, statements: 94, functions: 90, branches: 90 },
+        'src/drivers/**': { lines: 85, statements: 82, functions: 88, branches: 75 },
+        'src/wasm/**': { lines: 80, statements: 78, functions: 70, branches: 62 },
+        'src/cli/**': { lines: 52, statements: 52, functions: 40, branches: 42 },
+      },
+    },
   },
 });
