@@ -1,6 +1,6 @@
 // Boot, modules and tasks: the only file that knows every concept. A Kernel is an object, so
 // several can run side by side (tests, browser tabs); nothing mutable lives in module scope.
-import { EEXIST, ENODEV, ENOENT, EBUSY, ENOMEM, KernelError } from './errno.js';
+import { EEXIST, EIO, ENODEV, ENOENT, EBUSY, ENOMEM, KernelError } from './errno.js';
 import { PhysMem, AddressSpace } from './mm.js';
 import { Vfs, type ModuleRef } from './vfs.js';
 import { ChrdevRegistry } from './chrdev.js';
@@ -217,7 +217,7 @@ export class KernelCore {
       if (typeof r !== 'number' || !Number.isInteger(r)) throw new Error(`init returned ${String(r)}`);
     } catch (err) {
       this.oops(err, `${def.name} init`);
-      r = -5;
+      r = -EIO;
     }
     if (r < 0) {
       this.modules.delete(def.name);

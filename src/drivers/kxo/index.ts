@@ -11,6 +11,7 @@ import type { DeviceClass } from '../../kernel/device.js';
 import type { Mutex } from '../../kernel/locking.js';
 import type { Timer, Tasklet, Work, Workqueue } from '../../kernel/sched.js';
 import type { WaitQueue } from '../../kernel/wait.js';
+import { KXO_TRACE } from './trace.js';
 import { DRAWBUFFER_SIZE, N_GRIDS, drawBoard, showState, storeState, type KxoAttr } from './board.js';
 import { createAi, type KxoAi } from './ai.js';
 
@@ -62,7 +63,10 @@ const defaultParams = {
 
 function produceBoard(k: K, s: KxoState): void {
   const len = s.fifo.put(s.drawBuffer, DRAWBUFFER_SIZE);
-  if (len < DRAWBUFFER_SIZE) k.prWarn(`produce_board: ${DRAWBUFFER_SIZE - len} bytes dropped`);
+  if (len < DRAWBUFFER_SIZE) {
+    k.trace(KXO_TRACE.boardsDropped, { bytes: DRAWBUFFER_SIZE - len });
+    k.prWarn(`produce_board: ${DRAWBUFFER_SIZE - len} bytes dropped`);
+  }
 }
 
 function drawAndProduce(k: K, s: KxoState): void {
@@ -141,16 +145,25 @@ function kxoFops(k: K): FileOperations {
     // see: kxo main.c kxo_read
     async read(file, ubuf, count, cur) {
       const st = s();
-      if (!cur.accessOk(ubuf, count)) return -EFAULT;
+      if (!cur.accessOk(ubuf, count)) {
+        k.trace(KXO_TRACE.errFault, { ubuf, count });
+        return -EFAULT;
+      }
       // deviation: kxo §4 — count 0 would live-lock the C loop once the fifo holds data
       if (count === 0) return 0;
       if ((await k.state.readLock.lockInterruptible(cur)) < 0) return -ERESTARTSYS;
       try {
         for (;;) {
           const { ret, copied } = st.fifo.toUser(cur, ubuf, count);
-          if (ret < 0) return ret;
+          if (ret < 0) {
+            k.trace(KXO_TRACE.errFault, { ubuf, count });
+            return ret;
+          }
           if (copied) return copied;
-          if (file.flags & O_NONBLOCK) return -EAGAIN;
+          if (file.flags & O_NONBLOCK) {
+            k.trace(KXO_TRACE.errAgain, { pid: cur.pid });
+            return -EAGAIN;
+          }
           const w = await k.waitEventInterruptible(st.rxWait, () => st.fifo.len > 0, cur);
           if (w) return w;
         }

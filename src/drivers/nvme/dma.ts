@@ -8,6 +8,7 @@ import { DmaPool, NVME_PAGE, type PrpWalkError } from './prp.js';
 import { DmaEngine, type WalkResult } from '../../wasm/dma.js';
 import type { DmaPort } from './ctrl/controller.js';
 import type { MapUserBuffer } from './ioctl.js';
+import { NVME_PRP_TRACE } from './trace.js';
 
 const INT_MAX = 0x7fffffff;
 
@@ -132,7 +133,7 @@ export async function createDmaBinding(k: ModuleApi<any>, opts: DmaOptions): Pro
   };
   const fail = (status: number, e: NonNullable<WalkResult['error']>) => {
     port.lastError = { status, rule: e.rule as PrpWalkError['rule'], listPage: e.listPage, entry: e.entry, value: e.value };
-    k.trace(`err_prp_${e.rule.replace(/-/g, '_')}`, { status, listPage: e.listPage, entry: e.entry, value: e.value });
+    k.trace(NVME_PRP_TRACE[port.lastError.rule], { status, listPage: e.listPage, entry: e.entry, value: e.value });
     k.prWarn(`nvme: PRP walk failed: ${e.rule} at list page ${e.listPage} entry ${e.entry} (0x${e.value.toString(16)}), status 0x${status.toString(16)}`);
     return status;
   };

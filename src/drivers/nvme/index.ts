@@ -17,6 +17,7 @@ import {
 import { NvmeQueue } from './queue.js';
 import { nvmeUserAdminCmd, ADMIN_TIMEOUT_MS } from './ioctl.js';
 import { createDmaBinding, type DmaBinding } from './dma.js';
+import { NVME_TRACE } from './trace.js';
 import type { NamespaceConfig } from './ctrl/identify.js';
 
 const ADMIN_DEPTH = 64;
@@ -116,6 +117,7 @@ function nvmeDevFops(k: K): FileOperations {
             trace: (name, fields) => k.trace(name, { dev: dev.name, ...fields }),
           }, arg, cur);
         default:
+          k.trace(NVME_TRACE.errUnknownIoctl, { dev: dev.name, cmd });
           return -ENOTTY;
       }
     },

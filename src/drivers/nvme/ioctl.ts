@@ -6,6 +6,7 @@ import type { Task } from '../../kernel/task.js';
 import type { Clock } from '../../kernel/sched.js';
 import { NvmeAdminCmd } from './uapi.js';
 import type { NvmeQueue } from './queue.js';
+import { NVME_TRACE } from './trace.js';
 
 /** ADMIN_TIMEOUT: 60 s when the caller gives timeout_ms 0. */
 export const ADMIN_TIMEOUT_MS = 60_000;
@@ -30,9 +31,15 @@ export interface AdminCmdContext {
 }
 
 export async function nvmeUserAdminCmd(ctx: AdminCmdContext, arg: number, cur: Task): Promise<number> {
-  if (!cur.capable(CAP_SYS_ADMIN)) return -EACCES;
+  if (!cur.capable(CAP_SYS_ADMIN)) {
+    ctx.trace(NVME_TRACE.errNoCapSysAdmin, { pid: cur.pid });
+    return -EACCES;
+  }
   const raw = new Uint8Array(NvmeAdminCmd.SIZE);
-  if (cur.copyFromUser(raw, arg, NvmeAdminCmd.SIZE)) return -EFAULT;
+  if (cur.copyFromUser(raw, arg, NvmeAdminCmd.SIZE)) {
+    ctx.trace(NVME_TRACE.errCmdFault, { arg });
+    return -EFAULT;
+  }
   const cmd = NvmeAdminCmd.read(new DataView(raw.buffer));
   const sqe = {
     opcode: cmd.opcode, flags: cmd.flags, cid: 0, nsid: cmd.nsid, cdw2: cmd.cdw2, cdw3: cmd.cdw3, mptr: 0n,
@@ -43,7 +50,10 @@ export async function nvmeUserAdminCmd(ctx: AdminCmdContext, arg: number, cur: T
   if (length) {
     // the data direction comes from opcode bit 0 (1 = host to controller)
     const m = ctx.mapUser(cur, cmd.addr, length, (cmd.opcode & 1) === 1);
-    if (typeof m === 'number') return m;
+    if (typeof m === 'number') {
+      ctx.trace(NVME_TRACE.errMapUser, { addr: Number(cmd.addr & 0xffffffffn), length, errno: -m });
+      return m;
+    }
     mapping = m;
     sqe.prp1 = m.prp1;
     sqe.prp2 = m.prp2;
@@ -53,16 +63,20 @@ export async function nvmeUserAdminCmd(ctx: AdminCmdContext, arg: number, cur: T
   let result = 0;
   try {
     if (mapping && mapping.lenBuilt !== length) {
-      ctx.trace('err_prp_short', { wanted: length, built: mapping.lenBuilt });
+      ctx.trace(NVME_TRACE.errPrpShort, { wanted: length, built: mapping.lenBuilt });
       status = -ENOMEM; // command not submitted
     } else {
       const r = await ctx.adminq.submitSync(sqe, timeout, ctx.clock, cur);
       status = r.status;
       result = r.result;
+      if (status < 0) ctx.trace(NVME_TRACE.errCmdNotCompleted, { opcode: cmd.opcode, timeoutMs: timeout, errno: -status });
     }
   } finally {
     mapping?.release();
   }
-  if (status >= 0 && cur.putUser(arg + NvmeAdminCmd.RESULT_OFFSET, result, 4)) return -EFAULT;
+  if (status >= 0 && cur.putUser(arg + NvmeAdminCmd.RESULT_OFFSET, result, 4)) {
+    ctx.trace(NVME_TRACE.errCmdFault, { arg });
+    return -EFAULT;
+  }
   return status;
 }

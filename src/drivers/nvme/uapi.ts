@@ -83,6 +83,7 @@ export const NVME_SC_QID_INVALID = 0x101;
 export const NVME_SC_QUEUE_SIZE = 0x102;
 export const NVME_SC_FIRMWARE_SLOT = 0x106;
 export const NVME_SC_FIRMWARE_IMAGE = 0x107;
+export const NVME_SC_INVALID_QUEUE_DELETION = 0x10c;
 export const NVME_SC_INVALID_LOG_PAGE = 0x109;
 export const NVME_SC_FEATURE_NOT_SAVEABLE = 0x10d;
 /** Overlapping Range (NVMe 1.3): a firmware piece over bytes already downloaded */

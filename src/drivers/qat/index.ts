@@ -6,6 +6,7 @@ import { MKDEV, MAJOR } from '../../kernel/devt.js';
 import type { Semaphore } from '../../kernel/locking.js';
 import type { FileOperations } from '../../kernel/vfs.js';
 import type { Task } from '../../kernel/task.js';
+import { QAT_TRACE } from './trace.js';
 import { ADF_CFG_MAX_STR_LEN, ADF_LIMIT_DEV_ACCESS, decimal, expandUserSections, getParam, parseConfig, type Section } from './config.js';
 
 const NAME = 'qat_dev_processes';
@@ -130,20 +131,35 @@ function fops(k: K): FileOperations {
   return {
     // see: adf_processes_open — at least one started device, else -EACCES
     open(_inode, file, cur) {
-      if (![...st().devices.values()].some((d) => d.started)) return -EACCES;
+      if (![...st().devices.values()].some((d) => d.started)) {
+        k.trace(QAT_TRACE.errNoStartedDevice, { pid: cur.pid });
+        return -EACCES;
+      }
       file.privateData = { name: '', assigned: false, inList: false, pid: cur.pid } satisfies Record_;
       return 0;
     },
     async write(file, ubuf, count, cur: Task) {
       const rec = file.privateData as Record_ | null;
       if (!rec) return -EBADF;
-      if (rec.assigned) return -EBADF; // a process may write once; it must reopen
-      if (count === 0 || count >= ADF_CFG_MAX_STR_LEN) return -EIO;
+      if (rec.assigned) {
+        k.trace(QAT_TRACE.errWriteTwice, { pid: cur.pid });
+        return -EBADF; // a process may write once; it must reopen
+      }
+      if (count === 0 || count >= ADF_CFG_MAX_STR_LEN) {
+        k.trace(QAT_TRACE.errTemplateLength, { count });
+        return -EIO;
+      }
       const buf = new Uint8Array(count);
-      if (cur.copyFromUser(buf, ubuf, count)) return -EIO;
+      if (cur.copyFromUser(buf, ubuf, count)) {
+        k.trace(QAT_TRACE.errFault, { ubuf });
+        return -EIO;
+      }
       // the template is used verbatim up to its NUL: a trailing "\n" is part of the name
       const t = String.fromCharCode(...buf).split('\0', 1)[0]!;
-      if ((await st().sem.downInterruptible(cur)) < 0) return -EBADF;
+      if ((await st().sem.downInterruptible(cur)) < 0) {
+        k.trace(QAT_TRACE.errInterrupted, { pid: cur.pid });
+        return -EBADF;
+      }
       try {
         const r = k.params.variant === 'B' ? searchB(st(), t, rec) : searchA(st(), t, rec);
         if (r === 0) {
@@ -160,9 +176,15 @@ function fops(k: K): FileOperations {
     read(file, ubuf, _count, cur) {
       const rec = file.privateData as Record_ | null;
       if (!rec) return -EBADF;
-      if (!rec.assigned) return -EIO;
+      if (!rec.assigned) {
+        k.trace(QAT_TRACE.errNotAssigned, { pid: cur.pid });
+        return -EIO;
+      }
       const bytes = Uint8Array.from(rec.name, (c) => c.charCodeAt(0));
-      if (cur.copyToUser(ubuf, bytes, bytes.length)) return -EIO;
+      if (cur.copyToUser(ubuf, bytes, bytes.length)) {
+        k.trace(QAT_TRACE.errFault, { ubuf });
+        return -EIO;
+      }
       return 0;
     },
     async release(_inode, file) {

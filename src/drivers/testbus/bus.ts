@@ -6,6 +6,7 @@ import { EEXIST, EFAULT, EINVAL, isErr } from '../../kernel/errno.js';
 import { MINORMASK } from '../../kernel/devt.js';
 import type { Device } from '../../kernel/device.js';
 import { MSG_RD, MSG_WR } from './uapi.js';
+import { TESTBUS_TRACE } from './trace.js';
 
 export const EEPROM_SIZE = 256;
 
@@ -64,7 +65,7 @@ export const testBus = defineModule({
             for (let i = 0; i < n; i++) {
               const m = msgs[i]!;
               if (!m.buf) {
-                trace('bad-kernel-buffer', { index: i });
+                trace(TESTBUS_TRACE.badKernelBuffer, { index: i });
                 return -EFAULT;
               }
               const rd = (m.flag & MSG_RD) !== 0;

@@ -9,6 +9,7 @@ import type { FileOperations } from '../../kernel/vfs.js';
 import type { Task } from '../../kernel/task.js';
 import { MSG_RD, MSG_WR, TEST_ERASE, TEST_RDWR, TestIoctlData, TestMsg } from './uapi.js';
 import type { KernelMsg, Notifier, TestBusApi, TestDevice } from './bus.js';
+import { TESTBUS_TRACE as T } from './trace.js';
 
 export { testBus } from './bus.js';
 
@@ -70,7 +71,7 @@ function deviceOf(k: K, file: { privateData: unknown }): TestDevice | number {
   const tdev = file.privateData as TestDevice;
   if (tdev.removed) {
     // proposal: testbus §3 — the original would use freed memory here
-    k.trace('use-after-remove', { id: tdev.id });
+    k.trace(T.useAfterRemove, { id: tdev.id });
     return -ENODEV;
   }
   return tdev;
@@ -79,10 +80,13 @@ function deviceOf(k: K, file: { privateData: unknown }): TestDevice | number {
 // see: the post's test_chrdev_ioctl TEST_RDWR, bugs B1–B4 kept visible (testbus §5)
 function ioctlRdwr(k: K, st: State, tdev: TestDevice, arg: number, cur: Task): number {
   const hdr = new Uint8Array(TestIoctlData.SIZE);
-  if (cur.copyFromUser(hdr, arg, hdr.length)) return -EFAULT;
+  if (cur.copyFromUser(hdr, arg, hdr.length)) {
+    k.trace(T.errFault, { arg });
+    return -EFAULT;
+  }
   const { numMsg, msg } = TestIoctlData.read(new DataView(hdr.buffer), 0);
   if (numMsg > TEST_RDWR_MAX_MSGS) {
-    k.trace('err_rdwr_too_many_msgs', { numMsg });
+    k.trace(T.errRdwrTooManyMsgs, { numMsg });
     return -EINVAL;
   }
   const raw = kmalloc(k, numMsg * TestMsg.SIZE);
@@ -97,7 +101,7 @@ function ioctlRdwr(k: K, st: State, tdev: TestDevice, arg: number, cur: Task): n
   let stored = 0;
   let budget = TEST_RDWR_MAX_BYTES;
   const leaveStep4 = () => {
-    if (stored) k.trace('rdwr-table-overflow', { requested: numMsg, written: 8 * stored });
+    if (stored) k.trace(T.rdwrTableOverflow, { requested: numMsg, written: 8 * stored });
   };
   for (; i < numMsg; i++) {
     const m = TestMsg.read(view, i * TestMsg.SIZE);
@@ -107,7 +111,7 @@ function ioctlRdwr(k: K, st: State, tdev: TestDevice, arg: number, cur: Task): n
     if (buf) budget -= m.len;
     if (!buf) {
       // observed: testbus §5 B3 — the loop is left and the transfer still covers every message
-      k.trace('rdwr-unprepared', { index: i });
+      k.trace(T.rdwrUnprepared, { index: i });
       break;
     }
     msgs.push({ flag: m.flag, from: m.from, len: m.len, buf });
@@ -117,7 +121,7 @@ function ioctlRdwr(k: K, st: State, tdev: TestDevice, arg: number, cur: Task): n
         const bytes = msgs.slice(0, i).reduce((s, x) => s + x.len, 0) + numMsg + raw.length;
         st.leaked += i + 2;
         leaveStep4();
-        k.trace('rdwr-leak', { allocations: i + 2, bytes });
+        k.trace(T.rdwrLeak, { allocations: i + 2, bytes });
         return -EFAULT;
       }
     }
@@ -149,7 +153,10 @@ function fops(k: K): FileOperations {
     // see: the post's test_chrdev_open — match the minor against each bus device's id
     open(inode, file) {
       const tdev = st().bus.devices.find((d) => d.id === MINOR(inode.rdev));
-      if (!tdev) return -ENODEV;
+      if (!tdev) {
+        k.trace(T.errNoDevice, { minor: MINOR(inode.rdev) });
+        return -ENODEV;
+      }
       file.privateData = tdev;
       return 0;
     },
@@ -179,7 +186,9 @@ function fops(k: K): FileOperations {
       switch (cmd) {
         case TEST_RDWR: return ioctlRdwr(k, st(), tdev, arg, cur);
         case TEST_ERASE: return tdev.erase();
-        default: return -EINVAL; // observed: testbus §5 B9 — not -ENOTTY
+        default:
+          k.trace(T.errUnknownIoctl, { cmd });
+          return -EINVAL; // observed: testbus §5 B9 — not -ENOTTY
       }
     },
   };
@@ -208,7 +217,7 @@ export const testChrdev = defineModule({
       // proposal: testbus §7 — a bus notifier, registered before the walk
       st.notifier = (event, tdev) => {
         if (event === 'add') {
-          if (createDev(k, st, tdev) < 0) k.trace('node-create-failed', { id: tdev.id });
+          if (createDev(k, st, tdev) < 0) k.trace(T.nodeCreateFailed, { id: tdev.id });
         } else destroyDev(k, st, tdev.id);
       };
       bus.registerNotifier(st.notifier);
@@ -224,7 +233,7 @@ export const testChrdev = defineModule({
     for (const tdev of st.bus.devices) destroyDev(k, st, tdev.id);
     for (const [id, name] of [...st.nodes]) {
       // proposal: testbus §7 — with hot-plug off a removed device's node outlived it
-      k.trace('stale-node', { name, id });
+      k.trace(T.staleNode, { name, id });
       destroyDev(k, st, id);
     }
     k.classDestroy(st.cls);

@@ -3,19 +3,29 @@
 // like a device on a bus. Every guest mistake is a status, never an exception.
 import * as S from '../uapi.js';
 import {
-  CQE_SIZE, NVME_CC_ENABLE, NVME_CSTS_RDY, NVME_REG_ACQ, NVME_REG_AQA, NVME_REG_ASQ, NVME_REG_CAP, NVME_REG_CC,
-  NVME_REG_CSTS, NVME_REG_DBS, NVME_REG_VS, SQE_SIZE, capDstrd, makeCap, readSqe, type Sqe,
+  NVME_CC_ENABLE, NVME_CSTS_RDY, NVME_REG_ACQ, NVME_REG_AQA, NVME_REG_ASQ, NVME_REG_CAP, NVME_REG_CC,
+  NVME_REG_CSTS, NVME_REG_DBS, NVME_REG_VS, NVME_CSTS_CFS, SQE_SIZE, capDstrd, makeCap, readSqe, type Sqe,
 } from './regs.js';
 import {
   activeNsList, errorLog, firmwareSlotLog, identifyController, identifyNamespace, smartLog,
   type ControllerIdentity, type ErrorEntry, type HealthState,
 } from './identify.js';
 
+import { Firmware } from './firmware.js';
+import { Features } from './features.js';
+import { QueueSet, postCqe } from './queues.js';
+
+export { FW_IMAGE_MAX } from './firmware.js';
+
 const DNR = S.NVME_SC_DNR;
-/** The largest firmware image the staging buffer takes (our controller's limit). */
-export const FW_IMAGE_MAX = 16 << 20;
-/** Disjoint pieces a staging image may have before further downloads are refused. */
-const FW_PIECES_MAX = 1024;
+/** CDW0 bits 15:14, PSDT: anything but 0 asks for SGLs, which we do not support */
+const NVME_CMD_PSDT_MASK = 0xc0;
+/** Identify CNS values (cdw10 bits 7:0) */
+const CNS_NAMESPACE = 0x00;
+const CNS_CONTROLLER = 0x01;
+const CNS_ACTIVE_NS_LIST = 0x02;
+/** error log entries kept (ELPE + 1) */
+const ERROR_LOG_ENTRIES = 4;
 
 /** How the controller moves data through PRPs (implemented by the WASM dma engine). */
 export interface DmaPort {
@@ -41,22 +51,6 @@ export interface ControllerConfig extends ControllerIdentity {
   ioQueuePairs: number;
 }
 
-interface SubQueue {
-  base: number;
-  size: number;
-  head: number;
-  tail: number;
-  cqid: number;
-}
-interface CompQueue {
-  base: number;
-  size: number;
-  tail: number;
-  phase: number;
-  /** entries the host has released (CQ head doorbell) */
-  head: number;
-}
-
 type Result = { status: number; dw0?: number };
 
 export class NvmeController {
@@ -71,22 +65,13 @@ export class NvmeController {
   irq: (cqid: number) => void = () => {};
   /** test hook: doorbells are accepted but nothing is executed until unstalled */
   stalled = false;
-  private readonly sqs = new Map<number, SubQueue>();
-  private readonly cqs = new Map<number, CompQueue>();
+  private readonly queues: QueueSet;
   private readonly view: DataView;
-  // features
-  private tempThreshold = 343;
-  private volatileWc = 1;
-  private ioQueuesCreated = false;
-  // firmware: the staging image (bounded) and the byte ranges downloaded into it
-  private fwBuf = new Uint8Array(0);
-  private fwLen = 0;
-  private fwPieces: Array<[number, number]> = [];
+  private readonly features: Features;
+  private readonly fw: Firmware;
   /** commands that threw inside the controller (completed with Internal Error) */
   internalErrors = 0;
   lastInternalError: unknown = null;
-  private fwSlots: string[];
-  private activeSlot = 1;
   private errors: ErrorEntry[] = [];
   private errorCount = 0n;
   readonly health: HealthState = {
@@ -102,11 +87,21 @@ export class NvmeController {
   constructor(readonly cfg: ControllerConfig, private readonly mem: HostMemory, public dma: DmaPort) {
     this.cap = makeCap(cfg.mqes, cfg.timeoutUnits);
     this.view = new DataView(mem.u8.buffer, mem.u8.byteOffset, mem.u8.byteLength);
-    this.fwSlots = Array.from({ length: Math.max(1, cfg.fwSlots) }, (_, i) => (i === 0 ? cfg.firmware : ''));
+    this.queues = new QueueSet(cfg.ioQueuePairs, cfg.mqes);
+    this.features = new Features(cfg.ioQueuePairs, cfg.namespaces[0]?.blocks);
+    this.fw = new Firmware(cfg.fwSlots, cfg.firmware);
   }
 
   get firmwareRevision(): string {
-    return this.fwSlots[this.activeSlot - 1] ?? this.cfg.firmware;
+    return this.fw.revision ?? this.cfg.firmware;
+  }
+  /** the last committed firmware image (tests check it arrived byte-exact) */
+  get committedImage(): Uint8Array {
+    return this.fw.committedImage;
+  }
+  /** The staging image as downloaded so far. */
+  get stagedImage(): Uint8Array {
+    return this.fw.staged;
   }
   get mdtsBytes(): number {
     return this.cfg.mdts ? 2 ** this.cfg.mdts * 4096 : Infinity;
@@ -148,20 +143,14 @@ export class NvmeController {
     const wasOn = this.cc & NVME_CC_ENABLE;
     this.cc = v;
     if ((v & NVME_CC_ENABLE) && !wasOn) {
-      // enable: the admin queues come from AQA/ASQ/ACQ; ASQ/ACQ must be page aligned
-      if (this.asq & 0xfffn || this.acq & 0xfffn || !this.asq || !this.acq) {
-        this.csts |= 2; // CFS
+      // enable: the admin queues come from AQA/ASQ/ACQ, which must be page aligned
+      if (!this.queues.enable(this.aqa, this.asq, this.acq)) {
+        this.csts |= NVME_CSTS_CFS;
         return;
       }
-      this.sqs.clear();
-      this.cqs.clear();
-      this.cqs.set(0, { base: Number(this.acq), size: ((this.aqa >>> 16) & 0xfff) + 1, tail: 0, phase: 1, head: 0 });
-      this.sqs.set(0, { base: Number(this.asq), size: (this.aqa & 0xfff) + 1, head: 0, tail: 0, cqid: 0 });
-      this.ioQueuesCreated = false;
       this.csts = NVME_CSTS_RDY;
     } else if (!(v & NVME_CC_ENABLE) && wasOn) {
-      this.sqs.clear();
-      this.cqs.clear();
+      this.queues.reset();
       this.csts = 0;
     }
   }
@@ -172,12 +161,12 @@ export class NvmeController {
     if (!Number.isInteger(idx)) return;
     const qid = idx >> 1;
     if (idx & 1) {
-      const cq = this.cqs.get(qid);
+      const cq = this.queues.cqs.get(qid);
       if (cq && v < cq.size) cq.head = v;
       // space in the CQ may unblock submissions waiting on it
-      for (const [sqid, sq] of this.sqs) if (sq.cqid === qid) this.process(sqid);
+      for (const [sqid, sq] of this.queues.sqs) if (sq.cqid === qid) this.process(sqid);
     } else {
-      const sq = this.sqs.get(qid);
+      const sq = this.queues.sqs.get(qid);
       if (sq && v < sq.size) {
         sq.tail = v;
         this.process(qid);
@@ -188,14 +177,14 @@ export class NvmeController {
   /** Restarts processing after a stall (late completions then reach the host). */
   unstall(): void {
     this.stalled = false;
-    for (const qid of this.sqs.keys()) this.process(qid);
+    for (const qid of this.queues.sqs.keys()) this.process(qid);
   }
 
   private process(sqid: number): void {
     if (this.stalled || !(this.csts & NVME_CSTS_RDY)) return;
-    const sq = this.sqs.get(sqid);
+    const sq = this.queues.sqs.get(sqid);
     if (!sq) return;
-    const cq = this.cqs.get(sq.cqid)!;
+    const cq = this.queues.cqs.get(sq.cqid)!;
     let posted = false;
     while (sq.head !== sq.tail) {
       // never overwrite an entry the host has not released
@@ -214,45 +203,33 @@ export class NvmeController {
         r = { status: S.NVME_SC_INTERNAL };
       }
       if (r.status) this.logError(sqid, sqe, r.status);
-      this.postCqe(cq, r.dw0 ?? 0, sq.head, sqid, sqe.cid, r.status);
+      postCqe(this.view, cq, r.dw0 ?? 0, sq.head, sqid, sqe.cid, r.status);
       posted = true;
     }
     if (posted) this.irq(sq.cqid);
   }
 
-  private postCqe(cq: CompQueue, dw0: number, sqHead: number, sqid: number, cid: number, status: number): void {
-    const p = cq.base + cq.tail * CQE_SIZE;
-    this.view.setUint32(p, dw0 >>> 0, true);
-    this.view.setUint32(p + 4, 0, true);
-    this.view.setUint16(p + 8, sqHead, true);
-    this.view.setUint16(p + 10, sqid, true);
-    this.view.setUint16(p + 12, cid, true);
-    this.view.setUint16(p + 14, ((status << 1) | cq.phase) & 0xffff, true);
-    cq.tail = (cq.tail + 1) % cq.size;
-    if (cq.tail === 0) cq.phase ^= 1;
-  }
-
   private logError(sqid: number, sqe: Sqe, status: number): void {
     this.errorCount++;
     this.errors.unshift({ count: this.errorCount, sqid, cid: sqe.cid, status, paramLoc: 0, lba: 0n, nsid: sqe.nsid });
-    this.errors.length = Math.min(this.errors.length, 4);
+    this.errors.length = Math.min(this.errors.length, ERROR_LOG_ENTRIES);
   }
 
   // ---- admin commands (one line per opcode) ----
   private execAdmin(c: Sqe): Result {
     // PSDT other than PRP: SGLs are not supported
-    if (c.flags & 0xc0) return { status: S.NVME_SC_INVALID_FIELD | DNR };
+    if (c.flags & NVME_CMD_PSDT_MASK) return { status: S.NVME_SC_INVALID_FIELD | DNR };
     switch (c.opcode) {
       case S.nvme_admin_identify: return this.identify(c);
       case S.nvme_admin_get_log_page: return this.getLogPage(c);
       case S.nvme_admin_get_features: return this.getFeatures(c);
       case S.nvme_admin_set_features: return this.setFeatures(c);
-      case S.nvme_admin_create_cq: return this.createCq(c);
-      case S.nvme_admin_create_sq: return this.createSq(c);
-      case S.nvme_admin_delete_sq: return this.deleteSq(c);
-      case S.nvme_admin_delete_cq: return this.deleteCq(c);
+      case S.nvme_admin_create_cq: return { status: this.queues.createCq(c) };
+      case S.nvme_admin_create_sq: return { status: this.queues.createSq(c) };
+      case S.nvme_admin_delete_sq: return { status: this.queues.deleteSq(c) };
+      case S.nvme_admin_delete_cq: return { status: this.queues.deleteCq(c) };
       case S.nvme_admin_download_fw: return this.fwDownload(c);
-      case S.nvme_admin_activate_fw: return this.fwCommit(c);
+      case S.nvme_admin_activate_fw: return { status: this.fw.commit(c.cdw10) };
       default: return { status: S.NVME_SC_INVALID_OPCODE | DNR };
     }
   }
@@ -271,13 +248,13 @@ export class NvmeController {
     const cns = c.cdw10 & 0xff;
     const nn = this.cfg.namespaces.length;
     switch (cns) {
-      case 0x00: {
+      case CNS_NAMESPACE: {
         if (c.nsid === 0 || c.nsid === 0xffffffff || c.nsid > nn) return { status: S.NVME_SC_INVALID_NS | DNR };
         return this.toHost(c, identifyNamespace(this.cfg.namespaces[c.nsid - 1]!));
       }
-      case 0x01:
+      case CNS_CONTROLLER:
         return this.toHost(c, identifyController(this.cfg, this.firmwareRevision));
-      case 0x02:
+      case CNS_ACTIVE_NS_LIST:
         if (c.nsid >= 0xfffffffe) return { status: S.NVME_SC_INVALID_NS | DNR };
         return this.toHost(c, activeNsList(nn, c.nsid));
       default:
@@ -295,188 +272,32 @@ export class NvmeController {
     if (off % 4) return { status: S.NVME_SC_INVALID_FIELD | DNR };
     let log: Uint8Array;
     switch (lid) {
-      case S.NVME_LOG_ERROR: log = errorLog(this.errors, 4); break;
-      case S.NVME_LOG_SMART: log = smartLog(this.health, this.tempThreshold); break;
-      case S.NVME_LOG_FW_SLOT: log = firmwareSlotLog(this.activeSlot, this.fwSlots); break;
+      case S.NVME_LOG_ERROR: log = errorLog(this.errors, ERROR_LOG_ENTRIES); break;
+      case S.NVME_LOG_SMART: log = smartLog(this.health, this.features.tempThreshold); break;
+      case S.NVME_LOG_FW_SLOT: log = firmwareSlotLog(this.fw.activeSlot, this.fw.revisions); break;
       default: return { status: S.NVME_SC_INVALID_FIELD | DNR }; // QEMU's answer, not 0x109
     }
     if (off >= log.length) return { status: S.NVME_SC_INVALID_FIELD | DNR };
     return this.toHost(c, log.subarray(off, off + Math.min(log.length - off, len)));
   }
 
-  private lbaRangeData(): Uint8Array {
-    const b = new Uint8Array(4096);
-    const v = new DataView(b.buffer);
-    // one entry: type 0 (general), attributes bit 0 (may be overwritten), the whole namespace
-    b[0] = 0;
-    b[1] = 0x01;
-    const ns = this.cfg.namespaces[0];
-    if (ns) v.setBigUint64(24, BigInt(Math.max(0, ns.blocks - 1)), true);
-    return b;
-  }
-
-  // see: qemu hw/nvme/ctrl.c nvme_get_feature
   private getFeatures(c: Sqe): Result {
-    const fid = c.cdw10 & 0xff;
-    const sel = (c.cdw10 >>> 8) & 7;
-    const changeable = fid === S.NVME_FEAT_TEMP_THRESH || fid === S.NVME_FEAT_VOLATILE_WC || fid === S.NVME_FEAT_NUM_QUEUES;
-    if (![S.NVME_FEAT_LBA_RANGE, S.NVME_FEAT_TEMP_THRESH, S.NVME_FEAT_VOLATILE_WC, S.NVME_FEAT_NUM_QUEUES].includes(fid)) {
-      return { status: S.NVME_SC_INVALID_FIELD | DNR };
-    }
-    if (sel === 3) return { status: 0, dw0: changeable ? 0x4 : 0 };
-    const dflt = sel === 1;
-    const nq = this.cfg.ioQueuePairs - 1;
-    switch (fid) {
-      case S.NVME_FEAT_TEMP_THRESH: return { status: 0, dw0: dflt ? 343 : this.tempThreshold };
-      case S.NVME_FEAT_VOLATILE_WC: return { status: 0, dw0: dflt ? 1 : this.volatileWc };
-      case S.NVME_FEAT_NUM_QUEUES: return { status: 0, dw0: (nq | (nq << 16)) >>> 0 };
-      default: {
-        const r = this.toHost(c, this.lbaRangeData());
-        return { status: r.status, dw0: 0 }; // NUM: 0 = one range
-      }
-    }
+    const r = this.features.get(c.cdw10);
+    if (r.status || !r.data) return r;
+    return { status: this.toHost(c, r.data).status, dw0: r.dw0 };
   }
-
-  // see: qemu hw/nvme/ctrl.c nvme_set_feature
   private setFeatures(c: Sqe): Result {
-    const fid = c.cdw10 & 0xff;
-    const save = c.cdw10 >>> 31;
-    if (save) return { status: S.NVME_SC_FEATURE_NOT_SAVEABLE | DNR };
-    switch (fid) {
-      case S.NVME_FEAT_TEMP_THRESH:
-        this.tempThreshold = c.cdw11 & 0xffff;
-        return { status: 0 };
-      case S.NVME_FEAT_VOLATILE_WC:
-        this.volatileWc = c.cdw11 & 1;
-        return { status: 0 };
-      case S.NVME_FEAT_NUM_QUEUES: {
-        if ((c.cdw11 & 0xffff) === 0xffff || c.cdw11 >>> 16 === 0xffff) return { status: S.NVME_SC_INVALID_FIELD | DNR };
-        if (this.ioQueuesCreated) return { status: S.NVME_SC_CMD_SEQ_ERROR | DNR };
-        const nq = this.cfg.ioQueuePairs - 1;
-        return { status: 0, dw0: (nq | (nq << 16)) >>> 0 };
-      }
-      case S.NVME_FEAT_LBA_RANGE:
-        return { status: S.NVME_SC_FEATURE_NOT_CHANGEABLE | DNR };
-      default:
-        return { status: S.NVME_SC_INVALID_FIELD | DNR };
-    }
+    return this.features.set(c.cdw10, c.cdw11, this.queues.ioQueuesCreated);
   }
 
-  private queueArgs(c: Sqe): { qid: number; size: number } | Result {
-    const qid = c.cdw10 & 0xffff;
-    const size = (c.cdw10 >>> 16) + 1;
-    if (qid === 0 || qid > this.cfg.ioQueuePairs) return { status: S.NVME_SC_QID_INVALID | DNR };
-    if (size < 2 || size > (this.cfg.mqes & 0xffff) + 1) return { status: S.NVME_SC_QUEUE_SIZE | DNR };
-    if (c.prp1 & 0xfffn || c.prp1 === 0n) return { status: S.NVME_SC_INVALID_PRP_OFFSET | DNR };
-    if (!(c.cdw11 & 1)) return { status: S.NVME_SC_INVALID_FIELD | DNR }; // physically contiguous only
-    return { qid, size };
-  }
-
-  private createCq(c: Sqe): Result {
-    const a = this.queueArgs(c);
-    if ('status' in a) return a;
-    if (this.cqs.has(a.qid)) return { status: S.NVME_SC_QID_INVALID | DNR };
-    this.cqs.set(a.qid, { base: Number(c.prp1), size: a.size, tail: 0, phase: 1, head: 0 });
-    this.ioQueuesCreated = true;
-    return { status: 0 };
-  }
-  private createSq(c: Sqe): Result {
-    const a = this.queueArgs(c);
-    if ('status' in a) return a;
-    if (this.sqs.has(a.qid)) return { status: S.NVME_SC_QID_INVALID | DNR };
-    const cqid = c.cdw11 >>> 16;
-    if (cqid === 0 || !this.cqs.has(cqid)) return { status: S.NVME_SC_CQ_INVALID | DNR };
-    this.sqs.set(a.qid, { base: Number(c.prp1), size: a.size, head: 0, tail: 0, cqid });
-    this.ioQueuesCreated = true;
-    return { status: 0 };
-  }
-  private deleteSq(c: Sqe): Result {
-    const qid = c.cdw10 & 0xffff;
-    if (qid === 0 || !this.sqs.has(qid)) return { status: S.NVME_SC_QID_INVALID | DNR };
-    this.sqs.delete(qid);
-    return { status: 0 };
-  }
-  private deleteCq(c: Sqe): Result {
-    const qid = c.cdw10 & 0xffff;
-    if (qid === 0 || !this.cqs.has(qid)) return { status: S.NVME_SC_QID_INVALID | DNR };
-    if ([...this.sqs.values()].some((s) => s.cqid === qid)) return { status: 0x10c | DNR }; // Invalid Queue Deletion
-    this.cqs.delete(qid);
-    return { status: 0 };
-  }
-
-  /**
-   * Firmware Image Download: NUMD (zero-based dwords) at OFST dwords into the staging image. The
-   * staging buffer is bounded (FW_IMAGE_MAX): a piece past it is Invalid Field, a piece over bytes
-   * already downloaded is Overlapping Range (NVMe 1.3 §5.11).
-   */
+  /** Firmware Image Download: NUMD (zero-based dwords) at OFST dwords into the staging image. */
   private fwDownload(c: Sqe): Result {
-    const len = (c.cdw10 >>> 0) * 4 + 4;
-    const off = (c.cdw11 >>> 0) * 4;
-    if (len > this.mdtsBytes || off + len > FW_IMAGE_MAX) return { status: S.NVME_SC_INVALID_FIELD | DNR };
-    if (this.fwPieces.some(([s, e]) => off < e && off + len > s)) return { status: S.NVME_SC_OVERLAPPING_RANGE | DNR };
-    if (this.fwPieces.length >= FW_PIECES_MAX) return { status: S.NVME_SC_INVALID_FIELD | DNR };
-    const data = this.dma.fromHost(c.prp1, c.prp2, len);
-    if (typeof data === 'number') {
-      this.lastPrpError = this.dma.lastError ?? null;
-      return { status: data };
-    }
-    if (off + len > this.fwBuf.length) {
-      // geometric growth: a 16 MiB image in 4 KiB pieces copies ~32 MiB, not gigabytes
-      const grown = new Uint8Array(Math.min(FW_IMAGE_MAX, Math.max(off + len, this.fwBuf.length * 2)));
-      grown.set(this.fwBuf.subarray(0, this.fwLen));
-      this.fwBuf = grown;
-    }
-    this.fwBuf.set(data, off);
-    this.fwLen = Math.max(this.fwLen, off + len);
-    this.addPiece(off, off + len);
-    this.health.hostWrites++;
-    return { status: 0 };
-  }
-  /** Records [s, e) among the downloaded pieces, merging neighbours so in-order downloads stay one. */
-  private addPiece(s: number, e: number): void {
-    const p = this.fwPieces;
-    p.push([s, e]);
-    p.sort((a, b) => a[0] - b[0]);
-    for (let i = 0; i + 1 < p.length; ) {
-      if (p[i]![1] === p[i + 1]![0]) p.splice(i, 2, [p[i]![0], p[i + 1]![1]]);
-      else i++;
-    }
-  }
-  private get fwImage(): Uint8Array {
-    return this.fwBuf.subarray(0, this.fwLen);
-  }
-  private resetFwImage(): void {
-    this.fwBuf = new Uint8Array(0);
-    this.fwLen = 0;
-    this.fwPieces = [];
-  }
-
-  /**
-   * Firmware Commit: FS bits 2:0 (0 = controller's choice), CA bits 5:3. The image's revision is its
-   * first 8 bytes (our image format; real images carry it in a vendor header).
-   */
-  private fwCommit(c: Sqe): Result {
-    let slot = c.cdw10 & 7;
-    const ca = (c.cdw10 >>> 3) & 7;
-    if (slot > this.fwSlots.length) return { status: S.NVME_SC_FIRMWARE_SLOT | DNR };
-    if (slot === 0) slot = this.fwSlots.length > 1 ? 2 : 1;
-    if (ca === 2) {
-      if (!this.fwSlots[slot - 1]) return { status: S.NVME_SC_FIRMWARE_IMAGE | DNR };
-      this.activeSlot = slot;
-      return { status: 0 };
-    }
-    if (this.fwImage.length < 8) return { status: S.NVME_SC_FIRMWARE_IMAGE | DNR };
-    this.fwSlots[slot - 1] = String.fromCharCode(...this.fwImage.subarray(0, 8)).replace(/[\0 ]+$/, '');
-    this.committedImage = this.fwImage.slice();
-    this.resetFwImage();
-    if (ca === 1 || ca === 3) this.activeSlot = slot;
-    return { status: 0 };
-  }
-  /** the last committed firmware image (tests check it arrived byte-exact) */
-  committedImage = new Uint8Array(0);
-
-  /** The staging image as downloaded so far. */
-  get stagedImage(): Uint8Array {
-    return this.fwImage;
+    const status = this.fw.download((c.cdw11 >>> 0) * 4, (c.cdw10 >>> 0) * 4 + 4, this.mdtsBytes, (len) => {
+      const data = this.dma.fromHost(c.prp1, c.prp2, len);
+      if (typeof data === 'number') this.lastPrpError = this.dma.lastError ?? null;
+      return data;
+    });
+    if (!status) this.health.hostWrites++;
+    return { status };
   }
 }
