@@ -12,8 +12,36 @@ import { KERN_ERR, KERN_INFO, KERN_WARNING, KERN_DEBUG } from './printk.js';
 import type { DeviceAttribute, DeviceClass, Device, DeviceCreateOptions } from './device.js';
 import type { MiscDevice } from './misc.js';
 import type { File, FileOperations, ModuleRef } from './vfs.js';
-import type { KernelCore } from './kernel.js';
 import type { PhysMem } from './mm.js';
+import type { ChrdevRegistry } from './chrdev.js';
+import type { DeviceModel } from './device.js';
+import type { MiscRegistry } from './misc.js';
+import type { Vfs } from './vfs.js';
+import type { Clock } from './sched.js';
+import type { LogBuffer } from './printk.js';
+import type { Tracer } from './trace.js';
+import type { FaultInjection } from './fault.js';
+
+/**
+ * What a module instance's API reaches in the kernel: exactly these services, so drivers (which
+ * see only ModuleApi) never touch the rest, and module.ts does not depend on kernel.ts.
+ */
+export interface ModuleHost {
+  readonly phys: PhysMem;
+  readonly faults: FaultInjection;
+  readonly chrdevs: ChrdevRegistry;
+  readonly misc: MiscRegistry;
+  readonly devices: DeviceModel;
+  readonly vfs: Vfs;
+  readonly clock: Clock;
+  readonly log: LogBuffer;
+  readonly trace: Tracer;
+  readonly modules: ReadonlyMap<string, { mod: Module; k: ModuleApi<any> }>;
+  readonly taskExitNotifiers: Set<(task: Task) => void>;
+  guard<A extends unknown[]>(where: string, fn: (...a: A) => void): (...a: A) => void;
+  tryModuleGet(owner: ModuleRef | null | undefined): boolean;
+  findTaskByVpid(pid: number): Task | null;
+}
 import type { Task } from './task.js';
 
 /** KMALLOC_MAX_SIZE: the largest single allocation a driver makes on a user's behalf (4 MiB). */
@@ -55,7 +83,7 @@ export class ModuleApi<P extends ModuleParams = ModuleParams> {
   /** what insmod() hands back to the caller (e.g. simulated-hardware controls) */
   api: any = {};
 
-  constructor(private readonly kernel: KernelCore, readonly module: Module, readonly params: P) {}
+  constructor(private readonly kernel: ModuleHost, readonly module: Module, readonly params: P) {}
 
   /** Physical memory, for drivers that play DMA-capable hardware (alloc_page/put_page, the bus view). */
   get phys(): PhysMem {

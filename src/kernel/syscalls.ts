@@ -13,7 +13,22 @@ import {
   defaultFops, isChr, isDir, isReg, mayOpen, type Inode,
 } from './vfs.js';
 import { POLLERR, POLLHUP, POLLNVAL, PollTable } from './wait.js';
-import type { KernelCore } from './kernel.js';
+import type { ChrdevRegistry, ModuleGetter } from './chrdev.js';
+import type { Vfs, ModuleRef } from './vfs.js';
+import type { Clock } from './sched.js';
+import type { Tracer } from './trace.js';
+
+/** What the syscall layer needs of the kernel (so syscalls.ts does not depend on kernel.ts). */
+export interface SyscallHost extends ModuleGetter {
+  readonly vfs: Vfs;
+  readonly chrdevs: ChrdevRegistry;
+  readonly clock: Clock;
+  readonly trace: Tracer;
+  /** open files alive (/proc/sys/fs/file-nr) */
+  nrFiles: number;
+  oops(err: unknown, where: string): void;
+  modulePut(owner: ModuleRef | null | undefined): void;
+}
 import { NR_OPEN, type Task } from './task.js';
 
 /** PATH_MAX and NAME_MAX (include/uapi/linux/limits.h) */
@@ -48,7 +63,7 @@ export interface PollFd {
 type Body = (cur: Task) => number | Promise<number>;
 
 export class Syscalls {
-  constructor(private readonly k: KernelCore) {}
+  constructor(private readonly k: SyscallHost) {}
 
   /** Runs one syscall: in-flight accounting for signals, oops on exceptions, tracing. */
   private async run(task: Task, name: string, args: readonly unknown[], signal: AbortSignal | undefined, body: Body): Promise<number> {
