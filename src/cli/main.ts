@@ -1,50 +1,81 @@
 #!/usr/bin/env node
 // The `vchardev` command. Talks to a kernel only through the Process API, like a user program.
+// Conventions: --help/-h and --version/-V everywhere; unknown commands and flags are a one-line
+// error on stderr with exit 2; user errors are one line (a stack only with --debug); Ctrl-C and
+// SIGTERM stop the live game the way Ctrl-Q does and give the terminal back.
+import { readFileSync } from 'node:fs';
 import { Kernel, MAJOR, MINOR, isChr, BUILTIN_MODULES, type ModuleParams } from '../index.js';
 import type { Process } from '../index.js';
+import { UsageError, describeError, exitCodeOf, intOption, parse } from './args.js';
 
-const USAGE = `usage: vchardev [command] [options]
-  xo-user      (default) load kxo and watch its two AIs play; Ctrl-P display on/off, Ctrl-Q quit.
-               Without a TTY: plays --games N (default 3) and prints each final board and its moves.
-               Options: --games N  --delay MS (tick, default 100)  --build release|test
-  nvme …       nvme-cli's admin commands on /dev/nvme0 (see \`vchardev nvme help\`)
-  qat …        QAT instance names: load a config, start devices, request names (\`vchardev qat help\`)
+export const USAGE = `usage: vchardev [--strace] [--debug] [command] [options]
+
+commands:
+  xo-user      (default) load kxo and watch its two AIs play; Ctrl-P display on/off,
+               Ctrl-Q (or Ctrl-C) quit. Without a TTY: plays --games N and prints them.
+  nvme …       nvme-cli's admin commands on /dev/nvme0 (vchardev nvme --help)
+  qat …        QAT instance names: load a config, start devices, request names (vchardev qat --help)
   tree         boot a kernel and print /dev, /sys/class and /proc/devices
   ls           load every driver and list each device node with its dev_t, class and driver
   dmesg        boot, load every driver, print the kernel log
   help         this text
-Global option: --strace prints every syscall and driver tracepoint to stderr.`;
+
+global options:
+  -h, --help     this text (after a command: that command's help)
+  -V, --version  the version
+  --strace       print every syscall and driver tracepoint to stderr
+  --debug        print a stack trace with an error`;
+
+const XO_USAGE = `usage: vchardev [xo-user] [--games N] [--delay MS] [--build release|test] [--no-tty]
+
+  --games N      without a TTY: games to play before stopping (default 3)
+  --delay MS     ms between AI moves (kxo's tick, default 100)
+  --build B      the WASM build the AIs run: release (default) or test (bounds-checked)
+  --no-tty       print finished games even on a terminal`;
+
+const TREE_USAGE = 'usage: vchardev tree|ls|dmesg   (no options)';
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 /** --strace: one line per syscall and tracepoint, on stderr so stdout stays the program's. */
-function strace(k: Kernel, argv: string[]): void {
-  if (argv.includes('--strace')) k.trace.on((e) => process.stderr.write(`${e.text}\n`));
+function strace(k: Kernel, on: boolean): void {
+  if (on) k.trace.on((e) => process.stderr.write(`${e.text}\n`));
 }
 
-function option(argv: string[], name: string, fallback: string): string {
-  const i = argv.indexOf(`--${name}`);
-  if (i >= 0 && argv[i + 1] !== undefined) return argv[i + 1]!;
-  const eq = argv.find((a) => a.startsWith(`--${name}=`));
-  return eq ? eq.slice(name.length + 3) : fallback;
-}
+const CTRL_C = 0x03;
+const CTRL_Q = 0x11;
 
-async function runXoUser(argv: string[], all: string[]): Promise<number> {
+async function runXoUser(argv: string[], traceOn: boolean): Promise<number> {
+  const { values } = parse('xo-user', argv, {
+    games: { type: 'string' }, delay: { type: 'string' }, build: { type: 'string' }, 'no-tty': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) return void console.log(XO_USAGE), 0;
+  const games = intOption(values.games as string | undefined, '--games', { min: 1, max: 1_000_000, fallback: 3 });
+  const delay = intOption(values.delay as string | undefined, '--delay', { min: 1, max: 3_600_000, fallback: 100 });
+  const build = (values.build as string | undefined) ?? 'release';
+  if (build !== 'release' && build !== 'test') throw new UsageError(`--build: '${build}' is not release or test`);
   const { xoUser } = await import('./xo-user.js');
-  const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY) && !argv.includes('--no-tty');
-  const games = Number(option(argv, 'games', '3'));
-  const delay = Number(option(argv, 'delay', '100'));
-  const build = option(argv, 'build', 'release');
-  if (!Number.isInteger(games) || games < 1 || !(delay > 0) || (build !== 'release' && build !== 'test')) {
-    console.error(USAGE);
-    return 2;
-  }
+  const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY) && !values['no-tty'];
   const k = await Kernel.boot({ clock: 'real' });
-  strace(k, all);
+  strace(k, traceOn);
   const keys: number[] = [];
   let wake: () => void = () => {};
-  const onData = (d: Buffer) => {
-    keys.push(...d);
+  const key = (b: number) => {
+    // raw mode delivers Ctrl-C as a byte, not a signal: it quits like Ctrl-Q
+    keys.push(b === CTRL_C ? CTRL_Q : b);
     wake();
   };
+  const onData = (d: Buffer) => d.forEach(key);
+  const onSignal = () => key(CTRL_Q);
+  const restore = () => {
+    if (tty && process.stdin.isRaw) process.stdin.setRawMode(false);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', restore);
   if (tty) {
     process.stdin.setRawMode(true);
     process.stdin.on('data', onData);
@@ -55,16 +86,19 @@ async function runXoUser(argv: string[], all: string[]): Promise<number> {
     const io = {
       write: (t: string) => void process.stdout.write(t),
       readKey: () => keys.shift() ?? null,
-      keyReady: () => (tty ? new Promise<void>((r) => (wake = r)) : new Promise<void>(() => {})),
+      keyReady: () => new Promise<void>((r) => (wake = r)),
     };
     const { code } = await xoUser(p, io, { tty, games });
     return code;
   } finally {
     if (tty) {
       process.stdin.off('data', onData);
-      process.stdin.setRawMode(false);
+      restore();
       process.stdin.pause();
     }
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', restore);
     await k.shutdown();
   }
 }
@@ -114,57 +148,56 @@ async function loadAll(k: Kernel): Promise<void> {
   for (const name of Object.keys(BUILTIN_MODULES)) if (!k.modules.has(name)) await k.insmod(name, params[name] ?? {});
 }
 
-async function main(all: string[]): Promise<number> {
-  const argv = all.filter((a) => a !== '--strace');
-  const cmd = argv[0] && !argv[0].startsWith('--') ? argv[0] : 'xo-user';
-  if (cmd === 'help' || cmd === '--help' || cmd === '-h') {
-    console.log(USAGE);
-    return 0;
-  }
-  if (cmd === 'xo-user') return runXoUser(argv, all);
-  const k = await Kernel.boot();
-  strace(k, all);
+const COMMANDS = ['xo-user', 'nvme', 'qat', 'tree', 'ls', 'dmesg', 'help'] as const;
+
+/** Runs one invocation; @returns the exit code. Errors come back as codes, with a line on stderr. */
+export async function main(all: string[]): Promise<number> {
+  // global flags may stand anywhere; the first other word picks the command
+  const debug = all.includes('--debug');
+  const traceOn = all.includes('--strace');
+  const argv = all.filter((a) => a !== '--strace' && a !== '--debug');
   try {
+    const first = argv[0];
+    if (first === '--version' || first === '-V') return void console.log(version()), 0;
+    if (first === '--help' || first === '-h' || first === 'help') return void console.log(USAGE), 0;
+    const cmd = first === undefined || first.startsWith('-') ? 'xo-user' : first;
+    const rest = first === undefined || first.startsWith('-') ? argv : argv.slice(1);
+    if (!(COMMANDS as readonly string[]).includes(cmd)) throw new UsageError(`unknown command '${cmd}' (see vchardev --help)`);
+    if (rest.includes('--version') || rest.includes('-V')) return void console.log(version()), 0;
     switch (cmd) {
-      case 'tree':
-        console.log(await tree(k));
-        return 0;
-      case 'ls':
-        await loadAll(k);
-        console.log(await ls(k));
-        return 0;
-      case 'dmesg':
-        await loadAll(k);
-        console.log(k.dmesg());
-        return 0;
-      case 'qat': {
-        const { qatCli } = await import('./qat.js');
-        const { readFile } = await import('node:fs/promises');
-        return await qatCli(k, argv.slice(1), { write: (t) => void process.stdout.write(t), readFile: (f) => readFile(f, 'utf8') });
-      }
+      case 'xo-user':
+        return await runXoUser(rest, traceOn);
       case 'nvme': {
-        const { nvmeCli, NVME_USAGE } = await import('./nvme.js');
-        if (!argv[1] || argv[1] === 'help') {
-          console.log(NVME_USAGE);
-          return argv[1] ? 0 : 2;
-        }
-        await k.insmod('nvme');
-        const { readFile } = await import('node:fs/promises');
-        return await nvmeCli(k.spawn({ comm: "nvme" }), argv.slice(1), {
-          write: (t) => void process.stdout.write(t),
-          readFile: async (path) => new Uint8Array(await readFile(path)),
-        });
+        const { nvmeMain } = await import('./nvme.js');
+        return await nvmeMain(rest, traceOn);
       }
-      default:
-        console.error(`vchardev: unknown command '${cmd}'\n${USAGE}`);
-        return 2;
+      case 'qat': {
+        const { qatMain } = await import('./qat.js');
+        return await qatMain(rest, traceOn);
+      }
     }
-  } finally {
-    await k.shutdown();
+    const { values } = parse(cmd, rest, { help: { type: 'boolean', short: 'h' } });
+    if (values.help) return void console.log(TREE_USAGE), 0;
+    const k = await Kernel.boot();
+    strace(k, traceOn);
+    try {
+      if (cmd === 'tree') console.log(await tree(k));
+      else {
+        await loadAll(k);
+        console.log(cmd === 'ls' ? await ls(k) : k.dmesg());
+      }
+      return 0;
+    } finally {
+      await k.shutdown();
+    }
+  } catch (e) {
+    process.stderr.write(`vchardev: ${describeError(e)}\n`);
+    if (debug && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    return exitCodeOf(e);
   }
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+// run when executed (not when a test imports it)
+if (process.argv[1] && new URL(import.meta.url).pathname === (await import('node:fs')).realpathSync(process.argv[1])) {
+  process.exit(await main(process.argv.slice(2)));
+}

@@ -1,0 +1,66 @@
+// Command-line conventions shared by every `vchardev` command: Node's util.parseArgs (strict),
+// usage errors on stderr with exit 2, user errors as one line (a stack only with --debug).
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { KernelError } from '../kernel/errno.js';
+
+/** A wrong invocation: unknown command or flag, missing or malformed option. Exit 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+/** A user-facing failure with its exit code (a missing file, a device that is not there). */
+export class CliError extends Error {
+  override name = 'CliError';
+  constructor(message: string, readonly code = 1) {
+    super(message);
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** What parse() returns: option values by long name, and the positionals. */
+export interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+/** parseArgs in strict mode; every mistake becomes a UsageError naming the command. */
+export function parse(command: string, argv: string[], options: Options, positionals = false): Parsed {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: positionals, allowNegative: false }) as Parsed;
+  } catch (e) {
+    // parseArgs explains over several lines; a usage error is one
+    const first = (e as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, '');
+    throw new UsageError(`${command}: ${first}`);
+  }
+}
+
+/** An integer option (decimal or 0x hex); `what` names it in the error. */
+export function intOption(value: string | undefined, what: string, opts: { min?: number; max?: number; fallback?: number } = {}): number {
+  if (value === undefined) {
+    if (opts.fallback === undefined) throw new UsageError(`${what} is required`);
+    return opts.fallback;
+  }
+  const n = /^0x[0-9a-f]+$/i.test(value) ? parseInt(value, 16) : /^-?\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < (opts.min ?? 0) || n > (opts.max ?? Number.MAX_SAFE_INTEGER)) {
+    throw new UsageError(`${what}: '${value}' is not an integer in ${opts.min ?? 0}..${opts.max ?? 'max'}`);
+  }
+  return n;
+}
+
+/** One line for the user: what failed and why, as a Unix tool would print it. */
+export function describeError(e: unknown): string {
+  if (e instanceof UsageError || e instanceof CliError) return e.message;
+  if (e instanceof KernelError) return e.message;
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err.code === 'string' && err.syscall) return `${err.path ?? err.syscall}: ${err.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')}`;
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(e);
+}
+
+/** The exit code for an error: 2 for usage, the errno for system errors (nvme-cli style), else 1. */
+export function exitCodeOf(e: unknown): number {
+  if (e instanceof UsageError) return 2;
+  if (e instanceof CliError) return e.code;
+  if (e instanceof KernelError) return e.errno & 0xff || 1;
+  const errno = (e as NodeJS.ErrnoException)?.errno;
+  return typeof errno === 'number' ? Math.abs(errno) & 0xff || 1 : 1;
+}

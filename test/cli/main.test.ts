@@ -1,0 +1,61 @@
+// The vchardev command as a user meets it (issue 9 defect 19, issue 10): conventions checked on the
+// built CLI in a child process — help, version, usage errors on stderr with exit 2, no stacks,
+// nvme-cli's JSON and status lines, and SIGINT/SIGTERM ending the live game like Ctrl-Q.
+import { describe, it, expect } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const run = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+describe('vchardev CLI conventions', () => {
+  it('--help and --version at every level exit 0', () => {
+    expect(run('--help')).toMatchObject({ code: 0, out: expect.stringContaining('usage: vchardev') });
+    expect(run('-h').code).toBe(0);
+    expect(run('--version').out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(run('nvme', '--help')).toMatchObject({ code: 0, out: expect.stringContaining('usage: vchardev nvme') });
+    expect(run('qat', '--help')).toMatchObject({ code: 0, out: expect.stringContaining('usage: vchardev qat') });
+    expect(run('xo-user', '--help')).toMatchObject({ code: 0, out: expect.stringContaining('--games') });
+    expect(run('nvme', 'id-ctrl', '--version').code).toBe(0);
+  });
+  it('garbage invocations: one line on stderr, exit 2, nothing on stdout, no stack', () => {
+    const cases = [
+      ['--bogus'], ['frob'], ['qat', 'bogus'], ['qat', '--devices', 'x'], ['nvme'], ['nvme', 'frob', '/dev/nvme0'],
+      ['nvme', 'id-ctrl'], ['nvme', 'get-feature', '/dev/nvme0'], ['nvme', 'fw-download', '/dev/nvme0', '--size', 'abc'],
+      ['nvme', 'id-ctrl', '/dev/nvme0', '-o', 'xml'], ['tree', '--x'], ['--games', '0'], ['--delay', '-5'], ['--build', 'debug'],
+    ];
+    for (const c of cases) {
+      const r = run(...c);
+      expect({ c, code: r.code, lines: r.err.trim().split('\n').length, out: r.out }).toEqual({ c, code: 2, lines: 1, out: '' });
+      expect(r.err).not.toMatch(/\n\s+at /);
+    }
+  });
+  it('a missing device or file: one line, errno exit; --debug adds the stack', () => {
+    const r = run('nvme', 'id-ctrl', '/dev/nvme1');
+    expect(r).toMatchObject({ code: 2, err: expect.stringContaining('no such file or directory') });
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(run('nvme', 'fw-download', '/dev/nvme0', '-f', '/nonexistent/fw.bin')).toMatchObject({ code: 2 });
+    expect(run('--debug', 'frob').err).toMatch(/\n\s+at /);
+  });
+  it('nvme id-ctrl /dev/nvme0 -o json prints JSON with nvme-cli field names; a status by name on stderr', () => {
+    const r = run('nvme', 'id-ctrl', '/dev/nvme0', '-o', 'json');
+    expect(r.code).toBe(0);
+    expect(Object.keys(JSON.parse(r.out))).toEqual(expect.arrayContaining(['vid', 'ssvid', 'sn', 'mn', 'fr', 'mdts', 'oacs', 'frmw', 'nn']));
+    expect(run('nvme', 'id-ns', '/dev/nvme0', '-n', '5')).toEqual({ code: 22, out: '', err: 'NVMe status: Invalid Namespace or Format(0x400b)\n' });
+  });
+  it('SIGINT and SIGTERM stop the live game like Ctrl-Q: the kernel shuts down and the exit is 0', async () => {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      const child = spawn(process.execPath, [CLI, '--games', '100000', '--delay', '5'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      await new Promise((r) => setTimeout(r, 1500));
+      child.kill(sig);
+      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      expect({ sig, code }).toEqual({ sig, code: 0 });
+      expect(out).toContain('Stopping the kernel space tic-tac-toe game');
+    }
+  }, 30_000);
+});
