@@ -55,3 +55,8 @@ export { MISC_MAJOR, MISC_DYNAMIC_MINOR, type MiscDevice } from './kernel/misc.j
 export type { DeviceAttribute, Device, DeviceClass } from './kernel/device.js';
 export type { PollFd } from './kernel/syscalls.js';
 export type { TraceEvent } from './kernel/trace.js';
+// the engines, also importable alone as 'vchardev/kxo' and 'vchardev/dma'
+export { KxoEngine, type Player, type MctsStats, type KxoEngineOptions } from './wasm/kxo.js';
+export { DmaEngine, PRP_RULES, type WalkResult } from './wasm/dma.js';
+export { WasmAbort, EngineLoadError, type WasmBuild, type EngineSource } from './wasm/instance.js';
+export { FaultAttr, FaultInjection, type FaultConfig } from './kernel/fault.js';

@@ -6,7 +6,7 @@ import { Vfs, type ModuleRef } from './vfs.js';
 import { ChrdevRegistry } from './chrdev.js';
 import { DeviceModel } from './device.js';
 import { MiscRegistry, type MiscEra } from './misc.js';
-import { LogBuffer, KERN_EMERG, KERN_INFO, KERN_WARNING } from './printk.js';
+import { LogBuffer, KERN_EMERG, KERN_ERR, KERN_INFO, KERN_WARNING } from './printk.js';
 import { Tracer } from './trace.js';
 import { Clock, RealClock, VirtualClock } from './sched.js';
 import { Cred } from './cred.js';
@@ -211,6 +211,11 @@ export class KernelCore {
         this.devices.createGeneratedFile(`${sysdir}/parameters/${name}`, 0o444, () => `${value === true ? 'Y' : value === false ? 'N' : String(value)}\n`);
       }
     }
+    // what init logs at KERN_ERR or worse says why it failed; the KernelError carries the last line
+    let why = '';
+    const offLog = this.log.onRecord((rec) => {
+      if (rec.level <= KERN_ERR) why = rec.text;
+    });
     let r: number;
     try {
       r = await def.init(k, merged);
@@ -219,12 +224,13 @@ export class KernelCore {
       this.oops(err, `${def.name} init`);
       r = -EIO;
     }
+    offLog();
     if (r < 0) {
       this.modules.delete(def.name);
       this.vfs.remove(sysdir);
       mod.state = 'gone';
       for (const used of mod.uses.splice(0)) this.modulePut(used);
-      throw new KernelError(-r, 'init_module', def.name);
+      throw new KernelError(-r, 'init_module', why ? `${def.name} (${why})` : def.name);
     }
     mod.state = 'live';
     const guarded = new WeakMap<object, object>();

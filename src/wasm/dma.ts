@@ -1,28 +1,11 @@
 // Host side of the dma engine (assembly/dma): it imports the kernel's physical memory, so page
 // tables, refcounts, user pages and PRP lists are all in reach without calling back into JS.
 // u64 (PRP values) cross as bigint and are read unsigned.
-import { compileWasm, instantiateEngine, type WasmBuild } from './instance.js';
+import { compileWasm, instantiateEngine, type EngineSource, type WasmBuild } from './instance.js';
 
-interface Exports {
-  pagesPtr(): number;
-  segsPtr(): number;
-  listsPtr(): number;
-  scratchEnd(): number;
-  maxPages(): number;
-  maxSegs(): number;
-  maxLists(): number;
-  getUserPages(pgd: number, addr: number, n: number, write: number, nrFrames: number): number;
-  setupPrps(offset: number, total: number, nLists: number): number;
-  getPrp1(): bigint;
-  getPrp2(): bigint;
-  getListsUsed(): number;
-  walkPrps(p1: bigint, p2: bigint, len: number, lo: bigint, ram: bigint): number;
-  getNsegs(): number;
-  getErrRule(): number;
-  getErrPage(): number;
-  getErrEntry(): number;
-  getErrValue(): bigint;
-}
+// The bindings' types come from what asc generates (build/dma.release.d.ts), so the boundary
+// cannot drift from the engine (getUserPages takes `write: boolean`, as the engine declares).
+type Exports = Awaited<ReturnType<typeof import('../../build/dma.release.js').instantiate>>;
 
 export const PRP_RULES = ['', 'prp2-offset', 'list-entry-offset', 'chain-offset', 'list-read', 'data-range', 'too-many-segments'] as const;
 
@@ -47,17 +30,24 @@ export class DmaEngine {
     this.u32 = new Uint32Array(memory.buffer);
   }
 
-  static compile(build: WasmBuild = 'release'): Promise<WebAssembly.Module> {
-    return compileWasm('dma', build);
+  static compile(build: WasmBuild = 'release', source?: EngineSource): Promise<WebAssembly.Module> {
+    return compileWasm('dma', build, source);
   }
-  static async create(memory: WebAssembly.Memory, build: WasmBuild = 'release', module?: WebAssembly.Module): Promise<DmaEngine> {
-    const instance = await instantiateEngine(module ?? (await DmaEngine.compile(build)), { env: { memory } });
+  /**
+   * An engine working on `memory` (its first MiB becomes the engine's data, stack and scratch).
+   * `source` replaces the package's build/dma.<build>.wasm: a Module, bytes or a URL.
+   */
+  static async create(memory: WebAssembly.Memory, build: WasmBuild = 'release', source?: EngineSource): Promise<DmaEngine> {
+    if (!(memory instanceof WebAssembly.Memory) || memory.buffer.byteLength < 2 * RESERVED_BYTES) {
+      throw new RangeError('DmaEngine needs a WebAssembly.Memory of at least 2 MiB (the first is the engine\'s)');
+    }
+    const instance = await instantiateEngine(await DmaEngine.compile(build, source), { env: { memory } });
     return new DmaEngine(instance.exports as unknown as Exports, memory);
   }
 
   /** get_user_pages from the page tables (refcounts taken in WASM); @returns the pinned pfns */
   getUserPages(pgd: number, addr: number, n: number, write: boolean, nrFrames: number): Uint32Array {
-    const count = this.x.getUserPages(pgd, addr >>> 0, n, write ? 1 : 0, nrFrames);
+    const count = this.x.getUserPages(pgd, addr >>> 0, n, write, nrFrames);
     const at = (this.x.pagesPtr() >>> 0) >>> 2;
     return this.u32.slice(at, at + count);
   }

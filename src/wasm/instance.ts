@@ -1,13 +1,48 @@
 // Raw-bindings instantiation shared by every engine: the stub runtime only imports env.abort
 // (and env.seed/trace in debug builds); we supply them here instead of @assemblyscript/loader.
-import { compileWasm, type WasmBuild } from '#wasm-load';
+import { compileWasm as compileBuiltin, type WasmBuild } from '#wasm-load';
 
 export type { WasmBuild };
-export { compileWasm };
 
 /** Thrown when an engine's assert() or bounds check fails: a bug in the engine, never user input. */
 export class WasmAbort extends Error {
   override name = 'WasmAbort';
+}
+
+/** An engine's .wasm could not be had: which file, from where, and why (an HTTP status, a path). */
+export class EngineLoadError extends Error {
+  override name = 'EngineLoadError';
+  constructor(readonly engine: string, readonly url: string, why: string) {
+    super(`cannot load the ${engine} engine from ${url}: ${why}`);
+  }
+}
+
+/**
+ * Where an engine comes from when the package's own build/*.wasm is not the answer (a CDN, a
+ * strict CSP, a bundler that moved the file): a compiled module, the bytes, or a URL to fetch.
+ */
+export type EngineSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | URL | string;
+
+/** Compiles engine `name`: from `source` when given, else the package's build/<name>.<build>.wasm. */
+export async function compileWasm(name: string, build: WasmBuild, source?: EngineSource): Promise<WebAssembly.Module> {
+  if (source === undefined) return compileBuiltin(name, build);
+  if (source instanceof WebAssembly.Module) return source;
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source as BufferSource);
+  let url: URL;
+  try {
+    url = source instanceof URL ? source : new URL(source, (globalThis as { location?: { href: string } }).location?.href);
+  } catch {
+    throw new EngineLoadError(name, String(source), 'not a URL (give an absolute one outside a page)');
+  }
+  if (url.protocol === 'file:') return compileBuiltin(name, build, url);
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new EngineLoadError(name, url.href, (e as Error).message);
+  }
+  if (!res.ok) throw new EngineLoadError(name, url.href, `HTTP ${res.status} ${res.statusText}`.trim());
+  return WebAssembly.compile(await res.arrayBuffer());
 }
 
 function readAsString(mem: WebAssembly.Memory | undefined, ptr: number): string {

@@ -1,8 +1,15 @@
 // Host side of the kxo engine (assembly/kxo): boards are written into the engine's board slot
 // as 16 bytes; results come back as numbers. u64 crosses as bigint (read unsigned), u32 with >>> 0.
-import { compileWasm, instantiateEngine, type WasmBuild } from './instance.js';
+import { compileWasm, instantiateEngine, type EngineSource, type WasmBuild } from './instance.js';
 
 export type Player = 'O' | 'X';
+
+export interface KxoEngineOptions {
+  /** 'release' (-O3, no asserts; the default) or 'test' (bounds-checked) */
+  build?: WasmBuild;
+  /** where the .wasm comes from instead of the package's build/: a Module, bytes or a URL */
+  source?: EngineSource;
+}
 
 export interface MctsStats {
   nodes: number;
@@ -10,29 +17,9 @@ export interface MctsStats {
   children: Array<{ move: number; visits: number; score: number }>;
 }
 
-interface Exports {
-  memory: WebAssembly.Memory;
-  init(): number;
-  boardPtr(): number;
-  childrenPtr(): number;
-  checkWin(): number;
-  getScore(p: number): number;
-  fixedSqrt(x: number): number;
-  fixedLog(x: number): number;
-  uctScore(t: number, v: number, s: number): number;
-  xoroNext(): bigint;
-  xoroJump(): void;
-  xoroGet0(): bigint;
-  xoroGet1(): bigint;
-  xoroSet(a: bigint, b: bigint): void;
-  negamaxPredict(p: number): number;
-  lastScore(): number;
-  mcts(p: number): number;
-  mctsNodes(): number;
-  mctsRootVisits(): number;
-  mctsRootChildren(): number;
-  zobristKey(i: number, side: number): bigint;
-}
+// The bindings' types come from what asc generates (build/kxo.release.d.ts), so the boundary
+// cannot drift from the engine: a renamed export or a changed type fails the TypeScript build.
+type Exports = Awaited<ReturnType<typeof import('../../build/kxo.release.js').instantiate>>;
 
 const u64 = (v: bigint) => BigInt.asUintN(64, v);
 
@@ -44,18 +31,19 @@ export class KxoEngine {
     this.board = x.init() >>> 0;
   }
 
-  /** Compiles the engine (release: -O3, no asserts; test: bounds-checked). */
-  static compile(build: WasmBuild = 'release'): Promise<WebAssembly.Module> {
-    return compileWasm('kxo', build);
+  /** Compiles the engine (release: -O3, no asserts; test: bounds-checked), or the given source. */
+  static compile(build: WasmBuild = 'release', source?: EngineSource): Promise<WebAssembly.Module> {
+    return compileWasm('kxo', build, source);
   }
   /** One engine with its own linear memory (negamax_init + mcts_init done). */
   static async fromModule(module: WebAssembly.Module, build: WasmBuild = 'release'): Promise<KxoEngine> {
     const instance = await instantiateEngine(module);
     return new KxoEngine(instance.exports as unknown as Exports, build);
   }
-  static async create(opts: { build?: WasmBuild } = {}): Promise<KxoEngine> {
+  /** Compiles (or takes `source`) and instantiates one engine. */
+  static async create(opts: KxoEngineOptions = {}): Promise<KxoEngine> {
     const build = opts.build ?? 'release';
-    return KxoEngine.fromModule(await KxoEngine.compile(build), build);
+    return KxoEngine.fromModule(await KxoEngine.compile(build, opts.source), build);
   }
 
   /** Bytes of linear memory the engine holds (allocated once, at init). */

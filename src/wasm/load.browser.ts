@@ -1,8 +1,31 @@
-// Browser half of the WASM loader: stream-compile the engine served next to the package.
+// Browser half of the WASM loader: fetch the engine served next to the package and compile it.
+// The URLs are literal `new URL('…', import.meta.url)` expressions, the pattern Vite, webpack 5
+// and Parcel rewrite when they bundle; a failed fetch says which file and which HTTP status.
 export type WasmBuild = 'release' | 'test';
 
-/** Compiles build/<name>.<build>.wasm fetched relative to this module. */
-export async function compileWasm(name: string, build: WasmBuild): Promise<WebAssembly.Module> {
-  const url = new URL(`../../build/${name}.${build}.wasm`, import.meta.url);
-  return WebAssembly.compileStreaming(fetch(url));
+const URLS: Record<string, Record<WasmBuild, () => URL>> = {
+  kxo: {
+    release: () => new URL('../../build/kxo.release.wasm', import.meta.url),
+    test: () => new URL('../../build/kxo.test.wasm', import.meta.url),
+  },
+  dma: {
+    release: () => new URL('../../build/dma.release.wasm', import.meta.url),
+    test: () => new URL('../../build/dma.test.wasm', import.meta.url),
+  },
+};
+
+export async function compileWasm(name: string, build: WasmBuild, url?: URL): Promise<WebAssembly.Module> {
+  const at = url ?? URLS[name]?.[build]?.();
+  if (!at) throw new Error(`no engine ${name}.${build}`);
+  let res: Response;
+  try {
+    res = await fetch(at);
+  } catch (e) {
+    throw Object.assign(new Error(`cannot load the ${name} engine from ${at.href}: ${(e as Error).message}`), { name: 'EngineLoadError' });
+  }
+  if (!res.ok) throw Object.assign(new Error(`cannot load the ${name} engine from ${at.href}: HTTP ${res.status} ${res.statusText}`.trim()), { name: 'EngineLoadError' });
+  // compileStreaming wants application/wasm; a server that says otherwise still gets its bytes compiled
+  return (res.headers.get('content-type') ?? '').startsWith('application/wasm')
+    ? WebAssembly.compileStreaming(res)
+    : WebAssembly.compile(await res.arrayBuffer());
 }

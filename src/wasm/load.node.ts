@@ -1,11 +1,23 @@
 // Node half of the WASM loader: read the compiled engine from build/ and compile it.
 // The path is resolved from this file, so it works from src/ (vitest) and dist/ (package, bin).
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 
 export type WasmBuild = 'release' | 'test';
 
-/** Compiles build/<name>.<build>.wasm; rejects when the file is missing (run `npm run build:wasm`). */
-export async function compileWasm(name: string, build: WasmBuild): Promise<WebAssembly.Module> {
-  const url = new URL(`../../build/${name}.${build}.wasm`, import.meta.url);
-  return WebAssembly.compile(await readFile(url));
+/**
+ * Compiles build/<name>.<build>.wasm (or the file at `url`). A missing or unreadable file throws
+ * an Error that names it (run `npm run build:wasm` in a checkout).
+ */
+export async function compileWasm(name: string, build: WasmBuild, url?: URL): Promise<WebAssembly.Module> {
+  const at = url ?? new URL(`../../build/${name}.${build}.wasm`, import.meta.url);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(at);
+  } catch (e) {
+    const err = new Error(`cannot load the ${name} engine from ${fileURLToPath(at)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    err.name = 'EngineLoadError';
+    throw err;
+  }
+  return WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
 }

@@ -1,7 +1,7 @@
 // sysprog21/kxo main.c: two AIs play 4x4 tic-tac-toe in "kernel space"; /dev/kxo streams the
 // board after every move, sysfs kxo_state pauses drawing and stops the game (kxo §1–§5).
 import { defineModule, type ModuleApi } from '../../kernel/module.js';
-import { EAGAIN, EFAULT, ENOMEM, ERESTARTSYS, isErr } from '../../kernel/errno.js';
+import { EAGAIN, EFAULT, ENOENT, ENOMEM, ERESTARTSYS, isErr } from '../../kernel/errno.js';
 import { MKDEV, MAJOR } from '../../kernel/devt.js';
 import { O_NONBLOCK, noLlseek, type FileOperations } from '../../kernel/vfs.js';
 import { POLLIN, POLLRDNORM } from '../../kernel/wait.js';
@@ -225,13 +225,16 @@ export const kxo = defineModule({
     try {
       ai = await createAi({ build: params.build, worker: params.worker === 'on' || (params.worker === 'auto' && k.clock.kind === 'real') });
     } catch (err) {
-      k.prErr(`kxo: cannot start the game engine: ${String(err)}`);
+      // like request_firmware: an engine that cannot be fetched is -ENOENT, with the file and the
+      // reason (an HTTP status, a path) in the log
+      const e = err as Error;
+      k.prErr(`kxo: cannot start the game engine: ${e?.message ?? String(err)}`);
       await k.destroyWorkqueue(workqueue);
       k.deviceDestroy(cls, devId);
       k.classDestroy(cls);
       k.cdevDel(cdev);
       k.unregisterChrdevRegion(devId, NR_KMLDRV);
-      return -ENOMEM;
+      return e?.name === 'EngineLoadError' ? -ENOENT : -ENOMEM;
     }
     const st: KxoState = {
       devId, cdev, cls, fifo, workqueue, ai,
