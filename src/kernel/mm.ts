@@ -32,6 +32,9 @@ export const PROT_READ = 1;
 export const PROT_WRITE = 2;
 export const PROT_EXEC = 4;
 
+/** vm.max_map_count's default: past it mmap, mprotect and munmap answer -ENOMEM. */
+export const MAX_MAP_COUNT = 65530;
+
 /** First address mmap hands out: the low 64 KiB stay unmapped so NULL-ish pointers fault. */
 export const MMAP_MIN_ADDR = 0x10000;
 
@@ -211,6 +214,7 @@ export class AddressSpace {
   mmap(len: number, prot: number, fixedAddr?: number): number {
     if (this.destroyed || !Number.isInteger(len) || len <= 0 || len > TASK_SIZE) return -EINVAL;
     const size = pageAlign(len);
+    if (this.tooManyMaps(1)) return -ENOMEM;
     let start: number;
     if (fixedAddr !== undefined) {
       if (!Number.isInteger(fixedAddr) || fixedAddr % PAGE_SIZE || fixedAddr < MMAP_MIN_ADDR || fixedAddr + size > TASK_SIZE) return -EINVAL;
@@ -242,6 +246,7 @@ export class AddressSpace {
   mapFrames(pfns: readonly number[], prot: number, fixedAddr?: number): number {
     if (this.destroyed || !Array.isArray(pfns) || pfns.length === 0 || pfns.length > TASK_SIZE / PAGE_SIZE) return -EINVAL;
     const size = pfns.length * PAGE_SIZE;
+    if (this.tooManyMaps(1)) return -ENOMEM;
     let start: number;
     if (fixedAddr !== undefined) {
       if (!Number.isInteger(fixedAddr) || fixedAddr % PAGE_SIZE || fixedAddr < MMAP_MIN_ADDR || fixedAddr + size > TASK_SIZE) return -EINVAL;
@@ -277,6 +282,7 @@ export class AddressSpace {
     if (this.destroyed) return -EINVAL;
     if (!Number.isInteger(addr) || !Number.isInteger(len) || addr % PAGE_SIZE || len <= 0 || addr + len > TASK_SIZE) return -EINVAL;
     const end = addr + pageAlign(len);
+    if (this.tooManyMaps(this.vmas.some((v) => v.start < addr && v.end > end) ? 1 : 0)) return -ENOMEM; // a hole splits a VMA
     this.unmapRange(addr, end);
     return 0;
   }
@@ -287,6 +293,8 @@ export class AddressSpace {
     if (!Number.isInteger(addr) || !Number.isInteger(len) || addr % PAGE_SIZE || addr < 0 || len < 0 || addr + len > TASK_SIZE) return -EINVAL;
     if (!Number.isInteger(prot) || prot < 0 || prot > (PROT_READ | PROT_WRITE | PROT_EXEC)) return -EINVAL;
     const end = addr + pageAlign(len);
+    const cuts = Number(this.vmas.some((v) => v.start < addr && v.end > addr)) + Number(this.vmas.some((v) => v.start < end && v.end > end));
+    if (this.tooManyMaps(cuts)) return -ENOMEM;
     for (let a = addr; a < end; a += PAGE_SIZE) if (!(this.pte(a) & _PAGE_MAPPED)) return -ENOMEM;
     const flags = pteFlags(prot);
     for (let a = addr; a < end; a += PAGE_SIZE) {
@@ -376,7 +384,10 @@ export class AddressSpace {
       }
     }
   }
-  /** Cuts VMAs at [start, end) and replaces the inside pieces by f(piece) (null drops it). */
+  /**
+   * Cuts VMAs at [start, end) and replaces the inside pieces by f(piece) (null drops it). One pass:
+   * the list is sorted and stays sorted, so the cost is linear in the number of VMAs.
+   */
   private splitVmas(start: number, end: number, f: (v: Vma) => Vma | null): void {
     const out: Vma[] = [];
     for (const v of this.vmas) {
@@ -390,18 +401,27 @@ export class AddressSpace {
       if (v.end > end) out.push({ ...v, start: end });
     }
     this.vmas.length = 0;
-    for (const v of out) this.insertVma(v);
+    for (const v of out) this.pushMerged(v);
   }
   private insertVma(v: Vma): void {
-    let i = this.vmas.findIndex((x) => x.start > v.start);
-    if (i < 0) i = this.vmas.length;
-    this.vmas.splice(i, 0, v);
-    // merge neighbours with equal protection so the list stays short
-    for (let j = 0; j < this.vmas.length - 1; ) {
-      const a = this.vmas[j]!;
-      const b = this.vmas[j + 1]!;
-      if (a.end === b.start && a.prot === b.prot) this.vmas.splice(j, 2, { start: a.start, end: b.end, prot: a.prot });
-      else j++;
-    }
+    const i = this.vmas.findIndex((x) => x.start > v.start);
+    const at = i < 0 ? this.vmas.length : i;
+    this.vmas.splice(at, 0, v);
+    // merge with the neighbours of equal protection so the list stays short
+    const next = this.vmas[at + 1];
+    if (next && v.end === next.start && v.prot === next.prot) this.vmas.splice(at, 2, { start: v.start, end: next.end, prot: v.prot });
+    const prev = this.vmas[at - 1];
+    const cur = this.vmas[at]!;
+    if (prev && prev.end === cur.start && prev.prot === cur.prot) this.vmas.splice(at - 1, 2, { start: prev.start, end: cur.end, prot: cur.prot });
+  }
+  /** Appends a VMA that starts at or after the last one, merging with it when they touch. */
+  private pushMerged(v: Vma): void {
+    const last = this.vmas[this.vmas.length - 1];
+    if (last && last.end === v.start && last.prot === v.prot) this.vmas[this.vmas.length - 1] = { start: last.start, end: v.end, prot: v.prot };
+    else this.vmas.push(v);
+  }
+  /** vm.max_map_count: one more mapping (or a split that adds `more`) would pass it */
+  private tooManyMaps(more: number): boolean {
+    return this.vmas.length + more > MAX_MAP_COUNT;
   }
 }

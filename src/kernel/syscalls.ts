@@ -2,7 +2,7 @@
 // checks what the VFS checks before a driver sees anything, calls the hook, and owns the rules
 // at the boundary: a driver exception is an oops and -EIO, -ERESTARTSYS leaves as -EINTR.
 import {
-  EBADF, EFAULT, EINTR, EINVAL, EIO, EISDIR, EMFILE, ENAMETOOLONG, ENOENT, ENOIOCTLCMD, ENOTDIR, ENOTTY, EPERM, ERESTARTSYS, ESRCH,
+  EACCES, EBADF, EFAULT, EINTR, EINVAL, EIO, EISDIR, EMFILE, ENAMETOOLONG, ENOENT, ENOIOCTLCMD, ENOTDIR, ENOTTY, EPERM, ERESTARTSYS, ESRCH,
 } from './errno.js';
 import { FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX } from './ioctl.js';
 import { chrdevOpen } from './chrdev.js';
@@ -10,7 +10,7 @@ import { accessOk } from './uaccess.js';
 import { CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_MKNOD } from './cred.js';
 import {
   File, O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOCTTY, O_NONBLOCK, O_RDONLY, O_TRUNC, S_IFCHR, S_IFMT,
-  defaultFops, isChr, isDir, isReg, mayOpen, type Inode,
+  defaultFops, isChr, isDir, isReg, mayOpen, mayAccess, MAY_EXEC, MAY_WRITE, type Inode,
 } from './vfs.js';
 import { POLLERR, POLLHUP, POLLNVAL, PollTable } from './wait.js';
 import type { ChrdevRegistry, ModuleGetter } from './chrdev.js';
@@ -29,7 +29,7 @@ export interface SyscallHost extends ModuleGetter {
   oops(err: unknown, where: string): void;
   modulePut(owner: ModuleRef | null | undefined): void;
 }
-import { NR_OPEN, type Task } from './task.js';
+import { NR_OPEN, isAbortSignal, type Task } from './task.js';
 
 /** PATH_MAX and NAME_MAX (include/uapi/linux/limits.h) */
 export const PATH_MAX = 4096;
@@ -70,7 +70,7 @@ export class Syscalls {
     // a dying task takes no new calls; a call in flight holds the address space (mmget), so memory
     // it writes after exit() is still its own, and the last of them frees it
     if (task.exiting || !task.mm.mmgetNotZero()) return -ESRCH;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    if (signal !== undefined && !isAbortSignal(signal)) {
       task.mm.mmput();
       return -EINVAL;
     }
@@ -302,6 +302,14 @@ export class Syscalls {
       if (!isInt(mode) || !isInt(dev) || dev < 0 || dev >= 2 ** 32) return -EINVAL;
       if (!cur.capable(CAP_MKNOD)) return -EPERM;
       if ((mode & S_IFMT) !== S_IFCHR) return -EINVAL;
+      // may_create: the parent must exist and be writable and searchable (no mkdir -p here)
+      const slash = path.lastIndexOf('/');
+      const dir = this.k.vfs.lookup(slash > 0 ? path.slice(0, slash) : '/');
+      if (typeof dir === 'number') return dir;
+      if (!isDir(dir.mode)) return -ENOTDIR;
+      // only devtmpfs takes device nodes; sysfs and procfs have no mknod (-EPERM)
+      if (!(dir.path === '/dev' || dir.path.startsWith('/dev/'))) return -EPERM;
+      if (!cur.capable(CAP_DAC_OVERRIDE) && mayAccess(dir, MAY_WRITE | MAY_EXEC, cur.uid, cur.gid)) return -EACCES;
       const node = this.k.vfs.create(path, mode, dev >>> 0, cur.uid, cur.gid);
       return typeof node === 'number' ? node : 0;
     });

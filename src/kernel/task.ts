@@ -22,6 +22,21 @@ export const SIGTERM = 15;
 export const FIRST_FD = 3;
 export const NR_OPEN = 1024;
 
+const ABORTED = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')!.get!;
+const ADD_LISTENER = EventTarget.prototype.addEventListener;
+const REMOVE_LISTENER = EventTarget.prototype.removeEventListener;
+/** AbortSignal's own `aborted` getter: it brand-checks, so only a genuine signal gets through. */
+const signalAborted = (s: AbortSignal): boolean => ABORTED.call(s) as boolean;
+/** Whether `s` is a genuine AbortSignal (not an object made from its prototype). */
+export function isAbortSignal(s: unknown): s is AbortSignal {
+  try {
+    signalAborted(s as AbortSignal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export class Task implements UserAccess, Interruptible {
   readonly files: Array<File | null> = [];
   comm = 'proc';
@@ -92,15 +107,16 @@ export class Task implements UserAccess, Interruptible {
     return this.sigkill || this.exiting;
   }
   signalPending(): boolean {
-    return this.sigpending > 0 || this.exiting || (this.callSignal?.aborted ?? false);
+    return this.sigpending > 0 || this.exiting || (this.callSignal !== null && signalAborted(this.callSignal));
   }
   onSignal(fn: () => void): () => void {
     this.sigListeners.add(fn);
     const sig = this.callSignal;
-    sig?.addEventListener('abort', fn);
+    // the platform's own methods, never what a caller's object overrides: they cannot throw
+    if (sig) ADD_LISTENER.call(sig, 'abort', fn);
     return () => {
       this.sigListeners.delete(fn);
-      sig?.removeEventListener('abort', fn);
+      if (sig) REMOVE_LISTENER.call(sig, 'abort', fn);
     };
   }
   /** Sends a signal: interrupts every interruptible sleep of this task. @returns 0 or -ESRCH */

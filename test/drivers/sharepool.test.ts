@@ -335,3 +335,27 @@ describe('defect 9: every share-pool frame comes back', () => {
     }
   });
 });
+
+describe('adversarial review: a group whose owner exited', () => {
+  it('a user still cannot join a root group through it, nor free a member\'s allocation', async () => {
+    await k.rmmod('sharepool');
+    sp = (await k.insmod('sharepool', { devMode: 0o666 })).api;
+    const owner = spawn();
+    const member = spawn();
+    expect(sp.addTask(owner.pid, 9)).toBe(9);
+    expect(sp.addTask(member.pid, 9, owner.pid)).toBe(9);
+    const va = sp.alloc(member.pid, 4096);
+    member.poke(va, 'ROOT-SECRET');
+    await owner.exit();
+    const evil = k.spawn({ uid: 1000 });
+    const fd = await evil.open('/dev/sharepool_test', O_RDWR);
+    const b = evil.mmap(4096);
+    evil.poke(b, new Uint8Array(new Int32Array([evil.pid, 9]).buffer));
+    await expect(evil.ioctl(fd, SP_IOCTL_ADD_GROUP, b)).rejects.toMatchObject({ code: 'EPERM' });
+    expect(sp.free(owner.pid, va)).toBe(-22); // not in the group any more
+    const other = spawn();
+    expect(sp.addTask(other.pid, 9, member.pid)).toBe(9);
+    expect(sp.free(other.pid, va)).toBe(-1); // EPERM: only the applier frees
+    expect(String.fromCharCode(...member.peek(va, 11))).toBe('ROOT-SECRET');
+  });
+});

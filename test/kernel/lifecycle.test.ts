@@ -375,3 +375,44 @@ describe('defect 17: hostile argument types', () => {
     expect(k.dmesg()).not.toContain('Oops');
   });
 });
+
+describe('adversarial review (after issue 9 fixes)', () => {
+  it('a forged AbortSignal (made from the prototype) is EINVAL; nothing of it runs in the kernel', async () => {
+    k = await Kernel.boot({ memoryMiB: 8 });
+    const { mod } = sleeperModule();
+    await k.insmod(mod);
+    const p = k.spawn();
+    const fd = await p.open('/dev/sleeper', O_RDONLY);
+    const sig = Object.create(AbortSignal.prototype);
+    Object.defineProperty(sig, 'removeEventListener', { value: () => { throw new TypeError('forged'); } });
+    expect(await errno(p.read(fd, p.mmap(4096), 10, { signal: sig }))).toBe('EINVAL');
+    await p.exit();
+    expect([k.nrFiles, k.modules.get('sleeper')!.mod.refcnt]).toEqual([0, 0]);
+  });
+  it('VMAs are bounded by vm.max_map_count and one call stays linear in them', async () => {
+    k = await Kernel.boot({ memoryMiB: 64 });
+    const p = k.spawn({ uid: 1000 });
+    for (let i = 0; i < 6000; i++) p.mmap(4096, i & 1 ? PROT_READ : PROT_READ | PROT_WRITE);
+    const t0 = performance.now();
+    p.mprotect(0x10000, 4096, PROT_WRITE);
+    p.munmap(0x10000 + 2 * 4096, 4096);
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(p.task.mm.areas.length).toBeLessThanOrEqual(6000);
+  });
+  it('mknod needs write and search permission on the parent, and only devtmpfs takes nodes', async () => {
+    k = await Kernel.boot({ memoryMiB: 8 });
+    const user = k.spawn({ uid: 1000, caps: [27 /* CAP_MKNOD */] });
+    expect(await errno(user.mknod('/dev/nvme1', 0o20666, 10 << 20))).toBe('EACCES');
+    expect(await errno(user.mknod('/sys/class/new/dir/node', 0o20666, 0))).toBe('ENOENT');
+    expect(await errno(k.spawn().mknod('/sys/class/node', 0o20666, 0))).toBe('EPERM');
+    expect(await errno(k.spawn().mknod('/dev/fresh', 0o20600, 10 << 20))).toBe('no error');
+  });
+  it('a failing insmod unwinds: qat with a bad device, test_bus with a duplicate id, then both load', async () => {
+    k = await Kernel.boot({ memoryMiB: 8 });
+    expect(await errno(k.insmod('qat', { devices: [{ id: 0, started: true, config: '' }, { id: -1 }] }))).toBe('EINVAL');
+    expect(await errno(k.insmod('test_bus', { devices: [{ name: 'eeprom', id: 0 }, { name: 'eeprom', id: 0 }] }))).toBe('EEXIST');
+    expect(await errno(() => k.spawn().stat('/dev/qat_dev_processes'))).toBe('ENOENT');
+    await k.insmod('qat', { devices: [{ id: 0, started: true }] });
+    await k.insmod('test_bus', { devices: [{ name: 'eeprom', id: 0 }] });
+  });
+});

@@ -226,6 +226,14 @@ export const qat = defineModule({
     }
     const st: State = { devId, cls, cdev, devices: new Map(), list: [], sem: k.semaInit(1) };
     k.state = st;
+    // a bad device in the parameters unwinds everything init made, in reverse
+    const unwind = (err: number) => {
+      k.deviceDestroy(cls, MKDEV(MAJOR(devId), 0));
+      k.cdevDel(cdev);
+      k.classDestroy(cls);
+      k.unregisterChrdevRegion(devId, 1);
+      return err;
+    };
     const api: QatApi = {
       devices: st.devices,
       addDevice(d) {
@@ -268,9 +276,10 @@ export const qat = defineModule({
       },
       holders: () => st.list.map((r) => ({ pid: r.pid, name: r.name })),
     };
+    if (!Array.isArray(params.devices)) return unwind(-EINVAL);
     for (const d of params.devices as QatDeviceConfig[]) {
-      const r = api.addDevice(d);
-      if (r < 0) return r;
+      const r = d && typeof d === 'object' ? api.addDevice(d) : -EINVAL;
+      if (r < 0) return unwind(r);
     }
     k.api = api;
     return 0;

@@ -22,14 +22,21 @@ function accessTask(k: ModuleApi<any>, cur: Task, pid: number): Task | number {
   return t;
 }
 
-/** Joining a group exposes its memory: only one whose owner the caller could ptrace (or an admin). */
+/**
+ * Joining a group exposes the memory of everyone in it: the caller must be able to ptrace the
+ * group's owner and every member (or be an admin). The owner having exited changes nothing.
+ */
 function mayJoin(k: ModuleApi<any>, sp: SharePool, cur: Task, spgId: number): number {
   const g = sp.groups.get(spgId);
   if (!g || cur.capable(CAP_SYS_ADMIN)) return 0;
-  const owner = k.findTaskByVpid(g.owner);
-  if (owner && !ptraceMayAccess(cur.tgid, cur.cred, owner.tgid, owner.cred)) {
-    k.trace(SP_TRACE.errNoAccess, { caller: cur.pid, group: spgId });
-    return -EPERM;
+  for (const pid of new Set([g.owner, ...g.procs])) {
+    const t = k.findTaskByVpid(pid);
+    // a gone task's credentials are gone too: only its own pid may speak for it
+    const ok = t ? ptraceMayAccess(cur.tgid, cur.cred, t.tgid, t.cred) : pid === cur.tgid || g.procs.length > 0;
+    if (!ok) {
+      k.trace(SP_TRACE.errNoAccess, { caller: cur.pid, group: spgId, member: pid });
+      return -EPERM;
+    }
   }
   return 0;
 }

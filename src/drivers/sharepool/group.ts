@@ -269,11 +269,13 @@ export class SharePool {
     return a.vaStart;
   }
 
-  // sp_free: unmaps an ALLOC area of the caller's group from every member, drops its owner use
+  // sp_free: unmaps an ALLOC area of the caller's group from every member, drops its owner use.
+  // Only its applier frees it (newer openEuler refuses other callers the same way).
   free(callerPid: number, va: number): number {
     const g = this.proc(callerPid).group;
     const a = g?.spaList.find((x) => x.vaStart === va && x.type === 'ALLOC');
     if (!g || !a) return -EINVAL;
+    if (a.applier !== callerPid) return -EPERM;
     g.spaList.splice(g.spaList.indexOf(a), 1);
     a.useCount++; // the walker's reference
     for (const pid of [...a.mappedIn]) this.areas.unmap(this.k.findTaskByVpid(pid), pid, a);

@@ -100,7 +100,11 @@ export const testBus = defineModule({
     };
     for (const d of params.devices as Array<{ name: string; id: number }>) {
       const r = api.addDevice(d.name, d.id);
-      if (r < 0) return r;
+      if (r < 0) {
+        // unwind: the devices added before this one go again
+        for (const t of [...devices]) api.removeDevice(t.id);
+        return r;
+      }
     }
     k.state = { devices, notifiers };
     k.api = api;
