@@ -7,10 +7,28 @@ import { kxo } from './drivers/kxo/index.js';
 import { testBus, testChrdev } from './drivers/testbus/index.js';
 import { qat } from './drivers/qat/index.js';
 import { sharepool } from './drivers/sharepool/index.js';
-import type { ModuleDef } from './kernel/module.js';
+import type { ModuleDef, ModuleParams } from './kernel/module.js';
+import type { ModuleHandle } from './kernel/kernel.js';
+import type { KxoApi } from './drivers/kxo/index.js';
+import type { NvmeApi } from './drivers/nvme/index.js';
+import type { QatApi } from './drivers/qat/index.js';
+import type { SharepoolApi } from './drivers/sharepool/index.js';
+import type { TestBusApi } from './drivers/testbus/bus.js';
+import type { TestChrdevApi } from './drivers/testbus/index.js';
 
 /** Built-in modules insmod() finds by name. Frozen: several kernels share it read-only. */
-export const BUILTIN_MODULES: Readonly<Record<string, ModuleDef<any>>> = Object.freeze({ mem, kxo, nvme, qat, sharepool, test_bus: testBus, test_chrdev: testChrdev });
+export const BUILTIN_MODULES = Object.freeze({ mem, kxo, nvme, qat, sharepool, test_bus: testBus, test_chrdev: testChrdev });
+
+/** What insmod('<built-in>') hands back as `api`, by module name. */
+export interface BuiltinApis {
+  mem: unknown;
+  kxo: KxoApi;
+  nvme: NvmeApi;
+  qat: QatApi;
+  sharepool: SharepoolApi;
+  test_bus: TestBusApi;
+  test_chrdev: TestChrdevApi;
+}
 
 /** Modules every boot loads, as a kernel's built-in drivers are present from the start. */
 const AUTOLOAD = ['mem'] as const;
@@ -22,6 +40,13 @@ export class Kernel extends KernelCore {
     for (const name of AUTOLOAD) await k.insmod(name);
     return k;
   }
+  /** insmod: a built-in by name (its api typed), or any module definition. */
+  override insmod<N extends keyof BuiltinApis>(name: N, params?: ModuleParams): Promise<ModuleHandle<BuiltinApis[N]>>;
+  override insmod<P extends ModuleParams, A>(def: ModuleDef<P, A>, params?: Partial<P>): Promise<ModuleHandle<A>>;
+  override insmod<A = unknown>(name: string, params?: ModuleParams): Promise<ModuleHandle<A>>;
+  override insmod(m: ModuleDef<ModuleParams, unknown> | string, params?: ModuleParams): Promise<ModuleHandle<unknown>> {
+    return super.insmod(m as string, params);
+  }
   /** A new process (uid 0 = root with every capability unless `caps` narrows it). */
   spawn(opts: SpawnOptions = {}): Process {
     return new Process(this, this.createTask(opts));
@@ -31,6 +56,7 @@ export class Kernel extends KernelCore {
 export { Process } from './user/process.js';
 export type { CallOptions } from './user/process.js';
 export type { BootOptions, SpawnOptions, ModuleHandle } from './kernel/kernel.js';
+export type { KxoApi, NvmeApi, QatApi, SharepoolApi, TestBusApi, TestChrdevApi };
 export { KernelCore } from './kernel/kernel.js';
 export { defineModule, ModuleApi, type ModuleDef, type ModuleParams } from './kernel/module.js';
 export * from './kernel/errno.js';

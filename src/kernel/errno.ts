@@ -33,7 +33,7 @@ export const ETIMEDOUT = 110;
 export const ERESTARTSYS = 512;
 export const ENOIOCTLCMD = 515;
 
-const TABLE: ReadonlyArray<readonly [number, string, string]> = [
+const TABLE = [
   [EPERM, 'EPERM', 'operation not permitted'],
   [ENOENT, 'ENOENT', 'no such file or directory'],
   [ESRCH, 'ESRCH', 'no such process'],
@@ -65,12 +65,15 @@ const TABLE: ReadonlyArray<readonly [number, string, string]> = [
   [ETIMEDOUT, 'ETIMEDOUT', 'connection timed out'],
   [ERESTARTSYS, 'ERESTARTSYS', 'restart system call'],
   [ENOIOCTLCMD, 'ENOIOCTLCMD', 'no ioctl command'],
-];
-const NAMES = new Map(TABLE.map(([n, name]) => [n, name]));
-const MESSAGES = new Map(TABLE.map(([n, , msg]) => [n, msg]));
+] as const;
+
+/** The errno names this kernel answers with: what KernelError.code can be. */
+export type ErrnoCode = (typeof TABLE)[number][1];
+const NAMES = new Map<number, ErrnoCode>(TABLE.map(([n, name]) => [n, name]));
+const MESSAGES = new Map<number, string>(TABLE.map(([n, , msg]) => [n, msg]));
 
 /** errnoName(14) === 'EFAULT'; unknown numbers read 'E<n>'. */
-export function errnoName(errno: number): string {
+export function errnoName(errno: number): ErrnoCode | `E${number}` {
   return NAMES.get(errno) ?? `E${errno}`;
 }
 
@@ -90,7 +93,8 @@ export function isErr<T>(x: T | number): x is number {
  */
 export class KernelError extends Error {
   override name = 'KernelError';
-  readonly code: string;
+  /** the errno's name, e.g. 'EAGAIN' (a union, so `switch (e.code)` is checked) */
+  readonly code: ErrnoCode | `E${number}`;
   constructor(readonly errno: number, readonly syscall: string, readonly detail = '') {
     super(`${errnoName(errno)}: ${errnoMessage(errno)}, ${syscall}${detail ? ' ' + detail : ''}`);
     this.code = errnoName(errno);

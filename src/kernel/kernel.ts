@@ -25,7 +25,8 @@ export interface BootOptions {
   /** misc minor allocator era (default 'modern'; nvme's 3.x driver wants '3.x' numbering) */
   misc?: MiscEra;
   /** modules insmod() may load by name */
-  modules?: Readonly<Record<string, ModuleDef<any>>>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- definitions of any params and api
+  modules?: Readonly<Record<string, ModuleDef<any, any>>>;
 }
 
 export interface SpawnOptions {
@@ -36,11 +37,11 @@ export interface SpawnOptions {
   comm?: string;
 }
 
-/** What insmod() returns: the module's name, its `k.api` and a view of its state. */
-export interface ModuleHandle<A = any> {
+/** What insmod() returns: the module's name, its `k.api` (calls pin the module) and its `k`. */
+export interface ModuleHandle<A = unknown> {
   readonly name: string;
   readonly api: A;
-  readonly k: ModuleApi<any>;
+  readonly k: ModuleApi<ModuleParams, A>;
 }
 
 export class KernelCore {
@@ -58,8 +59,9 @@ export class KernelCore {
   readonly tasks = new Map<number, Task>();
   /** open files (struct file) alive: /proc/sys/fs/file-nr's first number */
   nrFiles = 0;
-  readonly modules = new Map<string, { mod: Module; k: ModuleApi<any> }>();
-  private readonly known: Readonly<Record<string, ModuleDef<any>>>;
+  readonly modules = new Map<string, { mod: Module; k: ModuleApi<ModuleParams, unknown> }>();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- definitions of any params and api
+  private readonly known: Readonly<Record<string, ModuleDef<any, any>>>;
   /** called as a task exits, before its address space goes (mmput's hooks, e.g. sp_group_exit) */
   readonly taskExitNotifiers = new Set<(task: Task) => void>();
   private nextPid = 1;
@@ -188,7 +190,9 @@ export class KernelCore {
    * insmod: loads a module (a definition, or a name from the boot module list) with parameters.
    * Throws KernelError: EEXIST when loaded, ENOENT for an unknown module/parameter, or init's errno.
    */
-  async insmod<A = any>(modOrName: ModuleDef<any> | string, params: ModuleParams = {}): Promise<ModuleHandle<A>> {
+  insmod<P extends ModuleParams, A>(def: ModuleDef<P, A>, params?: Partial<P>): Promise<ModuleHandle<A>>;
+  insmod<A = unknown>(name: string, params?: ModuleParams): Promise<ModuleHandle<A>>;
+  async insmod(modOrName: ModuleDef<ModuleParams, unknown> | string, params: ModuleParams = {}): Promise<ModuleHandle<unknown>> {
     const def = typeof modOrName === 'string' ? this.known[modOrName] : modOrName;
     if (!def) throw new KernelError(ENOENT, 'init_module', String(modOrName));
     if (this.modules.has(def.name)) throw new KernelError(EEXIST, 'init_module', def.name);
@@ -201,7 +205,7 @@ export class KernelCore {
     }
     const merged = { ...defaults, ...params };
     const mod = new Module(def.name, def, merged);
-    const k = new ModuleApi(this, mod, merged);
+    const k = new ModuleApi<ModuleParams, unknown>(this, mod, merged);
     this.modules.set(def.name, { mod, k });
     const sysdir = `/sys/module/${def.name}`;
     this.devices.createGeneratedFile(`${sysdir}/initstate`, 0o444, () => `${mod.state === 'coming' ? 'coming' : mod.state === 'going' ? 'going' : 'live'}\n`);
@@ -238,11 +242,11 @@ export class KernelCore {
     return {
       name: def.name,
       get api() {
-        const api = k.api as A;
+        const api = k.api;
         if (!api || typeof api !== 'object') return api;
         let g = guarded.get(api);
         if (!g) guarded.set(api, (g = kernel.pinnedApi(mod, api)));
-        return g as A;
+        return g;
       },
       k,
     };

@@ -36,7 +36,7 @@ export interface ModuleHost {
   readonly clock: Clock;
   readonly log: LogBuffer;
   readonly trace: Tracer;
-  readonly modules: ReadonlyMap<string, { mod: Module; k: ModuleApi<any> }>;
+  readonly modules: ReadonlyMap<string, { mod: Module; k: ModuleApi<ModuleParams, unknown> }>;
   readonly taskExitNotifiers: Set<(task: Task) => void>;
   guard<A extends unknown[]>(where: string, fn: (...a: A) => void): (...a: A) => void;
   tryModuleGet(owner: ModuleRef | null | undefined): boolean;
@@ -49,17 +49,21 @@ export const KMALLOC_MAX_SIZE = 4 << 20;
 
 export type ModuleParams = Record<string, string | number | boolean | bigint | object | null | undefined>;
 
-export interface ModuleDef<P extends ModuleParams = ModuleParams> {
+/**
+ * A loadable module: P its parameters (with defaults), A what init puts on `k.api` — the type
+ * insmod()'s handle gives its callers.
+ */
+export interface ModuleDef<P extends ModuleParams = ModuleParams, A = unknown> {
   readonly name: string;
   readonly description?: string;
   /** defaults; insmod(mod, { ... }) overrides them (unknown names are refused like Linux: -ENOENT) */
   readonly params?: P;
-  init(k: ModuleApi<P>, params: P): number | Promise<number>;
-  exit?(k: ModuleApi<P>): void | Promise<void>;
+  init(k: ModuleApi<P, A>, params: P): number | Promise<number>;
+  exit?(k: ModuleApi<P, A>): void | Promise<void>;
 }
 
 /** Declares a loadable module; insmod() it (or register it by name in the kernel's module list). */
-export function defineModule<P extends ModuleParams>(def: ModuleDef<P>): ModuleDef<P> {
+export function defineModule<P extends ModuleParams, A = unknown>(def: ModuleDef<P, A>): ModuleDef<P, A> {
   if (!def.name || !/^[A-Za-z0-9_-]+$/.test(def.name)) throw new TypeError(`bad module name ${JSON.stringify(def.name)}`);
   return Object.freeze(def);
 }
@@ -70,18 +74,19 @@ export class Module implements ModuleRef {
   state: ModuleRef['state'] = 'coming';
   /** modules this one pinned with useModule (module_use's target list) */
   readonly uses: Module[] = [];
-  constructor(readonly name: string, readonly def: ModuleDef<any>, readonly params: ModuleParams) {}
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any module's definition
+  constructor(readonly name: string, readonly def: ModuleDef<any, any>, readonly params: ModuleParams) {}
 }
 
 /**
  * The kernel as one module instance sees it. Everything registered through it is owned by the
  * module (fops.owner), so open files pin the module and rmmod answers -EBUSY meanwhile.
  */
-export class ModuleApi<P extends ModuleParams = ModuleParams> {
+export class ModuleApi<P extends ModuleParams = ModuleParams, A = unknown> {
   /** driver-private state (what a C driver keeps in file-scope statics) */
-  state: any = null;
+  state: unknown = null;
   /** what insmod() hands back to the caller (e.g. simulated-hardware controls) */
-  api: any = {};
+  api: A = {} as A;
 
   constructor(private readonly kernel: ModuleHost, readonly module: Module, readonly params: P) {}
 

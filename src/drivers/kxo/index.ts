@@ -151,7 +151,7 @@ function kxoFops(k: K): FileOperations {
       }
       // deviation: kxo §4 — count 0 would live-lock the C loop once the fifo holds data
       if (count === 0) return 0;
-      if ((await k.state.readLock.lockInterruptible(cur)) < 0) return -ERESTARTSYS;
+      if ((await st.readLock.lockInterruptible(cur)) < 0) return -ERESTARTSYS;
       try {
         for (;;) {
           const { ret, copied } = st.fifo.toUser(cur, ubuf, count);

@@ -67,7 +67,7 @@ export const mem = defineModule({
     return 0;
   },
   exit(k) {
-    const cls = k.state.cls as DeviceClass;
+    const cls = (k.state as { cls: DeviceClass }).cls;
     for (const [minor] of DEVLIST) k.deviceDestroy(cls, MKDEV(MEM_MAJOR, minor));
     k.classDestroy(cls);
     k.unregisterChrdev(MEM_MAJOR, 'mem');

@@ -111,6 +111,6 @@ export const testBus = defineModule({
     return 0;
   },
   exit(k) {
-    for (const d of [...(k.state.devices as TestDevice[])]) (k.api as TestBusApi).removeDevice(d.id);
+    for (const d of [...(k.state as { devices: TestDevice[] }).devices]) (k.api as TestBusApi).removeDevice(d.id);
   },
 });

@@ -194,7 +194,13 @@ function fops(k: K): FileOperations {
   };
 }
 
-export const testChrdev = defineModule({
+/** test_chrdev's api: the seed's leaked allocations (B2) and the major it got. */
+export interface TestChrdevApi {
+  readonly leaked: number;
+  readonly major: number;
+}
+
+export const testChrdev = defineModule<typeof defaultParams, TestChrdevApi>({
   name: 'test_chrdev',
   description: 'testbus §2: char nodes for test_bus devices',
   params: defaultParams,
