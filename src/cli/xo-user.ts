@@ -32,6 +32,24 @@ export interface GameRecord {
 export const cellName = (i: number) => `${String.fromCharCode(65 + (i % 4))}${Math.floor(i / 4) + 1}`;
 export const movesLine = (moves: readonly number[]) => `Moves: ${moves.map(cellName).join(' -> ')}`;
 
+/**
+ * The board with its coordinates, so a move written B4 can be found: columns A–D, rows 1–4 (the
+ * cell names movesLine uses).
+ */
+export function labeledBoard(board: string): string {
+  const rows = ['     A B C D'];
+  for (let r = 0; r < 4; r++) {
+    rows.push(`  ${r + 1}  ${[...board.slice(r * 4, r * 4 + 4)].join('|')}`);
+    if (r < 3) rows.push('     -------');
+  }
+  return `${rows.join('\n')}\n`;
+}
+/** "X wins", "O wins" or "draw" */
+export const winnerText = (w: string) => (w === 'D' ? 'draw' : `${w} wins`);
+/** "game 2 (X wins): 1. B4  2. C2  3. A1", numbered moves with the winner */
+export const numberedMoves = (n: number, g: GameRecord) =>
+  `game ${n} (${winnerText(g.winner)}): ${g.moves.map((m, i) => `${i + 1}. ${cellName(m)}`).join('  ')}`;
+
 const EMPTY = ' '.repeat(16);
 const stones = (b: string) => [...b].filter((c) => c !== ' ').length;
 
@@ -166,11 +184,13 @@ export async function xoUser(p: Process, io: XoUserIo, opts: XoUserOptions): Pro
         const board = parseBoard(text);
         const done = board ? tracker.feed(board) : null;
         if (opts.tty) {
-          io.write(`\x1b[H\x1b[J${text.slice(0, DRAWBUFFER_SIZE - 1)}\n`);
+          io.write(`\x1b[H\x1b[J\n${board ? labeledBoard(board) : text.slice(2, DRAWBUFFER_SIZE - 1)}\n`);
           io.write(`time ${now().toTimeString().slice(0, 8)}   Ctrl-P: display on/off   Ctrl-Q: quit\n`);
           io.write(await aiTimes(p));
+          if (done) io.write(`game ${tracker.games.length}: ${winnerText(done.winner)}\n`);
+          else if (tracker.games.length) io.write(`last game: ${winnerText(tracker.games[tracker.games.length - 1]!.winner)}\n`);
         } else if (done) {
-          io.write(`game ${tracker.games.length}: ${done.winner === 'D' ? 'draw' : `${done.winner} wins`}${text.slice(1)}${movesLine(done.moves)}\n`);
+          io.write(`game ${tracker.games.length}: ${winnerText(done.winner)}\n${labeledBoard(done.finalBoard)}${movesLine(done.moves)}\n`);
         }
       }
       if (!opts.tty && tracker.games.length >= (opts.games ?? 3)) {
@@ -182,7 +202,7 @@ export async function xoUser(p: Process, io: XoUserIo, opts: XoUserOptions): Pro
     p.munmap(buf, 4096);
     await p.close(dev);
   }
-  if (opts.tty) for (const g of tracker.games) io.write(`${movesLine(g.moves)}\n`);
+  if (opts.tty) tracker.games.forEach((g, i) => io.write(`${numberedMoves(i + 1, g)}\n`));
   return { code: 0, games: tracker.games };
 }
 

@@ -1,6 +1,6 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { Kernel, defineModule, type Process } from '../../src/index.js';
-import { xoUser, handleKey, statusCheck, cellName, movesLine, CTRL_P, CTRL_Q, type XoUserIo } from '../../src/cli/xo-user.js';
+import { xoUser, handleKey, statusCheck, cellName, movesLine, labeledBoard, numberedMoves, CTRL_P, CTRL_Q, type XoUserIo } from '../../src/cli/xo-user.js';
 import { readJsonl } from '../helpers/fixtures.js';
 
 const STATE = '/sys/class/kxo/kxo/kxo_state';
@@ -103,5 +103,15 @@ describe('xo-user without a TTY', () => {
     expect(movesLine([13, 6, 0])).toBe('Moves: B4 -> C2 -> A1');
     expect(cellName(15)).toBe('D4');
     expect(await k.spawn().readFile(STATE)).toBe('1 1 0\n');
+  });
+});
+
+describe('the views (issue 10)', () => {
+  it('the board carries A–D / 1–4, matching the move names; quitting lists numbered moves with the winner', () => {
+    const board = 'O   ' + '  X ' + '    ' + ' O  ';
+    expect(labeledBoard(board)).toBe('     A B C D\n  1  O| | | \n     -------\n  2   | |X| \n     -------\n  3   | | | \n     -------\n  4   |O| | \n');
+    expect([cellName(0), cellName(6), cellName(13)]).toEqual(['A1', 'C2', 'B4']); // the O, X and O above
+    expect(numberedMoves(2, { first: 'O', moves: [13, 6, 0], players: 'OXO', winner: 'X', finalBoard: board })).toBe('game 2 (X wins): 1. B4  2. C2  3. A1');
+    expect(numberedMoves(3, { first: 'O', moves: [], players: '', winner: 'D', finalBoard: board })).toBe('game 3 (draw): ');
   });
 });
