@@ -8,7 +8,15 @@ export function startWorker(url: URL): Channel {
   return {
     post: (m) => w.postMessage(m),
     onMessage: (fn) => w.addEventListener('message', (e) => fn(e.data)),
-    onError: (fn) => w.addEventListener('error', fn),
+    // a module worker that fails to load fires a bare Event: ask the server what went wrong, so
+    // the error names the file and its HTTP status instead of "[object Event]"
+    onError: (fn) =>
+      w.addEventListener('error', (e) => {
+        const msg = (e as ErrorEvent).message;
+        const fail = (why: string) => fn(Object.assign(new Error(`cannot load the kxo worker from ${url.href}: ${why}`), { name: 'EngineLoadError' }));
+        if (msg) return fail(msg);
+        fetch(url, { method: 'HEAD' }).then((r) => fail(r.ok ? 'it failed to start' : `HTTP ${r.status} ${r.statusText}`.trim()), (x) => fail(String(x)));
+      }),
     terminate: () => w.terminate(),
   };
 }

@@ -4,6 +4,7 @@
 import { startWorker } from '#worker';
 import { checkWin } from './game.js';
 import { compileEngine, loadEngine } from './engines.js';
+import type { EngineSource } from '../../wasm/instance.js';
 
 export interface KxoAi {
   checkWin(table: string): ' ' | 'O' | 'X' | 'D';
@@ -15,20 +16,25 @@ export interface KxoAi {
 export interface AiOptions {
   build: 'release' | 'test';
   worker: boolean;
+  /** the engine's .wasm from elsewhere (a CDN, a bundler's asset): a Module, bytes or a URL */
+  engine?: EngineSource | null;
+  /** the worker entry (vchardev/kxo-worker) where a bundler put it */
+  workerUrl?: string | URL | null;
 }
 
 export async function createAi(opts: AiOptions): Promise<KxoAi> {
   if (!opts.worker) {
-    const engine = await loadEngine(opts.build);
+    const engine = await loadEngine(opts.build, opts.engine ? await compileEngine(opts.build, opts.engine) : null);
     return {
       checkWin,
       move: (table, player) => (player === 'O' ? engine.mcts(table, 'O') : engine.negamaxPredict(table, 'X').move),
       close: () => {},
     };
   }
-  const module = await compileEngine(opts.build);
+  const module = await compileEngine(opts.build, opts.engine ?? undefined);
   // the entry is built JS: from src/ (vitest) and dist/ alike this names dist/drivers/kxo
-  const ch = startWorker(new URL('../../../dist/drivers/kxo/ai-worker.js', import.meta.url));
+  const url = opts.workerUrl ? new URL(opts.workerUrl, (globalThis as { location?: { href: string } }).location?.href) : new URL('../../../dist/drivers/kxo/ai-worker.js', import.meta.url);
+  const ch = startWorker(url);
   const pending = new Map<number, { resolve: (m: number) => void; reject: (e: unknown) => void }>();
   let nextId = 1;
   await new Promise<void>((resolve, reject) => {
@@ -41,6 +47,7 @@ export async function createAi(opts: AiOptions): Promise<KxoAi> {
     });
     ch.onError((err) => {
       reject(err);
+      ch.terminate();
       for (const p of pending.values()) p.reject(err);
       pending.clear();
     });

@@ -12,6 +12,7 @@ import type { Mutex } from '../../kernel/locking.js';
 import type { Timer, Tasklet, Work, Workqueue } from '../../kernel/sched.js';
 import type { WaitQueue } from '../../kernel/wait.js';
 import { KXO_TRACE } from './trace.js';
+import type { EngineSource } from '../../wasm/instance.js';
 import { DRAWBUFFER_SIZE, N_GRIDS, drawBoard, showState, storeState, type KxoAttr } from './board.js';
 import { createAi, type KxoAi } from './ai.js';
 
@@ -59,6 +60,10 @@ const defaultParams = {
   build: 'release' as 'release' | 'test',
   /** run the AIs on a worker thread ('auto': yes under the real clock, inline under the virtual one) */
   worker: 'auto' as 'auto' | 'on' | 'off',
+  /** the engine's .wasm when not the package's build/ (a bundler's asset URL, a CDN, a Module) */
+  engine: null as EngineSource | null,
+  /** the worker entry ('vchardev/kxo-worker') where a bundler put it */
+  workerUrl: null as string | URL | null,
 };
 
 function produceBoard(k: K, s: KxoState): void {
@@ -223,7 +228,10 @@ export const kxo = defineModule({
     const workqueue = k.allocWorkqueue('kxod');
     let ai: KxoAi;
     try {
-      ai = await createAi({ build: params.build, worker: params.worker === 'on' || (params.worker === 'auto' && k.clock.kind === 'real') });
+      ai = await createAi({
+        build: params.build, engine: params.engine, workerUrl: params.workerUrl,
+        worker: params.worker === 'on' || (params.worker === 'auto' && k.clock.kind === 'real'),
+      });
     } catch (err) {
       // like request_firmware: an engine that cannot be fetched is -ENOENT, with the file and the
       // reason (an HTTP status, a path) in the log
