@@ -20,10 +20,31 @@ export function serve(port = 0) {
       res.writeHead(404).end('not found');
     }
   });
-  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const server = await serve(Number(process.env.PORT ?? 8080));
-  console.log(`vchardev web page: http://127.0.0.1:${server.address().port}/`);
+  const { parseArgs } = await import('node:util');
+  let port;
+  try {
+    const { values } = parseArgs({ options: { port: { type: 'string', short: 'p' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+    if (values.help) {
+      console.log('usage: npm run web [-- --port N]   serves the page on http://127.0.0.1:N/ (default 8080, or $PORT)');
+      process.exit(0);
+    }
+    port = Number(values.port ?? process.env.PORT ?? 8080);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: '${values.port}' is not a port number`);
+  } catch (e) {
+    console.error(`web: ${e.message}`);
+    process.exit(2);
+  }
+  const s = await serve(port).catch((e) => e);
+  if (s instanceof Error) {
+    console.error(s.code === 'EADDRINUSE' ? `web: port ${port} is busy (another server is on it); try npm run web -- --port ${port + 1}` : `web: ${s.message}`);
+    process.exit(1);
+  }
+  console.log(`vchardev web page: http://127.0.0.1:${s.address().port}/`);
 }
