@@ -1,7 +1,7 @@
 // 1-byte read of the virtual /dev/zero (through the Process API, i.e. a full syscall: fd lookup,
 // access checks, the driver's read, copy_to_user through the page tables) against Node's
 // fs.readSync on the real /dev/zero, in the same run.
-import Benchmark from 'benchmark';
+import { timeIt, record } from './lib.mjs';
 import { openSync, readSync, closeSync } from 'node:fs';
 import { Kernel, O_RDONLY } from '../dist/index.js';
 
@@ -18,23 +18,12 @@ if ((await proc.read(vfd, ubuf, 1)) !== 1 || proc.peek(ubuf, 1)[0] !== 0) throw 
 hostBuf[0] = 7;
 if (readSync(rfd, hostBuf, 0, 1) !== 1 || hostBuf[0] !== 0) throw new Error('real /dev/zero broken');
 
-const suite = new Benchmark.Suite();
-suite
-  .add('vchardev read(/dev/zero, 1)', {
-    defer: true,
-    fn: (d) => proc.read(vfd, ubuf, 1).then(() => d.resolve()),
-  })
-  .add('node fs.readSync(/dev/zero, 1)', () => readSync(rfd, hostBuf, 0, 1))
-  .on('cycle', (e) => console.log(String(e.target)))
-  .on('complete', function () {
-    const [v, n] = this.map((b) => b);
-    const ns = (b) => 1e9 / b.hz;
-    console.log('\n| path | ns/op | ops/s |\n|---|---:|---:|');
-    for (const b of [v, n]) console.log(`| ${b.name} | ${ns(b).toFixed(0)} | ${Math.round(b.hz).toLocaleString('en-US')} |`);
-    console.log(`\nratio (real syscall time / virtual syscall time): ${(ns(n) / ns(v)).toFixed(2)}x`);
-  })
-const done = new Promise((resolve) => suite.on('complete', resolve));
-suite.run({ async: true });
-await done;
+const v = await timeIt('vchardev read(/dev/zero, 1)', (d) => proc.read(vfd, ubuf, 1).then(() => d.resolve()), { defer: true });
+const n = await timeIt('node fs.readSync(/dev/zero, 1)', () => readSync(rfd, hostBuf, 0, 1));
+const ns = (b) => 1e9 / b.hz;
+console.log('| path | ns/op | ops/s |\n|---|---:|---:|');
+for (const b of [v, n]) console.log(`| ${b.name} | ${ns(b).toFixed(0)} | ${Math.round(b.hz).toLocaleString('en-US')} |`);
+console.log(`\nratio (real syscall time / virtual syscall time): ${(ns(n) / ns(v)).toFixed(2)}x`);
+record('devzero', [{ workload: '1-byte read of /dev/zero (virtual vs real syscall)', unit: 'ns', better: 'lower', wasm: ns(v), ts: null, c: ns(n), cLabel: 'the real /dev/zero via fs.readSync' }]);
 closeSync(rfd);
 await kernel.shutdown();

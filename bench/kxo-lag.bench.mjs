@@ -3,8 +3,10 @@
 // and the per-move AI times the driver records (debugfs kxo/ai_times).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Kernel, O_RDONLY, POLLIN } from '../dist/index.js';
+import { quick, progress, record } from './lib.mjs';
 
-const GAMES = Number(process.env.KXO_LAG_GAMES ?? 2);
+const GAMES = Number(process.env.KXO_LAG_GAMES ?? (quick ? 1 : 2));
+progress(`playing ${GAMES} game(s) under the real clock`);
 const kernel = await Kernel.boot({ clock: 'real' });
 await kernel.insmod('kxo', { delay: 100 });
 const proc = kernel.spawn();
@@ -35,5 +37,6 @@ for (const [who, name] of [['O', 'MCTS (O)'], ['X', 'negamax (X)']]) {
   const a = ms(who);
   console.log(`| ${name} | ${a.length} | ${avg(a)} | ${Math.max(0, ...a).toFixed(1)} |`);
 }
+record('kxo-lag', [{ workload: 'event-loop delay p99 while the AIs think', unit: 'ms', better: 'lower', wasm: h.percentile(99) / 1e6, ts: null, c: null }]);
 await proc.close(fd);
 await kernel.shutdown();

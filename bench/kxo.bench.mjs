@@ -1,11 +1,13 @@
 // kxo's AIs per move: the WASM release build against the plain-TypeScript baseline, same run.
 // MCTS from the empty board, negamax_predict from the empty board and three mid-game positions,
 // and an engine-only replay of consecutive games (turn carried over, as the driver plays them).
-import Benchmark from 'benchmark';
 import { KxoEngine } from '../dist/wasm/kxo.js';
 import { KxoEngineTs } from './.out/kxo.js';
+import { quick, progress, timeIt, record } from './lib.mjs';
 
-const GAMES = Number(process.env.KXO_GAMES ?? 40);
+const GAMES = Number(process.env.KXO_GAMES ?? (quick ? 1 : 40));
+/** kxo's C at gcc -O2 on these 2-vCPU machines (ms per call), measured once from the original source */
+const C_MS = { 'mcts(empty, O)': 890, 'negamax_predict(empty, X)': 4.2 };
 const EMPTY = ' '.repeat(16);
 const MID = ['    X  X OO XO O', 'OX   O  O   X  X', ' XOXOXOXO  O    '];
 const wasm = await KxoEngine.create({ build: 'release' });
@@ -20,12 +22,6 @@ for (const [b, p] of [[EMPTY, 'X'], [MID[0], 'X'], [MID[1], 'O']]) {
 wasm.xoroState = ts.xoroState;
 if (wasm.mcts(EMPTY, 'O') !== ts.mcts(EMPTY, 'O') || wasm.xoroState.join() !== ts.xoroState.join()) throw new Error('mcts differs');
 
-function timeIt(name, fn) {
-  return new Promise((resolve) => {
-    const b = new Benchmark(name, fn, { minSamples: 5, maxTime: 3, onComplete: () => resolve(b) });
-    b.run();
-  });
-}
 const rows = [];
 async function pair(label, fw, ft) {
   const a = await timeIt(`${label} wasm`, fw);
@@ -52,6 +48,7 @@ function replay(e, games) {
   }
   return moves;
 }
+progress(`replaying ${GAMES} games on each engine`);
 const fw = await KxoEngine.create({ build: 'release' });
 let t = performance.now();
 const movesW = replay(fw, GAMES);
@@ -66,4 +63,5 @@ rows.push([`${GAMES}-game replay (${movesW} moves), per move`, wasmReplay / move
 console.log('\n| workload | WASM ms/move | TS ms/move | TS/WASM |\n|---|---:|---:|---:|');
 for (const [l, a, b] of rows) console.log(`| ${l} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${(b / a).toFixed(2)}x |`);
 console.log(`\npeak linear memory of one engine: ${(wasm.memoryBytes / 2 ** 20).toFixed(1)} MiB (allocated once at init)`);
-console.log('reference (issue 3): kxo C at gcc -O2 takes ~890 ms per MCTS move from the empty board and 4.2 ms per negamax_predict from the empty board on these machines');
+console.log(`kxo's C at gcc -O2 on the same machines: ${C_MS['mcts(empty, O)']} ms per MCTS move and ${C_MS['negamax_predict(empty, X)']} ms per negamax_predict from the empty board`);
+record('kxo', rows.map(([workload, wasm, ts]) => ({ workload, unit: 'ms', better: 'lower', wasm, ts, c: C_MS[workload] ?? null })));
