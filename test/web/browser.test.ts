@@ -37,8 +37,16 @@ describe('web page (browser)', () => {
     const games = await page.evaluate(() => (window as any).vchardev.tracker.games.map((g: any) => ({ moves: g.moves, winner: g.winner })));
     const ref = readJsonl<{ moves: number[]; winner: string }>('kxo/games.jsonl');
     expect(games[0]).toEqual({ moves: ref[0]!.moves, winner: ref[0]!.winner });
-    expect(await page.textContent('#board')).toMatch(/\|/);
-    expect(await page.textContent('#games')).toContain('Moves: B4 -> C2 -> A1');
+    expect(await page.textContent('#board')).toMatch(/^ {5}A B C D\n {2}1 {2}.\|.\|.\|.\n/); // the first row keeps its alignment
+    expect(await page.textContent('#games')).toContain('game 1: X wins — 1. B4  2. C2  3. A1');
+    expect(await page.textContent('#times')).toMatch(/O \(MCTS\): [\d.]+ ms\/move/);
+    expect(await page.textContent('#clock')).toMatch(/^time \d\d:\d\d:\d\d$/);
+    expect(await page.textContent('#tree')).toContain('kxo  c ');
+    expect(await page.textContent('#log')).toContain('kxo');
+    await page.keyboard.press('Control+P'); // the terminal's Ctrl-P: display off, through kxo_state
+    await page.waitForFunction(() => document.getElementById('status')!.textContent === 'display off', null, { timeout: 10_000 });
+    await page.keyboard.press('q');
+    await page.waitForFunction(() => document.getElementById('status')!.textContent === 'stopped', null, { timeout: 10_000 });
     expect(errors).toEqual([]);
   }, 120_000);
 });
