@@ -64,3 +64,25 @@ export function exitCodeOf(e: unknown): number {
   const errno = (e as NodeJS.ErrnoException)?.errno;
   return typeof errno === 'number' ? Math.abs(errno) & 0xff || 1 : 1;
 }
+
+/**
+ * Reads a file of at most `max` bytes. A larger file — or one without an end, such as /dev/zero —
+ * is a CliError (EFBIG) after max + 1 bytes, never a host that reads until it runs out of memory.
+ */
+export async function readBounded(path: string, max: number): Promise<Uint8Array> {
+  const { open } = await import('node:fs/promises');
+  const fh = await open(path, 'r');
+  try {
+    const buf = new Uint8Array(max + 1);
+    let n = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, n, buf.length - n, null);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+      if (n > max) throw new CliError(`${path}: larger than ${max} bytes`, 27 /* EFBIG */);
+    }
+    return buf.slice(0, n);
+  } finally {
+    await fh.close();
+  }
+}

@@ -163,7 +163,8 @@ export async function main(all: string[]): Promise<number> {
     const cmd = first === undefined || first.startsWith('-') ? 'xo-user' : first;
     const rest = first === undefined || first.startsWith('-') ? argv : argv.slice(1);
     if (!(COMMANDS as readonly string[]).includes(cmd)) throw new UsageError(`unknown command '${cmd}' (see vchardev --help)`);
-    if (rest.includes('--version') || rest.includes('-V')) return void console.log(version()), 0;
+    // after a command only the long form: `-V` is nvme set-feature's value, as in nvme-cli
+    if (rest.includes('--version')) return void console.log(version()), 0;
     switch (cmd) {
       case 'xo-user':
         return await runXoUser(rest, traceOn);

@@ -4,7 +4,8 @@
 import { Kernel, O_RDONLY, KernelError, type Process } from '../index.js';
 import { NVME_IOCTL_ADMIN_CMD, NvmeAdminCmd, asciiField, type NvmeAdminCmdFields } from '../drivers/nvme/uapi.js';
 import * as S from '../drivers/nvme/uapi.js';
-import { CliError, UsageError, describeError, exitCodeOf, intOption, parse } from './args.js';
+import { CliError, UsageError, describeError, exitCodeOf, intOption, parse, readBounded } from './args.js';
+import { FW_IMAGE_MAX } from '../drivers/nvme/ctrl/firmware.js';
 
 export const NVME_USAGE = `usage: vchardev nvme <command> <device> [options] [+ <command> <device> …]
 
@@ -31,7 +32,8 @@ export interface NvmeIo {
   writeErr?(text: string): void;
   /** raw bytes for -o binary; defaults to a hex dump through write */
   writeBytes?(bytes: Uint8Array): void;
-  readFile?(path: string): Promise<Uint8Array>;
+  /** reads a file of at most `max` bytes (a larger one, or an endless one like /dev/zero, is an error) */
+  readFile?(path: string, max: number): Promise<Uint8Array>;
 }
 
 /** One admin command through the ioctl: @returns the ioctl result (status), CQE DW0, and the data. */
@@ -396,7 +398,7 @@ async function fwDownload(p: Process, args: string[], io: NvmeIo): Promise<numbe
   if (file) {
     if (!io.readFile) throw new CliError('nvme fw-download: no file system here');
     try {
-      image = await io.readFile(file);
+      image = await io.readFile(file, FW_IMAGE_MAX);
     } catch (e) {
       throw new CliError(`fw-download: ${describeError(e)}`, exitCodeOf(e));
     }
@@ -455,12 +457,11 @@ export async function nvmeMain(argv: string[], traceOn: boolean): Promise<number
   if (traceOn) k.trace.on((e) => process.stderr.write(`${e.text}\n`));
   try {
     await k.insmod('nvme');
-    const { readFile } = await import('node:fs/promises');
     return await nvmeCli(k.spawn({ comm: 'nvme' }), argv, {
       write: (t) => void process.stdout.write(t),
       writeErr: (t) => void process.stderr.write(t),
       writeBytes: (b) => void process.stdout.write(b),
-      readFile: async (path) => new Uint8Array(await readFile(path)),
+      readFile: (path, max) => readBounded(path, max),
     });
   } finally {
     await k.shutdown();

@@ -4,7 +4,7 @@ import { Kernel } from '../index.js';
 import type { QatApi } from '../drivers/qat/index.js';
 import { adfUserProcessStart } from '../user/adf.js';
 import { KernelError } from '../kernel/errno.js';
-import { CliError, UsageError, describeError, exitCodeOf, intOption, parse } from './args.js';
+import { CliError, UsageError, describeError, exitCodeOf, intOption, parse, readBounded } from './args.js';
 
 export const QAT_USAGE = `usage: vchardev qat [--config FILE] [--devices N] [--type c62x|dh895xcc|c3xxx] [--processes N]
                     [--template NAME] [--stop ID] [--variant A|B]
@@ -76,8 +76,11 @@ export async function qatMain(argv: string[], traceOn: boolean): Promise<number>
   const k = await Kernel.boot();
   if (traceOn) k.trace.on((e) => process.stderr.write(`${e.text}\n`));
   try {
-    const { readFile } = await import('node:fs/promises');
-    return await qatCli(k, argv, { write: (t) => void process.stdout.write(t), readFile: (f) => readFile(f, 'utf8') });
+    const { ADF_CFG_MAX_TEXT } = await import('../drivers/qat/config.js');
+    return await qatCli(k, argv, {
+      write: (t) => void process.stdout.write(t),
+      readFile: async (f) => new TextDecoder('latin1').decode(await readBounded(f, ADF_CFG_MAX_TEXT)),
+    });
   } finally {
     await k.shutdown();
   }

@@ -255,7 +255,9 @@ export class Workqueue {
   /** flush_workqueue: every item queued before the call has finished when this resolves. */
   async flush(): Promise<void> {
     for (const w of [...this.queued]) {
-      w.handle!.cancel();
+      // the clock may have run it while an earlier item was awaited
+      if (!this.queued.has(w) || !w.handle) continue;
+      w.handle.cancel();
       await this.execute(w);
     }
     await Promise.all([...this.running]);

@@ -304,13 +304,13 @@ export class Syscalls {
       if ((mode & S_IFMT) !== S_IFCHR) return -EINVAL;
       // may_create: the parent must exist and be writable and searchable (no mkdir -p here)
       const slash = path.lastIndexOf('/');
-      const dir = this.k.vfs.lookup(slash > 0 ? path.slice(0, slash) : '/');
+      const dir = this.k.vfs.lookup(slash > 0 ? path.slice(0, slash) : slash === 0 ? '/' : '.');
       if (typeof dir === 'number') return dir;
       if (!isDir(dir.mode)) return -ENOTDIR;
       // only devtmpfs takes device nodes; sysfs and procfs have no mknod (-EPERM)
       if (!(dir.path === '/dev' || dir.path.startsWith('/dev/'))) return -EPERM;
       if (!cur.capable(CAP_DAC_OVERRIDE) && mayAccess(dir, MAY_WRITE | MAY_EXEC, cur.uid, cur.gid)) return -EACCES;
-      const node = this.k.vfs.create(path, mode, dev >>> 0, cur.uid, cur.gid);
+      const node = this.k.vfs.createIn(dir, path.slice(slash + 1), mode, dev >>> 0, cur.uid, cur.gid);
       return typeof node === 'number' ? node : 0;
     });
   }

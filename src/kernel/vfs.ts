@@ -150,6 +150,16 @@ export class Vfs {
     return node;
   }
 
+  /** Creates a leaf named `name` in directory `dir` (mknod's last step); -EEXIST when taken. */
+  createIn(dir: Inode, name: string, mode: number, rdev = 0, uid = 0, gid = 0): Inode | number {
+    if (!dir.children) return -ENOTDIR;
+    if (!name || name === '.' || name === '..' || name.includes('/')) return -EEXIST;
+    if (dir.children.has(name)) return -EEXIST;
+    const node = new Inode(this.nextIno++, name, dir, mode, rdev, uid, gid);
+    dir.children.set(name, node);
+    return node;
+  }
+
   symlink(path: string, target: string): Inode | number {
     const node = this.create(path, S_IFLNK | 0o777);
     if (typeof node !== 'number') node.target = target;
@@ -185,6 +195,11 @@ export class Vfs {
 
   private walk(start: Inode, path: string, followLast: boolean, depth: number): Inode | number {
     if (depth > MAX_SYMLINKS) return -ELOOP;
+    // a trailing slash asks for a directory: "/dev/null/" is -ENOTDIR, as in Linux
+    if (path.length > 1 && path.endsWith('/')) {
+      const r = this.walk(start, path.replace(/\/+$/, ''), true, depth);
+      return typeof r === 'number' || r.children ? r : -ENOTDIR;
+    }
     let node = path.startsWith('/') ? this.root : start;
     const parts = path.split('/').filter((p) => p && p !== '.');
     for (let i = 0; i < parts.length; i++) {

@@ -17,6 +17,16 @@ function check(r: number, syscall: string, detail: string): number {
   if (r < 0) throw new KernelError(-r, syscall, detail);
   return r;
 }
+/** Not an AbortSignal: the syscall layer answers EINVAL for it. */
+const NOT_A_SIGNAL = {} as AbortSignal;
+/** The caller's signal; a throwing getter is a bad argument (EINVAL), not a host exception. */
+function signalOf(opts: CallOptions | null | undefined): AbortSignal | undefined {
+  try {
+    return opts?.signal;
+  } catch {
+    return NOT_A_SIGNAL;
+  }
+}
 /** Any value as message text: a Symbol or a throwing toString must not turn an errno into a TypeError. */
 const str = (v: unknown): string => {
   try {
@@ -55,21 +65,21 @@ export class Process {
   }
 
   async open(path: string, flags = O_RDONLY, opts: CallOptions | null = {}): Promise<number> {
-    return check(await this.kernel.sys.open(this.task, path, flags, opts?.signal), 'open', `'${str(path)}'`);
+    return check(await this.kernel.sys.open(this.task, path, flags, signalOf(opts)), 'open', `'${str(path)}'`);
   }
   async close(fd: number): Promise<void> {
     check(await this.kernel.sys.close(this.task, fd), 'close', `fd ${str(fd)}`);
   }
   /** read(2) into user memory at buf; @returns bytes read */
   async read(fd: number, buf: number, count: number, opts: CallOptions | null = {}): Promise<number> {
-    return check(await this.kernel.sys.read(this.task, fd, buf, count, opts?.signal), 'read', `fd ${str(fd)}`);
+    return check(await this.kernel.sys.read(this.task, fd, buf, count, signalOf(opts)), 'read', `fd ${str(fd)}`);
   }
   async write(fd: number, buf: number, count: number, opts: CallOptions | null = {}): Promise<number> {
-    return check(await this.kernel.sys.write(this.task, fd, buf, count, opts?.signal), 'write', `fd ${str(fd)}`);
+    return check(await this.kernel.sys.write(this.task, fd, buf, count, signalOf(opts)), 'write', `fd ${str(fd)}`);
   }
   /** ioctl(2); the result may be positive (e.g. an NVMe status). */
   async ioctl(fd: number, cmd: number, arg = 0, opts: CallOptions | null = {}): Promise<number> {
-    return check(await this.kernel.sys.ioctl(this.task, fd, cmd, arg, opts?.signal), 'ioctl', `fd ${str(fd)}`);
+    return check(await this.kernel.sys.ioctl(this.task, fd, cmd, arg, signalOf(opts)), 'ioctl', `fd ${str(fd)}`);
   }
   async lseek(fd: number, offset: number, whence: number): Promise<number> {
     return check(await this.kernel.sys.lseek(this.task, fd, offset, whence), 'lseek', `fd ${str(fd)}`);
@@ -79,11 +89,22 @@ export class Process {
   }
   /** poll(2): timeout in ms (-1 = forever); @returns every entry with its revents */
   async poll(fds: ReadonlyArray<{ fd: number; events: number }>, timeoutMs = -1, opts: CallOptions | null = {}): Promise<PollFd[]> {
-    // do_sys_poll refuses more than RLIMIT_NOFILE entries before looking at any of them
-    if (!Array.isArray(fds) || fds.length > NR_OPEN) throw new KernelError(EINVAL, 'poll', 'fds');
-    for (let i = 0; i < fds.length; i++) if (!fds[i] || typeof fds[i] !== 'object') throw new KernelError(EINVAL, 'poll', `fds[${i}]`);
-    const list = fds.map((p) => ({ fd: p.fd, events: p.events, revents: 0 }));
-    check(await this.kernel.sys.poll(this.task, list, timeoutMs, opts?.signal), 'poll', '');
+    // do_sys_poll refuses more than RLIMIT_NOFILE entries before looking at any of them; the
+    // entries are copied in once (copy_from_user): a getter that throws is a fault, EFAULT
+    let list: PollFd[];
+    try {
+      if (!Array.isArray(fds) || fds.length > NR_OPEN) throw new KernelError(EINVAL, 'poll', 'fds');
+      list = [];
+      for (let i = 0; i < fds.length; i++) {
+        const p = fds[i];
+        if (!p || typeof p !== 'object') throw new KernelError(EINVAL, 'poll', `fds[${i}]`);
+        list.push({ fd: p.fd, events: p.events, revents: 0 });
+      }
+    } catch (e) {
+      if (e instanceof KernelError) throw e;
+      throw new KernelError(EFAULT, 'poll', 'fds');
+    }
+    check(await this.kernel.sys.poll(this.task, list, timeoutMs, signalOf(opts)), 'poll', '');
     return list;
   }
   async mknod(path: string, mode: number, dev: number): Promise<void> {
@@ -157,9 +178,11 @@ export class Process {
   /** cat: opens, reads to EOF (at most `max` bytes), closes. */
   async readFile(path: string, max = 1 << 20): Promise<string> {
     if (!isInt(max) || max < 0 || max > READFILE_MAX) throw new KernelError(EINVAL, 'read', `max ${str(max)}`);
-    const fd = await this.open(path, O_RDONLY);
+    // the scratch page first: a failed mmap must not leave the file open
     const buf = this.mmap(PAGE_SIZE);
+    let fd = -1;
     try {
+      fd = await this.open(path, O_RDONLY);
       const parts: Uint8Array[] = [];
       let total = 0;
       for (;;) {
@@ -174,23 +197,31 @@ export class Process {
       for (const p of parts) all.set(p, (o += p.length) - p.length);
       return bytesToLatin1(all);
     } finally {
-      this.munmap(buf, PAGE_SIZE);
-      await this.close(fd);
+      await this.release(fd, buf, PAGE_SIZE);
+    }
+  }
+  /** The end of readFile/writeFile: close and unmap, whatever happened (the process may be gone). */
+  private async release(fd: number, buf: number, len: number): Promise<void> {
+    if (fd >= 0) await this.close(fd).catch(() => {});
+    try {
+      this.munmap(buf, len);
+    } catch {
+      // ESRCH: exit took the memory already
     }
   }
   /** echo > path: one write of the whole text; @returns what write returned */
   async writeFile(path: string, text: string | Uint8Array): Promise<number> {
     if (typeof text !== 'string' && !(text instanceof Uint8Array)) throw new KernelError(EINVAL, 'write', 'text must be a string or a Uint8Array');
     const bytes = typeof text === 'string' ? latin1ToBytes(text) : text;
-    const fd = await this.open(path, O_WRONLY | O_TRUNC);
     const len = Math.max(bytes.length, 1);
     const buf = this.mmap(len);
+    let fd = -1;
     try {
+      fd = await this.open(path, O_WRONLY | O_TRUNC);
       this.poke(buf, bytes);
       return await this.write(fd, buf, bytes.length);
     } finally {
-      this.munmap(buf, len);
-      await this.close(fd);
+      await this.release(fd, buf, len);
     }
   }
 

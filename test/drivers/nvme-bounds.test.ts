@@ -70,3 +70,38 @@ describe('defect 12: PRPs into reserved memory', () => {
     expect(Buffer.from(root.peek(data, 4096)).indexOf(serial)).toBeGreaterThan(0);
   });
 });
+
+describe('second adversarial review: a command cancelled while the controller has it', () => {
+  it('keeps its buffer pinned until the late completion: freed pages never receive its data', async () => {
+    const ctrl = api.devs.get(0)!.ctrl;
+    ctrl.stalled = true;
+    const raw = new Uint8Array(NvmeAdminCmd.SIZE);
+    NvmeAdminCmd.write(new DataView(raw.buffer), { opcode: 0x06, cdw10: 1, addr: BigInt(data), dataLen: 4096, timeoutMs: 10 });
+    root.poke(cmdBuf, raw);
+    const pending = root.ioctl(fd, NVME_IOCTL_ADMIN_CMD, cmdBuf).catch((e) => e);
+    await k.clock.advance(20);
+    expect(await pending).toMatchObject({ code: 'EINTR' });
+    expect(root.task.mm.pinned).toBe(1); // still the controller's
+    root.munmap(data, 16 * 4096);
+    const user = k.spawn({ uid: 1000 });
+    const canary = user.mmap(256 * 4096);
+    user.poke(canary, new Uint8Array(256 * 4096).fill(0xaa));
+    ctrl.unstall(); // the cancelled Identify runs now, into the page it was given
+    expect(user.peek(canary, 256 * 4096).every((b) => b === 0xaa)).toBe(true);
+    expect(root.task.mm.pinned).toBe(0); // the late completion gave the page back
+  });
+  it('a controller removed with cancelled commands pending gives every page back', async () => {
+    const ctrl = api.devs.get(0)!.ctrl;
+    ctrl.stalled = true;
+    const raw = new Uint8Array(NvmeAdminCmd.SIZE);
+    NvmeAdminCmd.write(new DataView(raw.buffer), { opcode: 0x06, cdw10: 1, addr: BigInt(data), dataLen: 8192, timeoutMs: 10 });
+    root.poke(cmdBuf, raw);
+    const pending = root.ioctl(fd, NVME_IOCTL_ADMIN_CMD, cmdBuf).catch((e) => e);
+    await k.clock.advance(20);
+    expect(await pending).toMatchObject({ code: 'EINTR' });
+    expect(root.task.mm.pinned).toBe(2);
+    await root.close(fd);
+    api.removeController(0);
+    expect(root.task.mm.pinned).toBe(0);
+  });
+});

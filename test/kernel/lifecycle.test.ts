@@ -416,3 +416,50 @@ describe('adversarial review (after issue 9 fixes)', () => {
     await k.insmod('test_bus', { devices: [{ name: 'eeprom', id: 0 }] });
   });
 });
+
+describe('second adversarial review', () => {
+  it('kxo: closing /dev/kxo while work is queued and running flushes without an oops (real clock)', async () => {
+    k = await Kernel.boot({ clock: 'real', memoryMiB: 64 });
+    await k.insmod('kxo', { delay: 1, build: 'release' });
+    const p = k.spawn();
+    for (let i = 0; i < 6; i++) {
+      const fd = await p.open('/dev/kxo', O_RDONLY);
+      await new Promise((r) => setTimeout(r, 30));
+      await p.close(fd);
+    }
+    expect(k.dmesg()).not.toContain('BUG:');
+    await p.exit();
+    await k.rmmod('kxo');
+  }, 30_000);
+  it('readFile and writeFile leave no fd behind when their scratch mmap fails', async () => {
+    k = await Kernel.boot({ memoryMiB: 8 });
+    const p = k.spawn();
+    k.faults.failPageAlloc.configure({ probability: 100, times: -1 });
+    expect(await errno(p.readFile('/dev/zero', 10))).toBe('ENOMEM');
+    expect(await errno(p.writeFile('/dev/null', 'x'))).toBe('ENOMEM');
+    k.faults.disableAll();
+    expect([p.task.openFds(), k.nrFiles]).toEqual([[], 0]);
+  });
+  it("mknod resolves '.' and '..'; a trailing slash on a non-directory is ENOTDIR", async () => {
+    k = await Kernel.boot({ memoryMiB: 8 });
+    const root = k.spawn();
+    await root.mknod('/dev/./x', 0o20600, 1 << 20 | 3);
+    await root.mknod('/dev/../dev/y', 0o20600, 1 << 20 | 3);
+    expect(root.readdir('/dev').filter((n) => n === '.' || n === '..')).toEqual([]);
+    expect(root.readdir('/dev')).toEqual(expect.arrayContaining(['x', 'y']));
+    expect(await errno(root.mknod('/dev/.', 0o20600, 0))).toBe('EEXIST');
+    expect(await errno(root.open('/dev/null/'))).toBe('ENOTDIR');
+    expect(await errno(root.open('/dev/'))).toBe('no error');
+  });
+  it('throwing getters and Proxies in poll entries or call options are KernelErrors', async () => {
+    k = await Kernel.boot({ memoryMiB: 8 });
+    const p = k.spawn();
+    const fd = await p.open('/dev/null');
+    const evil = { get fd(): number { throw new SyntaxError('boom'); }, events: 1 };
+    expect(await errno(p.poll([evil as never], 0))).toBe('EFAULT');
+    const trap = new Proxy([], { get: () => { throw new RangeError('trap'); } });
+    expect(await errno(p.poll(trap as never, 0))).toBe('EFAULT');
+    const opts = { get signal(): AbortSignal { throw new TypeError('getter'); } };
+    expect(await errno(p.read(fd, p.mmap(4096), 1, opts))).toBe('EINVAL');
+  });
+});

@@ -86,6 +86,9 @@ function freeDev(k: K, dev: NvmeDev): void {
   const st = k.state as NvmeState;
   dev.freed = true;
   dev.ctrl.writeReg32(NVME_REG_CC, 0);
+  // disabled, the controller can touch no buffer any more: cancelled commands release theirs
+  dev.adminq.reset();
+  dev.ioq?.reset();
   dev.dma.dispose();
   for (const f of dev.frames) k.putPage(f);
   k.deviceUnregister(dev.pci);

@@ -61,18 +61,22 @@ export async function nvmeUserAdminCmd(ctx: AdminCmdContext, arg: number, cur: T
   const timeout = cmd.timeoutMs ? cmd.timeoutMs : ADMIN_TIMEOUT_MS;
   let status: number;
   let result = 0;
+  let deferred = false;
   try {
     if (mapping && mapping.lenBuilt !== length) {
       ctx.trace(NVME_TRACE.errPrpShort, { wanted: length, built: mapping.lenBuilt });
       status = -ENOMEM; // command not submitted
     } else {
-      const r = await ctx.adminq.submitSync(sqe, timeout, ctx.clock, cur);
+      const m = mapping;
+      const r = await ctx.adminq.submitSync(sqe, timeout, ctx.clock, cur, m ? () => m.release() : undefined);
       status = r.status;
       result = r.result;
+      deferred = r.deferred === true;
       if (status < 0) ctx.trace(NVME_TRACE.errCmdNotCompleted, { opcode: cmd.opcode, timeoutMs: timeout, errno: -status });
     }
   } finally {
-    mapping?.release();
+    // a cancelled command keeps its pinned pages until the controller is done with them
+    if (!deferred) mapping?.release();
   }
   if (status >= 0 && cur.putUser(arg + NvmeAdminCmd.RESULT_OFFSET, result, 4)) {
     ctx.trace(NVME_TRACE.errCmdFault, { arg });

@@ -15,12 +15,16 @@ export interface Bar {
 interface CmdInfo {
   done: (status: number, result: number) => void;
   cancelled: boolean;
+  /** a cancelled command still owns its buffers: this gives them back when it really ends */
+  late?: () => void;
 }
 
 export interface SyncResult {
   /** 0, a positive NVMe status (CQE status >> 1), or -errno */
   status: number;
   result: number;
+  /** the command was cancelled while the controller still had it: `onLate` runs at its end */
+  deferred?: boolean;
 }
 
 export class NvmeQueue {
@@ -91,8 +95,10 @@ export class NvmeQueue {
       const info = this.cmdinfo[cid];
       if (!info) continue; // a completion for an id nobody owns: ignored, as the 3.x driver warns
       this.freeCmdid(cid);
-      // a late completion of a timed-out (cancelled) command is dropped
+      // a late completion of a timed-out (cancelled) command is dropped; only now may its
+      // buffers go back, since the controller could write them until this very completion
       if (!info.cancelled) info.done(status >> 1, result);
+      else info.late?.();
     }
     if (consumed) this.bar.writeReg32(cqHeadDoorbell(this.qid, this.dstrd), this.cqHead);
   }
@@ -101,7 +107,7 @@ export class NvmeQueue {
    * nvme_submit_sync_cmd: waits for a free id (killable), submits, sleeps until the completion
    * or the timeout; a timeout or fatal signal cancels the id and returns -EINTR (not -ETIME).
    */
-  async submitSync(sqe: Sqe, timeoutMs: number, clock: Clock, cur: Task | null): Promise<SyncResult> {
+  async submitSync(sqe: Sqe, timeoutMs: number, clock: Clock, cur: Task | null, onLate?: () => void): Promise<SyncResult> {
     let resolveDone!: (r: SyncResult) => void;
     const completion = new Promise<SyncResult>((r) => (resolveDone = r));
     const info: CmdInfo = { done: (status, result) => resolveDone({ status, result }), cancelled: false };
@@ -125,7 +131,28 @@ export class NvmeQueue {
     const r = await Promise.race([completion, interrupted]);
     (timer as { cancel(): void } | null)?.cancel();
     offSig();
-    if (r.status === -EINTR && this.cmdinfo[cid] === info) info.cancelled = true; // cancel_cmdid
+    if (r.status === -EINTR && this.cmdinfo[cid] === info) {
+      // cancel_cmdid: the id stays taken until the controller completes it, and so do the
+      // command's buffers (a timed-out command that runs later must not write freed pages)
+      info.cancelled = true;
+      info.late = onLate;
+      return { ...r, deferred: onLate !== undefined };
+    }
     return r;
+  }
+
+  /**
+   * After the controller is disabled (CC.EN = 0) nothing it had can run any more: cancelled
+   * commands give their buffers back and every id is free again.
+   */
+  reset(): void {
+    for (let id = 0; id < this.cmdinfo.length; id++) {
+      const info = this.cmdinfo[id];
+      if (!info) continue;
+      this.cmdinfo[id] = null;
+      if (info.cancelled) info.late?.();
+      else info.done(-EINTR, 0);
+    }
+    this.idWait.wakeUp();
   }
 }
