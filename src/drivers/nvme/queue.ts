@@ -136,7 +136,7 @@ export class NvmeQueue {
       // command's buffers (a timed-out command that runs later must not write freed pages)
       info.cancelled = true;
       info.late = onLate;
-      return { ...r, deferred: onLate !== undefined };
+      return onLate ? { ...r, deferred: true } : r;
     }
     return r;
   }
