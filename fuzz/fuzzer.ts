@@ -192,7 +192,7 @@ type Desc =
   | { op: 'exit' | 'respawn'; who: number }
   | { op: 'advance'; ms: number }
   | { op: 'rmmod' | 'insmod'; mod: (typeof MODULES)[number] }
-  | { op: 'hotplug'; kind: 'tbAdd' | 'tbDel' | 'nvmeAdd' | 'nvmeDel'; id: number }
+  | { op: 'hotplug'; kind: 'tbAdd' | 'tbDel' | 'nvmeAdd' | 'nvmeDel' | 'nvmeStall'; id: number }
   | { op: 'faults'; which: number; probability: number }
   | { op: 'settle' };
 
@@ -213,7 +213,7 @@ const descArb: fc.Arbitrary<Desc> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('exit' as const, 'respawn' as const), who }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('advance' as const), ms: fc.constantFrom(0, 1, 5, 20, 50) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('rmmod' as const, 'insmod' as const), mod: fc.constantFrom(...MODULES) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('hotplug' as const), kind: fc.constantFrom('tbAdd' as const, 'tbDel' as const, 'nvmeAdd' as const, 'nvmeDel' as const), id: fc.nat(8) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('hotplug' as const), kind: fc.constantFrom('tbAdd' as const, 'tbDel' as const, 'nvmeAdd' as const, 'nvmeDel' as const, 'nvmeStall' as const), id: fc.nat(8) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('faults' as const), which: fc.nat(3), probability: fc.constantFrom(0, 0, 1, 5, 20) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('settle' as const) }) },
 );
@@ -447,7 +447,12 @@ async function exec(w: World, d: Desc): Promise<void> {
       if (d.kind === 'tbAdd') await w.call('tb add', () => api.addDevice('eeprom', d.id));
       else if (d.kind === 'tbDel') await w.call('tb del', () => api.removeDevice(d.id));
       else if (d.kind === 'nvmeAdd') w.background('nvme add', () => api.addController());
-      else await w.call('nvme del', () => api.removeController(d.id % 3));
+      else if (d.kind === 'nvmeStall') {
+        // the controller stops fetching commands (or starts again): sleeping ioctls time out and
+        // their late completions arrive after the caller gave up
+        const ctrl = api.devs.get(d.id % 2)?.ctrl;
+        if (ctrl) ctrl.stalled ? ctrl.unstall() : (ctrl.stalled = true);
+      } else await w.call('nvme del', () => api.removeController(d.id % 3));
       return;
     }
     case 'faults': {
