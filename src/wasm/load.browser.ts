@@ -12,6 +12,10 @@ const URLS: Record<string, Record<WasmBuild, () => URL>> = {
     release: () => new URL('../../build/dma.release.wasm', import.meta.url),
     test: () => new URL('../../build/dma.test.wasm', import.meta.url),
   },
+  strong: {
+    release: () => new URL('../../build/strong.release.wasm', import.meta.url),
+    test: () => new URL('../../build/strong.test.wasm', import.meta.url),
+  },
 };
 
 export async function compileWasm(name: string, build: WasmBuild, url?: URL): Promise<WebAssembly.Module> {

@@ -1,0 +1,115 @@
+// One interface for every AI (kxo's MCTS and negamax, the strong engine, a random player), so
+// the driver, the tournament and the views can pick any of them by name.
+import { KxoEngine, type Player } from './kxo.js';
+import { StrongEngine, type Solution } from './strong.js';
+import type { EngineSource, WasmBuild } from './instance.js';
+
+export type AiName = 'strong' | 'mcts' | 'negamax' | 'random';
+export const AI_NAMES: readonly AiName[] = ['strong', 'mcts', 'negamax', 'random'];
+
+export interface Engine {
+  readonly ai: AiName;
+  readonly boardSize: number;
+  readonly goal: number;
+  /** a cell index 0..size²-1 (row by row) for `player` to play, or -1 when the game is over */
+  bestMove(board: string, player: Player): number;
+  /** the exact value and length of the position (the strong engine only) */
+  solve?(board: string, player: Player): Solution;
+}
+
+export interface EngineOptions {
+  ai: AiName;
+  /** board side (default 4); kxo's own AIs play 4x4 only */
+  boardSize?: number;
+  /** stones in a row that win (default 3) */
+  goal?: number;
+  /** seeds the random player and MCTS's xoroshiro (default: each engine's own fixed seed) */
+  seed?: number;
+  build?: WasmBuild;
+  /** the .wasm from elsewhere (see EngineSource) */
+  source?: EngineSource;
+}
+
+/** The winner of a board: 'O', 'X', 'D' (full, no line) or ' ' (still open). */
+export function winnerOf(board: string, size: number, goal: number): ' ' | 'O' | 'X' | 'D' {
+  const at = (r: number, c: number) => (r >= 0 && r < size && c >= 0 && c < size ? board[r * size + c] : ' ');
+  for (let r = 0; r < size; r++) {
+    for (let c = 0; c < size; c++) {
+      const v = at(r, c);
+      if (v !== 'O' && v !== 'X') continue;
+      for (const [dr, dc] of [[0, 1], [1, 0], [1, 1], [1, -1]] as const) {
+        let k = 1;
+        while (k < goal && at(r + dr * k, c + dc * k) === v) k++;
+        if (k === goal) return v;
+      }
+    }
+  }
+  return board.includes(' ') ? ' ' : 'D';
+}
+
+function splitmix64(x: bigint): bigint {
+  let z = BigInt.asUintN(64, x + 0x9e3779b97f4a7c15n);
+  z = BigInt.asUintN(64, (z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n);
+  z = BigInt.asUintN(64, (z ^ (z >> 27n)) * 0x94d049bb133111ebn);
+  return z ^ (z >> 31n);
+}
+
+class RandomEngine implements Engine {
+  readonly ai = 'random' as const;
+  private s: number;
+  constructor(readonly boardSize: number, readonly goal: number, seed: number) {
+    this.s = (seed >>> 0) || 0x2545f491;
+  }
+  bestMove(board: string, player: Player): number {
+    checkBoard(board, this.boardSize, player);
+    if (winnerOf(board, this.boardSize, this.goal) !== ' ') return -1;
+    const empty = [...board].flatMap((c, i) => (c === ' ' ? [i] : []));
+    // xorshift32: deterministic for a seed
+    this.s ^= this.s << 13;
+    this.s ^= this.s >>> 17;
+    this.s ^= this.s << 5;
+    this.s >>>= 0;
+    return empty[this.s % empty.length]!;
+  }
+}
+
+function checkBoard(board: string, size: number, player: Player): void {
+  if (typeof board !== 'string' || board.length !== size * size || !/^[ OX]*$/.test(board)) {
+    throw new TypeError(`a ${size}x${size} board is ${size * size} characters of ' ', 'O', 'X': ${JSON.stringify(board)}`);
+  }
+  if (player !== 'O' && player !== 'X') throw new TypeError(`player must be 'O' or 'X': ${JSON.stringify(player)}`);
+}
+
+/** An engine by name: `createEngine({ ai: 'strong' })`, `{ ai: 'mcts', seed: 7 }`, … */
+export async function createEngine(opts: EngineOptions): Promise<Engine> {
+  const boardSize = opts.boardSize ?? 4;
+  const goal = opts.goal ?? 3;
+  switch (opts.ai) {
+    case 'strong': {
+      const e = await StrongEngine.create({ boardSize, goal, build: opts.build, source: opts.source });
+      return { ai: 'strong', boardSize, goal, bestMove: (b, p) => e.bestMove(b, p), solve: (b, p) => e.solve(b, p) };
+    }
+    case 'mcts':
+    case 'negamax': {
+      if (boardSize !== 4 || goal !== 3) throw new RangeError(`kxo's ${opts.ai} plays 4x4 with three in a row only`);
+      const e = await KxoEngine.create({ build: opts.build, source: opts.source });
+      if (opts.seed !== undefined) {
+        const a = splitmix64(BigInt(opts.seed >>> 0));
+        e.xoroState = [a, splitmix64(a)];
+      }
+      const ai = opts.ai;
+      return {
+        ai, boardSize, goal,
+        bestMove: (b, p) => {
+          checkBoard(b, 4, p);
+          if (e.checkWin(b) !== ' ') return -1;
+          return ai === 'mcts' ? e.mcts(b, p) : e.negamaxPredict(b, p).move;
+        },
+      };
+    }
+    case 'random':
+      return new RandomEngine(boardSize, goal, opts.seed ?? 1);
+    default:
+      throw new TypeError(`ai must be one of ${AI_NAMES.join(', ')}: ${JSON.stringify((opts as { ai: unknown }).ai)}`);
+  }
+}

@@ -1,0 +1,105 @@
+// Host side of the strong engine (assembly/strong): a perfect player on small boards (4x4, three
+// in a row, is solved exactly in well under a millisecond per move) and a budgeted alpha-beta
+// beyond. Boards cross as two bitboards (u64 as bigint); results come back as numbers.
+import { compileWasm, instantiateEngine, type EngineSource, type WasmBuild } from './instance.js';
+import type { Player } from './kxo.js';
+
+// The bindings' types come from what asc generates, so the boundary cannot drift.
+type Exports = Awaited<ReturnType<typeof import('../../build/strong.release.js').instantiate>>;
+
+export interface StrongEngineOptions {
+  /** board side, 3..8 (default 4) */
+  boardSize?: number;
+  /** stones in a row that win, 3..boardSize (default 3) */
+  goal?: number;
+  build?: WasmBuild;
+  source?: EngineSource;
+  /** solve exactly when at most this many cells are empty (default 16: all of 4x4) */
+  exactCells?: number;
+  /** nodes a non-exact move may search (default 200,000) */
+  nodeBudget?: number;
+}
+
+/** What solve() says of a position, for the side to move: as the oracle fixtures count it. */
+export interface Solution {
+  value: 'win' | 'draw' | 'loss';
+  /** stones still to be placed until the game ends with perfect play (one ply = one stone) */
+  plies: number;
+}
+
+export class StrongEngine {
+  readonly boardSize: number;
+  readonly goal: number;
+  private readonly cells: number;
+  private readonly win: number;
+  private readonly exactCells: number;
+  private readonly nodeBudget: number;
+
+  private constructor(private readonly x: Exports, opts: Required<Pick<StrongEngineOptions, 'boardSize' | 'goal' | 'exactCells' | 'nodeBudget'>>) {
+    x.init();
+    if (x.configure(opts.boardSize, opts.goal) < 0) throw new RangeError(`board ${opts.boardSize}x${opts.boardSize} with goal ${opts.goal}: size 3..8, goal 3..size`);
+    this.boardSize = opts.boardSize;
+    this.goal = opts.goal;
+    this.cells = opts.boardSize * opts.boardSize;
+    this.win = x.winScore();
+    this.exactCells = opts.exactCells;
+    this.nodeBudget = opts.nodeBudget;
+  }
+
+  static compile(build: WasmBuild = 'release', source?: EngineSource): Promise<WebAssembly.Module> {
+    return compileWasm('strong', build, source);
+  }
+  static async create(opts: StrongEngineOptions = {}): Promise<StrongEngine> {
+    const module = await StrongEngine.compile(opts.build ?? 'release', opts.source);
+    return StrongEngine.fromModule(module, opts);
+  }
+  static async fromModule(module: WebAssembly.Module, opts: StrongEngineOptions = {}): Promise<StrongEngine> {
+    const instance = await instantiateEngine(module);
+    const boardSize = opts.boardSize ?? 4;
+    return new StrongEngine(instance.exports as unknown as Exports, {
+      boardSize, goal: opts.goal ?? 3, exactCells: opts.exactCells ?? 16, nodeBudget: opts.nodeBudget ?? 200_000,
+    });
+  }
+
+  private load(board: string): void {
+    if (typeof board !== 'string' || board.length !== this.cells || !/^[ OX]*$/.test(board)) {
+      throw new TypeError(`a ${this.boardSize}x${this.boardSize} board is ${this.cells} characters of ' ', 'O', 'X': ${JSON.stringify(board)}`);
+    }
+    let o = 0n;
+    let x = 0n;
+    for (let i = 0; i < this.cells; i++) {
+      if (board[i] === 'O') o |= 1n << BigInt(i);
+      else if (board[i] === 'X') x |= 1n << BigInt(i);
+    }
+    this.x.setBoard(BigInt.asIntN(64, o), BigInt.asIntN(64, x));
+  }
+  private static side(p: Player): number {
+    if (p !== 'O' && p !== 'X') throw new TypeError(`player must be 'O' or 'X': ${JSON.stringify(p)}`);
+    return p === 'O' ? 0 : 1;
+  }
+
+  /** The best move for `player`: an optimal one where the search is exact. -1 when the game is over. */
+  bestMove(board: string, player: Player): number {
+    this.load(board);
+    return this.x.bestMove(StrongEngine.side(player), this.exactCells, this.nodeBudget);
+  }
+  /**
+   * The exact value of the position for `player` (to move) and how many plies the game lasts
+   * with perfect play; throws RangeError on a board too large to solve (more empty cells than
+   * exactCells) and when the game is already over.
+   */
+  solve(board: string, player: Player): Solution {
+    this.load(board);
+    const empties = [...board].filter((c) => c === ' ').length;
+    if (empties > this.exactCells) throw new RangeError(`${empties} empty cells: more than this engine solves exactly (${this.exactCells})`);
+    if (this.x.bestMove(StrongEngine.side(player), this.exactCells, this.nodeBudget) < 0) throw new RangeError('the game is already over');
+    const s = this.x.lastScore();
+    if (s > 0) return { value: 'win', plies: this.win - s };
+    if (s < 0) return { value: 'loss', plies: this.win + s };
+    return { value: 'draw', plies: empties };
+  }
+  /** nodes the last search visited */
+  get lastNodes(): number {
+    return this.x.lastNodes();
+  }
+}
