@@ -11,8 +11,13 @@ export function init(): void {
 }
 /** @returns 0, or -1 for a size outside 3..8 or a goal outside 3..size */
 export function configure(size: i32, goal: i32): i32 { return cf(size, goal); }
-/** @returns 0, or -1 for stones outside the board or on both sides */
-export function setBoard(o: u64, x: u64): i32 { return sb(o, x); }
+/**
+ * Loads a position as four u32 halves of the two bitboards (no BigInt on the host's hot path).
+ * @returns 0, or -1 for stones outside the board or on both sides
+ */
+export function setBoard(oLo: u32, oHi: u32, xLo: u32, xHi: u32): i32 {
+  return sb((<u64>oHi << 32) | <u64>oLo, (<u64>xHi << 32) | <u64>xLo);
+}
 /** side 0 = 'O', 1 = 'X'; @returns the cell or -1 (board full or already won) */
 export function bestMove(side: i32, exactCells: i32, nodeBudget: i32): i32 { return bm(side, exactCells, nodeBudget); }
 export function lastScore(): i32 { return ls; }

@@ -65,13 +65,17 @@ export class StrongEngine {
     if (typeof board !== 'string' || board.length !== this.cells || !/^[ OX]*$/.test(board)) {
       throw new TypeError(`a ${this.boardSize}x${this.boardSize} board is ${this.cells} characters of ' ', 'O', 'X': ${JSON.stringify(board)}`);
     }
-    let o = 0n;
-    let x = 0n;
+    // two 32-bit halves per side: numbers, not BigInt, on the per-move path
+    let oLo = 0;
+    let oHi = 0;
+    let xLo = 0;
+    let xHi = 0;
     for (let i = 0; i < this.cells; i++) {
-      if (board[i] === 'O') o |= 1n << BigInt(i);
-      else if (board[i] === 'X') x |= 1n << BigInt(i);
+      const c = board.charCodeAt(i);
+      if (c === 0x4f) i < 32 ? (oLo |= 1 << i) : (oHi |= 1 << (i - 32));
+      else if (c === 0x58) i < 32 ? (xLo |= 1 << i) : (xHi |= 1 << (i - 32));
     }
-    this.x.setBoard(BigInt.asIntN(64, o), BigInt.asIntN(64, x));
+    this.x.setBoard(oLo, oHi, xLo, xHi);
   }
   private static side(p: Player): number {
     if (p !== 'O' && p !== 'X') throw new TypeError(`player must be 'O' or 'X': ${JSON.stringify(p)}`);
@@ -97,6 +101,10 @@ export class StrongEngine {
     if (s > 0) return { value: 'win', plies: this.win - s };
     if (s < 0) return { value: 'loss', plies: this.win + s };
     return { value: 'draw', plies: empties };
+  }
+  /** Forgets every position searched so far (the transposition table), e.g. before timing. */
+  clearTable(): void {
+    this.x.clearTable();
   }
   /** nodes the last search visited */
   get lastNodes(): number {
