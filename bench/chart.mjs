@@ -3,7 +3,7 @@
 const COLORS = { wasm: '#3b6fd6', ts: '#d68a3b', c: '#7a7a7a' };
 
 export function chart(results) {
-  const rows = results.flatMap((r) => r.rows.filter((x) => x.ts != null || x.c != null).map((x) => ({ bench: r.bench, ...x })));
+  const rows = results.flatMap((r) => r.rows.filter((x) => x.chart !== false && (x.ts != null || x.c != null)).map((x) => ({ bench: r.bench, ...x })));
   const W = 900;
   const rowH = 46;
   const left = 330;

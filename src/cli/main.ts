@@ -15,6 +15,7 @@ commands:
                Ctrl-Q (or Ctrl-C) quit. Without a TTY: plays --games N and prints them.
   nvme …       nvme-cli's admin commands on /dev/nvme0 (vchardev nvme --help)
   qat …        QAT instance names: load a config, start devices, request names (vchardev qat --help)
+  tournament   AIs (strong, mcts, negamax, random) play each other on every core (--help)
   tree         boot a kernel and print /dev, /sys/class and /proc/devices
   ls           load every driver and list each device node with its dev_t, class and driver
   dmesg        boot, load every driver, print the kernel log
@@ -148,7 +149,7 @@ async function loadAll(k: Kernel): Promise<void> {
   for (const name of Object.keys(BUILTIN_MODULES)) if (!k.modules.has(name)) await k.insmod(name, params[name] ?? {});
 }
 
-const COMMANDS = ['xo-user', 'nvme', 'qat', 'tree', 'ls', 'dmesg', 'help'] as const;
+const COMMANDS = ['xo-user', 'nvme', 'qat', 'tournament', 'tree', 'ls', 'dmesg', 'help'] as const;
 
 /** Runs one invocation; @returns the exit code. Errors come back as codes, with a line on stderr. */
 export async function main(all: string[]): Promise<number> {
@@ -175,6 +176,10 @@ export async function main(all: string[]): Promise<number> {
       case 'qat': {
         const { qatMain } = await import('./qat.js');
         return await qatMain(rest, traceOn);
+      }
+      case 'tournament': {
+        const { tournamentMain } = await import('./tournament.js');
+        return await tournamentMain(rest);
       }
     }
     const { values } = parse(cmd, rest, { help: { type: 'boolean', short: 'h' } });

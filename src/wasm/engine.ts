@@ -15,6 +15,8 @@ export interface Engine {
   bestMove(board: string, player: Player): number;
   /** the exact value and length of the position (the strong engine only) */
   solve?(board: string, player: Player): Solution;
+  /** forgets what earlier games taught it and reseeds, so a game depends on its seed alone */
+  reset?(seed: number): void;
 }
 
 export interface EngineOptions {
@@ -87,19 +89,26 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   switch (opts.ai) {
     case 'strong': {
       const e = await StrongEngine.create({ boardSize, goal, build: opts.build, source: opts.source });
-      return { ai: 'strong', boardSize, goal, bestMove: (b, p) => e.bestMove(b, p), solve: (b, p) => e.solve(b, p) };
+      return {
+        ai: 'strong', boardSize, goal,
+        bestMove: (b, p) => e.bestMove(b, p),
+        solve: (b, p) => e.solve(b, p),
+        reset: () => e.clearTable(),
+      };
     }
     case 'mcts':
     case 'negamax': {
       if (boardSize !== 4 || goal !== 3) throw new RangeError(`kxo's ${opts.ai} plays 4x4 with three in a row only`);
       const e = await KxoEngine.create({ build: opts.build, source: opts.source });
-      if (opts.seed !== undefined) {
-        const a = splitmix64(BigInt(opts.seed >>> 0));
+      const seedWith = (seed: number) => {
+        const a = splitmix64(BigInt(seed >>> 0));
         e.xoroState = [a, splitmix64(a)];
-      }
+      };
+      if (opts.seed !== undefined) seedWith(opts.seed);
       const ai = opts.ai;
       return {
         ai, boardSize, goal,
+        reset: seedWith,
         bestMove: (b, p) => {
           checkBoard(b, 4, p);
           if (e.checkWin(b) !== ' ') return -1;

@@ -1,0 +1,229 @@
+// Tournaments between AIs (`vchardev tournament`, and `tournament()` as a library): every pair
+// plays N games with each colour on a pool of worker threads (piscina, one WASM instance per AI
+// per worker). Each game's seed comes from the tournament seed, the pair, the colour and the game
+// number, so the results are the same whatever the number of workers.
+import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
+import { AI_NAMES, type AiName } from '../wasm/engine.js';
+import { EngineCache, playGame, type GameResult, type GameTask } from './game.js';
+
+export interface TournamentOptions {
+  ais: AiName[];
+  /** games per pair and colour */
+  games: number;
+  /** worker threads (default: every core); 0 plays on this thread */
+  jobs?: number;
+  seed?: number;
+  boardSize?: number;
+  goal?: number;
+  /** called after every game with (done, total) */
+  onProgress?(done: number, total: number): void;
+}
+
+export interface PairResult {
+  a: AiName;
+  b: AiName;
+  /** a's wins, draws and losses against b over both colours */
+  wins: number;
+  draws: number;
+  losses: number;
+  /** a's wins when moving first / second */
+  winsFirst: number;
+  winsSecond: number;
+}
+export interface Standing {
+  ai: AiName;
+  games: number;
+  wins: number;
+  draws: number;
+  losses: number;
+  /** points: win 1, draw 1/2 */
+  score: number;
+  /** Elo relative to the field's mean (0), with a 95% interval */
+  elo: number;
+  eloError: number;
+}
+export interface TournamentTable {
+  boardSize: number;
+  goal: number;
+  games: number;
+  seed: number;
+  jobs: number;
+  seconds: number;
+  pairs: PairResult[];
+  standings: Standing[];
+}
+
+/** A game's seed from the tournament's: the pair, the colour and the game number mixed in. */
+function gameSeed(seed: number, i: number, j: number, colour: number, g: number): number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  for (const v of [i, j, colour, g]) {
+    h = Math.imul(h ^ v, 0x85ebca6b) >>> 0;
+    h = (h ^ (h >>> 13)) >>> 0;
+  }
+  return h;
+}
+
+/**
+ * Bradley–Terry ratings by minorise–maximise (draws count half to each side), on the Elo scale
+ * with the field's mean at 0; the interval is 1.96 standard errors from the Fisher information.
+ */
+function elo(ais: AiName[], pairs: PairResult[]): Map<AiName, { elo: number; err: number }> {
+  const idx = new Map(ais.map((a, i) => [a, i]));
+  const n = ais.length;
+  const w = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (const p of pairs) {
+    const i = idx.get(p.a)!;
+    const j = idx.get(p.b)!;
+    // a small prior (half a draw each way) keeps an unbeaten or winless AI finite
+    w[i]![j] = p.wins + p.draws / 2 + 0.5;
+    w[j]![i] = p.losses + p.draws / 2 + 0.5;
+  }
+  let g = new Array<number>(n).fill(1);
+  for (let it = 0; it < 500; it++) {
+    const next = g.map((gi, i) => {
+      let wins = 0;
+      let den = 0;
+      for (let j = 0; j < n; j++) {
+        if (i === j) continue;
+        wins += w[i]![j]!;
+        den += (w[i]![j]! + w[j]![i]!) / (gi + g[j]!);
+      }
+      return den ? wins / den : gi;
+    });
+    const mean = Math.exp(next.reduce((s, x) => s + Math.log(x), 0) / n);
+    g = next.map((x) => x / mean);
+  }
+  const out = new Map<AiName, { elo: number; err: number }>();
+  ais.forEach((a, i) => {
+    let info = 0;
+    for (let j = 0; j < n; j++) {
+      if (i === j) continue;
+      const games = w[i]![j]! + w[j]![i]!;
+      const p = g[i]! / (g[i]! + g[j]!);
+      info += games * p * (1 - p);
+    }
+    const se = info > 0 ? 1 / Math.sqrt(info) : Infinity;
+    out.set(a, { elo: (400 / Math.LN10) * Math.log(g[i]!), err: (1.96 * 400 * se) / Math.LN10 });
+  });
+  return out;
+}
+
+export async function tournament(opts: TournamentOptions): Promise<TournamentTable> {
+  const ais = [...new Set(opts.ais)];
+  for (const a of ais) if (!AI_NAMES.includes(a)) throw new TypeError(`unknown AI ${JSON.stringify(a)}: ${AI_NAMES.join(', ')}`);
+  if (ais.length < 2) throw new RangeError('a tournament needs two AIs or more');
+  if (!Number.isSafeInteger(opts.games) || opts.games < 1) throw new RangeError('games must be a positive integer');
+  const boardSize = opts.boardSize ?? 4;
+  const goal = opts.goal ?? 3;
+  const seed = (opts.seed ?? 1) >>> 0;
+  const jobs = opts.jobs ?? availableParallelism();
+  const tasks: Array<{ i: number; j: number; colour: number; task: GameTask }> = [];
+  for (let i = 0; i < ais.length; i++) {
+    for (let j = i + 1; j < ais.length; j++) {
+      for (let colour = 0; colour < 2; colour++) {
+        for (let g = 0; g < opts.games; g++) {
+          const [first, second] = colour === 0 ? [ais[i]!, ais[j]!] : [ais[j]!, ais[i]!];
+          tasks.push({ i, j, colour, task: { first, second, seed: gameSeed(seed, i, j, colour, g), boardSize, goal } });
+        }
+      }
+    }
+  }
+  const t0 = performance.now();
+  let done = 0;
+  const tick = () => opts.onProgress?.(++done, tasks.length);
+  let results: GameResult[];
+  if (jobs === 0) {
+    const cache = new EngineCache();
+    results = [];
+    for (const t of tasks) {
+      results.push(await playGame(t.task, cache));
+      tick();
+    }
+  } else {
+    const { Piscina } = await import('piscina');
+    // the worker entry is built JS: from src/ (vitest) and dist/ alike this names dist/tournament
+    const pool = new Piscina({ filename: fileURLToPath(new URL('../../dist/tournament/worker.js', import.meta.url)), minThreads: jobs, maxThreads: jobs });
+    try {
+      results = await Promise.all(tasks.map((t) => pool.run(t.task).then((r: GameResult) => (tick(), r))));
+    } finally {
+      await pool.destroy();
+    }
+  }
+  const pairs: PairResult[] = [];
+  for (let i = 0; i < ais.length; i++) {
+    for (let j = i + 1; j < ais.length; j++) {
+      const p: PairResult = { a: ais[i]!, b: ais[j]!, wins: 0, draws: 0, losses: 0, winsFirst: 0, winsSecond: 0 };
+      tasks.forEach((t, k) => {
+        if (t.i !== i || t.j !== j) return;
+        const r = results[k]!;
+        const aIs = t.colour === 0 ? 'O' : 'X';
+        if (r.winner === 'D') p.draws++;
+        else if (r.winner === aIs) {
+          p.wins++;
+          if (aIs === 'O') p.winsFirst++;
+          else p.winsSecond++;
+        } else p.losses++;
+      });
+      pairs.push(p);
+    }
+  }
+  const ratings = elo(ais, pairs);
+  const standings: Standing[] = ais.map((ai) => {
+    let wins = 0;
+    let draws = 0;
+    let losses = 0;
+    for (const p of pairs) {
+      if (p.a === ai) {
+        wins += p.wins;
+        draws += p.draws;
+        losses += p.losses;
+      } else if (p.b === ai) {
+        wins += p.losses;
+        draws += p.draws;
+        losses += p.wins;
+      }
+    }
+    const r = ratings.get(ai)!;
+    return { ai, games: wins + draws + losses, wins, draws, losses, score: wins + draws / 2, elo: Math.round(r.elo), eloError: Math.round(r.err) };
+  }).sort((x, y) => y.score - x.score || y.elo - x.elo);
+  return { boardSize, goal, games: opts.games, seed, jobs, seconds: (performance.now() - t0) / 1000, pairs, standings };
+}
+
+/** The table as text: standings, then every pair. */
+export function formatTable(t: TournamentTable): string {
+  const lines = [
+    `${t.boardSize}x${t.boardSize}, ${t.goal} in a row; ${t.games} games per pair and colour; seed ${t.seed}; ${t.jobs} worker(s); ${t.seconds.toFixed(1)} s`,
+    '',
+    '| AI | games | wins | draws | losses | score | Elo (95%) |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...t.standings.map((s) => `| ${s.ai} | ${s.games} | ${s.wins} | ${s.draws} | ${s.losses} | ${s.score} | ${s.elo >= 0 ? '+' : ''}${s.elo} ± ${s.eloError} |`),
+    '',
+    '| pair | wins | draws | losses | wins moving first / second |',
+    '|---|---:|---:|---:|---:|',
+    ...t.pairs.map((p) => `| ${p.a} vs ${p.b} | ${p.wins} | ${p.draws} | ${p.losses} | ${p.winsFirst} / ${p.winsSecond} |`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** An SVG of the standings: Elo with its interval per AI. */
+export function tournamentChart(t: TournamentTable): string {
+  const W = 640;
+  const rowH = 34;
+  const H = 70 + t.standings.length * rowH;
+  const lo = Math.min(...t.standings.map((s) => s.elo - (Number.isFinite(s.eloError) ? s.eloError : 0)), -100);
+  const hi = Math.max(...t.standings.map((s) => s.elo + (Number.isFinite(s.eloError) ? s.eloError : 0)), 100);
+  const x = (v: number) => 140 + ((v - lo) / (hi - lo)) * (W - 180);
+  let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">\n`;
+  svg += `<text x="10" y="22" font-size="15" font-weight="bold">${t.boardSize}x${t.boardSize}/${t.goal}: Elo by AI (95% interval), ${t.games} games per pair and colour</text>\n`;
+  svg += `<line x1="${x(0)}" y1="34" x2="${x(0)}" y2="${H - 10}" stroke="#bbb" stroke-dasharray="4 3"/>\n`;
+  t.standings.forEach((s, i) => {
+    const y = 50 + i * rowH;
+    const e = Number.isFinite(s.eloError) ? s.eloError : 0;
+    svg += `<text x="10" y="${y + 14}">${s.ai}</text>`;
+    svg += `<line x1="${x(s.elo - e)}" y1="${y + 10}" x2="${x(s.elo + e)}" y2="${y + 10}" stroke="#3b6fd6" stroke-width="2"/>`;
+    svg += `<circle cx="${x(s.elo)}" cy="${y + 10}" r="5" fill="#3b6fd6"/>`;
+    svg += `<text x="${x(s.elo + e) + 6}" y="${y + 14}">${s.elo >= 0 ? '+' : ''}${s.elo} ± ${e} (score ${s.score}/${s.games})</text>\n`;
+  });
+  return `${svg}</svg>\n`;
+}

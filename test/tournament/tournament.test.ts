@@ -1,0 +1,40 @@
+// Tournaments (issue 11): the same seed gives the same results on 0, 1 or 2 workers; the strong
+// engine tops the table; the CLI prints the table and writes the chart.
+import { describe, it, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tournament, formatTable } from '../../src/tournament/index.js';
+
+describe('tournament()', () => {
+  it('is deterministic for a seed whatever the number of workers', async () => {
+    const opts = { ais: ['strong', 'mcts', 'random'] as const, games: 2, seed: 5 };
+    const [inline, one, two] = await Promise.all([0, 1, 2].map((jobs) => tournament({ ...opts, ais: [...opts.ais], jobs })));
+    expect(one!.pairs).toEqual(inline!.pairs);
+    expect(two!.pairs).toEqual(inline!.pairs);
+    expect(two!.standings[0]!.ai).toBe('strong');
+    // strong moving first always wins on 4x4/3
+    for (const p of two!.pairs) if (p.a === 'strong') expect(p.winsFirst).toBe(2);
+  }, 120_000);
+  it('counts every game once, scores and rates them', async () => {
+    const t = await tournament({ ais: ['strong', 'negamax', 'random'], games: 5, jobs: 0, seed: 9 });
+    for (const s of t.standings) expect(s.games).toBe(20);
+    expect(t.standings.reduce((n, s) => n + s.wins, 0)).toBe(t.standings.reduce((n, s) => n + s.losses, 0));
+    expect(t.standings.find((s) => s.ai === 'random')!.elo).toBeLessThan(0);
+    expect(formatTable(t)).toMatch(/\| strong \| 20 \|/);
+    await expect(tournament({ ais: ['strong'], games: 1 })).rejects.toThrow(RangeError);
+    await expect(tournament({ ais: ['strong', 'nope' as never], games: 1 })).rejects.toThrow(TypeError);
+  });
+  it('vchardev tournament prints the table and writes the chart and JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tournament-'));
+    const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+    const r = spawnSync(process.execPath, [cli, 'tournament', '--ai', 'strong,negamax,random', '--games', '3', '--jobs', '2', '--svg', join(dir, 't.svg'), '--json', join(dir, 't.json')], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('| AI | games | wins | draws | losses | score | Elo (95%) |');
+    expect(readFileSync(join(dir, 't.svg'), 'utf8')).toMatch(/^<svg/);
+    expect(JSON.parse(readFileSync(join(dir, 't.json'), 'utf8')).standings).toHaveLength(3);
+    expect(spawnSync(process.execPath, [cli, 'tournament', '--ai', 'strong,chess'], { encoding: 'utf8' }).status).toBe(2);
+  });
+});
