@@ -208,12 +208,13 @@ export function formatTable(t: TournamentTable): string {
 
 /** An SVG of the standings: Elo with its interval per AI. */
 export function tournamentChart(t: TournamentTable): string {
-  const W = 640;
+  const W = 820;
   const rowH = 34;
   const H = 70 + t.standings.length * rowH;
   const lo = Math.min(...t.standings.map((s) => s.elo - (Number.isFinite(s.eloError) ? s.eloError : 0)), -100);
   const hi = Math.max(...t.standings.map((s) => s.elo + (Number.isFinite(s.eloError) ? s.eloError : 0)), 100);
-  const x = (v: number) => 140 + ((v - lo) / (hi - lo)) * (W - 180);
+  // the right 240 px are the labels'
+  const x = (v: number) => 120 + ((v - lo) / (hi - lo)) * (W - 360);
   let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">\n`;
   svg += `<text x="10" y="22" font-size="15" font-weight="bold">${t.boardSize}x${t.boardSize}/${t.goal}: Elo by AI (95% interval), ${t.games} games per pair and colour</text>\n`;
   svg += `<line x1="${x(0)}" y1="34" x2="${x(0)}" y2="${H - 10}" stroke="#bbb" stroke-dasharray="4 3"/>\n`;
