@@ -13,6 +13,8 @@
 // └ NODES     MAX_NODES × 20 B {score u32, visits i32, parent i32, first i32, move i8,      │
 //             player u8, count u8, pad}: children of a node packed contiguously, so the      │
 //             pool (1 + 16 × 100000 nodes) can never overflow                                ┘
+import { reserve } from '../shared/heap';
+
 export const N_GRIDS: i32 = 16;
 export const ITERATIONS: i32 = 100000;
 export const MAX_NODES: i32 = 1 + N_GRIDS * ITERATIONS;
@@ -39,9 +41,7 @@ let BASE: usize = 0;
 /** Reserves the whole layout once; @returns the base address of BOARD */
 export function layoutInit(): usize {
   if (BASE) return BASE;
-  BASE = (__heap_base + 15) & ~15;
-  const need = <i32>(((BASE + TOTAL_SIZE + 0xffff) >> 16) - <usize>memory.size());
-  if (need > 0) assert(memory.grow(need) >= 0, 'kxo: cannot grow memory');
+  BASE = reserve(TOTAL_SIZE, 'kxo: cannot grow memory');
   return BASE;
 }
 @inline export function base(): usize {

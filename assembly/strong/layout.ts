@@ -9,6 +9,8 @@
 // ├ ORDER      u8[64]                      the static order: centre cells first                   │
 // └ TT         TT_CAP × 16 B {key u64, score i32, move u8, depth u8, flag u8, gen u8}: a          │
 //              generation tag makes "clear" O(1)                                                 ┘
+import { reserve } from '../shared/heap';
+
 export const MAX_CELLS: i32 = 64;
 export const MAX_LINES: i32 = 4 * 64;
 export const MAX_PER_CELL: i32 = 32;
@@ -30,9 +32,7 @@ let BASE: usize = 0;
 /** Reserves the whole layout once; @returns its base address */
 export function layoutInit(): usize {
   if (BASE) return BASE;
-  BASE = (__heap_base + 15) & ~15;
-  const need = <i32>(((BASE + TOTAL_SIZE + 0xffff) >> 16) - <usize>memory.size());
-  if (need > 0) assert(memory.grow(need) >= 0, 'strong: cannot grow memory');
+  BASE = reserve(TOTAL_SIZE, 'strong: cannot grow memory');
   return BASE;
 }
 
