@@ -230,7 +230,8 @@ export function search(ply: i32, depth: i32, alpha: i32, beta: i32, me: i32): i3
     if (me == 0) bo |= bit;
     else bx |= bit;
     hash ^= zobrist(c, me);
-    const s = -search(ply + 1, depth - 1, -beta, -alpha, 1 - me);
+    // an exact search stays exact all the way down, so its entries serve any later exact search
+    const s = -search(ply + 1, depth == EXACT ? EXACT : depth - 1, -beta, -alpha, 1 - me);
     hash ^= zobrist(c, me);
     if (me == 0) bo &= ~bit;
     else bx &= ~bit;
@@ -261,16 +262,40 @@ export function search(ply: i32, depth: i32, alpha: i32, beta: i32, me: i32): i3
  * @returns the cell, or -1 when the board is full or already decided; the score is in lastScore
  */
 export let lastScore: i32 = 0;
-export function bestMove(me: i32, exactCells: i32, nodeBudget: i32): i32 {
+/** whether lastScore is the exact value (an exact search that finished) */
+export let lastExact: bool = false;
+export function bestMove(me: i32, exactCells: i32, nodeBudget: i32, exactBudget: i32): i32 {
+  lastScore = 0;
+  lastExact = false;
   if ((bo | bx) == full || hasLine(bo) || hasLine(bx)) return -1;
   const empties = <i32>popcnt(full & ~(bo | bx));
   nodes = 0;
   aborted = false;
   if (empties <= exactCells) {
-    budget = 0x7fffffff;
+    budget = exactBudget;
     rootBest = -1;
-    lastScore = search(0, EXACT, -INF, INF, me);
-    return rootBest;
+    const s = search(0, EXACT, -INF, INF, me);
+    if (!aborted) {
+      lastScore = s;
+      lastExact = true;
+      return rootBest;
+    }
+    // too big to solve within its budget: play the budgeted search instead
+    nodes = 0;
+    aborted = false;
+  }
+  // whatever the budget, a win now is taken and a single threat blocked
+  const mine = me == 0 ? bo : bx;
+  const theirs = me == 0 ? bx : bo;
+  let block = -1;
+  for (let i = 0; i < cells; i++) {
+    const c = orderAt(i);
+    if ((bo | bx) & (<u64>1 << <u64>c)) continue;
+    if (winsAt(mine, c)) {
+      lastScore = WIN - 1;
+      return c;
+    }
+    if (block < 0 && winsAt(theirs, c)) block = c;
   }
   budget = nodeBudget;
   let move = -1;
@@ -283,7 +308,8 @@ export function bestMove(me: i32, exactCells: i32, nodeBudget: i32): i32 {
     if (s > MATE_BOUND || s < -MATE_BOUND) break;
   }
   if (move < 0) {
-    // not even depth 1 finished: the first empty cell in centre order
+    // not even depth 1 finished: block a threat, else the first empty cell in centre order
+    if (block >= 0) return block;
     for (let i = 0; i < cells; i++) if (!((bo | bx) & (<u64>1 << <u64>orderAt(i)))) return orderAt(i);
   }
   return move;

@@ -169,6 +169,8 @@ export class StrongEngineTs {
   /** Forgets every position searched so far. */
   clearTable(): void {
     this.gen = (this.gen % 255) + 1;
+    // the tag wrapped: old entries could look fresh, so really clear once
+    if (this.gen === 1) this.ttMeta.fill(0);
   }
 
   /** The best move for `player` in `board` (exact search); -1 when the game is over. */

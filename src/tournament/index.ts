@@ -103,7 +103,9 @@ function elo(ais: AiName[], pairs: PairResult[]): Map<AiName, { elo: number; err
       const p = g[i]! / (g[i]! + g[j]!);
       info += games * p * (1 - p);
     }
-    const se = info > 0 ? 1 / Math.sqrt(info) : Infinity;
+    // 1/sqrt(info) is the error of a rating against fixed opponents; with the field's mean pinned
+    // at 0 each rating carries about (n-1)/n of it (for two AIs: half the gap's error)
+    const se = info > 0 ? ((n - 1) / n) / Math.sqrt(info) : Infinity;
     out.set(a, { elo: (400 / Math.LN10) * Math.log(g[i]!), err: (1.96 * 400 * se) / Math.LN10 });
   });
   return out;
@@ -116,6 +118,8 @@ export async function tournament(opts: TournamentOptions): Promise<TournamentTab
   if (!Number.isSafeInteger(opts.games) || opts.games < 1) throw new RangeError('games must be a positive integer');
   const boardSize = opts.boardSize ?? 4;
   const goal = opts.goal ?? 3;
+  if (!Number.isInteger(boardSize) || boardSize < 3 || boardSize > 8) throw new RangeError(`boardSize must be an integer in 3..8: ${String(boardSize)}`);
+  if (!Number.isInteger(goal) || goal < 3 || goal > boardSize) throw new RangeError(`goal must be an integer in 3..${boardSize}: ${String(goal)}`);
   const seed = (opts.seed ?? 1) >>> 0;
   const jobs = opts.jobs ?? availableParallelism();
   const tasks: Array<{ i: number; j: number; colour: number; task: GameTask }> = [];

@@ -86,6 +86,8 @@ function checkBoard(board: string, size: number, player: Player): void {
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const boardSize = opts.boardSize ?? 4;
   const goal = opts.goal ?? 3;
+  if (!Number.isInteger(boardSize) || boardSize < 3 || boardSize > 8) throw new RangeError(`boardSize must be an integer in 3..8: ${String(boardSize)}`);
+  if (!Number.isInteger(goal) || goal < 3 || goal > boardSize) throw new RangeError(`goal must be an integer in 3..${boardSize}: ${String(goal)}`);
   switch (opts.ai) {
     case 'strong': {
       const e = await StrongEngine.create({ boardSize, goal, build: opts.build, source: opts.source });

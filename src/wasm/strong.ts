@@ -14,10 +14,19 @@ export interface StrongEngineOptions {
   goal?: number;
   build?: WasmBuild;
   source?: EngineSource;
-  /** solve exactly when at most this many cells are empty (default 16: all of 4x4) */
+  /** solve exactly when at most this many cells are empty, 0..24 (default 16: all of 4x4) */
   exactCells?: number;
-  /** nodes a non-exact move may search (default 200,000) */
+  /** nodes a non-exact move may search, 1..2^31-1 (default 200,000) */
   nodeBudget?: number;
+  /** nodes an exact search may take before the engine gives up exactness (default 20,000,000) */
+  exactBudget?: number;
+}
+
+const INT_MAX = 0x7fffffff;
+function intIn(v: number | undefined, dflt: number, lo: number, hi: number, what: string): number {
+  const n = v ?? dflt;
+  if (!Number.isSafeInteger(n) || n < lo || n > hi) throw new RangeError(`${what} must be an integer in ${lo}..${hi}: ${String(v)}`);
+  return n;
 }
 
 /** What solve() says of a position, for the side to move: as the oracle fixtures count it. */
@@ -34,8 +43,9 @@ export class StrongEngine {
   private readonly win: number;
   private readonly exactCells: number;
   private readonly nodeBudget: number;
+  private readonly exactBudget: number;
 
-  private constructor(private readonly x: Exports, opts: Required<Pick<StrongEngineOptions, 'boardSize' | 'goal' | 'exactCells' | 'nodeBudget'>>) {
+  private constructor(private readonly x: Exports, opts: Required<Pick<StrongEngineOptions, 'boardSize' | 'goal' | 'exactCells' | 'nodeBudget' | 'exactBudget'>>) {
     x.init();
     if (x.configure(opts.boardSize, opts.goal) < 0) throw new RangeError(`board ${opts.boardSize}x${opts.boardSize} with goal ${opts.goal}: size 3..8, goal 3..size`);
     this.boardSize = opts.boardSize;
@@ -44,6 +54,7 @@ export class StrongEngine {
     this.win = x.winScore();
     this.exactCells = opts.exactCells;
     this.nodeBudget = opts.nodeBudget;
+    this.exactBudget = opts.exactBudget;
   }
 
   static compile(build: WasmBuild = 'release', source?: EngineSource): Promise<WebAssembly.Module> {
@@ -54,11 +65,13 @@ export class StrongEngine {
     return StrongEngine.fromModule(module, opts);
   }
   static async fromModule(module: WebAssembly.Module, opts: StrongEngineOptions = {}): Promise<StrongEngine> {
+    const boardSize = intIn(opts.boardSize, 4, 3, 8, 'boardSize');
+    const goal = intIn(opts.goal, 3, 3, boardSize, 'goal');
+    const exactCells = intIn(opts.exactCells, 16, 0, 24, 'exactCells');
+    const nodeBudget = intIn(opts.nodeBudget, 200_000, 1, INT_MAX, 'nodeBudget');
+    const exactBudget = intIn(opts.exactBudget, 20_000_000, 1, INT_MAX, 'exactBudget');
     const instance = await instantiateEngine(module);
-    const boardSize = opts.boardSize ?? 4;
-    return new StrongEngine(instance.exports as unknown as Exports, {
-      boardSize, goal: opts.goal ?? 3, exactCells: opts.exactCells ?? 16, nodeBudget: opts.nodeBudget ?? 200_000,
-    });
+    return new StrongEngine(instance.exports as unknown as Exports, { boardSize, goal, exactCells, nodeBudget, exactBudget });
   }
 
   private load(board: string): void {
@@ -85,7 +98,7 @@ export class StrongEngine {
   /** The best move for `player`: an optimal one where the search is exact. -1 when the game is over. */
   bestMove(board: string, player: Player): number {
     this.load(board);
-    return this.x.bestMove(StrongEngine.side(player), this.exactCells, this.nodeBudget);
+    return this.x.bestMove(StrongEngine.side(player), this.exactCells, this.nodeBudget, this.exactBudget);
   }
   /**
    * The exact value of the position for `player` (to move) and how many plies the game lasts
@@ -96,7 +109,8 @@ export class StrongEngine {
     this.load(board);
     const empties = [...board].filter((c) => c === ' ').length;
     if (empties > this.exactCells) throw new RangeError(`${empties} empty cells: more than this engine solves exactly (${this.exactCells})`);
-    if (this.x.bestMove(StrongEngine.side(player), this.exactCells, this.nodeBudget) < 0) throw new RangeError('the game is already over');
+    if (this.x.bestMove(StrongEngine.side(player), this.exactCells, this.nodeBudget, this.exactBudget) < 0) throw new RangeError('the game is already over');
+    if (!this.x.lastExact()) throw new RangeError(`not solved within ${this.exactBudget} nodes`);
     const s = this.x.lastScore();
     if (s > 0) return { value: 'win', plies: this.win - s };
     if (s < 0) return { value: 'loss', plies: this.win + s };

@@ -25,6 +25,12 @@ describe('tournament()', () => {
     expect(t.standings.find((s) => s.ai === 'random')!.elo).toBeLessThan(0);
     expect(formatTable(t)).toMatch(/\| strong \| 20 \|/);
     await expect(tournament({ ais: ['strong'], games: 1 })).rejects.toThrow(RangeError);
+    await expect(tournament({ ais: ['strong', 'random'], games: 1, goal: 3.5 })).rejects.toThrow(RangeError);
+    // two AIs, 10–0: each rating carries half of the gap's error
+    const two = await tournament({ ais: ['strong', 'random'], games: 5, jobs: 0 });
+    const [a, b] = two.standings;
+    expect(a!.elo).toBe(-b!.elo);
+    expect(a!.eloError).toBeLessThan(Math.abs(a!.elo - b!.elo));
     await expect(tournament({ ais: ['strong', 'nope' as never], games: 1 })).rejects.toThrow(TypeError);
   });
   it('vchardev tournament prints the table and writes the chart and JSON', () => {

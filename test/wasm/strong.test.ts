@@ -59,3 +59,18 @@ describe('strong engine on 4x4 / 3 (oracle positions)', () => {
     expect((await StrongEngine.create({ boardSize: 3, goal: 3 })).solve(' '.repeat(9), 'X')).toEqual({ value: 'draw', plies: 9 });
   });
 });
+
+describe('review findings', () => {
+  it('options are validated; any budget still takes a win now; solve() refuses what it could not solve', async () => {
+    for (const bad of [{ nodeBudget: Infinity }, { nodeBudget: 2 ** 31 }, { nodeBudget: 0 }, { exactCells: Infinity }, { exactCells: 25 }, { boardSize: 4.5 }, { goal: 3.5 }]) {
+      await expect(StrongEngine.create(bad)).rejects.toThrow(RangeError);
+    }
+    const e = await StrongEngine.create({ boardSize: 5, goal: 3, nodeBudget: 1 });
+    const board = 'OO       XX              ';
+    expect(e.bestMove(board, 'O')).toBe(2); // the win, even when not one depth fits the budget
+    expect(e.bestMove(board, 'X')).toBe(2); // X has no win now but must block O's
+    const tight = await StrongEngine.create({ boardSize: 4, goal: 4, exactBudget: 10 });
+    expect(() => tight.solve(' '.repeat(16), 'O')).toThrow(/not solved within 10 nodes/);
+    expect(tight.bestMove(' '.repeat(16), 'O')).toBeGreaterThanOrEqual(0);
+  });
+});
