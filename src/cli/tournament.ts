@@ -1,6 +1,7 @@
 // `vchardev tournament`: AIs play each other on every core; a table on stdout, an SVG chart and
 // (with --json) the table as JSON in files.
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { tournament, formatTable, tournamentChart } from '../tournament/index.js';
 import { AI_NAMES, type AiName } from '../wasm/engine.js';
 import { CliError, UsageError, intOption, parse } from './args.js';
@@ -34,6 +35,17 @@ export async function tournamentMain(argv: string[]): Promise<number> {
   if ((boardSize !== 4 || goal !== 3) && ais.some((a) => a === 'mcts' || a === 'negamax')) {
     throw new UsageError(`tournament: kxo's mcts and negamax play 4x4 with three in a row only`);
   }
+  // the outputs are checked before the games are played, not after
+  const svg = (v.svg as string | undefined) ?? 'tournament.svg';
+  for (const [opt, file] of [['--svg', svg], ['--json', v.json as string | undefined]] as const) {
+    if (file === undefined) continue;
+    if (!file) throw new UsageError(`tournament ${opt}: a file name is required`);
+    try {
+      accessSync(dirname(resolve(file)), constants.W_OK);
+    } catch {
+      throw new CliError(`tournament ${opt}: cannot write in ${dirname(resolve(file))}`, 2);
+    }
+  }
   const tty = process.stderr.isTTY;
   let last = 0;
   const table = await tournament({
@@ -49,7 +61,6 @@ export async function tournamentMain(argv: string[]): Promise<number> {
   });
   if (tty) process.stderr.write('\n');
   process.stdout.write(formatTable(table));
-  const svg = (v.svg as string | undefined) ?? 'tournament.svg';
   try {
     writeFileSync(svg, tournamentChart(table));
     if (v.json) writeFileSync(v.json as string, `${JSON.stringify(table, null, 2)}\n`);

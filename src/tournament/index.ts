@@ -54,6 +54,11 @@ export interface TournamentTable {
   standings: Standing[];
 }
 
+/** Worker threads a caller may ask for (more are capped at the cores anyway). */
+export const MAX_JOBS = 256;
+/** Games in one tournament, all pairs and colours together. */
+export const MAX_GAMES = 200_000;
+
 /** A game's seed from the tournament's: the pair, the colour and the game number mixed in. */
 function gameSeed(seed: number, i: number, j: number, colour: number, g: number): number {
   let h = (seed ^ 0x9e3779b9) >>> 0;
@@ -121,7 +126,10 @@ export async function tournament(opts: TournamentOptions): Promise<TournamentTab
   if (!Number.isInteger(boardSize) || boardSize < 3 || boardSize > 8) throw new RangeError(`boardSize must be an integer in 3..8: ${String(boardSize)}`);
   if (!Number.isInteger(goal) || goal < 3 || goal > boardSize) throw new RangeError(`goal must be an integer in 3..${boardSize}: ${String(goal)}`);
   const seed = (opts.seed ?? 1) >>> 0;
-  const jobs = opts.jobs ?? availableParallelism();
+  const jobsAsked = opts.jobs ?? availableParallelism();
+  if (!Number.isSafeInteger(jobsAsked) || jobsAsked < 0 || jobsAsked > MAX_JOBS) throw new RangeError(`jobs must be an integer in 0..${MAX_JOBS}: ${String(opts.jobs)}`);
+  const total = (ais.length * (ais.length - 1)) / 2 * 2 * opts.games;
+  if (total > MAX_GAMES) throw new RangeError(`${total} games: a tournament plays at most ${MAX_GAMES}`);
   const tasks: Array<{ i: number; j: number; colour: number; task: GameTask }> = [];
   for (let i = 0; i < ais.length; i++) {
     for (let j = i + 1; j < ais.length; j++) {
@@ -133,11 +141,14 @@ export async function tournament(opts: TournamentOptions): Promise<TournamentTab
       }
     }
   }
+  // more threads than cores (or games) only cost memory: each holds an engine of every AI
+  const jobs = Math.min(jobsAsked, availableParallelism(), tasks.length);
   const t0 = performance.now();
   let done = 0;
   const tick = () => opts.onProgress?.(++done, tasks.length);
   let results: GameResult[];
   if (jobs === 0) {
+    // jobsAsked 0: on this thread
     const cache = new EngineCache();
     results = [];
     for (const t of tasks) {

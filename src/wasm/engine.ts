@@ -88,6 +88,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const goal = opts.goal ?? 3;
   if (!Number.isInteger(boardSize) || boardSize < 3 || boardSize > 8) throw new RangeError(`boardSize must be an integer in 3..8: ${String(boardSize)}`);
   if (!Number.isInteger(goal) || goal < 3 || goal > boardSize) throw new RangeError(`goal must be an integer in 3..${boardSize}: ${String(goal)}`);
+  if (opts.seed !== undefined && !Number.isSafeInteger(opts.seed)) throw new RangeError(`seed must be an integer: ${String(opts.seed)}`);
   switch (opts.ai) {
     case 'strong': {
       const e = await StrongEngine.create({ boardSize, goal, build: opts.build, source: opts.source });

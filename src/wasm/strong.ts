@@ -18,7 +18,7 @@ export interface StrongEngineOptions {
   exactCells?: number;
   /** nodes a non-exact move may search, 1..2^31-1 (default 200,000) */
   nodeBudget?: number;
-  /** nodes an exact search may take before the engine gives up exactness (default 20,000,000) */
+  /** nodes an exact search may take before the engine gives up exactness (default 2,000,000: a few seconds at most) */
   exactBudget?: number;
 }
 
@@ -69,7 +69,7 @@ export class StrongEngine {
     const goal = intIn(opts.goal, 3, 3, boardSize, 'goal');
     const exactCells = intIn(opts.exactCells, 16, 0, 24, 'exactCells');
     const nodeBudget = intIn(opts.nodeBudget, 200_000, 1, INT_MAX, 'nodeBudget');
-    const exactBudget = intIn(opts.exactBudget, 20_000_000, 1, INT_MAX, 'exactBudget');
+    const exactBudget = intIn(opts.exactBudget, 2_000_000, 1, INT_MAX, 'exactBudget');
     const instance = await instantiateEngine(module);
     return new StrongEngine(instance.exports as unknown as Exports, { boardSize, goal, exactCells, nodeBudget, exactBudget });
   }

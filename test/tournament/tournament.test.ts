@@ -44,3 +44,18 @@ describe('tournament()', () => {
     expect(spawnSync(process.execPath, [cli, 'tournament', '--ai', 'strong,chess'], { encoding: 'utf8' }).status).toBe(2);
   });
 });
+
+describe('final review', () => {
+  it('jobs and the number of games are bounded; outputs are checked before the games', async () => {
+    for (const jobs of [Number.NaN, -1, 1.5, Infinity, 257]) {
+      await expect(tournament({ ais: ['strong', 'random'], games: 1, jobs })).rejects.toThrow(RangeError);
+    }
+    await expect(tournament({ ais: ['strong', 'random', 'negamax'], games: 40_000 })).rejects.toThrow(/at most/);
+    const t = await tournament({ ais: ['strong', 'random'], games: 1, jobs: 200 });
+    expect(t.jobs).toBeLessThanOrEqual(2); // capped at the games (and the cores)
+    const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+    const r = spawnSync(process.execPath, [cli, 'tournament', '--ai', 'strong,random', '--games', '1', '--svg', '/nonexistent/dir/t.svg'], { encoding: 'utf8' });
+    expect([r.status, r.stdout]).toEqual([2, '']);
+    expect(spawnSync(process.execPath, [cli, 'tournament', '--ai', 'strong,random', '--svg='], { encoding: 'utf8' }).status).toBe(2);
+  }, 60_000);
+});
