@@ -1,0 +1,56 @@
+// The CLI's dispatch in-process (the child-process tests in main.test.ts check the same
+// conventions end to end; v8 coverage does not follow child processes).
+import { describe, it, expect, vi, afterEach } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+
+function capture() {
+  let out = '';
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((t) => ((out += String(t)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((t) => ((err += String(t)), true));
+  vi.spyOn(console, 'log').mockImplementation((...a) => void (out += `${a.join(' ')}\n`));
+  return { get out() { return out; }, get err() { return err; } };
+}
+afterEach(() => vi.restoreAllMocks());
+
+describe('vchardev main() in-process', () => {
+  it('help, version, usage errors, tree, ls, dmesg', async () => {
+    const io = capture();
+    expect(await main(['--help'])).toBe(0);
+    expect(await main(['--version'])).toBe(0);
+    expect(await main(['frob'])).toBe(2);
+    expect(await main(['tree'])).toBe(0);
+    expect(await main(['ls'])).toBe(0);
+    expect(await main(['dmesg'])).toBe(0);
+    expect(await main(['tree', '--help'])).toBe(0);
+    expect(await main(['--games', 'x'])).toBe(2);
+    expect(io.out).toContain('usage: vchardev');
+    expect(io.out).toContain('/dev');
+    expect(io.out).toMatch(/\/dev\/kxo\s+c 254:0/);
+    expect(io.err).toContain("unknown command 'frob'");
+  });
+  it('nvme and qat through main()', async () => {
+    const io = capture();
+    expect(await main(['nvme', 'id-ctrl', '/dev/nvme0', '-o', 'json'])).toBe(0);
+    expect(await main(['nvme', 'id-ns', '/dev/nvme0', '-n', '9'])).toBe(22);
+    expect(await main(['nvme', '--help'])).toBe(0);
+    expect(await main(['nvme'])).toBe(2);
+    expect(await main(['qat', '--processes', '2'])).toBe(0);
+    expect(await main(['qat', '--type', 'nope'])).toBe(2);
+    expect(io.out).toContain('"vid"');
+    expect(io.err).toContain('Invalid Namespace or Format(0x400b)');
+  });
+  it('tournament through main(): table, chart, JSON; usage errors', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-t-'));
+    const io = capture();
+    expect(await main(['tournament', '--ai', 'strong,random', '--games', '2', '--jobs', '0', '--svg', join(dir, 'a.svg'), '--json', join(dir, 'a.json')])).toBe(0);
+    expect(io.out).toContain('| strong | 4 |');
+    expect(readFileSync(join(dir, 'a.svg'), 'utf8')).toMatch(/^<svg/);
+    expect(await main(['tournament', '--help'])).toBe(0);
+    expect(await main(['tournament', '--ai', 'strong'])).toBe(2);
+    expect(await main(['tournament', '--ai', 'mcts,random', '--board', '5', '--goal', '4'])).toBe(2);
+  }, 60_000);
+});
