@@ -3,7 +3,7 @@
 // Conventions: --help/-h and --version/-V everywhere; unknown commands and flags are a one-line
 // error on stderr with exit 2; user errors are one line (a stack only with --debug); Ctrl-C and
 // SIGTERM stop the live game the way Ctrl-Q does and give the terminal back.
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { Kernel, MAJOR, MINOR, isChr, BUILTIN_MODULES, type ModuleParams } from '../index.js';
 import type { Process } from '../index.js';
 import { UsageError, describeError, exitCodeOf, intOption, parse } from './args.js';
@@ -204,6 +204,6 @@ export async function main(all: string[]): Promise<number> {
 }
 
 // run when executed (not when a test imports it)
-if (process.argv[1] && new URL(import.meta.url).pathname === (await import('node:fs')).realpathSync(process.argv[1])) {
+if (process.argv[1] && new URL(import.meta.url).pathname === realpathSync(process.argv[1])) {
   process.exit(await main(process.argv.slice(2)));
 }

@@ -293,7 +293,7 @@ async function one(p: Process, args: string[], io: NvmeIo): Promise<number> {
   const human = Boolean(v['human-readable']);
   const err = io.writeErr ?? io.write;
   // validate every option before the device is touched
-  const plan = await prepare(cmd as Cmd, str, v, io);
+  const plan = prepare(cmd as Exclude<Cmd, 'fw-download'>, str, v);
   const fd = await p.open(dev, O_RDONLY);
   try {
     const r = await adminCmd(p, fd, plan.cmd, plan.data, plan.dataLen ?? plan.data?.length ?? 0);
@@ -320,7 +320,8 @@ interface Plan {
 const view = (o: { fmt: string }, data: Uint8Array, json: () => Record<string, unknown>, text: () => string) =>
   o.fmt === 'binary' ? data : o.fmt === 'json' ? json() : text();
 
-async function prepare(cmd: Cmd, str: (k: string) => string | undefined, v: Record<string, unknown>, io: NvmeIo): Promise<Plan> {
+/** The admin command and its view for every command but fw-download (which sends many: fwDownload). */
+function prepare(cmd: Exclude<Cmd, 'fw-download'>, str: (k: string) => string | undefined, v: Record<string, unknown>): Plan {
   switch (cmd) {
     case 'id-ctrl':
       return { cmd: { opcode: S.nvme_admin_identify, cdw10: 1 }, dataLen: 4096, show: (r, o) => view(o, r.data, () => jsonIdCtrl(r.data), () => (o.human ? humanIdCtrl(r.data) : formatIdCtrl(r.data))) };
@@ -361,8 +362,6 @@ async function prepare(cmd: Cmd, str: (k: string) => string | undefined, v: Reco
         show: (r) => `set-feature:${hex(fid)}, value:${hex(value)}, cdw0:${hex(r.result >>> 0)}\n`,
       };
     }
-    case 'fw-download':
-      throw new Error('fw-download is run by fwDownload');
     case 'fw-commit': {
       const slot = intOption(str('slot'), '-s', { max: 7, fallback: 0 });
       const action = intOption(str('action'), '-a', { max: 7, fallback: 1 });
@@ -380,7 +379,6 @@ async function prepare(cmd: Cmd, str: (k: string) => string | undefined, v: Reco
       };
     }
   }
-  void io;
 }
 
 /** fw-download: the image from a file (-f) or generated (--size), sent in -x pieces from -O. */

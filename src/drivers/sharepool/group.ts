@@ -109,9 +109,6 @@ export class SharePool {
   private allocId(min: number, max: number): number {
     return this.faults.idaExhausted ? -ENOSPC : this.ida.allocRange(min, max);
   }
-  private unmapFrom(t: Task, a: SpArea): void {
-    this.areas.unmap(t, t.pid, a);
-  }
 
   // see: share_pool.c sp_group_add_task — the steps of sharepool §4, in order
   addTask(pid: number, spgId: number, callerPid = pid): number {
@@ -198,7 +195,7 @@ export class SharePool {
           done.push(a);
           ret = -ENOMEM;
         } else done.push(a);
-        if (ret) for (const d of done) this.unmapFrom(task, d);
+        if (ret) for (const d of done) this.areas.unmap(task, pid, d);
         this.areas.put(a);
         if (ret) break;
       }
@@ -332,33 +329,34 @@ export class SharePool {
   // §6: sp_group_exit + sp_group_post_exit when a member's mm goes away; a process in no group
   // still gives back its K2TASK areas
   exit(task: Task): void {
-    const me = this.procs.get(task.pid);
+    this.leave(task.pid, task);
+  }
+  /** The exit path for `pid`; `task` is null when the task is gone already (nothing to unmap). */
+  private leave(pid: number, task: Task | null): void {
+    const me = this.procs.get(pid);
     if (!me) return;
     for (const a of me.k2task.splice(0)) {
-      this.unmapFrom(task, a);
+      this.areas.unmap(task, pid, a);
       this.areas.put(a);
     }
     const g = me.group;
     if (g) {
       if (g.isAlive) {
-        if (g.procs.length === 1 && g.procs[0] === task.pid) {
+        if (g.procs.length === 1 && g.procs[0] === pid) {
           g.isAlive = false;
           this.deadNotices.push(g.id);
           this.k.trace(SP_TRACE.groupDead, { id: g.id });
         }
-        const i = g.procs.indexOf(task.pid);
+        const i = g.procs.indexOf(pid);
         if (i >= 0) g.procs.splice(i, 1);
       }
-      for (const a of [...g.spaList]) this.unmapFrom(task, a);
+      for (const a of [...g.spaList]) this.areas.unmap(task, pid, a);
       me.group = null;
       this.drop(g);
-      const stat = me.statId !== null ? this.stats.get(me.statId) : undefined;
-      if (stat && --stat.useCount <= 0) this.stats.delete(stat.tgid);
-    } else if (me.statId !== null) {
-      const stat = this.stats.get(me.statId);
-      if (stat && --stat.useCount <= 0) this.stats.delete(stat.tgid);
     }
-    this.procs.delete(task.pid);
+    const stat = me.statId !== null ? this.stats.get(me.statId) : undefined;
+    if (stat && --stat.useCount <= 0) this.stats.delete(stat.tgid);
+    this.procs.delete(pid);
   }
 
   /**
@@ -367,11 +365,7 @@ export class SharePool {
    */
   teardown(): number {
     const left = this.areas.count;
-    for (const pid of [...this.procs.keys()]) {
-      const t = this.k.findTaskByVpid(pid);
-      if (t) this.exit(t);
-      else this.exitGone(pid);
-    }
+    for (const pid of [...this.procs.keys()]) this.leave(pid, this.k.findTaskByVpid(pid));
     for (const g of [...this.groups.values()]) {
       g.useCount = 1;
       this.drop(g);
@@ -382,22 +376,6 @@ export class SharePool {
     }
     return left;
   }
-  /** A record whose task is already gone (the exit notifier ran before this module loaded). */
-  private exitGone(pid: number): void {
-    const me = this.procs.get(pid)!;
-    for (const a of me.k2task.splice(0)) {
-      this.areas.unmap(null, pid, a);
-      this.areas.put(a);
-    }
-    if (me.group) {
-      for (const a of [...me.group.spaList]) this.areas.unmap(null, pid, a);
-      const i = me.group.procs.indexOf(pid);
-      if (i >= 0) me.group.procs.splice(i, 1);
-      this.drop(me.group);
-    }
-    this.procs.delete(pid);
-  }
-
   groupOf(pid: number): number {
     return this.procs.get(pid)?.group?.id ?? -ENODEV;
   }
