@@ -1,38 +1,59 @@
-// see: sysprog21/kxo game.c — check_win, get_score, calculate_win_value (kxo §6)
-import { N_GRIDS, cell } from './layout';
+// see: sysprog21/kxo game.c — check_win, get_score, calculate_win_value (kxo §6), generalised
+// from kxo's 4x4 with three in a row to any size 3..8 and goal 3..size (kxo-games §1)
+import { nGrids, setGrids, cell, seg, setSeg } from './layout';
 
 export const SPACE: u8 = 0x20;
 export const O: u8 = 0x4f;
 export const X: u8 = 0x58;
 export const DRAW: u8 = 0x44;
 
-// the 24 segments, 3 cells each, in check_win's scan order: rows, columns, "\", "/"
-const SEG = memory.data<u8>([
-  0, 1, 2, 1, 2, 3, 4, 5, 6, 5, 6, 7, 8, 9, 10, 9, 10, 11, 12, 13, 14, 13, 14, 15,
-  0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, 4, 8, 12, 5, 9, 13, 6, 10, 14, 7, 11, 15,
-  0, 5, 10, 1, 6, 11, 4, 9, 14, 5, 10, 15,
-  2, 5, 8, 3, 6, 9, 6, 9, 12, 7, 10, 13,
-]);
+export let boardSize: i32 = 4;
+export let goal: i32 = 3;
+/** segments × goal: 72 on kxo's board (24 segments of three) */
+export let segCells: i32 = 72;
 
-@inline function seg(i: i32): i32 {
-  return <i32>load<u8>(SEG + <usize>i);
+function addSegment(at: i32, r: i32, c: i32, dr: i32, dc: i32): i32 {
+  for (let k = 0; k < goal; k++) setSeg(at++, (r + dr * k) * boardSize + (c + dc * k));
+  return at;
+}
+
+/**
+ * Sets the shape and lays out the segments in check_win's scan order: rows, columns, "\" then
+ * "/" diagonals (for 4x4/3 the table kxo's game.c hard-codes). @returns 0, or -1 when out of range
+ */
+export function configureGame(size: i32, g: i32): i32 {
+  if (size < 3 || size > 8 || g < 3 || g > size) return -1;
+  boardSize = size;
+  goal = g;
+  setGrids(size * size);
+  const span = size - g + 1;
+  let at = 0;
+  for (let i = 0; i < size; i++) for (let j = 0; j < span; j++) at = addSegment(at, i, j, 0, 1);
+  for (let i = 0; i < span; i++) for (let j = 0; j < size; j++) at = addSegment(at, i, j, 1, 0);
+  for (let i = 0; i < span; i++) for (let j = 0; j < span; j++) at = addSegment(at, i, j, 1, 1);
+  for (let i = 0; i < span; i++) for (let j = g - 1; j < size; j++) at = addSegment(at, i, j, 1, -1);
+  segCells = at;
+  return 0;
 }
 
 /** ' ' while the game is on, 'O'/'X' for the first complete segment, 'D' when full. */
 export function checkWin(b: usize): u8 {
-  for (let s = 0; s < 72; s += 3) {
+  for (let s = 0; s < segCells; s += goal) {
     const w = cell(b, seg(s));
-    if (w != SPACE && w == cell(b, seg(s + 1)) && w == cell(b, seg(s + 2))) return w;
+    if (w == SPACE) continue;
+    let k = 1;
+    while (k < goal && cell(b, seg(s + k)) == w) k++;
+    if (k == goal) return w;
   }
-  for (let i = 0; i < N_GRIDS; i++) if (cell(b, i) == SPACE) return SPACE;
+  for (let i = 0; i < nGrids; i++) if (cell(b, i) == SPACE) return SPACE;
   return DRAW;
 }
 
 export function getScore(b: usize, p: u8): i32 {
   let total = 0;
-  for (let s = 0; s < 72; s += 3) {
+  for (let s = 0; s < segCells; s += goal) {
     let score = 0;
-    for (let k = 0; k < 3; k++) {
+    for (let k = 0; k < goal; k++) {
       const c = cell(b, seg(s + k));
       if (c == p) {
         if (score < 0) {

@@ -1,42 +1,51 @@
 // Linear memory of the kxo engine, laid out once by init() above __heap_base (stub runtime: no GC,
-// no allocation after init). Every address goes through the accessors below.
+// no allocation after init). Every address goes through the accessors below. Regions are sized
+// for the largest board (8x8 = 64 cells); the shape in use (size, goal) is set by configure().
 //
-// ┌ BOARD     u8[16]                    the caller's board (16 bytes, ' ' 'O' 'X')        ┐
-// ├ TMP       u8[16] × 2                 MCTS iteration board, playout board                │
-// ├ PLAYOUT   u8[16]                     the playout's list of empty cells                  │
-// ├ ZOBRIST   u64[32]                    key[cell][player == 'X'], fixed seed (splitmix64) │
-// ├ HIST      i32[16] sum, i32[16] count negamax history, per cell                         │
-// ├ MOVES     i32[16] × MAX_PLY          move lists per negamax ply                         │
-// ├ CHILDREN  ...                        MCTS root children snapshot for the host           │
+// ┌ BOARD     u8[64]                    the caller's board (size² bytes, ' ' 'O' 'X')       ┐
+// ├ TMP       u8[64] × 2                 MCTS iteration board, playout board                │
+// ├ PLAYOUT   u8[64]                     the playout's list of empty cells                  │
+// ├ SEG       u8[SEG_CAP]                the winning segments, goal cells each, in          │
+// │                                      check_win's scan order (built by configure)        │
+// ├ ZOBRIST   u64[128]                   key[cell][player == 'X'], fixed seed (splitmix64) │
+// ├ HIST      i32[64] sum, i32[64] count negamax history, per cell                         │
+// ├ MOVES     i32[64] × MAX_PLY          move lists per negamax ply                         │
+// ├ CHILDREN  12 B × 64                  MCTS root children snapshot for the host           │
 // ├ TT        TT_CAP × 16 B {key u64, score i32, move i16, gen u16}: open addressing, a     │
 // │           generation counter makes "clear" O(1)                                          │
 // └ NODES     MAX_NODES × 20 B {score u32, visits i32, parent i32, first i32, move i8,      │
-//             player u8, count u8, pad}: children of a node packed contiguously, so the      │
-//             pool (1 + 16 × 100000 nodes) can never overflow                                ┘
+//             player u8, count u8, pad}: children of a node packed contiguously; an         │
+//             iteration expands at most one node, so iterations × cells + 1 ≤ MAX_NODES     ┘
 import { reserve } from '../shared/heap';
 
-export const N_GRIDS: i32 = 16;
+export const MAX_CELLS: i32 = 64;
+/** kxo's 100000 iterations on 4x4: the pool is sized for that and never overflows */
 export const ITERATIONS: i32 = 100000;
-export const MAX_NODES: i32 = 1 + N_GRIDS * ITERATIONS;
+export const MAX_NODES: i32 = 1 + 16 * ITERATIONS;
 export const MAX_PLY: i32 = 8;
 export const TT_BITS: i32 = 18;
 export const TT_CAP: i32 = 1 << TT_BITS;
 export const NODE_SIZE: i32 = 20;
+/** 8x8 with goal 4 has the most segment cells: (2·8·5 + 2·5·5) × 4 = 520 */
+export const SEG_CAP: i32 = 1024;
 
 export const BOARD_OFF: usize = 0;
-export const TMP_OFF: usize = 16;
-export const SIM_OFF: usize = 32;
-export const PLAYOUT_OFF: usize = SIM_OFF + 16;
-export const ZOBRIST_OFF: usize = PLAYOUT_OFF + 16;
-export const HSUM_OFF: usize = ZOBRIST_OFF + 32 * 8;
-export const HCOUNT_OFF: usize = HSUM_OFF + 16 * 4;
-export const MOVES_OFF: usize = HCOUNT_OFF + 16 * 4;
-export const CHILD_OFF: usize = MOVES_OFF + <usize>(16 * 4 * MAX_PLY);
-export const TT_OFF: usize = (CHILD_OFF + 16 * 12 + 15) & ~15;
+export const TMP_OFF: usize = 64;
+export const SIM_OFF: usize = 128;
+export const PLAYOUT_OFF: usize = 192;
+export const SEG_OFF: usize = 256;
+export const ZOBRIST_OFF: usize = SEG_OFF + <usize>SEG_CAP;
+export const HSUM_OFF: usize = ZOBRIST_OFF + <usize>MAX_CELLS * 2 * 8;
+export const HCOUNT_OFF: usize = HSUM_OFF + <usize>MAX_CELLS * 4;
+export const MOVES_OFF: usize = HCOUNT_OFF + <usize>MAX_CELLS * 4;
+export const CHILD_OFF: usize = MOVES_OFF + <usize>(MAX_CELLS * 4 * MAX_PLY);
+export const TT_OFF: usize = (CHILD_OFF + <usize>MAX_CELLS * 12 + 15) & ~15;
 export const NODES_OFF: usize = TT_OFF + <usize>TT_CAP * 16;
 export const TOTAL_SIZE: usize = NODES_OFF + <usize>MAX_NODES * <usize>NODE_SIZE;
 
 let BASE: usize = 0;
+/** cells on the board in use (size²): 16 for kxo */
+export let nGrids: i32 = 16;
 
 /** Reserves the whole layout once; @returns the base address of BOARD */
 export function layoutInit(): usize {
@@ -47,60 +56,73 @@ export function layoutInit(): usize {
 @inline export function base(): usize {
   return BASE;
 }
+export function setGrids(n: i32): void {
+  assert(n > 0 && n <= MAX_CELLS);
+  nGrids = n;
+}
 
 // board bytes: b is one of BOARD_OFF, TMP_OFF, SIM_OFF
 @inline export function cell(b: usize, i: i32): u8 {
-  assert(<u32>i < <u32>N_GRIDS);
+  assert(<u32>i < <u32>MAX_CELLS);
   return load<u8>(BASE + b + <usize>i);
 }
 @inline export function setCell(b: usize, i: i32, v: u8): void {
-  assert(<u32>i < <u32>N_GRIDS);
+  assert(<u32>i < <u32>MAX_CELLS);
   store<u8>(BASE + b + <usize>i, v);
 }
 
-// the playout's move list: at most 16 empty cells
+// the playout's move list: at most one entry per cell
 @inline export function playoutMove(i: i32): i32 {
-  assert(<u32>i < <u32>N_GRIDS);
+  assert(<u32>i < <u32>MAX_CELLS);
   return <i32>load<u8>(BASE + PLAYOUT_OFF + <usize>i);
 }
 @inline export function setPlayoutMove(i: i32, cellIndex: i32): void {
-  assert(<u32>i < <u32>N_GRIDS);
+  assert(<u32>i < <u32>MAX_CELLS);
   store<u8>(BASE + PLAYOUT_OFF + <usize>i, <u8>cellIndex);
 }
 
+@inline export function seg(i: i32): i32 {
+  assert(<u32>i < <u32>SEG_CAP);
+  return <i32>load<u8>(BASE + SEG_OFF + <usize>i);
+}
+@inline export function setSeg(i: i32, cellIndex: i32): void {
+  assert(<u32>i < <u32>SEG_CAP);
+  store<u8>(BASE + SEG_OFF + <usize>i, <u8>cellIndex);
+}
+
 @inline export function zobrist(i: i32, side: i32): u64 {
-  assert(<u32>i < 16 && <u32>side < 2);
+  assert(<u32>i < <u32>MAX_CELLS && <u32>side < 2);
   return load<u64>(BASE + ZOBRIST_OFF + (<usize>(i * 2 + side) << 3));
 }
 @inline export function setZobrist(i: i32, v: u64): void {
-  assert(<u32>i < 32);
+  assert(<u32>i < <u32>(MAX_CELLS * 2));
   store<u64>(BASE + ZOBRIST_OFF + (<usize>i << 3), v);
 }
 
 @inline export function hsum(i: i32): i32 {
-  assert(<u32>i < 16);
+  assert(<u32>i < <u32>MAX_CELLS);
   return load<i32>(BASE + HSUM_OFF + (<usize>i << 2));
 }
 @inline export function setHsum(i: i32, v: i32): void {
-  assert(<u32>i < 16);
+  assert(<u32>i < <u32>MAX_CELLS);
   store<i32>(BASE + HSUM_OFF + (<usize>i << 2), v);
 }
 @inline export function hcount(i: i32): i32 {
-  assert(<u32>i < 16);
+  assert(<u32>i < <u32>MAX_CELLS);
   return load<i32>(BASE + HCOUNT_OFF + (<usize>i << 2));
 }
 @inline export function setHcount(i: i32, v: i32): void {
-  assert(<u32>i < 16);
+  assert(<u32>i < <u32>MAX_CELLS);
   store<i32>(BASE + HCOUNT_OFF + (<usize>i << 2), v);
 }
 
 @inline export function moveAt(ply: i32, i: i32): i32 {
-  assert(<u32>ply < <u32>MAX_PLY && <u32>i < 16);
-  return load<i32>(BASE + MOVES_OFF + (<usize>(ply * 16 + i) << 2));
+  assert(<u32>ply < <u32>MAX_PLY && <u32>i < <u32>MAX_CELLS);
+  return load<i32>(BASE + MOVES_OFF + (<usize>(ply * MAX_CELLS + i) << 2));
 }
 @inline export function setMoveAt(ply: i32, i: i32, v: i32): void {
-  assert(<u32>ply < <u32>MAX_PLY && <u32>i < 16);
-  store<i32>(BASE + MOVES_OFF + (<usize>(ply * 16 + i) << 2), v);
+  assert(<u32>ply < <u32>MAX_PLY && <u32>i < <u32>MAX_CELLS);
+  store<i32>(BASE + MOVES_OFF + (<usize>(ply * MAX_CELLS + i) << 2), v);
 }
 
 // TT entries: {key u64 @0, score i32 @8, move i16 @12, gen u16 @14}
@@ -115,6 +137,6 @@ export function layoutInit(): usize {
   return BASE + NODES_OFF + <usize>n * <usize>NODE_SIZE;
 }
 @inline export function childAddr(i: i32): usize {
-  assert(<u32>i < 16);
+  assert(<u32>i < <u32>MAX_CELLS);
   return BASE + CHILD_OFF + <usize>(i * 12);
 }

@@ -1,6 +1,6 @@
 // see: sysprog21/kxo mcts.c — 100000 iterations of select/expand/simulate/backpropagate in u32
 // 8.8 fixed point, the PRNG carried across calls (kxo §8)
-import { BOARD_OFF, TMP_OFF, SIM_OFF, ITERATIONS, N_GRIDS, cell, setCell, nodeAddr, childAddr, base, playoutMove, setPlayoutMove } from './layout';
+import { BOARD_OFF, TMP_OFF, SIM_OFF, ITERATIONS, MAX_NODES, nGrids, cell, setCell, nodeAddr, childAddr, base, playoutMove, setPlayoutMove } from './layout';
 import { SPACE, O, X, checkWin, winValue } from './game';
 import { fixedLog, uctWithLog } from './fixed';
 import { xoroJump, xoroNext } from './xoroshiro';
@@ -8,6 +8,19 @@ import { xoroJump, xoroNext } from './xoroshiro';
 export let nodes: i32 = 0;
 export let rootVisits: i32 = 0;
 export let rootChildren: i32 = 0;
+/** kxo's 100000 on 4x4; fewer on bigger boards (see mctsConfigure) */
+export let iterations: i32 = ITERATIONS;
+
+/**
+ * An iteration costs about cells × segments, which grows as cells³ for a fixed goal, so
+ * 100000 × (16 / cells)³ iterations (at least 1000, at most kxo's 100000) keep a move near kxo's
+ * 4x4 time: 26214 on 5x5, 8779 on 6x6, 1562 on 8x8. It also keeps iterations × cells + 1 within
+ * the node pool, since each iteration expands at most one node.
+ */
+export function mctsConfigure(): void {
+  const c = <i64>nGrids;
+  iterations = <i32>max<i64>(1000, min<i64>(<i64>ITERATIONS, (<i64>ITERATIONS * 4096) / (c * c * c)));
+}
 
 @inline function nScore(n: i32): u32 { return load<u32>(nodeAddr(n)); }
 @inline function nVisits(n: i32): i32 { return load<i32>(nodeAddr(n), 4); }
@@ -41,12 +54,12 @@ function backpropagate(node: i32, score: u32): void {
 }
 
 function simulate(player: u8): u32 {
-  memory.copy(base() + SIM_OFF, base() + TMP_OFF, N_GRIDS);
+  memory.copy(base() + SIM_OFF, base() + TMP_OFF, nGrids);
   xoroJump();
   let cur = player;
   for (;;) {
     let n = 0;
-    for (let i = 0; i < N_GRIDS; i++) {
+    for (let i = 0; i < nGrids; i++) {
       if (cell(SIM_OFF, i) == SPACE) {
         setPlayoutMove(n, i);
         n++;
@@ -84,9 +97,9 @@ function select(node: i32): i32 {
 export function mcts(player: u8): i32 {
   nodes = 0;
   const root = newNode(-1, player, -1);
-  for (let it = 0; it < ITERATIONS; it++) {
+  for (let it = 0; it < iterations; it++) {
     let node = root;
-    memory.copy(base() + TMP_OFF, base() + BOARD_OFF, N_GRIDS);
+    memory.copy(base() + TMP_OFF, base() + BOARD_OFF, nGrids);
     for (;;) {
       const w = checkWin(TMP_OFF);
       if (w != SPACE) {
@@ -102,7 +115,7 @@ export function mcts(player: u8): i32 {
         store<i32>(nodeAddr(node), nodes, 12);
         const childPlayer = nPlayer(node) ^ O ^ X;
         let k = 0;
-        for (let i = 0; i < N_GRIDS; i++) {
+        for (let i = 0; i < nGrids; i++) {
           if (cell(TMP_OFF, i) == SPACE) {
             newNode(i, childPlayer, node);
             k++;
@@ -133,7 +146,7 @@ export function mcts(player: u8): i32 {
   return best;
 }
 
-/** Copies the root's children for the host: {move i32, visits i32, score u32} × 16. */
+/** Copies the root's children for the host: {move i32, visits i32, score u32} × cells. */
 function snapshot(root: i32): void {
   rootVisits = nVisits(root);
   rootChildren = nCount(root);

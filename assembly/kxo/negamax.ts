@@ -1,7 +1,7 @@
 // see: sysprog21/kxo negamax.c + zobrist.c — iterative deepening 2/4/6, PVS, history ordering,
 // a transposition table keyed by the Zobrist hash of the stones added since the root (kxo §7)
-import { BOARD_OFF, MAX_PLY, N_GRIDS, TT_BITS, TT_CAP, cell, setCell, setHsum, setHcount, hsum, hcount, moveAt, setMoveAt, ttAddr, zobrist, setZobrist } from './layout';
-import { SPACE, X, O, checkWin, getScore } from './game';
+import { BOARD_OFF, MAX_CELLS, MAX_PLY, nGrids, TT_BITS, TT_CAP, cell, setCell, setHsum, setHcount, hsum, hcount, moveAt, setMoveAt, ttAddr, zobrist, setZobrist } from './layout';
+import { SPACE, X, O, checkWin, getScore, goal, segCells } from './game';
 import { kernelSort } from './sort';
 
 let hash: u64 = 0;
@@ -9,11 +9,17 @@ let gen: u16 = 1;
 let ttUsed: i32 = 0;
 export let resultScore: i32 = 0;
 export let resultMove: i32 = -1;
+/** deepest iteration (kxo: 6 on its 4x4 board; see negamaxConfigure) */
+export let maxDepth: i32 = 6;
+// kxo's -10000 start and ±100000 window hold every 4x4 score (at most 24 × 100); a longer goal
+// scores up to 10^(goal-1) per segment, so the bounds widen with it
+let lowest: i32 = -10000;
+let window: i32 = 100000;
 
 /** Zobrist keys from a fixed seed (never a clock: a frozen clock would make every key equal). */
 export function zobristInit(): void {
   let s: u64 = 0x9e3779b97f4a7c15;
-  for (let i = 0; i < 32; i++) {
+  for (let i = 0; i < MAX_CELLS * 2; i++) {
     s += 0x9e3779b97f4a7c15;
     let z = s;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
@@ -42,8 +48,12 @@ function ttPut(key: u64, score: i32, move: i32): void {
     const e = ttAddr(i);
     // "exact key → newest entry": an equal key is overwritten, as the newest hlist entry wins in C
     if (load<u16>(e, 14) != gen || load<u64>(e) == key) {
-      if (load<u16>(e, 14) != gen) ttUsed++;
-      assert(ttUsed < (TT_CAP >> 1), 'kxo: transposition table more than half full');
+      if (load<u16>(e, 14) != gen) {
+        // a search on a big board may fill the table: past half full it stops storing (kxo's
+        // own 4x4 searches never get there, so its results are unchanged)
+        if (ttUsed >= (TT_CAP >> 1)) return;
+        ttUsed++;
+      }
       store<u64>(e, key);
       store<i32>(e, score, 8);
       store<i16>(e, <i16>move, 12);
@@ -75,14 +85,14 @@ function negamax(depth: i32, p: u8, alpha: i32, beta: i32, ply: i32): i32 {
   }
   assert(ply < MAX_PLY);
   let n = 0;
-  for (let i = 0; i < N_GRIDS; i++) {
+  for (let i = 0; i < nGrids; i++) {
     if (cell(BOARD_OFF, i) == SPACE) {
       setMoveAt(ply, n, i);
       n++;
     }
   }
   kernelSort(ply, n);
-  let bestScore = -10000;
+  let bestScore = lowest;
   let bestMove = -1;
   const opp = p ^ O ^ X;
   const side = p == X ? 1 : 0;
@@ -115,13 +125,27 @@ function negamax(depth: i32, p: u8, alpha: i32, beta: i32, ply: i32): i32 {
 
 /** negamax_predict: the board is in BOARD; result in resultScore/resultMove. */
 export function negamaxPredict(p: u8): void {
-  for (let i = 0; i < N_GRIDS; i++) {
+  for (let i = 0; i < nGrids; i++) {
     setHsum(i, 0);
     setHcount(i, 0);
   }
-  for (let depth = 2; depth <= 6; depth += 2) {
+  for (let depth = 2; depth <= maxDepth; depth += 2) {
     hash = 0;
-    resultScore = negamax(depth, p, -100000, 100000, 0);
+    resultScore = negamax(depth, p, -window, window, 0);
     ttClear();
   }
+}
+
+/**
+ * Depth and bounds for the shape configureGame set. kxo searches 2/4/6 plies on 16 cells; the
+ * tree grows with the cells, so bigger boards stop at 4 (under 50 ms per move on 8x8, where
+ * depth 6 would take seconds).
+ */
+export function negamaxConfigure(): void {
+  maxDepth = nGrids <= 16 ? 6 : 4;
+  let top: i32 = 1;
+  for (let k = 1; k < goal; k++) top *= 10;
+  const bound = (segCells / goal) * top + 1;
+  lowest = bound < 10000 ? -10000 : -bound;
+  window = bound < 100000 ? 100000 : bound;
 }

@@ -32,9 +32,6 @@ export async function tournamentMain(argv: string[]): Promise<number> {
   const seed = intOption(v.seed as string | undefined, '--seed', { max: 0xffffffff, fallback: 1 });
   const boardSize = intOption(v.board as string | undefined, '--board', { min: 3, max: 8, fallback: 4 });
   const goal = intOption(v.goal as string | undefined, '--goal', { min: 3, max: boardSize, fallback: 3 });
-  if ((boardSize !== 4 || goal !== 3) && ais.some((a) => a === 'mcts' || a === 'negamax')) {
-    throw new UsageError(`tournament: kxo's mcts and negamax play 4x4 with three in a row only`);
-  }
   // the outputs are checked before the games are played, not after
   const svg = (v.svg as string | undefined) ?? 'tournament.svg';
   for (const [opt, file] of [['--svg', svg], ['--json', v.json as string | undefined]] as const) {

@@ -21,7 +21,7 @@ export interface Engine {
 
 export interface EngineOptions {
   ai: AiName;
-  /** board side (default 4); kxo's own AIs play 4x4 only */
+  /** board side 3..8 (default 4); kxo's AIs scale their limits with it (KxoEngine.configure) */
   boardSize?: number;
   /** stones in a row that win (default 3) */
   goal?: number;
@@ -101,8 +101,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     }
     case 'mcts':
     case 'negamax': {
-      if (boardSize !== 4 || goal !== 3) throw new RangeError(`kxo's ${opts.ai} plays 4x4 with three in a row only`);
-      const e = await KxoEngine.create({ build: opts.build, source: opts.source });
+      const e = await KxoEngine.create({ build: opts.build, source: opts.source, boardSize, goal });
       const seedWith = (seed: number) => {
         const a = splitmix64(BigInt(seed >>> 0));
         e.xoroState = [a, splitmix64(a)];
@@ -113,7 +112,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         ai, boardSize, goal,
         reset: seedWith,
         bestMove: (b, p) => {
-          checkBoard(b, 4, p);
+          checkBoard(b, boardSize, p);
           if (e.checkWin(b) !== ' ') return -1;
           return ai === 'mcts' ? e.mcts(b, p) : e.negamaxPredict(b, p).move;
         },

@@ -51,6 +51,9 @@ describe('vchardev main() in-process', () => {
     expect(readFileSync(join(dir, 'a.svg'), 'utf8')).toMatch(/^<svg/);
     expect(await main(['tournament', '--help'])).toBe(0);
     expect(await main(['tournament', '--ai', 'strong'])).toBe(2);
-    expect(await main(['tournament', '--ai', 'mcts,random', '--board', '5', '--goal', '4'])).toBe(2);
+    expect(await main(['tournament', '--ai', 'mcts,random', '--board', '5', '--goal', '6'])).toBe(2);
+    // kxo's AIs play any shape now
+    expect(await main(['tournament', '--ai', 'negamax,random', '--board', '5', '--goal', '4', '--games', '1', '--jobs', '0', '--svg', join(dir, 'b.svg')])).toBe(0);
+    expect(io.out).toContain('5x5');
   }, 60_000);
 });

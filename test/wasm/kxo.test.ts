@@ -136,3 +136,35 @@ describe('games (kxo §3, §12)', () => {
     }
   });
 });
+
+describe('other board shapes (issue 11: size and goal as parameters)', () => {
+  it('configure() checks its range and scales the limits; back on 4x4/3 it is kxo again, bit for bit', async () => {
+    const e = await fresh('test');
+    expect([e.boardSize, e.goal, e.mctsIterations, e.negamaxDepth]).toEqual([4, 3, 100000, 6]);
+    for (const [n, g] of [[2, 2], [9, 3], [5, 6], [4, 2], [4.5, 3]] as const) expect(() => e.configure(n, g)).toThrow(RangeError);
+    e.configure(5, 4);
+    expect([e.mctsIterations, e.negamaxDepth]).toEqual([26214, 4]);
+    expect(() => e.checkWin(' '.repeat(16))).toThrow(TypeError);
+    // a 5x5 board: four in a row wins, three does not
+    expect(e.checkWin('OOO  ' + ' '.repeat(20))).toBe(' ');
+    expect(e.checkWin(' XXXX' + ' '.repeat(20))).toBe('X');
+    expect(e.checkWin('O     O     O     O      ')).toBe('O');
+    expect(e.checkWin('   O   O   O   O         ')).toBe('O');
+    e.configure(8, 8);
+    expect([e.mctsIterations, e.negamaxDepth]).toEqual([1562, 4]);
+    expect(e.zobristKeys()).toHaveLength(128);
+    expect(new Set(e.zobristKeys()).size).toBe(128);
+    expect(e.checkWin('X'.repeat(8) + ' '.repeat(56))).toBe('X');
+    const m = e.mcts(' '.repeat(64), 'O');
+    expect(m).toBeGreaterThanOrEqual(0);
+    expect(e.lastMcts!.nodes).toBeLessThanOrEqual(1 + 64 * 1562);
+    e.configure(4, 3);
+    for (const r of readJsonl<Row>('kxo/board.jsonl').slice(0, 200)) expect([r.i, e.checkWin(r.board), e.getScore(r.board, 'O')]).toEqual([r.i, r.check_win, r.score_O]);
+    const rows = readJsonl<Row>('kxo/negamax.jsonl').sort((a, b) => a.seq - b.seq).slice(0, 40);
+    const f = await fresh('test');
+    f.configure(6, 4);
+    f.negamaxPredict(' '.repeat(36), 'O');
+    f.configure(4, 3);
+    for (const r of rows) expect([r.id, f.negamaxPredict(r.board, r.player)]).toEqual([r.id, { score: r.score, move: r.move }]);
+  }, 60_000);
+});
