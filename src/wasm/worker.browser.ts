@@ -3,6 +3,11 @@ import type { Channel } from './channel.js';
 
 export type { Channel };
 
+/** Threads the machine runs at once (the default size of a worker pool). */
+export function hardwareConcurrency(): number {
+  return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency || 2;
+}
+
 export function startWorker(url: URL): Channel {
   const w = new Worker(url, { type: 'module' });
   return {

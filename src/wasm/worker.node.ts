@@ -1,10 +1,16 @@
 // Node half of the worker plumbing (worker_threads). Engines that think for long run here so the
 // kernel's event loop stays responsive.
 import { Worker, parentPort } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
 import type { Channel } from './channel.js';
 
 export type { Channel };
 
+
+/** Threads the machine runs at once (the default size of a worker pool). */
+export function hardwareConcurrency(): number {
+  return availableParallelism();
+}
 
 /** Starts a built-JS worker entry. */
 export function startWorker(url: URL): Channel {

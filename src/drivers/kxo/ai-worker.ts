@@ -1,20 +1,26 @@
-// Worker entry (built JS: dist/drivers/kxo/ai-worker.js): owns one engine and answers move
-// requests in order, so a thinking AI never blocks the kernel's event loop.
+// Worker entry (built JS: dist/drivers/kxo/ai-worker.js, also 'vchardev/kxo-worker'): one set of
+// engines answering move requests one at a time, so a thinking AI never blocks the kernel.
 import { parentChannel } from '#worker';
-import { loadEngine } from './engines.js';
-import type { KxoSearch } from './engines.js';
+import { AiRunner } from './ai.js';
 
 const ch = parentChannel();
 if (ch) {
-  let engine: KxoSearch | null = null;
+  let runner: AiRunner | null = null;
   ch.onMessage(async (msg) => {
     if (msg.type === 'init') {
-      engine = await loadEngine(msg.build, msg.module);
-      ch.post({ type: 'ready' });
-    } else if (msg.type === 'move' && engine) {
-      const t0 = performance.now();
-      const move = msg.player === 'O' ? engine.mcts(msg.table, 'O') : engine.negamaxPredict(msg.table, 'X').move;
-      ch.post({ type: 'move', id: msg.id, move, ms: performance.now() - t0 });
+      try {
+        runner = await AiRunner.create(msg.modules);
+        ch.post({ type: 'ready' });
+      } catch (err) {
+        ch.post({ type: 'init-error', error: err instanceof Error ? err.message : String(err) });
+      }
+    } else if (msg.type === 'move' && runner) {
+      try {
+        const r = await runner.run(msg.req);
+        ch.post({ type: 'move', ...r });
+      } catch (err) {
+        ch.post({ type: 'move', error: err instanceof Error ? err.message : String(err) });
+      }
     }
   });
 }

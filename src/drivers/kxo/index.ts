@@ -1,88 +1,67 @@
-// sysprog21/kxo main.c: two AIs play 4x4 tic-tac-toe in "kernel space"; /dev/kxo streams the
-// board after every move, sysfs kxo_state pauses drawing and stops the game (kxo §1–§5).
-import { defineModule, type ModuleApi } from '../../kernel/module.js';
-import { EAGAIN, EFAULT, ENOENT, ENOMEM, ERESTARTSYS, isErr } from '../../kernel/errno.js';
+// sysprog21/kxo main.c: two AIs play tic-tac-toe in "kernel space"; /dev/kxo streams the board
+// after every move, sysfs kxo_state pauses drawing and stops the game (kxo §1–§5). With abi
+// 'ext' the same device runs many games with the extension of kxo-games.md (ext.ts).
+import { defineModule } from '../../kernel/module.js';
+import { EAGAIN, EFAULT, EINVAL, ENOENT, ENOMEM, ERESTARTSYS, isErr } from '../../kernel/errno.js';
 import { MKDEV, MAJOR } from '../../kernel/devt.js';
-import { O_NONBLOCK, noLlseek, type FileOperations } from '../../kernel/vfs.js';
+import { O_NONBLOCK, noLlseek, type File, type FileOperations } from '../../kernel/vfs.js';
 import { POLLIN, POLLRDNORM } from '../../kernel/wait.js';
-import type { Kfifo } from '../../kernel/kfifo.js';
-import type { Cdev } from '../../kernel/chrdev.js';
-import type { DeviceClass } from '../../kernel/device.js';
-import type { Mutex } from '../../kernel/locking.js';
-import type { Timer, Tasklet, Work, Workqueue } from '../../kernel/sched.js';
-import type { WaitQueue } from '../../kernel/wait.js';
+import type { Task } from '../../kernel/task.js';
+import { hardwareConcurrency } from '#worker';
 import { KXO_TRACE } from './trace.js';
-import type { EngineSource } from '../../wasm/instance.js';
-import { DRAWBUFFER_SIZE, N_GRIDS, drawBoard, showState, storeState, type KxoAttr } from './board.js';
-import { createAi, type KxoAi } from './ai.js';
+import { drawBoard, drawBufferSize, showState, storeState, type KxoAttr } from './board.js';
+import { createAiPool, type AiPool } from './ai.js';
+import { Game, gameSeeds, makeCheckWin, type Side } from './game.js';
+import { LoadAverages, LOAD_FREQ_MS } from './loadavg.js';
+import { KXO_AIS, type KxoAiKind } from './uapi.js';
+import { defaultParams, type K, type KxoFile, type KxoParams, type KxoState } from './state.js';
+import { gameAttrs, ioctl, pollEvents, readEvents, tick, writeMoves } from './ext.js';
+
+export type { KxoState, KxoFile } from './state.js';
 
 const DEV_NAME = 'kxo';
 const NR_KMLDRV = 1;
 const PAGE_SIZE = 4096;
+const MAX_GAMES = 64;
 
-export interface KxoState {
-  devId: number;
-  cdev: Cdev;
-  cls: DeviceClass;
-  fifo: Kfifo;
-  rxWait: WaitQueue;
-  readLock: Mutex;
-  drawBuffer: Uint8Array;
-  fastBuf: Uint8Array;
-  workqueue: Workqueue;
-  timer: Timer;
-  tasklet: Tasklet;
-  drawboardWork: Work;
-  aiOneWork: Work;
-  aiTwoWork: Work;
-  ai: KxoAi;
-  table: string[];
-  turn: 'O' | 'X';
-  finish: number;
-  attr: KxoAttr;
-  openCnt: number;
-  delay: number;
-  /** per-move AI times in ms, newest last (for tools; the C prints them with pr_info) */
-  moveTimes: Array<{ player: 'O' | 'X'; move: number; ms: number }>;
+export interface KxoGameView {
+  board: string;
+  turn: Side;
+  state: 'playing' | 'paused' | 'over';
+  winner: ' ' | 'O' | 'X' | 'D';
+  moves: number[];
+  ai: [KxoAiKind, KxoAiKind];
 }
 
 export interface KxoApi {
-  /** the board as a 16-character string */
+  /** game 0's board as a size²-character string */
   board(): string;
+  /** one game as the driver sees it */
+  game(id: number): KxoGameView;
+  /** workers behind the AIs (0: inline) and whether the pool was released */
+  readonly pool: Pick<AiPool, 'workers' | 'closed'>;
   readonly state: KxoState;
 }
 
-type K = ModuleApi<typeof defaultParams>;
-const defaultParams = {
-  /** ms between ticks (a static of 100 in kxo; a parameter here) */
-  delay: 100,
-  /** which WASM build runs the AIs: 'release' or the bounds-checked 'test' */
-  build: 'release' as 'release' | 'test',
-  /** run the AIs on a worker thread ('auto': yes under the real clock, inline under the virtual one) */
-  worker: 'auto' as 'auto' | 'on' | 'off',
-  /** the engine's .wasm when not the package's build/ (a bundler's asset URL, a CDN, a Module) */
-  engine: null as EngineSource | null,
-  /** the worker entry ('vchardev/kxo-worker') where a bundler put it */
-  workerUrl: null as string | URL | null,
-};
-
 function produceBoard(k: K, s: KxoState): void {
-  const len = s.fifo.put(s.drawBuffer, DRAWBUFFER_SIZE);
-  if (len < DRAWBUFFER_SIZE) {
-    k.trace(KXO_TRACE.boardsDropped, { bytes: DRAWBUFFER_SIZE - len });
-    k.prWarn(`produce_board: ${DRAWBUFFER_SIZE - len} bytes dropped`);
+  const size = s.drawBuffer.length;
+  const len = s.fifo.put(s.drawBuffer, size);
+  if (len < size) {
+    k.trace(KXO_TRACE.boardsDropped, { bytes: size - len });
+    k.prWarn(`produce_board: ${size - len} bytes dropped`);
   }
 }
 
 function drawAndProduce(k: K, s: KxoState): void {
-  drawBoard(s.table.join(''), s.drawBuffer);
+  drawBoard(s.games[0]!.board, s.drawBuffer, s.size);
   produceBoard(k, s);
   s.rxWait.wakeUpInterruptible();
 }
 
 // see: kxo main.c timer_handler — the game-over tick draws the final board and maybe restarts
 function timerHandler(k: K, s: KxoState): void {
-  const win = s.ai.checkWin(s.table.join(''));
+  const game = s.games[0]!;
+  const win = s.checkWin(game.cells);
   if (win === ' ') {
     k.taskletSchedule(s.tasklet);
     k.modTimer(s.timer, k.now() + s.delay);
@@ -90,7 +69,7 @@ function timerHandler(k: K, s: KxoState): void {
   }
   if (s.attr.display === '1') drawAndProduce(k, s);
   if (s.attr.end === '0') {
-    s.table.fill(' ');
+    game.restart();
     k.modTimer(s.timer, k.now() + s.delay);
   }
   k.prInfo(`kxo: ${win} win!!!`);
@@ -98,10 +77,11 @@ function timerHandler(k: K, s: KxoState): void {
 
 // see: kxo main.c game_tasklet_func
 function gameTasklet(k: K, s: KxoState): void {
-  if (s.finish && s.turn === 'O') {
+  const turn = s.games[0]!.turn;
+  if (s.finish && turn === 'O') {
     s.finish = 0;
     k.queueWork(s.workqueue, s.aiOneWork);
-  } else if (s.finish && s.turn === 'X') {
+  } else if (s.finish && turn === 'X') {
     s.finish = 0;
     k.queueWork(s.workqueue, s.aiTwoWork);
   }
@@ -109,16 +89,22 @@ function gameTasklet(k: K, s: KxoState): void {
 }
 
 // see: kxo main.c ai_one_work_func / ai_two_work_func — turn flips even when no move was found
-async function aiWork(k: K, s: KxoState, player: 'O' | 'X'): Promise<void> {
-  const t0 = performance.now();
-  const move = await s.ai.move(s.table.join(''), player);
-  if (move !== -1) s.table[move] = player;
-  s.turn = player === 'O' ? 'X' : 'O';
+async function aiWork(k: K, s: KxoState, player: Side): Promise<void> {
+  const game = s.games[0]!;
+  const ai = game.aiOf(player);
+  if (ai === 'human') return; // refused at insmod for abi 'kxo'
+  const r = await s.pool.move({ ai, board: game.board, player, rng: game.rng });
+  game.rng = r.rng;
+  if (r.move !== -1) {
+    game.cells[r.move] = player;
+    game.moves.push(r.move);
+  }
+  game.turn = player === 'O' ? 'X' : 'O';
   s.finish = 1;
-  const ms = performance.now() - t0;
-  s.moveTimes.push({ player, move, ms });
+  s.loads.charge(ai, r.ms);
+  s.moveTimes.push({ game: 0, player, move: r.move, ms: r.ms });
   if (s.moveTimes.length > 256) s.moveTimes.shift();
-  k.prInfo(`kxo: ${player === 'O' ? 'ai_one_work_func' : 'ai_two_work_func'} completed in ${Math.round(ms * 1000)} usec`);
+  k.prInfo(`kxo: ${player === 'O' ? 'ai_one_work_func' : 'ai_two_work_func'} completed in ${Math.round(r.ms * 1000)} usec`);
 }
 
 function drawboardWork(k: K, s: KxoState): void {
@@ -126,28 +112,56 @@ function drawboardWork(k: K, s: KxoState): void {
   drawAndProduce(k, s);
 }
 
-function kxoFops(k: K): FileOperations {
+// see: kxo main.c kxo_read — the board stream (proto 0)
+async function readBoards(k: K, st: KxoState, file: File, ubuf: number, count: number, cur: Task): Promise<number> {
+  if ((await st.readLock.lockInterruptible(cur)) < 0) return -ERESTARTSYS;
+  try {
+    for (;;) {
+      const { ret, copied } = st.fifo.toUser(cur, ubuf, count);
+      if (ret < 0) {
+        k.trace(KXO_TRACE.errFault, { ubuf, count });
+        return ret;
+      }
+      if (copied) return copied;
+      if (file.flags & O_NONBLOCK) {
+        k.trace(KXO_TRACE.errAgain, { pid: cur.pid });
+        return -EAGAIN;
+      }
+      const w = await k.waitEventInterruptible(st.rxWait, () => st.fifo.len > 0, cur);
+      if (w) return w;
+    }
+  } finally {
+    st.readLock.unlock();
+  }
+}
+
+function kxoFops(k: K, ext: boolean): FileOperations {
   const s = () => k.state as KxoState;
-  return {
-    open() {
+  const fileOf = (file: File) => file.privateData as KxoFile;
+  const fops: FileOperations = {
+    open(_inode, file) {
       const st = s();
+      const f: KxoFile = { proto: 0, events: null, lock: null };
+      file.privateData = f;
+      st.files.add(f);
       if (++st.openCnt === 1) k.modTimer(st.timer, k.now() + st.delay);
       k.prInfo(`openm current cnt: ${st.openCnt}`);
       return 0;
     },
-    async release() {
+    async release(_inode, file) {
       const st = s();
+      const f = fileOf(file);
+      st.files.delete(f);
+      f.proto = 0;
       if (--st.openCnt === 0) {
         k.delTimerSync(st.timer);
         await k.flushWorkqueue(st.workqueue);
-        st.fastBuf.fill(0);
       }
       k.prInfo(`release, current cnt: ${st.openCnt}`);
       // observed: kxo §2 — every close resets end, without the attribute lock
       st.attr.end = '0';
       return 0;
     },
-    // see: kxo main.c kxo_read
     async read(file, ubuf, count, cur) {
       const st = s();
       if (!cur.accessOk(ubuf, count)) {
@@ -156,34 +170,41 @@ function kxoFops(k: K): FileOperations {
       }
       // deviation: kxo §4 — count 0 would live-lock the C loop once the fifo holds data
       if (count === 0) return 0;
-      if ((await st.readLock.lockInterruptible(cur)) < 0) return -ERESTARTSYS;
-      try {
-        for (;;) {
-          const { ret, copied } = st.fifo.toUser(cur, ubuf, count);
-          if (ret < 0) {
-            k.trace(KXO_TRACE.errFault, { ubuf, count });
-            return ret;
-          }
-          if (copied) return copied;
-          if (file.flags & O_NONBLOCK) {
-            k.trace(KXO_TRACE.errAgain, { pid: cur.pid });
-            return -EAGAIN;
-          }
-          const w = await k.waitEventInterruptible(st.rxWait, () => st.fifo.len > 0, cur);
-          if (w) return w;
-        }
-      } finally {
-        st.readLock.unlock();
-      }
+      const f = fileOf(file);
+      return f.proto === 1 ? readEvents(k, st, f, file, ubuf, count, cur) : readBoards(k, st, file, ubuf, count, cur);
     },
     poll(file, pt) {
       const st = s();
+      const f = fileOf(file);
       k.pollWait(file, st.rxWait, pt);
+      if (f.proto === 1) return pollEvents(f);
       return st.fifo.len ? POLLIN | POLLRDNORM : 0;
     },
     // kernels before 6.12 set no_llseek; newer ones leave it out: -ESPIPE either way
     llseek: noLlseek,
   };
+  // kxo has neither write nor ioctl: with abi 'kxo' the VFS answers as for kxo
+  if (ext) {
+    fops.write = (_file, ubuf, count, cur) => writeMoves(k, s(), ubuf, count, cur);
+    fops.unlockedIoctl = (file, cmd, arg, cur) => ioctl(k, s(), fileOf(file), file, cmd, arg, cur);
+  }
+  return fops;
+}
+
+/** Checks the parameters (kxo-games §1): @returns the AI pair, or a reason for -EINVAL */
+function checkParams(p: KxoParams): [KxoAiKind, KxoAiKind] | string {
+  if (p.abi !== 'kxo' && p.abi !== 'ext') return `abi must be 'kxo' or 'ext': ${String(p.abi)}`;
+  if (!Number.isInteger(p.games) || p.games < 1 || p.games > MAX_GAMES) return `games must be 1..${MAX_GAMES}: ${String(p.games)}`;
+  if (p.games > 1 && p.abi !== 'ext') return 'games > 1 needs abi ext';
+  if (!Number.isInteger(p.boardSize) || p.boardSize < 3 || p.boardSize > 8) return `boardSize must be 3..8: ${String(p.boardSize)}`;
+  if (!Number.isInteger(p.goal) || p.goal < 3 || p.goal > p.boardSize) return `goal must be 3..boardSize: ${String(p.goal)}`;
+  if (!Number.isInteger(p.workers) || p.workers < 0 || p.workers > MAX_GAMES) return `workers must be 0..${MAX_GAMES}: ${String(p.workers)}`;
+  if (!['auto', 'on', 'off'].includes(p.worker)) return `worker must be auto, on or off: ${String(p.worker)}`;
+  const ai = typeof p.ai === 'string' ? p.ai.split(',').map((a) => a.trim()) : [];
+  if (ai.length !== 2 || !ai.every((a) => (KXO_AIS as readonly string[]).includes(a))) return `ai must be two of ${KXO_AIS.join(', ')}: ${String(p.ai)}`;
+  // proposal: kxo-games §1 — a human side plays by write(), which only abi 'ext' has
+  if (p.abi === 'kxo' && ai.includes('human')) return 'a human side needs abi ext';
+  return ai as [KxoAiKind, KxoAiKind];
 }
 
 export const kxo = defineModule({
@@ -192,11 +213,17 @@ export const kxo = defineModule({
   params: defaultParams,
   // see: kxo main.c kxo_init — the same order, unwound in reverse
   async init(k, params) {
+    const ai = checkParams(params);
+    if (typeof ai === 'string') {
+      k.prErr(`kxo: ${ai}`);
+      return -EINVAL;
+    }
+    const ext = params.abi === 'ext';
     const fifo = k.kfifoAlloc(PAGE_SIZE);
     if (isErr(fifo)) return -ENOMEM;
     const devId = k.allocChrdevRegion(0, NR_KMLDRV, DEV_NAME);
     if (devId < 0) return devId;
-    const cdev = k.cdevAlloc(kxoFops(k));
+    const cdev = k.cdevAlloc(kxoFops(k, ext));
     let ret = k.cdevAdd(cdev, devId, NR_KMLDRV);
     if (ret) {
       k.unregisterChrdevRegion(devId, NR_KMLDRV);
@@ -209,6 +236,12 @@ export const kxo = defineModule({
       k.unregisterChrdevRegion(devId, NR_KMLDRV);
       return cls;
     }
+    const unwindDevice = () => {
+      k.deviceDestroy(cls, devId);
+      k.classDestroy(cls);
+      k.cdevDel(cdev);
+      k.unregisterChrdevRegion(devId, NR_KMLDRV);
+    };
     // observed: kxo §1 — device_create's result is not checked
     const dev = k.deviceCreate(cls, null, MKDEV(MAJOR(devId), 0), null, DEV_NAME);
     const attr: KxoAttr = { display: '1', resume: '1', end: '0' };
@@ -220,17 +253,18 @@ export const kxo = defineModule({
     });
     if (ret < 0) {
       k.prErr('failed to create sysfs file kxo_state');
-      k.classDestroy(cls);
-      k.cdevDel(cdev);
-      k.unregisterChrdevRegion(devId, NR_KMLDRV);
+      unwindDevice();
       return ret;
     }
     const workqueue = k.allocWorkqueue('kxod');
-    let ai: KxoAi;
+    const useWorkers = params.worker === 'on' || (params.worker === 'auto' && k.clock.kind === 'real');
+    let pool: AiPool;
     try {
-      ai = await createAi({
+      pool = await createAiPool({
         build: params.build, engine: params.engine, workerUrl: params.workerUrl,
-        worker: params.worker === 'on' || (params.worker === 'auto' && k.clock.kind === 'real'),
+        strongEngine: params.strongEngine, strongNow: ai.includes('strong'),
+        size: params.boardSize, goal: params.goal,
+        workers: !useWorkers ? 0 : params.workers || Math.max(1, Math.min(params.games, hardwareConcurrency())),
       });
     } catch (err) {
       // like request_firmware: an engine that cannot be fetched is -ENOENT, with the file and the
@@ -238,35 +272,70 @@ export const kxo = defineModule({
       const e = err as Error;
       k.prErr(`kxo: cannot start the game engine: ${e?.message ?? String(err)}`);
       await k.destroyWorkqueue(workqueue);
-      k.deviceDestroy(cls, devId);
-      k.classDestroy(cls);
-      k.cdevDel(cdev);
-      k.unregisterChrdevRegion(devId, NR_KMLDRV);
+      unwindDevice();
       return e?.name === 'EngineLoadError' ? -ENOENT : -ENOMEM;
     }
     const st: KxoState = {
-      devId, cdev, cls, fifo, workqueue, ai,
+      abi: params.abi, size: params.boardSize, goal: params.goal,
+      checkWin: makeCheckWin(params.boardSize, params.goal),
+      devId, cdev, cls, dev: isErr(dev) ? null : dev, fifo, workqueue, pool,
       rxWait: k.initWaitqueueHead(),
       readLock: k.mutexInit(),
-      drawBuffer: new Uint8Array(DRAWBUFFER_SIZE),
-      fastBuf: new Uint8Array(PAGE_SIZE),
-      timer: null!, tasklet: null!, drawboardWork: null!, aiOneWork: null!, aiTwoWork: null!,
-      table: new Array<string>(N_GRIDS).fill(' '),
-      turn: 'O',
+      drawBuffer: new Uint8Array(drawBufferSize(params.boardSize)),
+      timer: null!, tasklet: null!, drawboardWork: null!, aiOneWork: null!, aiTwoWork: null!, tickWork: null!,
+      ticking: false,
+      loadTimer: null,
+      loads: new LoadAverages(),
+      games: gameSeeds(params.games).map((rng, id) => new Game(id, params.boardSize, ai, rng)),
+      files: new Set(),
       finish: 1,
       attr,
       openCnt: 0,
       delay: Number(params.delay) > 0 ? Number(params.delay) : 100,
       moveTimes: [],
     };
-    st.timer = k.timerSetup(() => timerHandler(k, st));
     st.tasklet = k.taskletInit(() => gameTasklet(k, st));
     st.drawboardWork = k.initWork(() => drawboardWork(k, st));
     st.aiOneWork = k.initWork(() => aiWork(k, st, 'O'));
     st.aiTwoWork = k.initWork(() => aiWork(k, st, 'X'));
+    st.tickWork = k.initWork(() => tick(k, st));
+    st.timer = ext
+      ? k.timerSetup(() => {
+          k.queueWork(st.workqueue, st.tickWork);
+          k.modTimer(st.timer, k.now() + st.delay);
+        })
+      : k.timerSetup(() => timerHandler(k, st));
+    if (ext && st.dev) {
+      for (const g of st.games) {
+        for (const a of gameAttrs(k, st, g)) ret ||= k.deviceCreateFile(st.dev, a);
+      }
+      ret ||= k.deviceCreateFile(st.dev, { name: 'loadavg', mode: 0o444, show: () => st.loads.show() });
+      if (ret < 0) {
+        pool.close();
+        await k.destroyWorkqueue(workqueue);
+        unwindDevice();
+        return ret;
+      }
+      // sampled from load on, whether or not the device is open (kxo-games §5)
+      const loadTimer = k.timerSetup(() => {
+        st.loads.sample();
+        k.modTimer(loadTimer, k.now() + LOAD_FREQ_MS);
+      });
+      st.loadTimer = loadTimer;
+      k.modTimer(loadTimer, k.now() + LOAD_FREQ_MS);
+    }
     k.state = st;
-    k.debugfsCreateFile('kxo/ai_times', () => st.moveTimes.map((t) => `${t.player} ${t.move} ${t.ms.toFixed(1)}\n`).join(''));
-    k.api = { board: () => st.table.join(''), state: st } satisfies KxoApi;
+    k.debugfsCreateFile('kxo/ai_times', () => st.moveTimes.map((t) => `${ext ? `${t.game} ` : ''}${t.player} ${t.move} ${t.ms.toFixed(1)}\n`).join(''));
+    k.api = {
+      board: () => st.games[0]!.board,
+      game: (id: number) => {
+        const g = st.games[id];
+        if (!g) throw new RangeError(`no game ${id}`);
+        return { board: g.board, turn: g.turn, state: g.over ? 'over' : g.paused ? 'paused' : 'playing', winner: g.over ? g.winner : ' ', moves: [...g.moves], ai: [...g.ai] };
+      },
+      pool,
+      state: st,
+    } satisfies KxoApi;
     k.prInfo(`kxo: registered new kxo device: ${MAJOR(devId)},0`);
     return 0;
   },
@@ -274,10 +343,11 @@ export const kxo = defineModule({
   async exit(k) {
     const st = k.state as KxoState;
     k.delTimerSync(st.timer);
+    if (st.loadTimer) k.delTimerSync(st.loadTimer);
     k.taskletKill(st.tasklet);
     await k.flushWorkqueue(st.workqueue);
     await k.destroyWorkqueue(st.workqueue);
-    st.ai.close();
+    st.pool.close();
     k.debugfsRemove('kxo');
     k.deviceDestroy(st.cls, st.devId);
     k.classDestroy(st.cls);

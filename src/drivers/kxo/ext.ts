@@ -1,0 +1,288 @@
+// The kxo extension (kxo-games §1a–§6, abi 'ext'): many games per tick, the per-file event
+// protocol, control ioctls, human moves by write(), per-game sysfs and per-AI load averages.
+import { EAGAIN, EBADF, EFAULT, EINVAL, ENOTTY, EPERM, ERESTARTSYS } from '../../kernel/errno.js';
+import { O_NONBLOCK, type File } from '../../kernel/vfs.js';
+import { POLLIN, POLLRDNORM } from '../../kernel/wait.js';
+import type { Task } from '../../kernel/task.js';
+import type { DeviceAttribute } from '../../kernel/device.js';
+import { bytesToLatin1 } from '../../kernel/device.js';
+import { drawBoard, parseCell } from './board.js';
+import { EventQueue } from './events.js';
+import type { Game, Side } from './game.js';
+import { KXO_TRACE as T } from './trace.js';
+import {
+  KXO_AIS, KXO_AI_SIZE, KXO_BOARD_CELLS, KXO_BOARD_MOVES, KXO_BOARD_SIZE, KXO_CTL_PAUSE, KXO_CTL_RESTART,
+  KXO_CTL_RESUME, KXO_CTL_SIZE, KXO_EVENT_QUEUE, KXO_EV_DRAW, KXO_EV_O_WON, KXO_EV_START, KXO_EV_X, KXO_EV_X_WON,
+  KXO_GAME_CTL, KXO_GET_BOARD, KXO_GET_INFO, KXO_INFO_SIZE, KXO_SET_AI, KXO_SET_PROTO, KXO_STATE_OVER,
+  KXO_STATE_PAUSED, KXO_STATE_PLAYING, type KxoAiKind, type KxoMachineAi,
+} from './uapi.js';
+import type { K, KxoFile, KxoState } from './state.js';
+
+/** proposal: kxo-games §4 — a write of moves is at most a page (a line per move fits 64 moves) */
+export const KXO_WRITE_MAX = 4096;
+
+const other = (s: Side): Side => (s === 'O' ? 'X' : 'O');
+
+/** Queues one event on every file reading events, and wakes the readers. */
+export function emit(k: K, st: KxoState, game: number, code: number): void {
+  for (const f of st.files) {
+    if (f.proto !== 1 || !f.events) continue;
+    const was = f.events.overflowed;
+    if (!f.events.push(game, code) && !was) k.trace(T.eventsOverflow, { game, code });
+  }
+  st.rxWait.wakeUpInterruptible();
+}
+
+/** A move on the board: its event, then the end event when it decided the game (§1a). */
+export function playMove(k: K, st: KxoState, g: Game, cell: number): void {
+  const side = g.turn;
+  g.cells[cell] = side;
+  g.moves.push(cell);
+  g.turn = other(side);
+  g.epoch++;
+  emit(k, st, g.id, side === 'O' ? cell : KXO_EV_X + cell);
+  const w = st.checkWin(g.cells);
+  if (w !== ' ') {
+    g.over = true;
+    g.winner = w;
+    emit(k, st, g.id, w === 'O' ? KXO_EV_O_WON : w === 'X' ? KXO_EV_X_WON : KXO_EV_DRAW);
+  }
+}
+
+function restart(k: K, st: KxoState, g: Game): void {
+  g.restart();
+  emit(k, st, g.id, KXO_EV_START);
+}
+
+/**
+ * One tick (§1a): games that are over restart (unless kxo_state's end holds them); every other
+ * game whose side to move is an AI gets one move. The moves are computed concurrently and
+ * applied in ascending game id, so the events of a tick come in that order whatever the pool did.
+ */
+export async function tick(k: K, st: KxoState): Promise<void> {
+  if (st.ticking) return;
+  st.ticking = true;
+  try {
+    const jobs: Array<{ g: Game; epoch: number; ai: KxoMachineAi; p: Promise<{ move: number; rng: [bigint, bigint]; ms: number }> }> = [];
+    for (const g of st.games) {
+      if (g.over) {
+        if (st.attr.end === '0') restart(k, st, g);
+        continue;
+      }
+      const ai = g.aiOf(g.turn);
+      if (g.paused || ai === 'human') continue;
+      jobs.push({ g, epoch: g.epoch, ai, p: st.pool.move({ ai, board: g.board, player: g.turn, rng: g.rng }) });
+    }
+    const results = await Promise.all(jobs.map((j) => j.p));
+    jobs.forEach(({ g, epoch, ai }, i) => {
+      const r = results[i]!;
+      st.loads.charge(ai, r.ms);
+      if (g.epoch !== epoch) {
+        k.trace(T.staleMove, { game: g.id, ai });
+        return;
+      }
+      g.rng = r.rng;
+      st.moveTimes.push({ game: g.id, player: g.turn, move: r.move, ms: r.ms });
+      if (st.moveTimes.length > 256) st.moveTimes.shift();
+      k.trace(T.move, { game: g.id, side: g.turn, cell: r.move, ai, ms: r.ms });
+      // see: kxo main.c ai_one_work_func — the turn passes even when the AI found no move
+      if (r.move < 0 || g.cells[r.move] !== ' ') {
+        g.turn = other(g.turn);
+        return;
+      }
+      playMove(k, st, g, r.move);
+    });
+    // kxo_state's display gates the proto-0 stream: game 0's board after every tick, as kxo
+    // draws after every move, for the files that read boards
+    if (st.attr.display === '1' && [...st.files].some((f) => f.proto === 0)) {
+      drawBoard(st.games[0]!.board, st.drawBuffer, st.size);
+      const len = st.fifo.put(st.drawBuffer, st.drawBuffer.length);
+      if (len < st.drawBuffer.length) k.trace(T.boardsDropped, { bytes: st.drawBuffer.length - len });
+      st.rxWait.wakeUpInterruptible();
+    }
+  } finally {
+    st.ticking = false;
+  }
+}
+
+/** proto 1 read (§3): whole events only, blocking or not as kxo's read. */
+export async function readEvents(k: K, st: KxoState, f: KxoFile, file: File, ubuf: number, count: number, cur: Task): Promise<number> {
+  if (count === 1) return -EINVAL;
+  if ((await f.lock!.lockInterruptible(cur)) < 0) return -ERESTARTSYS;
+  try {
+    for (;;) {
+      if (f.proto !== 1) return -EAGAIN;
+      const { ret, copied } = f.events!.toUser(cur, ubuf, count);
+      if (ret < 0 && !copied) {
+        k.trace(T.errFault, { ubuf, count });
+        return ret;
+      }
+      if (copied) return copied;
+      if (file.flags & O_NONBLOCK) {
+        k.trace(T.errAgain, { pid: cur.pid });
+        return -EAGAIN;
+      }
+      const w = await k.waitEventInterruptible(st.rxWait, () => f.proto !== 1 || f.events!.len > 0, cur);
+      if (w) return w;
+    }
+  } finally {
+    f.lock!.unlock();
+  }
+}
+
+export function pollEvents(f: KxoFile): number {
+  return f.events && f.events.len ? POLLIN | POLLRDNORM : 0;
+}
+
+function refuse(k: K, errno: number, why: string, extra: Record<string, unknown> = {}): number {
+  k.trace(T.errRefused, { errno, why, ...extra });
+  return -errno;
+}
+
+/** One line of a human-move write: "G C" (§4), checks in the spec's order. */
+function humanMove(k: K, st: KxoState, line: string): number {
+  const parts = line.trim().split(/[ \t]+/);
+  if (parts.length !== 2 || !/^[0-9]{1,3}$/.test(parts[0]!)) return refuse(k, EINVAL, 'bad move text', { line });
+  const id = Number(parts[0]);
+  const cell = parseCell(parts[1]!, st.size);
+  const g = st.games[id];
+  if (!g || cell === null) return refuse(k, EINVAL, 'bad move text', { line });
+  if (g.paused || g.over) return refuse(k, EAGAIN, 'game paused or over', { game: id });
+  if (g.aiOf(g.turn) !== 'human') return refuse(k, EPERM, 'side to move is not human', { game: id });
+  if (cell >= g.cells.length || g.cells[cell] !== ' ') return refuse(k, EINVAL, 'cell occupied or off the board', { game: id, cell });
+  playMove(k, st, g, cell);
+  return 0;
+}
+
+/** write(): human moves, one per line; the first error stops and is returned (§4). */
+export function writeMoves(k: K, st: KxoState, ubuf: number, count: number, cur: Task): number {
+  if (count === 0) return 0;
+  if (count > KXO_WRITE_MAX) return refuse(k, EINVAL, 'write larger than a page', { count });
+  const buf = new Uint8Array(count);
+  if (cur.copyFromUser(buf, ubuf, count)) return refuse(k, EFAULT, 'bad buffer', { ubuf });
+  const lines = bytesToLatin1(buf).split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  for (const line of lines) {
+    const r = humanMove(k, st, line);
+    if (r < 0) return r;
+  }
+  return count;
+}
+
+function setAi(k: K, st: KxoState, g: Game, side: 0 | 1, ai: KxoAiKind): void {
+  g.ai[side] = ai;
+  // a move being computed by the old AI of this side must not land
+  g.epoch++;
+}
+
+function gameCtl(k: K, st: KxoState, g: Game, op: number): void {
+  if (op === KXO_CTL_PAUSE) {
+    // pausing a game that is over changes nothing
+    if (!g.over && !g.paused) {
+      g.paused = true;
+      g.epoch++;
+    }
+  } else if (op === KXO_CTL_RESUME) g.paused = false;
+  // restarting a paused game leaves it paused
+  else restart(k, st, g);
+}
+
+function stateOf(g: Game): number {
+  return g.over ? KXO_STATE_OVER : g.paused ? KXO_STATE_PAUSED : KXO_STATE_PLAYING;
+}
+
+/** The control ioctls (§2). */
+export function ioctl(k: K, st: KxoState, f: KxoFile, file: File, cmd: number, arg: number, cur: Task): number {
+  switch (cmd) {
+    case KXO_GET_INFO: {
+      const info = Uint8Array.of(st.games.length, st.size, st.goal, f.proto);
+      return cur.copyToUser(arg, info, KXO_INFO_SIZE) ? -EFAULT : 0;
+    }
+    case KXO_SET_PROTO: {
+      const v = new DataView(new ArrayBuffer(4));
+      if (cur.copyFromUser(new Uint8Array(v.buffer), arg, 4)) return -EFAULT;
+      const proto = v.getInt32(0, true);
+      if (proto !== 0 && proto !== 1) return refuse(k, EINVAL, 'no such protocol', { proto });
+      if (proto === 1 && !f.events) {
+        const fifo = k.kfifoAlloc(KXO_EVENT_QUEUE);
+        if (typeof fifo === 'number') return fifo;
+        f.events = new EventQueue(fifo);
+        f.lock = k.mutexInit();
+      }
+      // switching discards the file's pending events
+      f.events?.reset();
+      f.proto = proto;
+      st.rxWait.wakeUpInterruptible();
+      return 0;
+    }
+    case KXO_SET_AI: {
+      if (!file.writable) return refuse(k, EBADF, 'KXO_SET_AI needs write access');
+      const a = new Uint8Array(KXO_AI_SIZE);
+      if (cur.copyFromUser(a, arg, KXO_AI_SIZE)) return -EFAULT;
+      const g = st.games[a[0]!];
+      if (!g || a[1]! > 1 || a[2]! >= KXO_AIS.length) return refuse(k, EINVAL, 'bad game, side or AI', { game: a[0], side: a[1], ai: a[2] });
+      setAi(k, st, g, a[1] as 0 | 1, KXO_AIS[a[2]!]!);
+      return 0;
+    }
+    case KXO_GAME_CTL: {
+      if (!file.writable) return refuse(k, EBADF, 'KXO_GAME_CTL needs write access');
+      const c = new Uint8Array(KXO_CTL_SIZE);
+      if (cur.copyFromUser(c, arg, KXO_CTL_SIZE)) return -EFAULT;
+      const g = st.games[c[0]!];
+      if (!g || c[1]! > KXO_CTL_RESTART) return refuse(k, EINVAL, 'bad game or op', { game: c[0], op: c[1] });
+      gameCtl(k, st, g, c[1]!);
+      return 0;
+    }
+    case KXO_GET_BOARD: {
+      const b = new Uint8Array(KXO_BOARD_SIZE);
+      if (cur.copyFromUser(b, arg, KXO_BOARD_SIZE)) return -EFAULT;
+      const g = st.games[b[0]!];
+      if (!g) return refuse(k, EINVAL, 'no such game', { game: b[0] });
+      b[1] = g.turn.charCodeAt(0);
+      b[2] = stateOf(g);
+      b[3] = (g.over ? g.winner : ' ').charCodeAt(0);
+      b.fill(0x20, KXO_BOARD_CELLS, KXO_BOARD_CELLS + 64);
+      for (let i = 0; i < g.cells.length; i++) b[KXO_BOARD_CELLS + i] = g.cells[i]!.charCodeAt(0);
+      new DataView(b.buffer).setUint32(KXO_BOARD_MOVES, g.moves.length, true);
+      return cur.copyToUser(arg, b, KXO_BOARD_SIZE) ? -EFAULT : 0;
+    }
+    default:
+      return -ENOTTY;
+  }
+}
+
+const STATE_NAMES = ['playing', 'paused', 'over'] as const;
+
+/** /sys/class/kxo/kxo/games/<n>/{board,ai,state} (§6): stores by root, as the ioctls. */
+export function gameAttrs(k: K, st: KxoState, g: Game): DeviceAttribute[] {
+  return [
+    {
+      name: `games/${g.id}/board`,
+      mode: 0o444,
+      show: () => Array.from({ length: st.size }, (_, r) => g.cells.slice(r * st.size, (r + 1) * st.size).map((c) => (c === ' ' ? '.' : c)).join('') + '\n').join(''),
+    },
+    {
+      name: `games/${g.id}/ai`,
+      mode: 0o644,
+      show: () => `${g.ai[0]} ${g.ai[1]}\n`,
+      store: (_d, text) => {
+        const names = text.trim().split(/\s+/);
+        if (names.length !== 2 || !names.every((n) => (KXO_AIS as readonly string[]).includes(n))) return refuse(k, EINVAL, 'ai: two AI names', { text });
+        setAi(k, st, g, 0, names[0] as KxoAiKind);
+        setAi(k, st, g, 1, names[1] as KxoAiKind);
+        return text.length;
+      },
+    },
+    {
+      name: `games/${g.id}/state`,
+      mode: 0o644,
+      show: () => `${STATE_NAMES[stateOf(g)]}\n`,
+      store: (_d, text) => {
+        const op = ['paused', 'playing', 'restart'].indexOf(text.trim());
+        if (op < 0) return refuse(k, EINVAL, 'state: playing, paused or restart', { text });
+        gameCtl(k, st, g, op === 0 ? KXO_CTL_PAUSE : op === 1 ? KXO_CTL_RESUME : KXO_CTL_RESTART);
+        return text.length;
+      },
+    },
+  ];
+}
