@@ -31,3 +31,62 @@ describe('kxo with the real clock and a worker', () => {
     }
   }, 60_000);
 });
+
+describe('abi ext with the real clock: games on a pool of workers, a program playing a human side', () => {
+  it('a program plays O of game 0 by write() while 3 other games run on 2 workers', async () => {
+    const { KXO_SET_PROTO, KXO_EV_X, KXO_EV_START } = await import('../../src/drivers/kxo/uapi.js');
+    const { O_RDWR, POLLIN } = await import('../../src/index.js');
+    const k = await Kernel.boot({ clock: 'real' });
+    try {
+      const h = await k.insmod('kxo', { abi: 'ext', games: 4, delay: 10, ai: 'human,random', worker: 'on', workers: 2 });
+      expect(h.api.pool.workers).toBe(2);
+      const p = k.spawn();
+      const buf = p.mmap(8192);
+      const fd = await p.open('/dev/kxo', O_RDWR);
+      p.poke(buf, Uint8Array.of(1, 0, 0, 0));
+      await p.ioctl(fd, KXO_SET_PROTO, buf);
+      // game 0: O is ours; games 1..3 become AI against AI
+      for (const g of [1, 2, 3]) {
+        p.poke(buf, Uint8Array.of(g, 0, 1, 0));
+        await p.ioctl(fd, 0x40047802, buf);
+      }
+      const board = new Array<string>(16).fill(' ');
+      let ours = true;
+      let ended = '';
+      const others = new Set<number>();
+      while (!ended) {
+        if (ours) {
+          const cell = board.indexOf(' ');
+          p.poke(buf + 4096, `0 ${cell}\n`);
+          await p.write(fd, buf + 4096, `0 ${cell}\n`.length);
+          ours = false;
+        }
+        const [r] = await p.poll([{ fd, events: POLLIN }], 5000);
+        expect(r!.revents & POLLIN).toBe(POLLIN);
+        const n = await p.read(fd, buf, 4096);
+        const ev = p.peek(buf, n);
+        for (let i = 0; i < n; i += 2) {
+          const [g, code] = [ev[i]!, ev[i + 1]!];
+          if (g !== 0) {
+            others.add(g);
+            continue;
+          }
+          if (code < KXO_EV_X) board[code] = 'O';
+          else if (code < KXO_EV_START) {
+            board[code - KXO_EV_X] = 'X';
+            ours = true;
+          } else if (code > KXO_EV_START) ended = code === 0x81 ? 'O' : code === 0x82 ? 'X' : 'D';
+        }
+        if (ended) ours = false;
+      }
+      expect(h.api.game(0).winner).toBe(ended);
+      expect(h.api.game(0).board).toBe(board.join(''));
+      expect(others).toEqual(new Set([1, 2, 3]));
+      await p.close(fd);
+      await k.rmmod('kxo');
+      expect(h.api.pool.closed).toBe(true);
+    } finally {
+      await k.shutdown();
+    }
+  }, 60_000);
+});

@@ -9,6 +9,7 @@ import { bytesToLatin1 } from '../../kernel/device.js';
 import { drawBoard, parseCell } from './board.js';
 import { EventQueue } from './events.js';
 import type { Game, Side } from './game.js';
+import type { MoveResult } from './ai.js';
 import { KXO_TRACE as T } from './trace.js';
 import {
   KXO_AIS, KXO_AI_SIZE, KXO_BOARD_CELLS, KXO_BOARD_MOVES, KXO_BOARD_SIZE, KXO_CTL_PAUSE, KXO_CTL_RESTART,
@@ -63,28 +64,35 @@ export async function tick(k: K, st: KxoState): Promise<void> {
   if (st.ticking) return;
   st.ticking = true;
   try {
-    const jobs: Array<{ g: Game; epoch: number; ai: KxoMachineAi; p: Promise<{ move: number; rng: [bigint, bigint]; ms: number }> }> = [];
+    // in game order: a restart, or a move to compute (concurrently), or nothing
+    const plan: Array<{ g: Game; restart: true } | { g: Game; restart: false; epoch: number; ai: KxoMachineAi; p: Promise<MoveResult> }> = [];
     for (const g of st.games) {
       if (g.over) {
-        if (st.attr.end === '0') restart(k, st, g);
+        if (st.attr.end === '0') plan.push({ g, restart: true });
         continue;
       }
       const ai = g.aiOf(g.turn);
       if (g.paused || ai === 'human') continue;
-      jobs.push({ g, epoch: g.epoch, ai, p: st.pool.move({ ai, board: g.board, player: g.turn, rng: g.rng }) });
+      plan.push({ g, restart: false, epoch: g.epoch, ai, p: st.pool.move({ ai, board: g.board, player: g.turn, rng: g.rng }) });
     }
-    const results = await Promise.all(jobs.map((j) => j.p));
-    jobs.forEach(({ g, epoch, ai }, i) => {
+    const results = await Promise.all(plan.map((j) => (j.restart ? null : j.p)));
+    plan.forEach((j, i) => {
+      const g = j.g;
+      if (j.restart) {
+        // a game already restarted by the user meanwhile is left alone
+        if (g.over) restart(k, st, g);
+        return;
+      }
       const r = results[i]!;
-      st.loads.charge(ai, r.ms);
-      if (g.epoch !== epoch) {
-        k.trace(T.staleMove, { game: g.id, ai });
+      st.loads.charge(j.ai, r.ms);
+      if (g.epoch !== j.epoch) {
+        k.trace(T.staleMove, { game: g.id, ai: j.ai });
         return;
       }
       g.rng = r.rng;
       st.moveTimes.push({ game: g.id, player: g.turn, move: r.move, ms: r.ms });
       if (st.moveTimes.length > 256) st.moveTimes.shift();
-      k.trace(T.move, { game: g.id, side: g.turn, cell: r.move, ai, ms: r.ms });
+      k.trace(T.move, { game: g.id, side: g.turn, cell: r.move, ai: j.ai, ms: r.ms });
       // see: kxo main.c ai_one_work_func — the turn passes even when the AI found no move
       if (r.move < 0 || g.cells[r.move] !== ' ') {
         g.turn = other(g.turn);

@@ -27,7 +27,7 @@ export const LOAD_FRAC = (x: number): number => LOAD_INT((x & (FIXED_1 - 1)) * 1
 
 /** "%lu.%02lu" of one average, after adding FIXED_1/200 for rounding as loadavg_proc_show does */
 export function formatLoad(x: number): string {
-  const a = x + FIXED_1 / 200;
+  const a = x + Math.floor(FIXED_1 / 200);
   return `${LOAD_INT(a)}.${String(LOAD_FRAC(a)).padStart(2, '0')}`;
 }
 
