@@ -11,8 +11,9 @@ import { UsageError, describeError, exitCodeOf, intOption, parse } from './args.
 export const USAGE = `usage: vchardev [--strace] [--debug] [command] [options]
 
 commands:
-  xo-user      (default) load kxo and watch its two AIs play; Ctrl-P display on/off,
-               Ctrl-Q (or Ctrl-C) quit. Without a TTY: plays --games N and prints them.
+  xo-user      (default) load kxo and watch its AIs play (--games N: N boards at once, and
+               you can take a side); Ctrl-P display on/off, Ctrl-Q (or Ctrl-C) quit.
+               Without a TTY: plays --rounds N games and prints them.
   nvme …       nvme-cli's admin commands on /dev/nvme0 (vchardev nvme --help)
   qat …        QAT instance names: load a config, start devices, request names (vchardev qat --help)
   tournament   AIs (strong, mcts, negamax, random) play each other on every core (--help)
@@ -27,12 +28,23 @@ global options:
   --strace       print every syscall and driver tracepoint to stderr
   --debug        print a stack trace with an error`;
 
-const XO_USAGE = `usage: vchardev [xo-user] [--games N] [--delay MS] [--build release|test] [--no-tty]
+const XO_USAGE = `usage: vchardev [xo-user] [--games N] [--board N] [--goal N] [--ai O,X] [--rounds N]
+                         [--delay MS] [--workers N] [--build release|test] [--no-tty]
 
-  --games N      without a TTY: games to play before stopping (default 3)
+  --games N      games played at once, 1..64 (default 1: exactly kxo's /dev/kxo); more than
+                 one, or a human side, loads kxo with abi ext and reads its 2-byte events
+  --board N      board side, 3..8 (default 4)
+  --goal N       stones in a row that win, 3..board (default 3)
+  --ai O,X       the AI of each side: mcts, negamax, random, strong, human
+                 (default mcts,negamax)
+  --rounds N     without a TTY: finished games before stopping (default 3)
   --delay MS     ms between AI moves (kxo's tick, default 100)
+  --workers N    worker threads for the AIs (default: one per game up to the cores)
   --build B      the WASM build the AIs run: release (default) or test (bounds-checked)
-  --no-tty       print finished games even on a terminal`;
+  --no-tty       print finished games even on a terminal
+
+  keys with --games: Tab next game, Space pause/resume, ! restart, O / X take that side
+  (human) or give it back, a cell (b2) and Enter to play it; Ctrl-P display, Ctrl-Q quit`;
 
 const TREE_USAGE = 'usage: vchardev tree|ls|dmesg   (no options)';
 
@@ -51,10 +63,20 @@ const CTRL_Q = 0x11;
 
 async function runXoUser(argv: string[], traceOn: boolean): Promise<number> {
   const { values } = parse('xo-user', argv, {
-    games: { type: 'string' }, delay: { type: 'string' }, build: { type: 'string' }, 'no-tty': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    games: { type: 'string' }, board: { type: 'string' }, goal: { type: 'string' }, ai: { type: 'string' }, rounds: { type: 'string' },
+    workers: { type: 'string' }, delay: { type: 'string' }, build: { type: 'string' }, 'no-tty': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return void console.log(XO_USAGE), 0;
-  const games = intOption(values.games as string | undefined, '--games', { min: 1, max: 1_000_000, fallback: 3 });
+  const games = intOption(values.games as string | undefined, '--games', { min: 1, max: 64, fallback: 1 });
+  const boardSize = intOption(values.board as string | undefined, '--board', { min: 3, max: 8, fallback: 4 });
+  const goal = intOption(values.goal as string | undefined, '--goal', { min: 3, max: boardSize, fallback: 3 });
+  const rounds = intOption(values.rounds as string | undefined, '--rounds', { min: 1, max: 1_000_000, fallback: 3 });
+  const workers = intOption(values.workers as string | undefined, '--workers', { min: 0, max: 64, fallback: 0 });
+  const ai = (values.ai as string | undefined) ?? 'mcts,negamax';
+  const names = ai.split(',');
+  if (names.length !== 2 || !names.every((n) => ['mcts', 'negamax', 'random', 'strong', 'human'].includes(n))) {
+    throw new UsageError(`--ai: '${ai}' is not two of mcts, negamax, random, strong, human (O,X)`);
+  }
   const delay = intOption(values.delay as string | undefined, '--delay', { min: 1, max: 3_600_000, fallback: 100 });
   const build = (values.build as string | undefined) ?? 'release';
   if (build !== 'release' && build !== 'test') throw new UsageError(`--build: '${build}' is not release or test`);
@@ -82,14 +104,15 @@ async function runXoUser(argv: string[], traceOn: boolean): Promise<number> {
     process.stdin.on('data', onData);
   }
   try {
-    await k.insmod('kxo', { delay, build });
+    const abi = games > 1 || names.includes('human') ? 'ext' : 'kxo';
+    await k.insmod('kxo', { delay, build, games, boardSize, goal, ai, abi, workers });
     const p = k.spawn({ comm: 'xo-user' });
     const io = {
       write: (t: string) => void process.stdout.write(t),
       readKey: () => keys.shift() ?? null,
       keyReady: () => new Promise<void>((r) => (wake = r)),
     };
-    const { code } = await xoUser(p, io, { tty, games });
+    const { code } = await xoUser(p, io, { tty, rounds, columns: process.stdout.columns || 80 });
     return code;
   } finally {
     if (tty) {

@@ -48,7 +48,7 @@ describe('vchardev CLI conventions', () => {
   });
   it('SIGINT and SIGTERM stop the live game like Ctrl-Q: the kernel shuts down and the exit is 0', async () => {
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-      const child = spawn(process.execPath, [CLI, '--games', '100000', '--delay', '5'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [CLI, '--rounds', '100000', '--delay', '5'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       await new Promise((r) => setTimeout(r, 1500));

@@ -90,7 +90,7 @@ describe('xo-user without a TTY', () => {
     k = await Kernel.boot({ clock: 'virtual' });
     await k.insmod('kxo');
     const io = fakeIo();
-    const run = xoUser(k.spawn(), io, { tty: false, games: 2 });
+    const run = xoUser(k.spawn(), io, { tty: false, rounds: 2 });
     let settled = false;
     void run.finally(() => (settled = true));
     for (let i = 0; i < 40 && !settled; i++) await k.clock.advance(100);
@@ -113,5 +113,68 @@ describe('the views (issue 10)', () => {
     expect([cellName(0), cellName(6), cellName(13)]).toEqual(['A1', 'C2', 'B4']); // the O, X and O above
     expect(numberedMoves(2, { first: 'O', moves: [13, 6, 0], players: 'OXO', winner: 'X', finalBoard: board })).toBe('game 2 (X wins): 1. B4  2. C2  3. A1');
     expect(numberedMoves(3, { first: 'O', moves: [], players: '', winner: 'D', finalBoard: board })).toBe('game 3 (draw): ');
+  });
+});
+
+describe('xo-user with many games (issue 12: the event protocol)', () => {
+  it('without a TTY: games rebuilt from 2-byte events; game 0 is kxo\'s first reference game', async () => {
+    k = await Kernel.boot({ clock: 'virtual' });
+    await k.insmod('kxo', { abi: 'ext', games: 4 });
+    const io = fakeIo();
+    const run = xoUser(k.spawn(), io, { tty: false, rounds: 4 });
+    let settled = false;
+    void run.finally(() => (settled = true));
+    for (let i = 0; i < 60 && !settled; i++) await k.clock.advance(100);
+    const { code, games } = await run;
+    expect(code).toBe(0);
+    expect(games.length).toBeGreaterThanOrEqual(4);
+    const ref = readJsonl<{ moves: number[] }>('kxo/games.jsonl');
+    expect(io.out).toContain(`game 0.1: X wins\n${labeledBoard(games.find((g) => g.moves.join() === ref[0]!.moves.join())!.finalBoard)}${movesLine(ref[0]!.moves)}\n`);
+    // every finished game is a legal, decided game of its board
+    for (const g of games) expect(new Set(g.moves).size).toBe(g.moves.length);
+  });
+  it('in a terminal: boards side by side, keys pick a game, take a side and play a move by write()', async () => {
+    k = await Kernel.boot({ clock: 'virtual' });
+    const h = await k.insmod('kxo', { abi: 'ext', games: 3, boardSize: 5, goal: 4, ai: 'negamax,random' });
+    const p = k.spawn();
+    const keys: number[] = [];
+    let wake = () => {};
+    const io: XoUserIo & { out: string } = {
+      out: '',
+      write(t: string) {
+        io.out += t;
+      },
+      readKey: () => keys.shift() ?? null,
+      keyReady: () => new Promise<void>((r) => (wake = r)),
+    };
+    const press = async (s: string | number[]) => {
+      for (const b of typeof s === 'string' ? [...s].map((c) => c.charCodeAt(0)) : s) keys.push(b);
+      wake();
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    };
+    const run = xoUser(p, io, { tty: true, columns: 120, now: () => new Date(k.clock.now()) });
+    await k.clock.advance(100);
+    await press([0x09]); // game 1
+    await press(' '); // pause it
+    const api = h.api as import('../../src/drivers/kxo/index.js').KxoApi;
+    expect(api.game(1).state).toBe('paused');
+    await press(' ');
+    await press([0x09]); // game 2
+    await press('O'); // take side O of game 2
+    expect(api.game(2).ai).toEqual(['human', 'random']);
+    // wait until it is O's turn in game 2, then play c3
+    for (let i = 0; i < 5 && api.game(2).turn !== 'O'; i++) await k.clock.advance(100);
+    const free = api.game(2).board.indexOf(' ', 12) === 12 ? 'c3' : 'e5';
+    await press(`${free}\r`);
+    expect(api.game(2).board[free === 'c3' ? 12 : 24]).toBe('O');
+    await press('zz\r');
+    expect(io.out).toContain('move zz: EINVAL');
+    await press([CTRL_Q]);
+    const { code } = await run;
+    expect(code).toBe(0);
+    expect(io.out).toMatch(/>game 2 +human\(O\) vs random\(X\)/);
+    expect(io.out).toContain('      A B C D E');
+    expect(io.out).toMatch(/game 0 +negamax\(O\) vs random\(X\) +game 1/); // side by side
+    expect(io.out).toContain('3 games, 5x5, 4 in a row');
   });
 });

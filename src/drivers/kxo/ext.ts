@@ -90,7 +90,7 @@ export async function tick(k: K, st: KxoState): Promise<void> {
         return;
       }
       g.rng = r.rng;
-      st.moveTimes.push({ game: g.id, player: g.turn, move: r.move, ms: r.ms });
+      st.moveTimes.push({ game: g.id, player: g.turn, move: r.move, ms: r.ms, ai: j.ai });
       if (st.moveTimes.length > 256) st.moveTimes.shift();
       k.trace(T.move, { game: g.id, side: g.turn, cell: r.move, ai: j.ai, ms: r.ms });
       // see: kxo main.c ai_one_work_func — the turn passes even when the AI found no move

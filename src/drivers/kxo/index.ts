@@ -102,7 +102,7 @@ async function aiWork(k: K, s: KxoState, player: Side): Promise<void> {
   game.turn = player === 'O' ? 'X' : 'O';
   s.finish = 1;
   s.loads.charge(ai, r.ms);
-  s.moveTimes.push({ game: 0, player, move: r.move, ms: r.ms });
+  s.moveTimes.push({ game: 0, player, move: r.move, ms: r.ms, ai });
   if (s.moveTimes.length > 256) s.moveTimes.shift();
   k.prInfo(`kxo: ${player === 'O' ? 'ai_one_work_func' : 'ai_two_work_func'} completed in ${Math.round(r.ms * 1000)} usec`);
 }
@@ -325,7 +325,8 @@ export const kxo = defineModule({
       k.modTimer(loadTimer, k.now() + LOAD_FREQ_MS);
     }
     k.state = st;
-    k.debugfsCreateFile('kxo/ai_times', () => st.moveTimes.map((t) => `${ext ? `${t.game} ` : ''}${t.player} ${t.move} ${t.ms.toFixed(1)}\n`).join(''));
+    // abi kxo: "<side> <cell> <ms>"; abi ext: "<game> <side> <cell> <ms> <ai>"
+    k.debugfsCreateFile('kxo/ai_times', () => st.moveTimes.map((t) => (ext ? `${t.game} ${t.player} ${t.move} ${t.ms.toFixed(1)} ${t.ai}\n` : `${t.player} ${t.move} ${t.ms.toFixed(1)}\n`)).join(''));
     k.api = {
       board: () => st.games[0]!.board,
       game: (id: number) => {

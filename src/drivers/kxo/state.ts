@@ -84,5 +84,5 @@ export interface KxoState {
   openCnt: number;
   delay: number;
   /** per-move AI times in ms, newest last (for tools; the C prints them with pr_info) */
-  moveTimes: Array<{ game: number; player: Side; move: number; ms: number }>;
+  moveTimes: Array<{ game: number; player: Side; move: number; ms: number; ai: string }>;
 }
