@@ -50,3 +50,26 @@ describe('web page (browser)', () => {
     expect(errors).toEqual([]);
   }, 120_000);
 });
+
+describe('web page, many games (issue 12)', () => {
+  it('?games=3&ai=human,random: three boards from events; a click plays the human\'s move by write()', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const port = (server.address() as { port: number }).port;
+    await page.goto(`http://127.0.0.1:${port}/?games=3&board=5&goal=4&ai=human,random&delay=50`);
+    await page.waitForFunction(() => (window as any).vchardev?.client?.games.length === 3, null, { timeout: 60_000 });
+    expect(await page.locator('.game').count()).toBe(3);
+    expect(await page.locator('.game').nth(0).locator('.cell').count()).toBe(25);
+    // O is ours in every game: play c3 (cell 12) in game 1
+    await page.locator('.game').nth(1).locator('.cell').nth(12).click();
+    await page.waitForFunction(() => (window as any).vchardev.client.games[1].cells[12] === 'O', null, { timeout: 10_000 });
+    // random answers as X on a later tick
+    await page.waitForFunction(() => (window as any).vchardev.client.games[1].cells.includes('X'), null, { timeout: 10_000 });
+    expect(await page.locator('.game').nth(1).locator('.cell').nth(12).textContent()).toBe('O');
+    expect(await page.textContent('#status')).toBe('3 games, 5x5, 4 in a row');
+    await page.click('#gquit');
+    await page.waitForFunction(() => document.getElementById('status')!.textContent === 'stopped', null, { timeout: 10_000 });
+    expect(errors).toEqual([]);
+  }, 90_000);
+});

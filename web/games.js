@@ -1,0 +1,100 @@
+// The page's many-games view (kxo-games.md): kxo loaded with abi 'ext', boards rebuilt from its
+// 2-byte events by the same GamesClient as `vchardev xo-user --games N`. Click a board to pick
+// it; click a cell to play it when the side to move is yours.
+import { O_RDWR } from './dist/index.js';
+import { GamesClient, gameLines, aiFooter } from './dist/cli/xo-games.js';
+import { movesLine } from './dist/cli/xo-user.js';
+
+const $ = (id) => document.getElementById(id);
+
+export async function runGames(kernel, params) {
+  const proc = kernel.spawn({ comm: 'web' });
+  const client = await GamesClient.open(proc);
+  let selected = 0;
+  let running = true;
+  const state = { kernel, proc, client, get selected() { return selected; } };
+  window.vchardev = state;
+  $('single').hidden = true;
+  $('multi').hidden = false;
+  $('status').textContent = `${client.games.length} games, ${client.size}x${client.size}, ${client.goal} in a row`;
+
+  const grid = $('grid');
+  const boxes = client.games.map((g) => {
+    const box = document.createElement('div');
+    box.className = 'game';
+    const pre = document.createElement('pre');
+    const cells = document.createElement('div');
+    cells.className = 'cells';
+    cells.style.gridTemplateColumns = `repeat(${client.size}, 1.6em)`;
+    for (let i = 0; i < client.size * client.size; i++) {
+      const b = document.createElement('button');
+      b.className = 'cell';
+      b.dataset.cell = String(i);
+      b.onclick = () => play(g.id, i);
+      cells.append(b);
+    }
+    box.append(pre, cells);
+    box.onclick = () => {
+      selected = g.id;
+      draw();
+    };
+    grid.append(box);
+    return { box, pre, cells };
+  });
+
+  async function play(game, cell) {
+    selected = game;
+    try {
+      await client.move(game, String(cell));
+      $('message').textContent = '';
+    } catch (e) {
+      $('message').textContent = `move ${cell}: ${e.code ?? e}`;
+    }
+  }
+  const humanOf = new Map();
+  async function take(side) {
+    const g = client.games[selected];
+    const key = `${selected}/${side}`;
+    if (g.ai[side] === 'human') await client.setAi(selected, side, humanOf.get(key) ?? 'negamax');
+    else {
+      humanOf.set(key, g.ai[side]);
+      await client.setAi(selected, side, 'human');
+    }
+    draw();
+  }
+  $('gpause').onclick = () => client.pause(selected).then(draw);
+  $('grestart').onclick = () => client.restart(selected);
+  $('takeO').onclick = () => take(0);
+  $('takeX').onclick = () => take(1);
+  $('gquit').onclick = () => (running = false);
+
+  function draw() {
+    const now = Date.now();
+    client.games.forEach((g, i) => {
+      const { box, pre, cells } = boxes[i];
+      const lines = gameLines(g, client.size, now, g.id === selected);
+      // the title and the clock/score/moves lines; the board itself is the clickable grid
+      pre.textContent = [lines[0], ...lines.slice(2 + client.size)].join('\n');
+      box.classList.toggle('selected', g.id === selected);
+      const mine = g.state === 'playing' && g.ai[g.turn === 'O' ? 0 : 1] === 'human';
+      cells.querySelectorAll('button').forEach((b, c) => {
+        b.textContent = g.cells[c] === ' ' ? '' : g.cells[c];
+        b.disabled = !(mine && g.cells[c] === ' ');
+      });
+    });
+    $('games').innerHTML = client.finished.slice(-8).map((f) => `game ${f.game}: ${f.winner === 'D' ? 'draw' : `${f.winner} wins`} — ${movesLine(f.moves, client.size)}`).join('<br>');
+    $('clock').textContent = `time ${new Date(now).toTimeString().slice(0, 8)} — ${client.events} events in ${client.bytes} bytes`;
+  }
+
+  let tick = 0;
+  while (running) {
+    await client.pump(250);
+    draw();
+    if (tick++ % 4 === 0) {
+      $('times').innerHTML = aiFooter(await client.loadavg(), await client.msPerMove()).replace(/\n/g, '<br>');
+      $('log').textContent = kernel.dmesg().split('\n').slice(-12).join('\n');
+    }
+  }
+  await client.close();
+  $('status').textContent = 'stopped';
+}
