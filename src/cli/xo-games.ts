@@ -39,9 +39,18 @@ export interface ClientGame {
   score: { O: number; X: number; D: number };
 }
 
+/** User memory of the client: 32 slots of 128 bytes for ioctl arguments and move texts, then the read buffer. */
+const SLOT = 128;
+const SLOTS = 32;
+const READ_AT = SLOT * SLOTS;
+const READ_LEN = 4096;
+const MAPPED = READ_AT + READ_LEN;
+
 /** One open /dev/kxo in the event protocol, and the games rebuilt from it. */
 export class GamesClient {
   readonly games: ClientGame[] = [];
+  /** free argument slots: calls in flight at once (a click during a resync) never share one */
+  private readonly free = Array.from({ length: SLOTS }, (_, i) => i * SLOT);
   readonly finished: FinishedGame[] = [];
   /** bytes read from the device (2 per event) */
   bytes = 0;
@@ -59,7 +68,7 @@ export class GamesClient {
   /** Opens /dev/kxo, switches to events and reads every board once (KXO_GET_BOARD). */
   static async open(p: Process, now: () => number = () => Date.now()): Promise<GamesClient> {
     const fd = await p.open('/dev/kxo', O_RDWR | O_NONBLOCK);
-    const buf = p.mmap(8192);
+    const buf = p.mmap(MAPPED);
     p.poke(buf, Uint8Array.of(1, 0, 0, 0));
     await p.ioctl(fd, KXO_SET_PROTO, buf);
     await p.ioctl(fd, KXO_GET_INFO, buf);
@@ -72,14 +81,27 @@ export class GamesClient {
     return c;
   }
 
+  /** Runs fn with a slot of user memory of its own (its address). */
+  private async withSlot<T>(fn: (addr: number) => Promise<T>): Promise<T> {
+    const off = this.free.pop();
+    if (off === undefined) throw new Error('kxo client: too many calls in flight');
+    try {
+      return await fn(this.buf + off);
+    } finally {
+      this.free.push(off);
+    }
+  }
+
   /** Reads every game's board, side to move and state again (after an overflow). */
   async resync(): Promise<void> {
     for (const g of this.games) {
       const b = new Uint8Array(72);
       b[0] = g.id;
-      this.p.poke(this.buf, b);
-      await this.p.ioctl(this.fd, KXO_GET_BOARD, this.buf);
-      const r = this.p.peek(this.buf, 72);
+      const r = await this.withSlot(async (at) => {
+        this.p.poke(at, b);
+        await this.p.ioctl(this.fd, KXO_GET_BOARD, at);
+        return this.p.peek(at, 72);
+      });
       g.cells = [...String.fromCharCode(...r.subarray(4, 4 + this.size * this.size))];
       g.turn = String.fromCharCode(r[1]!) as 'O' | 'X';
       g.state = (['playing', 'paused', 'over'] as const)[r[2]!] ?? 'playing';
@@ -103,6 +125,8 @@ export class GamesClient {
     if (code < KXO_EV_START) {
       const side = code < KXO_EV_X ? 'O' : 'X';
       const cell = code % KXO_EV_X;
+      // an event queued before the board was read (KXO_GET_BOARD) is in that board already
+      if (g.cells[cell] === side) return null;
       g.cells[cell] = side;
       g.history.push(cell);
       g.turn = side === 'O' ? 'X' : 'O';
@@ -117,7 +141,7 @@ export class GamesClient {
       return null;
     }
     const w: FinishedGame['winner'] | null = code === KXO_EV_O_WON ? 'O' : code === KXO_EV_X_WON ? 'X' : code === KXO_EV_DRAW ? 'D' : null;
-    if (!w) return null;
+    if (!w || g.state === 'over') return null;
     g.state = 'over';
     g.winner = w;
     g.lasted = this.now() - g.started;
@@ -139,13 +163,13 @@ export class GamesClient {
     for (;;) {
       let n: number;
       try {
-        n = await this.p.read(this.fd, this.buf + 4096, 4096);
+        n = await this.p.read(this.fd, this.buf + READ_AT, READ_LEN);
       } catch (e) {
         if (e instanceof KernelError && e.code === 'EAGAIN') break;
         throw e;
       }
       this.bytes += n;
-      const ev = this.p.peek(this.buf + 4096, n);
+      const ev = this.p.peek(this.buf + READ_AT, n);
       for (let i = 0; i < n; i += 2) {
         if (ev[i] === KXO_EV_OVERFLOW_GAME) overflow = true;
         const f = this.apply(ev[i]!, ev[i + 1]!);
@@ -157,8 +181,10 @@ export class GamesClient {
   }
 
   async setAi(game: number, side: 0 | 1, ai: KxoAiKind): Promise<void> {
-    this.p.poke(this.buf, Uint8Array.of(game, side, KXO_AIS.indexOf(ai), 0));
-    await this.p.ioctl(this.fd, KXO_SET_AI, this.buf);
+    await this.withSlot(async (at) => {
+      this.p.poke(at, Uint8Array.of(game, side, KXO_AIS.indexOf(ai), 0));
+      await this.p.ioctl(this.fd, KXO_SET_AI, at);
+    });
     this.games[game]!.ai[side] = ai;
   }
   async pause(game: number): Promise<void> {
@@ -170,14 +196,18 @@ export class GamesClient {
     await this.ctl(game, KXO_CTL_RESTART);
   }
   private async ctl(game: number, op: number): Promise<void> {
-    this.p.poke(this.buf, Uint8Array.of(game, op, 0, 0));
-    await this.p.ioctl(this.fd, KXO_GAME_CTL, this.buf);
+    await this.withSlot(async (at) => {
+      this.p.poke(at, Uint8Array.of(game, op, 0, 0));
+      await this.p.ioctl(this.fd, KXO_GAME_CTL, at);
+    });
   }
   /** A human move: "G C\n" by write() (kxo-games §4); throws the KernelError the driver gives. */
   async move(game: number, cell: string): Promise<void> {
-    const text = `${game} ${cell}\n`;
-    this.p.poke(this.buf + 6144, text);
-    await this.p.write(this.fd, this.buf + 6144, text.length);
+    const text = `${game} ${cell}\n`.slice(0, SLOT);
+    await this.withSlot(async (at) => {
+      this.p.poke(at, text);
+      await this.p.write(this.fd, at, text.length);
+    });
   }
 
   /** The kernel's per-AI load ("mcts 0.93 0.51 0.20" lines). */
@@ -206,7 +236,7 @@ export class GamesClient {
     return out;
   }
   async close(): Promise<void> {
-    this.p.munmap(this.buf, 8192);
+    this.p.munmap(this.buf, MAPPED);
     await this.p.close(this.fd);
   }
 }

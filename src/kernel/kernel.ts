@@ -221,6 +221,8 @@ export class KernelCore {
       if (rec.level <= KERN_ERR) why = rec.text;
     });
     let r: number;
+    let settle!: () => void;
+    mod.initDone = new Promise<void>((res) => (settle = res));
     try {
       r = await def.init(k, merged);
       if (typeof r !== 'number' || !Number.isInteger(r)) throw new Error(`init returned ${String(r)}`);
@@ -234,9 +236,11 @@ export class KernelCore {
       this.vfs.remove(sysdir);
       mod.state = 'gone';
       for (const used of mod.uses.splice(0)) this.modulePut(used);
+      settle();
       throw new KernelError(-r, 'init_module', why ? `${def.name} (${why})` : def.name);
     }
     mod.state = 'live';
+    settle();
     const guarded = new WeakMap<object, object>();
     const kernel = this;
     return {
@@ -308,6 +312,9 @@ export class KernelCore {
   /** Unloads every module (newest first) and stops the clock: for tests and the CLI's exit. */
   async shutdown(): Promise<void> {
     for (const task of [...this.tasks.values()]) await this.exitTask(task);
+    // a module still in init (an engine being fetched, workers starting) finishes loading first,
+    // so it can be unloaded and nothing it starts outlives the kernel
+    for (const { mod } of [...this.modules.values()]) if (mod.state === 'coming') await mod.initDone;
     for (const name of [...this.modules.keys()].reverse()) {
       try {
         await this.rmmod(name);

@@ -74,6 +74,8 @@ export class Module implements ModuleRef {
   state: ModuleRef['state'] = 'coming';
   /** modules this one pinned with useModule (module_use's target list) */
   readonly uses: Module[] = [];
+  /** settles when init has returned (shutdown waits for a module still loading) */
+  initDone: Promise<unknown> = Promise.resolve();
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any module's definition
   constructor(readonly name: string, readonly def: ModuleDef<any, any>, readonly params: ModuleParams) {}
 }

@@ -125,8 +125,9 @@ async function run(ops: Op[], workers: number): Promise<void> {
           const r = await errno(f.p.ioctl(f.fd, KXO_SET_PROTO, f.buf));
           if (o.v !== 0 && o.v !== 1) return void expect(r).toBe('EINVAL');
           expect(r).toBe(0);
+          // switching discards the queue; setting the protocol the file has keeps it
+          if (o.v !== f.proto) f.model = o.v === 1 ? new ModelQueue() : null;
           f.proto = o.v;
-          f.model = o.v === 1 ? new ModelQueue() : null;
           return;
         }
         case 'read': {

@@ -296,6 +296,41 @@ describe('the event protocol (kxo-games §3)', () => {
     for (const [g, code] of next) applyEvent(rebuilt, 4, g, code);
     for (let g = 0; g < 64; g++) expect(rebuilt[g]!.join('')).toBe((await slow.board(g)).cells.slice(0, 16));
   }, 60_000);
+  it('with abi ext, a proto-0 file reads kxo\'s own stream byte for byte (game ends, the final board again, kxo_state)', async () => {
+    const streamOf = async (params: Record<string, unknown>) => {
+      const { p, buf } = await boot(params);
+      const fd = await p.open('/dev/kxo', O_RDONLY | O_NONBLOCK);
+      let text = '';
+      const take = async () => {
+        for (;;) {
+          try {
+            const n = await p.read(fd, buf, 4096);
+            text += dec(p.peek(buf, n));
+          } catch (e: any) {
+            if (e.code === 'EAGAIN') return;
+            throw e;
+          }
+        }
+      };
+      for (let t = 0; t < 12; t++) {
+        await k.clock.advance(100);
+        await take();
+      }
+      // end: the game in progress finishes, its final board comes once, then nothing
+      await p.writeFile('/sys/class/kxo/kxo/kxo_state', '1 1 1');
+      for (let t = 0; t < 12; t++) {
+        await k.clock.advance(100);
+        await take();
+      }
+      await p.close(fd);
+      await k.shutdown();
+      return text;
+    };
+    const kxo = await streamOf({});
+    const ext = await streamOf({ abi: 'ext', games: 3 });
+    expect(kxo.length).toBeGreaterThan(12 * 66);
+    expect(ext).toBe(kxo);
+  });
   it('with abi ext, proto-0 files still read game 0\'s board texts (the board size\'s shape)', async () => {
     const { p, buf } = await boot({ abi: 'ext', games: 2, boardSize: 6, goal: 4, ai: 'negamax,random' });
     const fd = await p.open('/dev/kxo', O_RDONLY | O_NONBLOCK);
@@ -477,4 +512,45 @@ describe('the AI pool (kxo-games §1, issue 12)', () => {
     expect(await stream('on', 1)).toEqual(inline);
     expect(await stream('on', 3)).toEqual(inline);
   }, 120_000);
+});
+
+describe('review findings (issue 12 adversarial pass)', () => {
+  it('F1/F3: hostile parameter values are EINVAL with nothing left behind; kxo loads again after', async () => {
+    k = await Kernel.boot({ clock: 'virtual' });
+    for (const bad of [{ delay: Symbol('d') }, { delay: 0.01 }, { delay: Infinity }, { abi: Object.create(null) }, { abi: 'ext', ai: Object.create(null) },
+      { abi: 'ext', worker: Object.create(null) }, { abi: 'ext', ai: { toString() { throw new Error('boom'); } } }]) {
+      await expect(k.insmod('kxo', bad as never)).rejects.toMatchObject({ code: 'EINVAL' });
+    }
+    expect(k.dmesg()).not.toContain('Oops');
+    expect(k.vfs.lookup('/dev/kxo')).toBeLessThan(0);
+    await k.insmod('kxo', { abi: 'ext' });
+  });
+  it('F4: a read follows its file\'s protocol switch instead of sleeping in the old one', async () => {
+    const { p, buf } = await boot({ abi: 'ext', games: 2 });
+    const fd = await p.open('/dev/kxo', O_RDWR);
+    const c = new Client(p, buf, fd);
+    const boards = p.read(fd, buf + 4096, 66);
+    await new Promise((r) => setImmediate(r));
+    await c.proto(1);
+    await k.clock.advance(100);
+    // events now: the first tick's move in each game
+    expect(await boards).toBe(4);
+    expect([...p.peek(buf + 4096, 4)].filter((_, i) => i % 2 === 0)).toEqual([0, 1]);
+    // and back: a blocking events read switched to boards gets a board, not EAGAIN
+    const events = p.read(fd, buf + 4096, 66);
+    await new Promise((r) => setImmediate(r));
+    await c.proto(0);
+    await k.clock.advance(100);
+    expect(await events).toBe(66);
+    expect(parseBoard(dec(p.peek(buf + 4096, 66)))).not.toBeNull();
+  });
+  it('F6: shutdown while insmod is still starting its workers waits for it, then unloads it', async () => {
+    k = await Kernel.boot({ clock: 'virtual' });
+    const ins = k.insmod('kxo', { abi: 'ext', worker: 'on', workers: 2 });
+    await new Promise((r) => setImmediate(r));
+    await k.shutdown();
+    const h = await ins;
+    expect((h.api as KxoApi).pool.closed).toBe(true);
+    expect(k.modules.has('kxo')).toBe(false);
+  });
 });

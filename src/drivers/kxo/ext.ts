@@ -63,12 +63,15 @@ function restart(k: K, st: KxoState, g: Game): void {
 export async function tick(k: K, st: KxoState): Promise<void> {
   if (st.ticking) return;
   st.ticking = true;
+  // game 0 as kxo's timer sees it at the start of the tick (for the proto-0 stream below)
+  const first = st.games[0]!;
+  const overBoard = first.over ? first.board : null;
   try {
     // in game order: a restart, or a move to compute (concurrently), or nothing
-    const plan: Array<{ g: Game; restart: true } | { g: Game; restart: false; epoch: number; ai: KxoMachineAi; p: Promise<MoveResult> }> = [];
+    const plan: Array<{ g: Game; restart: true; epoch: number } | { g: Game; restart: false; epoch: number; ai: KxoMachineAi; p: Promise<MoveResult> }> = [];
     for (const g of st.games) {
       if (g.over) {
-        if (st.attr.end === '0') plan.push({ g, restart: true });
+        if (st.attr.end === '0') plan.push({ g, restart: true, epoch: g.epoch });
         continue;
       }
       const ai = g.aiOf(g.turn);
@@ -79,8 +82,8 @@ export async function tick(k: K, st: KxoState): Promise<void> {
     plan.forEach((j, i) => {
       const g = j.g;
       if (j.restart) {
-        // a game already restarted by the user meanwhile is left alone
-        if (g.over) restart(k, st, g);
+        // a game the user restarted meanwhile (and that may have ended again) is left alone
+        if (g.over && g.epoch === j.epoch) restart(k, st, g);
         return;
       }
       const r = results[i]!;
@@ -93,25 +96,43 @@ export async function tick(k: K, st: KxoState): Promise<void> {
       st.moveTimes.push({ game: g.id, player: g.turn, move: r.move, ms: r.ms, ai: j.ai });
       if (st.moveTimes.length > 256) st.moveTimes.shift();
       k.trace(T.move, { game: g.id, side: g.turn, cell: r.move, ai: j.ai, ms: r.ms });
-      // see: kxo main.c ai_one_work_func — the turn passes even when the AI found no move
-      if (r.move < 0 || g.cells[r.move] !== ' ') {
-        g.turn = other(g.turn);
-        return;
-      }
-      playMove(k, st, g, r.move);
+      // proposal: kxo-games §1a — kxo's mcts may give up (-1) and kxo then passes the turn; here a
+      // pass would leave event readers unable to tell whose turn it is, so the AI's first free
+      // cell is played instead
+      const cell = r.move >= 0 && g.cells[r.move] === ' ' ? r.move : g.cells.indexOf(' ');
+      playMove(k, st, g, cell);
     });
-    // kxo_state's display gates the proto-0 stream: game 0's board after every tick, as kxo
-    // draws after every move, for the files that read boards
-    if (st.attr.display === '1' && [...st.files].some((f) => f.proto === 0)) {
-      drawBoard(st.games[0]!.board, st.drawBuffer, st.size);
-      const len = st.fifo.put(st.drawBuffer, st.drawBuffer.length);
-      if (len < st.drawBuffer.length) k.trace(T.boardsDropped, { bytes: st.drawBuffer.length - len });
-      st.rxWait.wakeUpInterruptible();
-    }
+    drawFirstGame(k, st, overBoard);
   } finally {
     st.ticking = false;
   }
 }
+
+/**
+ * kxo's board stream for proto-0 readers (§3: kxo's behaviour, for game 0): a board after every
+ * tick; on the tick after a game ends, the final board once more (kxo's timer draws it before it
+ * clears the table), and nothing more while kxo_state's end holds the game over (kxo's timer
+ * stops). kxo_state's display gates it, as in kxo.
+ * proposal: kxo-games §3 — boards are produced only while some file reads them (proto 0), so a
+ * client that reads events does not fill the shared kfifo and dmesg with drop warnings every tick
+ */
+function drawFirstGame(k: K, st: KxoState, overBoard: string | null): void {
+  if (overBoard !== null) {
+    if (st.finalDrawn) return;
+    st.finalDrawn = true;
+  } else st.finalDrawn = false;
+  if (st.attr.display !== '1' || ![...st.files].some((f) => f.proto === 0)) return;
+  drawBoard(overBoard ?? st.games[0]!.board, st.drawBuffer, st.size);
+  const len = st.fifo.put(st.drawBuffer, st.drawBuffer.length);
+  if (len < st.drawBuffer.length) {
+    k.trace(T.boardsDropped, { bytes: st.drawBuffer.length - len });
+    k.prWarn(`produce_board: ${st.drawBuffer.length - len} bytes dropped`);
+  }
+  st.rxWait.wakeUpInterruptible();
+}
+
+/** What a read returns when its file switched protocol while it slept: the read starts over. */
+export const SWITCHED = 1 << 30;
 
 /** proto 1 read (§3): whole events only, blocking or not as kxo's read. */
 export async function readEvents(k: K, st: KxoState, f: KxoFile, file: File, ubuf: number, count: number, cur: Task): Promise<number> {
@@ -119,7 +140,7 @@ export async function readEvents(k: K, st: KxoState, f: KxoFile, file: File, ubu
   if ((await f.lock!.lockInterruptible(cur)) < 0) return -ERESTARTSYS;
   try {
     for (;;) {
-      if (f.proto !== 1) return -EAGAIN;
+      if (f.proto !== 1) return SWITCHED;
       const { ret, copied } = f.events!.toUser(cur, ubuf, count);
       if (ret < 0 && !copied) {
         k.trace(T.errFault, { ubuf, count });
@@ -177,10 +198,11 @@ export function writeMoves(k: K, st: KxoState, ubuf: number, count: number, cur:
   return count;
 }
 
-function setAi(k: K, st: KxoState, g: Game, side: 0 | 1, ai: KxoAiKind): void {
+function setAi(g: Game, side: 0 | 1, ai: KxoAiKind): void {
+  if (g.ai[side] === ai) return;
   g.ai[side] = ai;
-  // a move being computed by the old AI of this side must not land
-  g.epoch++;
+  // a move being computed by the old AI of the side to move must not land
+  if (side === (g.turn === 'O' ? 0 : 1)) g.epoch++;
 }
 
 function gameCtl(k: K, st: KxoState, g: Game, op: number): void {
@@ -217,8 +239,8 @@ export function ioctl(k: K, st: KxoState, f: KxoFile, file: File, cmd: number, a
         f.events = new EventQueue(fifo);
         f.lock = k.mutexInit();
       }
-      // switching discards the file's pending events
-      f.events?.reset();
+      // switching discards the file's pending events; setting the protocol it has changes nothing
+      if (proto !== f.proto) f.events?.reset();
       f.proto = proto;
       st.rxWait.wakeUpInterruptible();
       return 0;
@@ -229,7 +251,7 @@ export function ioctl(k: K, st: KxoState, f: KxoFile, file: File, cmd: number, a
       if (cur.copyFromUser(a, arg, KXO_AI_SIZE)) return -EFAULT;
       const g = st.games[a[0]!];
       if (!g || a[1]! > 1 || a[2]! >= KXO_AIS.length) return refuse(k, EINVAL, 'bad game, side or AI', { game: a[0], side: a[1], ai: a[2] });
-      setAi(k, st, g, a[1] as 0 | 1, KXO_AIS[a[2]!]!);
+      setAi(g, a[1] as 0 | 1, KXO_AIS[a[2]!]!);
       return 0;
     }
     case KXO_GAME_CTL: {
@@ -276,8 +298,8 @@ export function gameAttrs(k: K, st: KxoState, g: Game): DeviceAttribute[] {
       store: (_d, text) => {
         const names = text.trim().split(/\s+/);
         if (names.length !== 2 || !names.every((n) => (KXO_AIS as readonly string[]).includes(n))) return refuse(k, EINVAL, 'ai: two AI names', { text });
-        setAi(k, st, g, 0, names[0] as KxoAiKind);
-        setAi(k, st, g, 1, names[1] as KxoAiKind);
+        setAi(g, 0, names[0] as KxoAiKind);
+        setAi(g, 1, names[1] as KxoAiKind);
         return text.length;
       },
     },

@@ -2,6 +2,7 @@
 // after every move, sysfs kxo_state pauses drawing and stops the game (kxo §1–§5). With abi
 // 'ext' the same device runs many games with the extension of kxo-games.md (ext.ts).
 import { defineModule } from '../../kernel/module.js';
+import { KernelError } from '../../kernel/errno.js';
 import { EAGAIN, EFAULT, EINVAL, ENOENT, ENOMEM, ERESTARTSYS, isErr } from '../../kernel/errno.js';
 import { MKDEV, MAJOR } from '../../kernel/devt.js';
 import { O_NONBLOCK, noLlseek, type File, type FileOperations } from '../../kernel/vfs.js';
@@ -15,7 +16,7 @@ import { Game, gameSeeds, makeCheckWin, type Side } from './game.js';
 import { LoadAverages, LOAD_FREQ_MS } from './loadavg.js';
 import { KXO_AIS, type KxoAiKind } from './uapi.js';
 import { defaultParams, type K, type KxoFile, type KxoParams, type KxoState } from './state.js';
-import { gameAttrs, ioctl, pollEvents, readEvents, tick, writeMoves } from './ext.js';
+import { SWITCHED, gameAttrs, ioctl, pollEvents, readEvents, tick, writeMoves } from './ext.js';
 
 export type { KxoState, KxoFile } from './state.js';
 
@@ -113,7 +114,7 @@ function drawboardWork(k: K, s: KxoState): void {
 }
 
 // see: kxo main.c kxo_read — the board stream (proto 0)
-async function readBoards(k: K, st: KxoState, file: File, ubuf: number, count: number, cur: Task): Promise<number> {
+async function readBoards(k: K, st: KxoState, f: KxoFile, file: File, ubuf: number, count: number, cur: Task): Promise<number> {
   if ((await st.readLock.lockInterruptible(cur)) < 0) return -ERESTARTSYS;
   try {
     for (;;) {
@@ -127,8 +128,9 @@ async function readBoards(k: K, st: KxoState, file: File, ubuf: number, count: n
         k.trace(KXO_TRACE.errAgain, { pid: cur.pid });
         return -EAGAIN;
       }
-      const w = await k.waitEventInterruptible(st.rxWait, () => st.fifo.len > 0, cur);
+      const w = await k.waitEventInterruptible(st.rxWait, () => st.fifo.len > 0 || f.proto !== 0, cur);
       if (w) return w;
+      if (f.proto !== 0) return SWITCHED;
     }
   } finally {
     st.readLock.unlock();
@@ -171,7 +173,11 @@ function kxoFops(k: K, ext: boolean): FileOperations {
       // deviation: kxo §4 — count 0 would live-lock the C loop once the fifo holds data
       if (count === 0) return 0;
       const f = fileOf(file);
-      return f.proto === 1 ? readEvents(k, st, f, file, ubuf, count, cur) : readBoards(k, st, file, ubuf, count, cur);
+      // a read follows the file's protocol, also when it switches while the read sleeps
+      for (;;) {
+        const r = f.proto === 1 ? await readEvents(k, st, f, file, ubuf, count, cur) : await readBoards(k, st, f, file, ubuf, count, cur);
+        if (r !== SWITCHED) return r;
+      }
     },
     poll(file, pt) {
       const st = s();
@@ -191,17 +197,21 @@ function kxoFops(k: K, ext: boolean): FileOperations {
   return fops;
 }
 
+/** A parameter value for a message, whatever the caller passed (a Symbol, a null-prototype object). */
+const shown = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : typeof v);
+
 /** Checks the parameters (kxo-games §1): @returns the AI pair, or a reason for -EINVAL */
 function checkParams(p: KxoParams): [KxoAiKind, KxoAiKind] | string {
-  if (p.abi !== 'kxo' && p.abi !== 'ext') return `abi must be 'kxo' or 'ext': ${String(p.abi)}`;
-  if (!Number.isInteger(p.games) || p.games < 1 || p.games > MAX_GAMES) return `games must be 1..${MAX_GAMES}: ${String(p.games)}`;
+  if (p.abi !== 'kxo' && p.abi !== 'ext') return `abi must be 'kxo' or 'ext': ${shown(p.abi)}`;
+  if (!Number.isInteger(p.games) || p.games < 1 || p.games > MAX_GAMES) return `games must be 1..${MAX_GAMES}: ${shown(p.games)}`;
   if (p.games > 1 && p.abi !== 'ext') return 'games > 1 needs abi ext';
-  if (!Number.isInteger(p.boardSize) || p.boardSize < 3 || p.boardSize > 8) return `boardSize must be 3..8: ${String(p.boardSize)}`;
-  if (!Number.isInteger(p.goal) || p.goal < 3 || p.goal > p.boardSize) return `goal must be 3..boardSize: ${String(p.goal)}`;
-  if (!Number.isInteger(p.workers) || p.workers < 0 || p.workers > MAX_GAMES) return `workers must be 0..${MAX_GAMES}: ${String(p.workers)}`;
-  if (!['auto', 'on', 'off'].includes(p.worker)) return `worker must be auto, on or off: ${String(p.worker)}`;
+  if (!Number.isInteger(p.boardSize) || p.boardSize < 3 || p.boardSize > 8) return `boardSize must be 3..8: ${shown(p.boardSize)}`;
+  if (!Number.isInteger(p.goal) || p.goal < 3 || p.goal > p.boardSize) return `goal must be 3..boardSize: ${shown(p.goal)}`;
+  if (!Number.isInteger(p.workers) || p.workers < 0 || p.workers > MAX_GAMES) return `workers must be 0..${MAX_GAMES}: ${shown(p.workers)}`;
+  if (!['auto', 'on', 'off'].includes(p.worker)) return `worker must be auto, on or off: ${shown(p.worker)}`;
+  if (!Number.isInteger(p.delay) || p.delay < 1 || p.delay > 3_600_000) return `delay must be 1..3600000 ms: ${shown(p.delay)}`;
   const ai = typeof p.ai === 'string' ? p.ai.split(',').map((a) => a.trim()) : [];
-  if (ai.length !== 2 || !ai.every((a) => (KXO_AIS as readonly string[]).includes(a))) return `ai must be two of ${KXO_AIS.join(', ')}: ${String(p.ai)}`;
+  if (ai.length !== 2 || !ai.every((a) => (KXO_AIS as readonly string[]).includes(a))) return `ai must be two of ${KXO_AIS.join(', ')}: ${shown(p.ai)}`;
   // proposal: kxo-games §1 — a human side plays by write(), which only abi 'ext' has
   if (p.abi === 'kxo' && ai.includes('human')) return 'a human side needs abi ext';
   return ai as [KxoAiKind, KxoAiKind];
@@ -275,54 +285,60 @@ export const kxo = defineModule({
       unwindDevice();
       return e?.name === 'EngineLoadError' ? -ENOENT : -ENOMEM;
     }
-    const st: KxoState = {
-      abi: params.abi, size: params.boardSize, goal: params.goal,
-      checkWin: makeCheckWin(params.boardSize, params.goal),
-      devId, cdev, cls, dev: isErr(dev) ? null : dev, fifo, workqueue, pool,
-      rxWait: k.initWaitqueueHead(),
-      readLock: k.mutexInit(),
-      drawBuffer: new Uint8Array(drawBufferSize(params.boardSize)),
-      timer: null!, tasklet: null!, drawboardWork: null!, aiOneWork: null!, aiTwoWork: null!, tickWork: null!,
-      ticking: false,
-      loadTimer: null,
-      loads: new LoadAverages(),
-      games: gameSeeds(params.games).map((rng, id) => new Game(id, params.boardSize, ai, rng)),
-      files: new Set(),
-      finish: 1,
-      attr,
-      openCnt: 0,
-      delay: Number(params.delay) > 0 ? Number(params.delay) : 100,
-      moveTimes: [],
-    };
-    st.tasklet = k.taskletInit(() => gameTasklet(k, st));
-    st.drawboardWork = k.initWork(() => drawboardWork(k, st));
-    st.aiOneWork = k.initWork(() => aiWork(k, st, 'O'));
-    st.aiTwoWork = k.initWork(() => aiWork(k, st, 'X'));
-    st.tickWork = k.initWork(() => tick(k, st));
-    st.timer = ext
-      ? k.timerSetup(() => {
-          k.queueWork(st.workqueue, st.tickWork);
-          k.modTimer(st.timer, k.now() + st.delay);
-        })
-      : k.timerSetup(() => timerHandler(k, st));
-    if (ext && st.dev) {
-      for (const g of st.games) {
-        for (const a of gameAttrs(k, st, g)) ret ||= k.deviceCreateFile(st.dev, a);
-      }
-      ret ||= k.deviceCreateFile(st.dev, { name: 'loadavg', mode: 0o444, show: () => st.loads.show() });
-      if (ret < 0) {
-        pool.close();
-        await k.destroyWorkqueue(workqueue);
-        unwindDevice();
-        return ret;
-      }
-      // sampled from load on, whether or not the device is open (kxo-games §5)
-      const loadTimer = k.timerSetup(() => {
-        st.loads.sample();
+    // from here an error (a failed sysfs file, a throw) unwinds everything init made so far
+    let st!: KxoState;
+    try {
+      st = {
+        abi: params.abi, size: params.boardSize, goal: params.goal,
+        checkWin: makeCheckWin(params.boardSize, params.goal),
+        devId, cdev, cls, dev: isErr(dev) ? null : dev, fifo, workqueue, pool,
+        rxWait: k.initWaitqueueHead(),
+        readLock: k.mutexInit(),
+        drawBuffer: new Uint8Array(drawBufferSize(params.boardSize)),
+        timer: null!, tasklet: null!, drawboardWork: null!, aiOneWork: null!, aiTwoWork: null!, tickWork: null!,
+        ticking: false,
+        finalDrawn: false,
+        loadTimer: null,
+        loads: new LoadAverages(),
+        games: gameSeeds(params.games).map((rng, id) => new Game(id, params.boardSize, ai, rng)),
+        files: new Set(),
+        finish: 1,
+        attr,
+        openCnt: 0,
+        delay: params.delay,
+        moveTimes: [],
+      };
+      st.tasklet = k.taskletInit(() => gameTasklet(k, st));
+      st.drawboardWork = k.initWork(() => drawboardWork(k, st));
+      st.aiOneWork = k.initWork(() => aiWork(k, st, 'O'));
+      st.aiTwoWork = k.initWork(() => aiWork(k, st, 'X'));
+      st.tickWork = k.initWork(() => tick(k, st));
+      st.timer = ext
+        ? k.timerSetup(() => {
+            k.queueWork(st.workqueue, st.tickWork);
+            k.modTimer(st.timer, k.now() + st.delay);
+          })
+        : k.timerSetup(() => timerHandler(k, st));
+      if (ext && st.dev) {
+        for (const g of st.games) {
+          for (const a of gameAttrs(k, st, g)) ret ||= k.deviceCreateFile(st.dev, a);
+        }
+        ret ||= k.deviceCreateFile(st.dev, { name: 'loadavg', mode: 0o444, show: () => st.loads.show() });
+        if (ret < 0) throw new KernelError(-ret, 'init_module', 'kxo: sysfs');
+        // sampled from load on, whether or not the device is open (kxo-games §5)
+        const loadTimer = k.timerSetup(() => {
+          st.loads.sample();
+          k.modTimer(loadTimer, k.now() + LOAD_FREQ_MS);
+        });
+        st.loadTimer = loadTimer;
         k.modTimer(loadTimer, k.now() + LOAD_FREQ_MS);
-      });
-      st.loadTimer = loadTimer;
-      k.modTimer(loadTimer, k.now() + LOAD_FREQ_MS);
+      }
+    } catch (err) {
+      pool.close();
+      await k.destroyWorkqueue(workqueue);
+      unwindDevice();
+      if (err instanceof KernelError) return -err.errno;
+      throw err;
     }
     k.state = st;
     // abi kxo: "<side> <cell> <ms>"; abi ext: "<game> <side> <cell> <ms> <ai>"

@@ -72,7 +72,10 @@ export interface KxoState {
   aiTwoWork: Work;
   /** abi 'ext': one work per tick plays every game */
   tickWork: Work;
+  /** a tick is computing its moves: the next timer tick is skipped, as kxo's finish flag does */
   ticking: boolean;
+  /** abi 'ext': game 0's final board went to the proto-0 stream already */
+  finalDrawn: boolean;
   /** abi 'ext': samples the load averages every 5 s */
   loadTimer: Timer | null;
   loads: LoadAverages;
