@@ -91,6 +91,8 @@ class World {
   bystanders: Bystander[] = [];
   pending = new Set<Promise<unknown>>();
   tick = 0;
+  /** this epoch's kxo: kxo's own ABI on even epochs, the extension (kxo-games.md) on odd ones */
+  kxoExt = false;
   constructor(readonly k: Kernel, readonly r: FuzzReport) {}
 
   fail(what: string): void {
@@ -172,6 +174,8 @@ const ioctlArb = fc.record({
   sp: fc.record({ cmd: fc.constantFrom(SP_IOCTL_ADD_GROUP, SP_IOCTL_ALLOC, SP_IOCTL_FREE, SP_IOCTL_K2U, SP_IOCTL_GROUP_ID), target: fc.nat(6), id: fc.constantFrom(-1, 0, 1, 5, 99999, 100000, 200000, 900000, 800000), size: fc.constantFrom(0, 1, 4096, 8192, 1 << 20, 64 << 20, 2 ** 40), fill: fc.nat(255) }),
   tb: fc.record({ cmd: fc.constantFrom(TEST_RDWR, TEST_RDWR, TEST_RDWR, TEST_ERASE, 0x7403), msgs: fc.array(fc.record({ flag: fc.constantFrom(0, 1, 2, 3), from: fc.constantFrom(0, 5, 255, 256, 0xffffffff), len: fc.constantFrom(0, 1, 2, 256, 4096, 5 << 20), buf: fc.nat(7) }), { maxLength: 6 }), numMsg: fc.option(fc.constantFrom(0, 43, 70000, 0xffffffff)) }),
   other: fc.record({ cmd: fc.oneof(fc.constantFrom(0x5421, 0x5452, 0x5450, 0x5451, 0xc0484e41, 0, 0x40087303), u32), arg: ptrArb }),
+  // kxo-games §2: GET_INFO, SET_PROTO, SET_AI, GAME_CTL, GET_BOARD and a neighbour, with small bytes
+  kxo: fc.record({ cmd: fc.constantFrom(0x80047800, 0x40047801, 0x40047802, 0x40047803, 0xc0487804, 0x40047805), bytes: fc.array(fc.constantFrom(0, 1, 2, 3, 4, 5, 63, 255), { minLength: 4, maxLength: 4 }), arg: fc.option(ptrArb, { freq: 5 }) }),
 });
 
 type Desc =
@@ -186,6 +190,7 @@ type Desc =
   | { op: 'munmap' | 'mprotect'; who: number; ptr: unknown; len: unknown; prot: unknown }
   | { op: 'peekpoke'; who: number; ptr: unknown; len: unknown; poke: boolean }
   | { op: 'sysfs'; who: number; path: string; text: string; write: boolean }
+  | { op: 'move'; who: number; fd: unknown; text: string }
   | { op: 'chmod'; who: number; path: string; mode: number }
   | { op: 'mknod'; who: number; minor: number }
   | { op: 'kill'; who: number; sig: number }
@@ -206,7 +211,8 @@ const descArb: fc.Arbitrary<Desc> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ op: fc.constant('mmap' as const), who, len: sizeArb, prot: fc.constantFrom<unknown>(PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE, 8, null) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('munmap' as const, 'mprotect' as const), who, ptr: ptrArb, len: sizeArb, prot: fc.constantFrom<unknown>(PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE, 99) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('peekpoke' as const), who, ptr: ptrArb, len: sizeArb, poke: fc.boolean() }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('sysfs' as const), who, path: fc.constantFrom('/sys/class/kxo/kxo/kxo_state', '/proc/modules', '/sys/module/nvme/refcnt', '/proc/sys/fs/file-nr', '/sys/class/test_chrdev/eeprom-0/uevent'), text: fc.constantFrom('1 0 0\n', '0 1 1\n', 'garbage', '', '0 0 0 0 0 0 0'), write: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('sysfs' as const), who, path: fc.constantFrom('/sys/class/kxo/kxo/kxo_state', '/sys/class/kxo/kxo/games/1/state', '/sys/class/kxo/kxo/games/2/ai', '/sys/class/kxo/kxo/loadavg', '/proc/modules', '/sys/module/nvme/refcnt', '/proc/sys/fs/file-nr', '/sys/class/test_chrdev/eeprom-0/uevent'), text: fc.constantFrom('1 0 0\n', '0 1 1\n', 'garbage', '', '0 0 0 0 0 0 0', 'restart', 'paused\n', 'human strong\n', '0 B2\n1 a1', '2 16\n'), write: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('move' as const), who, fd: fdArb, text: fc.constantFrom('0 B2\n', '1 a1\n2 C3', '2 16\n', '0 Z9', 'x y\n', '0 0\n1 1\n2 2\n') }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('chmod' as const), who, path: fc.constantFrom('/dev/kxo', '/dev/zero', '/dev/nvme0', '/dev/eeprom-0', '/dev/sharepool_test'), mode: fc.constantFrom(0o600, 0o622, 0o644, 0o666, 0o000, 0o200, 0o400) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('mknod' as const), who, minor: fc.nat(300) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('kill' as const), who, sig: fc.constantFrom(SIGKILL, SIGUSR1, SIGUSR1, SIGTERM, 0, 65) }) },
@@ -329,7 +335,7 @@ async function exec(w: World, d: Desc): Promise<void> {
         const fd = fdOf(a, d.fd);
         const path = a.fds.get(fd as number)?.path ?? '';
         // the argument shape of the device behind the fd (one time in ten, anything)
-        const dev = d.io.raw === 0 ? 'raw' : path.includes('nvme') ? 'nvme' : path.includes('sharepool') ? 'sp' : path.includes('eeprom') ? 'tb' : 'raw';
+        const dev = d.io.raw === 0 ? 'raw' : path.includes('nvme') ? 'nvme' : path.includes('sharepool') ? 'sp' : path.includes('eeprom') ? 'tb' : path === '/dev/kxo' ? 'kxo' : 'raw';
         const io = { dev, ...(dev === 'raw' ? d.io.other : d.io[dev]) } as { dev: string; [key: string]: any };
         const b = a.bufs[0];
         let cmd = 0;
@@ -368,6 +374,10 @@ async function exec(w: World, d: Desc): Promise<void> {
           if (raw.length > b[1]) return;
           if (await w.call('poke', () => p.poke(b[0], raw)) instanceof KernelError) return;
           cmd = io.cmd;
+        } else if (io.dev === 'kxo' && b) {
+          cmd = io.cmd;
+          if (io.arg !== null) arg = ptr(a, io.arg);
+          else if (await w.call('poke', () => p.poke(b[0], Uint8Array.from(io.bytes))) instanceof KernelError) return;
         } else {
           cmd = io.cmd;
           arg = ptr(a, io.arg);
@@ -404,6 +414,14 @@ async function exec(w: World, d: Desc): Promise<void> {
       case 'sysfs':
         await w.call(`sysfs ${d.path}`, (): Promise<unknown> => (d.write ? p.writeFile(d.path, d.text) : p.readFile(d.path)));
         return;
+      case 'move': {
+        // a human's move text (kxo-games §4) written to whatever the fd is, from the actor's buffer
+        const b = a.bufs[0];
+        if (!b) return;
+        if (await w.call('poke', () => p.poke(b[0], d.text)) instanceof KernelError) return;
+        await run('write', () => p.write(fdOf(a, d.fd) as number, b[0], d.text.length), false);
+        return;
+      }
       case 'chmod':
         await w.call('chmod', () => p.chmod(d.path, d.mode));
         return;
@@ -436,7 +454,7 @@ async function exec(w: World, d: Desc): Promise<void> {
       await w.call(`rmmod ${d.mod}`, () => k.rmmod(d.mod));
       return;
     case 'insmod': {
-      const h = await w.call(`insmod ${d.mod}`, () => k.insmod(d.mod, MODULE_PARAMS[d.mod]));
+      const h = await w.call(`insmod ${d.mod}`, () => k.insmod(d.mod, paramsOf(w, d.mod)));
       if (!(h instanceof KernelError)) w.handles.set(d.mod, h);
       return;
     }
@@ -477,6 +495,10 @@ const MODULE_PARAMS: Record<(typeof MODULES)[number], ModuleParams> = {
   test_chrdev: {},
 };
 
+/** kxo with the extension: three games, a human side that writes to /dev/kxo drive */
+const KXO_EXT: ModuleParams = { delay: 2000, abi: 'ext', games: 3, ai: 'random,human', boardSize: 5, goal: 4 };
+const paramsOf = (w: World, m: (typeof MODULES)[number]): ModuleParams => (m === 'kxo' && w.kxoExt ? KXO_EXT : MODULE_PARAMS[m]);
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 class Cmd implements fc.AsyncCommand<object, World> {
@@ -496,7 +518,7 @@ class Cmd implements fc.AsyncCommand<object, World> {
 async function startEpoch(w: World): Promise<void> {
   const k = w.k;
   for (const m of MODULES) {
-    const h = await w.call(`insmod ${m}`, () => k.insmod(m, MODULE_PARAMS[m]));
+    const h = await w.call(`insmod ${m}`, () => k.insmod(m, paramsOf(w, m)));
     if (!(h instanceof KernelError)) w.handles.set(m, h);
   }
   const root = w.k.spawn();
@@ -594,6 +616,7 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzReport> {
     // faults on for the middle of the epoch only, so loading and the final teardown run clean
     if (opts.faults === false) descs.forEach((d, i) => d.op === 'faults' && (descs[i] = { op: 'settle' }));
     const base = k.phys.freeFrames;
+    w.kxoExt = e % 2 === 1;
     await startEpoch(w);
     try {
       await fc.asyncModelRun(() => ({ model: {}, real: w }), descs.map((d) => new Cmd(d)));

@@ -53,7 +53,7 @@ export class LoadAverages {
   /** One LOAD_FREQ sample: active = busy ms × FIXED_1 / 5000 (integer), then the three decays. */
   sample(): void {
     for (const l of this.per.values()) {
-      const active = Math.floor((Math.floor(l.busyMs) * FIXED_1) / LOAD_FREQ_MS);
+      const active = Math.floor((l.busyMs * FIXED_1) / LOAD_FREQ_MS);
       l.busyMs = 0;
       l.avenrun = [calcLoad(l.avenrun[0], EXP_1, active), calcLoad(l.avenrun[1], EXP_5, active), calcLoad(l.avenrun[2], EXP_15, active)];
     }
