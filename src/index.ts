@@ -1,6 +1,7 @@
 // The public entry: Kernel (with the built-in modules wired in), the Process API, the driver API.
 import { KernelCore, type BootOptions, type SpawnOptions } from './kernel/kernel.js';
 import { Process } from './user/process.js';
+import type { Bridge, BridgeOptions } from './bridge/server.js';
 import { mem } from './drivers/mem/index.js';
 import { nvme } from './drivers/nvme/index.js';
 import { kxo } from './drivers/kxo/index.js';
@@ -51,10 +52,22 @@ export class Kernel extends KernelCore {
   spawn(opts: SpawnOptions = {}): Process {
     return new Process(this, this.createTask(opts));
   }
+  /**
+   * Serves this kernel to real programs (Node on Linux only): listens on a Unix socket and
+   * returns the environment (LD_PRELOAD, VCHARDEV_SOCK, VCHARDEV_PATHS) under which a child
+   * process sees this kernel's /dev, /sys and /proc entries. `vchardev run` is built on it.
+   */
+  async bridge(opts: BridgeOptions = {}): Promise<Bridge> {
+    // a computed specifier: browser bundles never pull in node:net
+    const spec = './bridge/server.js';
+    const { startBridge } = (await import(spec)) as typeof import('./bridge/server.js');
+    return startBridge(this, opts);
+  }
 }
 
 export { Process } from './user/process.js';
 export type { CallOptions } from './user/process.js';
+export type { Bridge, BridgeOptions } from './bridge/server.js';
 export type { BootOptions, SpawnOptions, ModuleHandle } from './kernel/kernel.js';
 export type { KxoApi, NvmeApi, QatApi, SharepoolApi, TestBusApi, TestChrdevApi };
 export { KernelCore } from './kernel/kernel.js';

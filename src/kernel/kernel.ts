@@ -10,6 +10,7 @@ import { LogBuffer, KERN_EMERG, KERN_ERR, KERN_INFO, KERN_WARNING } from './prin
 import { Tracer } from './trace.js';
 import { Clock, RealClock, VirtualClock } from './sched.js';
 import { Cred } from './cred.js';
+import type { UserMemoryBackend } from './uaccess.js';
 import { Task, NR_OPEN } from './task.js';
 import { Syscalls } from './syscalls.js';
 import { Module, ModuleApi, type ModuleDef, type ModuleParams } from './module.js';
@@ -35,6 +36,10 @@ export interface SpawnOptions {
   /** capabilities for a non-root task (root holds all) */
   caps?: Iterable<number>;
   comm?: string;
+  /** the memory of a real process this task stands for (the bridge); user copies go there */
+  remote?: UserMemoryBackend;
+  /** the pid of that process (it must not be taken already) */
+  pid?: number;
 }
 
 /** What insmod() returns: the module's name, its `k.api` (calls pin the module) and its `k`. */
@@ -137,10 +142,12 @@ export class KernelCore {
   // ---- tasks ----
   /** Creates a task with an empty address space. */
   createTask(opts: SpawnOptions = {}): Task {
+    if (opts.pid !== undefined && (!Number.isSafeInteger(opts.pid) || opts.pid < 1 || this.tasks.has(opts.pid))) throw new KernelError(EEXIST, 'fork', `pid ${String(opts.pid)}`);
     const mm = AddressSpace.create(this.phys);
     if (typeof mm === 'number') throw new KernelError(ENOMEM, 'fork');
     const uid = opts.uid ?? 0;
-    const task = new Task(this.nextPid++, new Cred(uid, opts.gid ?? uid, opts.caps), mm);
+    while (this.tasks.has(this.nextPid)) this.nextPid++;
+    const task = new Task(opts.pid ?? this.nextPid++, new Cred(uid, opts.gid ?? uid, opts.caps), mm, opts.remote ?? null);
     if (opts.comm) task.comm = opts.comm;
     task.usercopyFault = this.faults.failUsercopy;
     this.tasks.set(task.pid, task);

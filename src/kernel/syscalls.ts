@@ -6,7 +6,6 @@ import {
 } from './errno.js';
 import { FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX } from './ioctl.js';
 import { chrdevOpen } from './chrdev.js';
-import { accessOk } from './uaccess.js';
 import { CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_MKNOD } from './cred.js';
 import {
   File, O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOCTTY, O_NONBLOCK, O_RDONLY, O_TRUNC, S_IFCHR, S_IFMT,
@@ -148,6 +147,18 @@ export class Syscalls {
     });
   }
 
+  /**
+   * fork's dup_fd for one descriptor: `to` gets the same open file (one more reference), so the
+   * two share its offset and flags. @returns the new descriptor or -errno
+   */
+  fdShare(from: Task, fd: number, to: Task): number {
+    const file = from.fdGet(fd);
+    if (!file) return -EBADF;
+    const nfd = to.fdInstall(file);
+    if (nfd >= 0) file.count++;
+    return nfd;
+  }
+
   /** fput: the last reference runs .release (its value is ignored) and unpins the module. */
   async fput(file: File, cur: Task): Promise<void> {
     if (--file.count > 0) return;
@@ -190,7 +201,7 @@ export class Syscalls {
         const hook = file.fops[op];
         if (!hook) return defaultFops[op]();
         count = Math.min(count, MAX_RW_COUNT);
-        if (!accessOk(ubuf, count)) return -EFAULT;
+        if (!cur.accessOk(ubuf, count)) return -EFAULT;
         // linux-wins: vfs_read/vfs_write pass a driver's count through unchecked (testbus B5 returns 1 for 0)
         return this.checked(op, await hook.call(file.fops, file, ubuf, count, cur));
       }),

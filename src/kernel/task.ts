@@ -1,8 +1,8 @@
 // A task (struct task_struct): the `cur` every fops hook receives last. User memory access,
 // credentials and signals are its methods, since JS has no `current` that survives an await.
 import { EBADF, EFAULT, EMFILE, ESRCH } from './errno.js';
-import { copyFromUser, copyToUser, getUser, putUser, accessOk } from './uaccess.js';
-import type { UserAccess } from './uaccess.js';
+import { copyFromUser, copyToUser, copyFromRemote, copyToRemote, getUser, putUser, accessOk } from './uaccess.js';
+import type { UserAccess, UserMemoryBackend } from './uaccess.js';
 import type { Interruptible } from './wait.js';
 import type { AddressSpace } from './mm.js';
 import type { Cred } from './cred.js';
@@ -20,6 +20,7 @@ export const SIGTERM = 15;
 
 /** The first descriptor handed out: 0–2 are taken to be the process's stdio, kept elsewhere. */
 export const FIRST_FD = 3;
+const PAGE_BYTES = 4096;
 export const NR_OPEN = 1024;
 
 const ABORTED = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')!.get!;
@@ -55,7 +56,14 @@ export class Task implements UserAccess, Interruptible {
   /** a per-call AbortSignal (set on per-call views made by withAbort) */
   protected callSignal: AbortSignal | null = null;
 
-  constructor(readonly pid: number, public cred: Cred, readonly mm: AddressSpace) {}
+  /** pages lent to a driver by getUserPages of a remote task: pfn → where they came from */
+  private readonly bounce = new Map<number, { addr: number; write: boolean }>();
+
+  /**
+   * @param remote the memory of a process outside this kernel (the bridge); the task's own
+   * address space then only carries its lifetime (mm_users), and user copies go to the process
+   */
+  constructor(readonly pid: number, public cred: Cred, readonly mm: AddressSpace, readonly remote: UserMemoryBackend | null = null) {}
 
   get tgid(): number {
     return this.pid;
@@ -73,33 +81,71 @@ export class Task implements UserAccess, Interruptible {
 
   copyToUser(ubuf: number, src: Uint8Array, n: number): number {
     if (this.usercopyFault?.shouldFail('copy_to_user')) return Number.isInteger(n) && n > 0 ? n : 0;
-    return copyToUser(this.mm, ubuf, src, n);
+    return this.remote ? copyToRemote(this.remote, ubuf, src, n) : copyToUser(this.mm, ubuf, src, n);
   }
   copyFromUser(dst: Uint8Array, ubuf: number, n: number): number {
     if (this.usercopyFault?.shouldFail('copy_from_user') && Number.isInteger(n) && n > 0 && n <= dst.length) {
       dst.fill(0, 0, n);
       return n;
     }
-    return copyFromUser(this.mm, dst, ubuf, n);
+    return this.remote ? copyFromRemote(this.remote, dst, ubuf, n) : copyFromUser(this.mm, dst, ubuf, n);
   }
   getUser(ubuf: number, size: 1 | 2 | 4 | 8): number | bigint {
     if (this.usercopyFault?.shouldFail('get_user')) return -EFAULT;
-    return getUser(this.mm, ubuf, size);
+    if (!this.remote) return getUser(this.mm, ubuf, size);
+    const b = new Uint8Array(8);
+    if (this.copyFromUser(b, ubuf, size)) return -EFAULT;
+    const v = new DataView(b.buffer);
+    return size === 8 ? v.getBigUint64(0, true) : size === 4 ? v.getUint32(0, true) : size === 2 ? v.getUint16(0, true) : v.getUint8(0);
   }
   putUser(ubuf: number, value: number | bigint, size: 1 | 2 | 4 | 8): number {
     if (this.usercopyFault?.shouldFail('put_user')) return -EFAULT;
-    return putUser(this.mm, ubuf, value, size);
+    if (!this.remote) return putUser(this.mm, ubuf, value, size);
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, BigInt(value)), true);
+    return this.copyToUser(ubuf, b, size) ? -EFAULT : 0;
   }
   accessOk(addr: number, len: number): boolean {
-    return accessOk(addr, len);
+    return accessOk(addr, len, this.remote?.limit);
   }
-  /** get_user_pages: pins pages from addr; @returns pfns (fewer than asked on a fault) */
+  /**
+   * get_user_pages: pins pages from addr; @returns pfns (fewer than asked on a fault). A remote
+   * task's pages are copied into frames of this kernel (bounce pages, as swiotlb does for a
+   * device that cannot reach the memory) and copied back when they are unpinned.
+   */
   getUserPages(addr: number, nrPages: number, write: boolean): number[] {
-    return this.mm.getUserPages(addr, nrPages, write);
+    if (!this.remote) return this.mm.getUserPages(addr, nrPages, write);
+    const phys = this.mm.phys;
+    const out: number[] = [];
+    const base = addr - (addr % PAGE_BYTES);
+    for (let i = 0; i < nrPages; i++) {
+      const a = base + i * PAGE_BYTES;
+      if (!accessOk(a, PAGE_BYTES, this.remote.limit)) break;
+      const pfn = phys.allocFrame();
+      if (pfn < 0) break;
+      const frame = phys.u8.subarray(pfn * PAGE_BYTES, (pfn + 1) * PAGE_BYTES);
+      if (this.remote.read(a, frame, PAGE_BYTES) < PAGE_BYTES) {
+        phys.putPage(pfn);
+        break;
+      }
+      this.bounce.set(pfn, { addr: a, write });
+      out.push(pfn);
+    }
+    this.mm.pinned += out.length;
+    return out;
   }
-  /** Releases pages pinned by getUserPages (put_page on each). */
+  /** Releases pages pinned by getUserPages (put_page on each; a remote task's go back to it). */
   unpinUserPages(pages: readonly number[]): void {
-    this.mm.unpinUserPages(pages);
+    if (!this.remote) return this.mm.unpinUserPages(pages);
+    const phys = this.mm.phys;
+    for (const pfn of pages) {
+      const b = this.bounce.get(pfn);
+      if (!b) continue;
+      this.bounce.delete(pfn);
+      if (b.write) this.remote.write(b.addr, phys.u8.subarray(pfn * PAGE_BYTES, (pfn + 1) * PAGE_BYTES), PAGE_BYTES);
+      phys.putPage(pfn);
+      this.mm.pinned--;
+    }
   }
 
   /** fatal_signal_pending: what TASK_KILLABLE waits (nvme's command waits) react to. */

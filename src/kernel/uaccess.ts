@@ -12,8 +12,37 @@ export interface UserAccess {
 }
 
 /** access_ok: the range lies below TASK_SIZE (mapping is not checked). NULL with len 0 passes. */
-export function accessOk(addr: number, len: number): boolean {
-  return Number.isInteger(addr) && Number.isInteger(len) && addr >= 0 && len >= 0 && addr + len <= TASK_SIZE;
+export function accessOk(addr: number, len: number, limit = TASK_SIZE): boolean {
+  return Number.isInteger(addr) && Number.isInteger(len) && addr >= 0 && len >= 0 && addr + len <= limit;
+}
+
+/**
+ * The memory of a task that lives in another OS process (the bridge: a real program's pointers,
+ * reached through /proc/<pid>/mem). Reads and writes are synchronous, like copy_*_user.
+ */
+export interface UserMemoryBackend {
+  /** the user address space's end (2^47 on x86-64) */
+  readonly limit: number;
+  /** @returns bytes read into dst[0..n) from addr (fewer: the rest is not mapped) */
+  read(addr: number, dst: Uint8Array, n: number): number;
+  /** @returns bytes written from src[0..n) to addr (fewer: the rest is not mapped or not writable) */
+  write(addr: number, src: Uint8Array, n: number): number;
+}
+
+/** copy_to_user into a remote task: a fault part way leaves the rest uncopied. */
+export function copyToRemote(mem: UserMemoryBackend, ubuf: number, src: Uint8Array, n: number): number {
+  if (!Number.isInteger(n) || n < 0) return 0;
+  if (!accessOk(ubuf, n, mem.limit) || n > src.length) return n;
+  return n - mem.write(ubuf, src, n);
+}
+
+/** copy_from_user from a remote task; the uncopied tail is zero-filled. */
+export function copyFromRemote(mem: UserMemoryBackend, dst: Uint8Array, ubuf: number, n: number): number {
+  if (!Number.isInteger(n) || n < 0) return 0;
+  if (n > dst.length) return n;
+  const done = accessOk(ubuf, n, mem.limit) ? mem.read(ubuf, dst, n) : 0;
+  dst.fill(0, done, n);
+  return n - done;
 }
 
 export function copyToUser(mm: AddressSpace, ubuf: number, src: Uint8Array, n: number): number {

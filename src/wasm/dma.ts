@@ -53,6 +53,16 @@ export class DmaEngine {
   }
 
   /**
+   * Pages pinned elsewhere (a bridged process's bounce pages) for the next setupPrps, as if
+   * getUserPages had pinned them; at most maxPages.
+   */
+  setPages(pfns: ArrayLike<number>): void {
+    if (pfns.length > this.maxPages) throw new RangeError(`${pfns.length} pages: at most ${this.maxPages}`);
+    const at = (this.x.pagesPtr() >>> 0) >>> 2;
+    for (let i = 0; i < pfns.length; i++) this.u32[at + i] = pfns[i]!;
+  }
+
+  /**
    * nvme_setup_prps over the pages of the last getUserPages; `lists` are the blocks the caller took
    * from its dma pools, used in order. @returns PRP1/PRP2, bytes described and blocks used
    */

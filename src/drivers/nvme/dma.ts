@@ -71,11 +71,18 @@ export async function createDmaBinding(k: ModuleApi<any>, opts: DmaOptions): Pro
     if (!length || length > INT_MAX - NVME_PAGE) return -EINVAL;
     const offset = Number(addr & 4095n);
     const count = Math.ceil((offset + length) / NVME_PAGE);
-    if (addr + BigInt(length) > 2n ** 32n) return -EFAULT;
+    if (addr + BigInt(length) > BigInt(cur.remote?.limit ?? 2 ** 32)) return -EFAULT;
     if (count > engine.maxPages) return -ENOMEM; // the page array allocation fails
     // observed: nvme §4 — the 3.x driver always pins for writing, even for host→device data
-    const pages = engine.getUserPages(cur.mm.pgd, Number(addr), count, true, phys.nrFrames);
-    cur.mm.pinned += pages.length;
+    // a task of a real process (the bridge) lends bounce pages; ours are walked in WASM
+    let pages: Uint32Array;
+    if (cur.remote) {
+      pages = Uint32Array.from(cur.getUserPages(Number(addr), count, true));
+      engine.setPages(pages);
+    } else {
+      pages = engine.getUserPages(cur.mm.pgd, Number(addr), count, true, phys.nrFrames);
+      cur.mm.pinned += pages.length;
+    }
     if (pages.length < count) {
       cur.unpinUserPages(Array.from(pages));
       return -EFAULT;

@@ -1,0 +1,900 @@
+/*
+ * vchardev's preload shim: a program's calls on the paths a vchardev kernel serves (/dev/kxo,
+ * /sys/class/kxo/..., /proc/devices, ...) go to that kernel over a Unix socket; everything else
+ * goes to the real libc. The shim knows no struct layout: the server reads and writes the
+ * program's memory itself (/proc/<pid>/mem), so drivers run unchanged.
+ *
+ * Each open virtual file is one connected socket, and the socket's descriptor is the fd the
+ * program gets: dup, fork, exec and close work natively, and the server releases the file when
+ * the last descriptor on it is closed (fput on last close). See src/bridge/protocol.ts.
+ *
+ * Environment: VCHARDEV_SOCK (the server's socket path), VCHARDEV_PATHS (':'-separated path
+ * prefixes the server owns).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+enum {
+	OP_OPEN = 1, OP_STAT = 2, OP_LIST = 3, OP_READ = 4, OP_WRITE = 5, OP_PREAD = 6, OP_PWRITE = 7,
+	OP_IOCTL = 8, OP_LSEEK = 9, OP_FSTAT = 10, OP_POLL = 11, OP_GETFL = 12, OP_SETFL = 13,
+	OP_INTR = 14, OP_READLINK = 15,
+};
+
+struct req {
+	uint32_t op, pid;
+	uint64_t a, b, c;
+	uint32_t len, pad;
+};
+struct rep {
+	int64_t ret;
+	uint64_t a;
+	uint32_t len, pad;
+};
+/* OP_STAT / OP_FSTAT payload */
+struct vstat {
+	uint32_t mode, uid, gid, major, minor, pad;
+	uint64_t size, ino;
+};
+
+#define MAX_FD 4096
+/* 0 unknown, 1 a virtual file, 2 not one of ours */
+static unsigned char kind[MAX_FD];
+static ino_t kind_ino[MAX_FD];
+
+#define REAL(name) static __typeof__(name) *real_##name
+REAL(open); REAL(openat); REAL(read); REAL(write); REAL(pread); REAL(pwrite); REAL(close);
+REAL(ioctl); REAL(poll); REAL(lseek); REAL(fcntl); REAL(dup); REAL(dup2); REAL(dup3);
+REAL(fopen); REAL(opendir); REAL(readdir); REAL(readdir64); REAL(closedir); REAL(access);
+REAL(readlink);
+static int (*real_fstat)(int, struct stat *);
+static int (*real_stat)(const char *, struct stat *);
+static int (*real_lstat)(const char *, struct stat *);
+static int (*real___fxstat)(int, int, struct stat *);
+static int (*real___xstat)(int, const char *, struct stat *);
+static int (*real___lxstat)(int, const char *, struct stat *);
+
+static void init_real(void)
+{
+	static int done;
+	if (done) return;
+#define LOAD(name) real_##name = dlsym(RTLD_NEXT, #name)
+	LOAD(open); LOAD(openat); LOAD(read); LOAD(write); LOAD(pread); LOAD(pwrite); LOAD(close);
+	LOAD(ioctl); LOAD(poll); LOAD(lseek); LOAD(fcntl); LOAD(dup); LOAD(dup2); LOAD(dup3);
+	LOAD(fopen); LOAD(opendir); LOAD(readdir); LOAD(readdir64); LOAD(closedir); LOAD(access);
+	LOAD(readlink); LOAD(fstat); LOAD(stat); LOAD(lstat); LOAD(__fxstat); LOAD(__xstat); LOAD(__lxstat);
+	done = 1;
+}
+
+/* ---- which paths and fds are ours ---- */
+
+/* an absolute, lexically normalised path (".", "..", "//"); 0 when it does not fit */
+static int normalize(const char *path, char *out, size_t size)
+{
+	char tmp[PATH_MAX];
+	if (path[0] == '/') {
+		if (strlen(path) >= sizeof(tmp)) return 0;
+		strcpy(tmp, path);
+	} else {
+		if (!getcwd(tmp, sizeof(tmp))) return 0;
+		size_t n = strlen(tmp);
+		if (n + 1 + strlen(path) >= sizeof(tmp)) return 0;
+		tmp[n] = '/';
+		strcpy(tmp + n + 1, path);
+	}
+	size_t o = 0;
+	char *save = NULL;
+	for (char *part = strtok_r(tmp, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(part, ".")) continue;
+		if (!strcmp(part, "..")) {
+			while (o > 0 && out[o - 1] != '/') o--;
+			if (o > 0) o--;
+			continue;
+		}
+		size_t n = strlen(part);
+		if (o + 1 + n + 1 > size) return 0;
+		out[o++] = '/';
+		memcpy(out + o, part, n);
+		o += n;
+	}
+	if (o == 0) out[o++] = '/';
+	out[o] = 0;
+	return 1;
+}
+
+/* VCHARDEV_PATHS prefixes: "/dev/kxo" owns "/dev/kxo" and "/dev/kxo/..." */
+static int ours(const char *path, char *norm)
+{
+	const char *paths = getenv("VCHARDEV_PATHS");
+	if (!paths || !path || !normalize(path, norm, PATH_MAX)) return 0;
+	size_t len = strlen(norm);
+	for (const char *p = paths; *p;) {
+		const char *end = strchr(p, ':');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (n && n <= len && !strncmp(norm, p, n) && (norm[n] == 0 || norm[n] == '/')) return 1;
+		if (!end) break;
+		p = end + 1;
+	}
+	return 0;
+}
+
+static const char *sock_path(void)
+{
+	return getenv("VCHARDEV_SOCK");
+}
+
+static int raw_fstat(int fd, struct stat *st)
+{
+	return real_fstat ? real_fstat(fd, st) : real___fxstat(1, fd, st);
+}
+
+/* is fd one of our sockets? (cached; a cached fd is checked by inode, it may have been reused) */
+static int virt(int fd)
+{
+	init_real();
+	if (fd < 0 || fd >= MAX_FD) return 0;
+	if (kind[fd] == 1) {
+		struct stat st;
+		if (raw_fstat(fd, &st) == 0 && st.st_ino == kind_ino[fd]) return 1;
+		kind[fd] = 0;
+	}
+	if (kind[fd] == 2) return 0;
+	/* unknown (after exec): a Unix socket connected to the server is ours */
+	const char *sp = sock_path();
+	struct sockaddr_un sa;
+	socklen_t sl = sizeof(sa);
+	if (sp && getpeername(fd, (struct sockaddr *)&sa, &sl) == 0 && sa.sun_family == AF_UNIX &&
+	    !strncmp(sa.sun_path, sp, sizeof(sa.sun_path))) {
+		struct stat st;
+		if (raw_fstat(fd, &st) == 0) {
+			kind[fd] = 1;
+			kind_ino[fd] = st.st_ino;
+			return 1;
+		}
+	}
+	kind[fd] = 2;
+	return 0;
+}
+
+static void mark(int fd, int is_virtual)
+{
+	if (fd < 0 || fd >= MAX_FD) return;
+	kind[fd] = is_virtual ? 1 : 2;
+	if (is_virtual) {
+		struct stat st;
+		kind_ino[fd] = raw_fstat(fd, &st) == 0 ? st.st_ino : 0;
+	}
+}
+
+/* ---- the wire ---- */
+
+static int send_all(int s, const void *buf, size_t n)
+{
+	const char *p = buf;
+	while (n) {
+		ssize_t r = send(s, p, n, MSG_NOSIGNAL);
+		if (r < 0 && errno == EINTR) continue;
+		if (r <= 0) return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* receives exactly n bytes; a signal while waiting asks the server to interrupt the call */
+static int recv_all(int s, void *buf, size_t n, int *interrupted)
+{
+	char *p = buf;
+	while (n) {
+		ssize_t r = recv(s, p, n, 0);
+		if (r < 0 && errno == EINTR) {
+			if (interrupted && !*interrupted) {
+				struct req intr = { .op = OP_INTR, .pid = (uint32_t)getpid() };
+				*interrupted = 1;
+				send_all(s, &intr, sizeof(intr));
+			}
+			continue;
+		}
+		if (r <= 0) return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* one request and its reply on socket s; @returns the reply's ret (or -errno) */
+static int64_t call(int s, uint32_t op, uint64_t a, uint64_t b, uint64_t c, const void *payload, uint32_t len,
+		    struct rep *out, void *rbuf, uint32_t rmax)
+{
+	struct req q = { .op = op, .pid = (uint32_t)getpid(), .a = a, .b = b, .c = c, .len = len };
+	struct rep r;
+	int intr = 0;
+	if (send_all(s, &q, sizeof(q)) || (len && send_all(s, payload, len))) return -EIO;
+	if (recv_all(s, &r, sizeof(r), &intr)) return -EIO;
+	uint32_t keep = r.len < rmax ? r.len : rmax;
+	if (keep && recv_all(s, rbuf, keep, &intr)) return -EIO;
+	for (uint32_t left = r.len - keep; left;) {
+		char sink[256];
+		uint32_t n = left < sizeof(sink) ? left : (uint32_t)sizeof(sink);
+		if (recv_all(s, sink, n, &intr)) return -EIO;
+		left -= n;
+	}
+	if (out) *out = r;
+	return r.ret;
+}
+
+static int connect_server(void)
+{
+	init_real();
+	const char *sp = sock_path();
+	if (!sp) return -ENOENT;
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0) return -errno;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strncpy(sa.sun_path, sp, sizeof(sa.sun_path) - 1);
+	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		real_close(s);
+		return -e;
+	}
+	return s;
+}
+
+static int fail(int64_t r)
+{
+	errno = (int)-r;
+	return -1;
+}
+
+/* a one-shot path request (stat, list, readlink) on a connection of its own */
+static int64_t path_call(uint32_t op, const char *norm, uint64_t a, struct rep *out, void *rbuf, uint32_t rmax)
+{
+	int s = connect_server();
+	if (s < 0) return s;
+	int64_t r = call(s, op, a, ((uint64_t)getgid() << 32) | getuid(), 0, norm, (uint32_t)strlen(norm), out, rbuf, rmax);
+	real_close(s);
+	return r;
+}
+
+/* ---- open and close ---- */
+
+static int vopen(const char *norm, int flags)
+{
+	int s = connect_server();
+	if (s < 0) return fail(s);
+	int64_t r = call(s, OP_OPEN, (uint64_t)(unsigned)flags, ((uint64_t)getgid() << 32) | getuid(), 0, norm,
+			 (uint32_t)strlen(norm), NULL, NULL, 0);
+	if (r < 0) {
+		real_close(s);
+		return fail(r);
+	}
+	/* the socket was opened close-on-exec; keep it across exec unless O_CLOEXEC asked for it */
+	if (!(flags & O_CLOEXEC)) real_fcntl(s, F_SETFD, 0);
+	mark(s, 1);
+	return s;
+}
+
+static int open_common(int dirfd, const char *path, int flags, mode_t mode, int at)
+{
+	init_real();
+	char norm[PATH_MAX];
+	if (path && (path[0] == '/' || dirfd == AT_FDCWD) && ours(path, norm)) return vopen(norm, flags);
+	int fd = at ? real_openat(dirfd, path, flags, mode) : real_open(path, flags, mode);
+	mark(fd, 0);
+	return fd;
+}
+
+#define MODE_ARG(flags) \
+	mode_t mode = 0; \
+	if ((flags) & (O_CREAT | O_TMPFILE)) { \
+		va_list ap; \
+		va_start(ap, flags); \
+		mode = va_arg(ap, mode_t); \
+		va_end(ap); \
+	}
+
+int open(const char *path, int flags, ...) { MODE_ARG(flags); return open_common(AT_FDCWD, path, flags, mode, 0); }
+int open64(const char *path, int flags, ...) { MODE_ARG(flags); return open_common(AT_FDCWD, path, flags, mode, 0); }
+int openat(int dirfd, const char *path, int flags, ...) { MODE_ARG(flags); return open_common(dirfd, path, flags, mode, 1); }
+int openat64(int dirfd, const char *path, int flags, ...) { MODE_ARG(flags); return open_common(dirfd, path, flags, mode, 1); }
+int __open_2(const char *path, int flags) { return open_common(AT_FDCWD, path, flags, 0, 0); }
+int __open64_2(const char *path, int flags) { return open_common(AT_FDCWD, path, flags, 0, 0); }
+
+int close(int fd)
+{
+	init_real();
+	if (fd >= 0 && fd < MAX_FD) kind[fd] = 0;
+	return real_close(fd);
+}
+
+int dup(int fd)
+{
+	init_real();
+	int v = virt(fd);
+	int r = real_dup(fd);
+	mark(r, v);
+	return r;
+}
+int dup2(int fd, int fd2)
+{
+	init_real();
+	int v = virt(fd);
+	int r = real_dup2(fd, fd2);
+	mark(r, v);
+	return r;
+}
+int dup3(int fd, int fd2, int flags)
+{
+	init_real();
+	int v = virt(fd);
+	int r = real_dup3(fd, fd2, flags);
+	mark(r, v);
+	return r;
+}
+
+/* ---- read, write, ioctl, lseek ---- */
+
+ssize_t read(int fd, void *buf, size_t n)
+{
+	if (!virt(fd)) return real_read(fd, buf, n);
+	int64_t r = call(fd, OP_READ, (uint64_t)(uintptr_t)buf, n, 0, NULL, 0, NULL, NULL, 0);
+	return r < 0 ? fail(r) : (ssize_t)r;
+}
+ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
+{
+	(void)buflen;
+	return read(fd, buf, n);
+}
+ssize_t write(int fd, const void *buf, size_t n)
+{
+	if (!virt(fd)) return real_write(fd, buf, n);
+	int64_t r = call(fd, OP_WRITE, (uint64_t)(uintptr_t)buf, n, 0, NULL, 0, NULL, NULL, 0);
+	return r < 0 ? fail(r) : (ssize_t)r;
+}
+ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+	if (!virt(fd)) return real_pread(fd, buf, n, off);
+	int64_t r = call(fd, OP_PREAD, (uint64_t)(uintptr_t)buf, n, (uint64_t)off, NULL, 0, NULL, NULL, 0);
+	return r < 0 ? fail(r) : (ssize_t)r;
+}
+ssize_t pread64(int fd, void *buf, size_t n, off_t off) { return pread(fd, buf, n, off); }
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	if (!virt(fd)) return real_pwrite(fd, buf, n, off);
+	int64_t r = call(fd, OP_PWRITE, (uint64_t)(uintptr_t)buf, n, (uint64_t)off, NULL, 0, NULL, NULL, 0);
+	return r < 0 ? fail(r) : (ssize_t)r;
+}
+ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off) { return pwrite(fd, buf, n, off); }
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	va_start(ap, req);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!virt(fd)) return real_ioctl(fd, req, arg);
+	int64_t r = call(fd, OP_IOCTL, req, (uint64_t)(uintptr_t)arg, 0, NULL, 0, NULL, NULL, 0);
+	return r < 0 ? fail(r) : (int)r;
+}
+
+off_t lseek(int fd, off_t off, int whence)
+{
+	if (!virt(fd)) return real_lseek(fd, off, whence);
+	int64_t r = call(fd, OP_LSEEK, (uint64_t)off, (uint64_t)whence, 0, NULL, 0, NULL, NULL, 0);
+	return r < 0 ? fail(r) : (off_t)r;
+}
+off_t lseek64(int fd, off_t off, int whence) { return lseek(fd, off, whence); }
+
+int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	va_start(ap, cmd);
+	long arg = va_arg(ap, long);
+	va_end(ap);
+	init_real();
+	if (!virt(fd)) return real_fcntl(fd, cmd, arg);
+	switch (cmd) {
+	case F_GETFL: {
+		int64_t r = call(fd, OP_GETFL, 0, 0, 0, NULL, 0, NULL, NULL, 0);
+		return r < 0 ? fail(r) : (int)r;
+	}
+	case F_SETFL: {
+		int64_t r = call(fd, OP_SETFL, (uint64_t)arg, 0, 0, NULL, 0, NULL, NULL, 0);
+		return r < 0 ? fail(r) : 0;
+	}
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC: {
+		int r = real_fcntl(fd, cmd, arg);
+		mark(r, 1);
+		return r;
+	}
+	default: /* F_GETFD/F_SETFD (close-on-exec) belong to the descriptor: the socket's own */
+		return real_fcntl(fd, cmd, arg);
+	}
+}
+int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	va_start(ap, cmd);
+	long arg = va_arg(ap, long);
+	va_end(ap);
+	return fcntl(fd, cmd, arg);
+}
+
+/* ---- stat ---- */
+
+static void fill_stat(const struct vstat *v, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_mode = v->mode;
+	st->st_uid = v->uid;
+	st->st_gid = v->gid;
+	st->st_rdev = makedev(v->major, v->minor);
+	st->st_dev = makedev(0, 6);
+	st->st_size = (off_t)v->size;
+	st->st_ino = (ino_t)v->ino;
+	st->st_nlink = 1;
+	st->st_blksize = 4096;
+}
+
+static int vstat_path(const char *norm, struct stat *st, int follow)
+{
+	struct vstat v;
+	int64_t r = path_call(OP_STAT, norm, (uint64_t)follow, NULL, &v, sizeof(v));
+	if (r < 0) return fail(r);
+	fill_stat(&v, st);
+	return 0;
+}
+
+static int vfstat(int fd, struct stat *st)
+{
+	struct vstat v;
+	int64_t r = call(fd, OP_FSTAT, 0, 0, 0, NULL, 0, NULL, &v, sizeof(v));
+	if (r < 0) return fail(r);
+	fill_stat(&v, st);
+	return 0;
+}
+
+int fstat(int fd, struct stat *st)
+{
+	init_real();
+	if (virt(fd)) return vfstat(fd, st);
+	return raw_fstat(fd, st);
+}
+int fstat64(int fd, struct stat64 *st) { return fstat(fd, (struct stat *)st); }
+int stat(const char *path, struct stat *st)
+{
+	init_real();
+	char norm[PATH_MAX];
+	if (ours(path, norm)) return vstat_path(norm, st, 1);
+	return real_stat ? real_stat(path, st) : real___xstat(1, path, st);
+}
+int stat64(const char *path, struct stat64 *st) { return stat(path, (struct stat *)st); }
+int lstat(const char *path, struct stat *st)
+{
+	init_real();
+	char norm[PATH_MAX];
+	if (ours(path, norm)) return vstat_path(norm, st, 0);
+	return real_lstat ? real_lstat(path, st) : real___lxstat(1, path, st);
+}
+int lstat64(const char *path, struct stat64 *st) { return lstat(path, (struct stat *)st); }
+int __fxstat(int ver, int fd, struct stat *st)
+{
+	init_real();
+	if (virt(fd)) return vfstat(fd, st);
+	return real___fxstat(ver, fd, st);
+}
+int __fxstat64(int ver, int fd, struct stat64 *st) { return __fxstat(ver, fd, (struct stat *)st); }
+int __xstat(int ver, const char *path, struct stat *st)
+{
+	init_real();
+	char norm[PATH_MAX];
+	if (ours(path, norm)) return vstat_path(norm, st, 1);
+	return real___xstat(ver, path, st);
+}
+int __xstat64(int ver, const char *path, struct stat64 *st) { return __xstat(ver, path, (struct stat *)st); }
+int __lxstat(int ver, const char *path, struct stat *st)
+{
+	init_real();
+	char norm[PATH_MAX];
+	if (ours(path, norm)) return vstat_path(norm, st, 0);
+	return real___lxstat(ver, path, st);
+}
+int __lxstat64(int ver, const char *path, struct stat64 *st) { return __lxstat(ver, path, (struct stat *)st); }
+
+int fstatat(int dirfd, const char *path, struct stat *st, int flags)
+{
+	init_real();
+	char norm[PATH_MAX];
+	if (path && (path[0] == '/' || dirfd == AT_FDCWD) && ours(path, norm))
+		return vstat_path(norm, st, !(flags & AT_SYMLINK_NOFOLLOW));
+	if ((flags & AT_EMPTY_PATH) && path && !path[0] && virt(dirfd)) return vfstat(dirfd, st);
+	static int (*real_fstatat)(int, const char *, struct stat *, int);
+	if (!real_fstatat) real_fstatat = dlsym(RTLD_NEXT, "fstatat");
+	return real_fstatat(dirfd, path, st, flags);
+}
+int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags) { return fstatat(dirfd, path, (struct stat *)st, flags); }
+
+/* coreutils' stat and ls ask with statx */
+int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *stx)
+{
+	init_real();
+	char norm[PATH_MAX];
+	struct vstat v;
+	int64_t r;
+	if (path && (path[0] == '/' || dirfd == AT_FDCWD) && path[0] && ours(path, norm))
+		r = path_call(OP_STAT, norm, !(flags & AT_SYMLINK_NOFOLLOW), NULL, &v, sizeof(v));
+	else if ((flags & AT_EMPTY_PATH) && path && !path[0] && virt(dirfd))
+		r = call(dirfd, OP_FSTAT, 0, 0, 0, NULL, 0, NULL, &v, sizeof(v));
+	else {
+		static __typeof__(statx) *real_statx;
+		if (!real_statx) real_statx = dlsym(RTLD_NEXT, "statx");
+		return real_statx(dirfd, path, flags, mask, stx);
+	}
+	if (r < 0) return fail(r);
+	memset(stx, 0, sizeof(*stx));
+	stx->stx_mask = STATX_BASIC_STATS;
+	stx->stx_mode = (uint16_t)v.mode;
+	stx->stx_uid = v.uid;
+	stx->stx_gid = v.gid;
+	stx->stx_size = v.size;
+	stx->stx_ino = v.ino;
+	stx->stx_nlink = 1;
+	stx->stx_blksize = 4096;
+	stx->stx_rdev_major = v.major;
+	stx->stx_rdev_minor = v.minor;
+	stx->stx_dev_minor = 6;
+	return 0;
+}
+
+/* no extended attributes on our files (ls -l asks for ACLs and SELinux labels) */
+#define NO_XATTR(name, ...) \
+	ssize_t name(const char *path, __VA_ARGS__) \
+	{ \
+		char norm[PATH_MAX]; \
+		static ssize_t (*real)(); \
+		if (ours(path, norm)) { \
+			errno = ENOTSUP; \
+			return -1; \
+		} \
+		if (!real) real = (ssize_t (*)())dlsym(RTLD_NEXT, #name); \
+		return real(path, XATTR_ARGS); \
+	}
+#define XATTR_ARGS a, b, c
+NO_XATTR(getxattr, const char *a, void *b, size_t c)
+NO_XATTR(lgetxattr, const char *a, void *b, size_t c)
+#undef XATTR_ARGS
+#define XATTR_ARGS a, b
+NO_XATTR(listxattr, char *a, size_t b)
+NO_XATTR(llistxattr, char *a, size_t b)
+#undef XATTR_ARGS
+
+int access(const char *path, int mode)
+{
+	init_real();
+	char norm[PATH_MAX];
+	struct stat st;
+	if (ours(path, norm)) return vstat_path(norm, &st, 1);
+	return real_access(path, mode);
+}
+
+ssize_t readlink(const char *path, char *buf, size_t size)
+{
+	init_real();
+	char norm[PATH_MAX];
+	if (!ours(path, norm)) return real_readlink(path, buf, size);
+	struct rep r;
+	int64_t n = path_call(OP_READLINK, norm, 0, &r, buf, (uint32_t)size);
+	if (n < 0) return fail(n);
+	return (ssize_t)(r.len < size ? r.len : size);
+}
+
+/* ---- poll and select ---- */
+
+static int has_virtual(struct pollfd *fds, nfds_t n)
+{
+	for (nfds_t i = 0; i < n; i++)
+		if (virt(fds[i].fd)) return 1;
+	return 0;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * poll over real and virtual fds: the virtual ones are asked for their state; when nothing is
+ * ready each is armed (the server answers once the device is ready) and the real poll waits on
+ * the real fds and the armed sockets together.
+ */
+int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	init_real();
+	if (!has_virtual(fds, n)) return real_poll(fds, n, timeout);
+	long long deadline = timeout < 0 ? -1 : now_ms() + timeout;
+	struct pollfd *real = calloc(n ? n : 1, sizeof(*real));
+	char *armed = calloc(n ? n : 1, 1);
+	if (!real || !armed) {
+		free(real);
+		free(armed);
+		errno = ENOMEM;
+		return -1;
+	}
+	int ready;
+	for (;;) {
+		ready = 0;
+		for (nfds_t i = 0; i < n; i++) {
+			fds[i].revents = 0;
+			if (fds[i].fd < 0 || !virt(fds[i].fd)) continue;
+			int64_t r = call(fds[i].fd, OP_POLL, (uint64_t)(unsigned short)fds[i].events, 0, 0, NULL, 0, NULL, NULL, 0);
+			fds[i].revents = r < 0 ? POLLERR : (short)r;
+			if (fds[i].revents) ready++;
+		}
+		/* the real fds, without waiting */
+		for (nfds_t i = 0; i < n; i++) {
+			real[i] = fds[i];
+			if (virt(fds[i].fd)) real[i].fd = -1;
+		}
+		int r = real_poll(real, n, 0);
+		if (r < 0) {
+			ready = -1;
+			break;
+		}
+		for (nfds_t i = 0; i < n; i++)
+			if (!virt(fds[i].fd)) {
+				fds[i].revents = real[i].revents;
+				if (real[i].revents) ready++;
+			}
+		long long left = deadline < 0 ? -1 : deadline - now_ms();
+		if (ready || (deadline >= 0 && left <= 0)) break;
+		/* arm the virtual fds and wait on everything */
+		for (nfds_t i = 0; i < n; i++) {
+			armed[i] = 0;
+			real[i] = fds[i];
+			real[i].revents = 0;
+			if (fds[i].fd >= 0 && virt(fds[i].fd)) {
+				struct req q = { .op = OP_POLL, .pid = (uint32_t)getpid(), .a = (unsigned short)fds[i].events, .b = 1 };
+				if (send_all(fds[i].fd, &q, sizeof(q)) == 0) armed[i] = 1;
+				real[i].events = POLLIN;
+			}
+		}
+		r = real_poll(real, n, deadline < 0 ? -1 : (int)left);
+		int saved = errno;
+		/* disarm: every armed socket answers once (its state, or 0 after OP_INTR) */
+		for (nfds_t i = 0; i < n; i++) {
+			if (!armed[i]) continue;
+			if (!(real[i].revents & POLLIN)) {
+				struct req q = { .op = OP_INTR, .pid = (uint32_t)getpid() };
+				send_all(fds[i].fd, &q, sizeof(q));
+			}
+			struct rep rp;
+			recv_all(fds[i].fd, &rp, sizeof(rp), NULL);
+		}
+		if (r < 0) {
+			errno = saved;
+			ready = -1;
+			break;
+		}
+	}
+	free(real);
+	free(armed);
+	return ready;
+}
+int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
+{
+	(void)fdslen;
+	return poll(fds, n, timeout);
+}
+
+int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
+{
+	sigset_t old;
+	int timeout = ts ? (int)(ts->tv_sec * 1000 + ts->tv_nsec / 1000000) : -1;
+	if (mask) sigprocmask(SIG_SETMASK, mask, &old);
+	int r = poll(fds, n, timeout);
+	int e = errno;
+	if (mask) sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return r;
+}
+
+static int select_common(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, int timeout)
+{
+	struct pollfd p[FD_SETSIZE];
+	int n = 0;
+	for (int fd = 0; fd < nfds && fd < FD_SETSIZE; fd++) {
+		short ev = 0;
+		if (rd && FD_ISSET(fd, rd)) ev |= POLLIN;
+		if (wr && FD_ISSET(fd, wr)) ev |= POLLOUT;
+		if (ex && FD_ISSET(fd, ex)) ev |= POLLPRI;
+		if (!ev) continue;
+		p[n].fd = fd;
+		p[n].events = ev;
+		p[n].revents = 0;
+		n++;
+	}
+	int r = poll(p, (nfds_t)n, timeout);
+	if (r < 0) return -1;
+	if (rd) FD_ZERO(rd);
+	if (wr) FD_ZERO(wr);
+	if (ex) FD_ZERO(ex);
+	int count = 0;
+	for (int i = 0; i < n; i++) {
+		if (p[i].revents & POLLNVAL) {
+			errno = EBADF;
+			return -1;
+		}
+		if (rd && (p[i].revents & (POLLIN | POLLHUP | POLLERR))) FD_SET(p[i].fd, rd), count++;
+		if (wr && (p[i].revents & (POLLOUT | POLLERR))) FD_SET(p[i].fd, wr), count++;
+		if (ex && (p[i].revents & POLLPRI)) FD_SET(p[i].fd, ex), count++;
+	}
+	return count;
+}
+
+static int any_virtual(int nfds, fd_set *rd, fd_set *wr, fd_set *ex)
+{
+	for (int fd = 0; fd < nfds && fd < FD_SETSIZE; fd++)
+		if (((rd && FD_ISSET(fd, rd)) || (wr && FD_ISSET(fd, wr)) || (ex && FD_ISSET(fd, ex))) && virt(fd)) return 1;
+	return 0;
+}
+
+int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
+{
+	init_real();
+	static __typeof__(select) *real_select;
+	if (!real_select) real_select = dlsym(RTLD_NEXT, "select");
+	if (!any_virtual(nfds, rd, wr, ex)) return real_select(nfds, rd, wr, ex, tv);
+	return select_common(nfds, rd, wr, ex, tv ? (int)(tv->tv_sec * 1000 + tv->tv_usec / 1000) : -1);
+}
+
+int pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct timespec *ts, const sigset_t *mask)
+{
+	init_real();
+	static __typeof__(pselect) *real_pselect;
+	if (!real_pselect) real_pselect = dlsym(RTLD_NEXT, "pselect");
+	if (!any_virtual(nfds, rd, wr, ex)) return real_pselect(nfds, rd, wr, ex, ts, mask);
+	sigset_t old;
+	if (mask) sigprocmask(SIG_SETMASK, mask, &old);
+	int r = select_common(nfds, rd, wr, ex, ts ? (int)(ts->tv_sec * 1000 + ts->tv_nsec / 1000000) : -1);
+	int e = errno;
+	if (mask) sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return r;
+}
+
+/* ---- stdio and directories, whose opens inside glibc bypass the wrappers above ---- */
+
+static ssize_t cookie_read(void *c, char *buf, size_t n) { return read((int)(intptr_t)c, buf, n); }
+static ssize_t cookie_write(void *c, const char *buf, size_t n) { return write((int)(intptr_t)c, buf, n); }
+static int cookie_seek(void *c, off64_t *off, int whence)
+{
+	off_t r = lseek((int)(intptr_t)c, (off_t)*off, whence);
+	if (r < 0) return -1;
+	*off = r;
+	return 0;
+}
+static int cookie_close(void *c) { return close((int)(intptr_t)c); }
+
+static FILE *vfopen(const char *norm, const char *mode)
+{
+	int flags = strchr(mode, '+') ? O_RDWR : mode[0] == 'r' ? O_RDONLY : O_WRONLY;
+	if (strchr(mode, 'e')) flags |= O_CLOEXEC;
+	int fd = vopen(norm, flags);
+	if (fd < 0) return NULL;
+	cookie_io_functions_t io = { cookie_read, cookie_write, cookie_seek, cookie_close };
+	FILE *f = fopencookie((void *)(intptr_t)fd, mode, io);
+	if (!f) real_close(fd);
+	return f;
+}
+
+FILE *fopen(const char *path, const char *mode)
+{
+	init_real();
+	char norm[PATH_MAX];
+	if (ours(path, norm)) return vfopen(norm, mode);
+	return real_fopen(path, mode);
+}
+FILE *fopen64(const char *path, const char *mode) { return fopen(path, mode); }
+
+/* a directory listing of ours: a fake DIR, told apart from glibc's by its magic */
+#define VDIR_MAGIC 0x76636864u
+struct vdir {
+	uint32_t magic;
+	char *names; /* "<type char><name>\0" ... */
+	size_t len, pos;
+	struct dirent ent;
+	struct dirent64 ent64;
+};
+
+DIR *opendir(const char *path)
+{
+	init_real();
+	char norm[PATH_MAX];
+	if (!ours(path, norm)) return real_opendir(path);
+	struct vdir *d = calloc(1, sizeof(*d));
+	char *buf = malloc(65536);
+	struct rep r;
+	int64_t n = d && buf ? path_call(OP_LIST, norm, 0, &r, buf, 65536) : -ENOMEM;
+	if (n < 0) {
+		free(d);
+		free(buf);
+		errno = (int)-n;
+		return NULL;
+	}
+	d->magic = VDIR_MAGIC;
+	d->names = buf;
+	d->len = r.len < 65536 ? r.len : 65536;
+	return (DIR *)d;
+}
+
+static const char *vnext(struct vdir *d, unsigned char *type)
+{
+	if (d->pos >= d->len) return NULL;
+	const char *e = d->names + d->pos;
+	d->pos += strlen(e) + 1;
+	*type = e[0] == 'd' ? DT_DIR : e[0] == 'l' ? DT_LNK : e[0] == 'c' ? DT_CHR : DT_REG;
+	return e + 1;
+}
+
+struct dirent *readdir(DIR *dir)
+{
+	init_real();
+	struct vdir *d = (struct vdir *)dir;
+	if (!d || d->magic != VDIR_MAGIC) return real_readdir(dir);
+	unsigned char type;
+	const char *name = vnext(d, &type);
+	if (!name) return NULL;
+	memset(&d->ent, 0, sizeof(d->ent));
+	d->ent.d_type = type;
+	d->ent.d_ino = d->pos;
+	strncpy(d->ent.d_name, name, sizeof(d->ent.d_name) - 1);
+	return &d->ent;
+}
+
+struct dirent64 *readdir64(DIR *dir)
+{
+	init_real();
+	struct vdir *d = (struct vdir *)dir;
+	if (!d || d->magic != VDIR_MAGIC) return real_readdir64(dir);
+	unsigned char type;
+	const char *name = vnext(d, &type);
+	if (!name) return NULL;
+	memset(&d->ent64, 0, sizeof(d->ent64));
+	d->ent64.d_type = type;
+	d->ent64.d_ino = d->pos;
+	strncpy(d->ent64.d_name, name, sizeof(d->ent64.d_name) - 1);
+	return &d->ent64;
+}
+
+int closedir(DIR *dir)
+{
+	init_real();
+	struct vdir *d = (struct vdir *)dir;
+	if (!d || d->magic != VDIR_MAGIC) return real_closedir(dir);
+	d->magic = 0;
+	free(d->names);
+	free(d);
+	return 0;
+}

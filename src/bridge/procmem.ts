@@ -1,0 +1,58 @@
+// A real process's memory as the kernel's uaccess backend: /proc/<pid>/mem, read and written
+// synchronously (copy_*_user are synchronous), page by page so a fault stops the copy where the
+// mapping ends, as copy_to_user does. Needs ptrace access to the process (the server starts it,
+// or the same uid without Yama's restrictions).
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import type { UserMemoryBackend } from '../kernel/uaccess.js';
+
+const PAGE = 4096;
+/** x86-64's user address space: 47 bits */
+export const USER_LIMIT = 2 ** 47;
+
+export class ProcMem implements UserMemoryBackend {
+  readonly limit = USER_LIMIT;
+  private fd: number | null = null;
+
+  constructor(readonly pid: number) {}
+
+  private handle(): number | null {
+    if (this.fd === null) {
+      try {
+        this.fd = openSync(`/proc/${this.pid}/mem`, 'r+');
+      } catch {
+        return null;
+      }
+    }
+    return this.fd;
+  }
+
+  private io(kind: 'read' | 'write', addr: number, buf: Uint8Array, n: number): number {
+    const fd = this.handle();
+    if (fd === null) return 0;
+    let done = 0;
+    while (done < n) {
+      const a = addr + done;
+      const chunk = Math.min(n - done, PAGE - (a % PAGE));
+      let r: number;
+      try {
+        r = kind === 'read' ? readSync(fd, buf, done, chunk, a) : writeSync(fd, buf, done, chunk, a);
+      } catch {
+        break; // EIO: not mapped (or not writable) in the process
+      }
+      if (r <= 0) break;
+      done += r;
+    }
+    return done;
+  }
+
+  read(addr: number, dst: Uint8Array, n: number): number {
+    return this.io('read', addr, dst, n);
+  }
+  write(addr: number, src: Uint8Array, n: number): number {
+    return this.io('write', addr, src, n);
+  }
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}

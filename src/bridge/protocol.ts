@@ -1,0 +1,95 @@
+// The bridge's wire format, shared with native/vchardev-shim.c (keep the two in step): every
+// request is a 40-byte header and a payload, every reply a 24-byte header and a payload, all
+// little-endian. A connection starts with OPEN (then it is that open file until it closes) or is
+// a one-shot path request (STAT, LIST, READLINK).
+//
+//   request: u32 op, u32 pid, u64 a, u64 b, u64 c, u32 len, u32 pad, then len bytes
+//   reply:   i64 ret (>= 0, or -errno), u64 a, u32 len, u32 pad, then len bytes
+export const OP = {
+  /** a = open flags, b = uid | gid << 32, payload = path */
+  OPEN: 1,
+  /** a = follow symlinks, b = uid | gid << 32, payload = path; reply payload = VSTAT */
+  STAT: 2,
+  /** payload = path; reply payload = "<type><name>\0"… (type d, l, c or f) */
+  LIST: 3,
+  /** a = buffer, b = count */
+  READ: 4,
+  WRITE: 5,
+  /** a = buffer, b = count, c = offset */
+  PREAD: 6,
+  PWRITE: 7,
+  /** a = cmd, b = arg */
+  IOCTL: 8,
+  /** a = offset (i64), b = whence */
+  LSEEK: 9,
+  /** reply payload = VSTAT */
+  FSTAT: 10,
+  /** a = events, b = 1: answer only once something is ready (or on INTR) */
+  POLL: 11,
+  GETFL: 12,
+  /** a = the new O_NONBLOCK / O_APPEND bits */
+  SETFL: 13,
+  /** interrupts the call in flight on this connection (a signal reached the caller); no reply */
+  INTR: 14,
+  /** payload = path; reply payload = the link's target */
+  READLINK: 15,
+} as const;
+
+export const REQ_SIZE = 40;
+export const REP_SIZE = 24;
+/** a path payload is at most PATH_MAX bytes */
+export const MAX_PAYLOAD = 4096;
+
+/** struct vstat: u32 mode, uid, gid, major, minor, pad; u64 size, ino */
+export const VSTAT_SIZE = 40;
+
+export interface Request {
+  op: number;
+  pid: number;
+  a: bigint;
+  b: bigint;
+  c: bigint;
+  payload: Buffer;
+}
+
+/** Splits complete requests off the front of `buf`; @returns them and the bytes left over */
+export function parseRequests(buf: Buffer): { requests: Request[]; rest: Buffer; error?: string } {
+  const requests: Request[] = [];
+  let off = 0;
+  while (buf.length - off >= REQ_SIZE) {
+    const len = buf.readUInt32LE(off + 32);
+    if (len > MAX_PAYLOAD) return { requests, rest: Buffer.alloc(0), error: `payload of ${len} bytes` };
+    if (buf.length - off < REQ_SIZE + len) break;
+    requests.push({
+      op: buf.readUInt32LE(off),
+      pid: buf.readUInt32LE(off + 4),
+      a: buf.readBigUInt64LE(off + 8),
+      b: buf.readBigUInt64LE(off + 16),
+      c: buf.readBigUInt64LE(off + 24),
+      payload: buf.subarray(off + REQ_SIZE, off + REQ_SIZE + len),
+    });
+    off += REQ_SIZE + len;
+  }
+  return { requests, rest: buf.subarray(off) };
+}
+
+export function reply(ret: number, payload: Uint8Array = new Uint8Array(0), a = 0n): Buffer {
+  const out = Buffer.alloc(REP_SIZE + payload.length);
+  out.writeBigInt64LE(BigInt(ret), 0);
+  out.writeBigUInt64LE(a, 8);
+  out.writeUInt32LE(payload.length, 16);
+  out.set(payload, REP_SIZE);
+  return out;
+}
+
+export function vstat(v: { mode: number; uid: number; gid: number; major: number; minor: number; size: number; ino: number }): Buffer {
+  const b = Buffer.alloc(VSTAT_SIZE);
+  b.writeUInt32LE(v.mode >>> 0, 0);
+  b.writeUInt32LE(v.uid >>> 0, 4);
+  b.writeUInt32LE(v.gid >>> 0, 8);
+  b.writeUInt32LE(v.major >>> 0, 12);
+  b.writeUInt32LE(v.minor >>> 0, 16);
+  b.writeBigUInt64LE(BigInt(v.size), 24);
+  b.writeBigUInt64LE(BigInt(v.ino), 32);
+  return b;
+}

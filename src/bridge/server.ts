@@ -1,0 +1,310 @@
+// The bridge (Node only): a vchardev kernel served on a Unix socket to real programs that run
+// with the preload shim (native/vchardev-shim.c). Each program's pid gets a task of its own whose
+// user memory is the program's (/proc/<pid>/mem), so copy_to_user, copy_from_user and
+// get_user_pages reach the real buffers and drivers run unchanged; a bad pointer is -EFAULT.
+import { createServer, type Server, type Socket } from 'node:net';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EBADF, EINVAL, EIO, ENAMETOOLONG, KernelError } from '../kernel/errno.js';
+import { MAJOR, MINOR } from '../kernel/devt.js';
+import { O_APPEND, O_NONBLOCK, isChr, isDir, isLnk } from '../kernel/vfs.js';
+import type { KernelCore } from '../kernel/kernel.js';
+import { Process } from '../user/process.js';
+import { OP, parseRequests, reply, vstat, type Request } from './protocol.js';
+import { ProcMem } from './procmem.js';
+
+export interface BridgeOptions {
+  /** where to listen (default: a fresh directory under the system's tmpdir) */
+  socketPath?: string;
+  /** the preload shim (default: the package's build/libvchardev-shim.so) */
+  shim?: string;
+}
+
+export interface Bridge {
+  /** what a child process needs: LD_PRELOAD, VCHARDEV_SOCK, VCHARDEV_PATHS */
+  readonly env: Record<string, string>;
+  readonly socketPath: string;
+  /** the path prefixes the kernel serves (its devices, classes, modules, /proc files) */
+  readonly paths: string[];
+  /** requests served so far */
+  readonly requests: number;
+  close(): Promise<void>;
+}
+
+/** The shim the package's build makes (`npm run build`), from src/ and dist/ alike. */
+export function defaultShim(): string {
+  return fileURLToPath(new URL('../../build/libvchardev-shim.so', import.meta.url));
+}
+
+/** The memory devices stay the host's: a shell's `> /dev/null` must not reach this kernel. */
+const HOST_DEVICES = new Set(['null', 'zero', 'full']);
+const HOST_CLASSES = new Set(['mem']);
+const BUILTIN_MODULES = new Set(['mem']);
+const SERVED_PROC = ['/proc/devices', '/proc/misc', '/proc/modules'];
+
+/** The prefixes a program sees from this kernel: computed when the bridge starts. */
+function servedPaths(k: KernelCore): string[] {
+  const list = (dir: string) => {
+    const r = k.sys.readdir(dir);
+    return typeof r === 'number' ? [] : r;
+  };
+  return [
+    ...list('/dev').filter((n) => !HOST_DEVICES.has(n)).map((n) => `/dev/${n}`),
+    ...list('/sys/class').filter((n) => !HOST_CLASSES.has(n)).map((n) => `/sys/class/${n}`),
+    ...list('/sys/devices/virtual').filter((n) => !HOST_CLASSES.has(n)).map((n) => `/sys/devices/virtual/${n}`),
+    ...list('/sys/module').filter((n) => !BUILTIN_MODULES.has(n)).map((n) => `/sys/module/${n}`),
+    ...list('/sys/bus').map((n) => `/sys/bus/${n}`),
+    ...SERVED_PROC,
+  ];
+}
+
+interface Client {
+  proc: Process;
+  mem: ProcMem;
+  /** connections this pid has used */
+  conns: number;
+}
+
+interface Conn {
+  sock: Socket;
+  pending: Buffer;
+  chain: Promise<void>;
+  /** the call in flight, for OP_INTR */
+  abort: AbortController | null;
+  /** the open file: a descriptor in each task that used it (the opener's first) */
+  fds: Map<number, number>;
+  opener: number;
+}
+
+const errnoOf = (err: unknown): number => (err instanceof KernelError ? err.errno : EIO);
+const u32 = (v: bigint) => Number(v & 0xffffffffn);
+const i64 = (v: bigint) => Number(BigInt.asIntN(64, v));
+
+export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Promise<Bridge> {
+  const shim = opts.shim ?? defaultShim();
+  if (!existsSync(shim)) {
+    throw new Error(`the bridge needs its preload shim at ${shim}: build it with \`npm run build\` (it needs a C compiler, cc)`);
+  }
+  const dir = opts.socketPath ? null : mkdtempSync(join(tmpdir(), 'vchardev-'));
+  const socketPath = opts.socketPath ?? join(dir!, 'sock');
+  const clients = new Map<number, Client>();
+  const conns = new Set<Conn>();
+  let requests = 0;
+
+  /** The task standing for pid (created at its first request, with the program's credentials). */
+  const clientOf = (pid: number, uid: number, gid: number): Client => {
+    let c = clients.get(pid);
+    if (!c) {
+      const mem = new ProcMem(pid);
+      const task = k.createTask({ pid, uid, gid, remote: mem, comm: `pid${pid}` });
+      c = { proc: new Process(k, task), mem, conns: 0 };
+      clients.set(pid, c);
+    }
+    return c;
+  };
+  const release = async (pid: number) => {
+    const c = clients.get(pid);
+    if (!c || --c.conns > 0) return;
+    clients.delete(pid);
+    await c.proc.exit().catch(() => {});
+    c.mem.close();
+  };
+
+  /** The descriptor of this connection's file in pid's task (a forked child shares the file). */
+  const fdFor = (conn: Conn, pid: number): { c: Client; fd: number } | number => {
+    const fd = conn.fds.get(pid);
+    if (fd !== undefined) return { c: clients.get(pid)!, fd };
+    const owner = clients.get(conn.opener);
+    const ownerFd = conn.fds.get(conn.opener);
+    if (!owner || ownerFd === undefined) return -EBADF;
+    const c = clientOf(pid, owner.proc.task.uid, owner.proc.task.gid);
+    const nfd = k.sys.fdShare(owner.proc.task, ownerFd, c.proc.task);
+    if (nfd < 0) return nfd;
+    c.conns++;
+    conn.fds.set(pid, nfd);
+    return { c, fd: nfd };
+  };
+
+  const statOf = (path: string, follow: boolean): Buffer | number => {
+    const st = k.sys.stat(path, follow);
+    if (typeof st === 'number') return st;
+    const size = isLnk(st.mode) ? (k.vfs.lookup(path, false) as { target: string }).target.length : isDir(st.mode) ? 0 : 4096;
+    return vstat({ mode: st.mode, uid: st.uid, gid: st.gid, major: isChr(st.mode) ? MAJOR(st.rdev) : 0, minor: isChr(st.mode) ? MINOR(st.rdev) : 0, size, ino: st.ino });
+  };
+
+  async function handle(conn: Conn, q: Request): Promise<Buffer | null> {
+    requests++;
+    const path = q.payload.toString('latin1');
+    const creds = { uid: u32(q.b), gid: u32(q.b >> 32n) };
+    switch (q.op) {
+      case OP.OPEN: {
+        if (conn.fds.size) return reply(-EINVAL);
+        if (q.payload.length >= 4096) return reply(-ENAMETOOLONG);
+        const c = clientOf(q.pid, creds.uid, creds.gid);
+        c.conns++;
+        conn.opener = q.pid;
+        try {
+          // O_LARGEFILE and other bits the kernel does not keep are dropped; O_CLOEXEC is the socket's
+          const fd = await c.proc.open(path, u32(q.a) & (3 | 0o100 | 0o200 | 0o1000 | O_APPEND | O_NONBLOCK));
+          conn.fds.set(q.pid, fd);
+          return reply(0);
+        } catch (err) {
+          await release(q.pid);
+          return reply(-errnoOf(err));
+        }
+      }
+      case OP.STAT: {
+        const st = statOf(path, q.a !== 0n);
+        return typeof st === 'number' ? reply(st) : reply(0, st);
+      }
+      case OP.LIST: {
+        const names = k.sys.readdir(path);
+        if (typeof names === 'number') return reply(names);
+        const parts = names.map((n) => {
+          const st = k.sys.stat(`${path}/${n}`, false);
+          const t = typeof st === 'number' ? 'f' : isDir(st.mode) ? 'd' : isLnk(st.mode) ? 'l' : isChr(st.mode) ? 'c' : 'f';
+          return `${t}${n}\0`;
+        });
+        return reply(0, Buffer.from(parts.join(''), 'latin1'));
+      }
+      case OP.READLINK: {
+        const node = k.vfs.lookup(path, false);
+        if (typeof node === 'number') return reply(node);
+        if (!isLnk(node.mode)) return reply(-EINVAL);
+        return reply(0, Buffer.from(node.target, 'latin1'));
+      }
+      case OP.INTR:
+        conn.abort?.abort();
+        return null;
+    }
+    const at = fdFor(conn, q.pid);
+    if (typeof at === 'number') return reply(at);
+    const { c, fd } = at;
+    const p = c.proc;
+    const abort = new AbortController();
+    conn.abort = abort;
+    const call = { signal: abort.signal };
+    try {
+      switch (q.op) {
+        case OP.READ:
+          return reply(await p.read(fd, Number(q.a), Number(q.b), call));
+        case OP.WRITE:
+          return reply(await p.write(fd, Number(q.a), Number(q.b), call));
+        case OP.PREAD:
+        case OP.PWRITE: {
+          // pread on a file without llseek is ESPIPE, as for the real call
+          const was = await p.lseek(fd, 0, 1);
+          await p.lseek(fd, i64(q.c), 0);
+          try {
+            return reply(q.op === OP.PREAD ? await p.read(fd, Number(q.a), Number(q.b), call) : await p.write(fd, Number(q.a), Number(q.b), call));
+          } finally {
+            await p.lseek(fd, was, 0).catch(() => 0);
+          }
+        }
+        case OP.IOCTL:
+          return reply(await p.ioctl(fd, u32(q.a), Number(q.b), call));
+        case OP.LSEEK:
+          return reply(await p.lseek(fd, i64(q.a), Number(q.b)));
+        case OP.FSTAT: {
+          const file = p.task.fdGet(fd);
+          if (!file) return reply(-EBADF);
+          const ino = file.inode;
+          return reply(0, vstat({ mode: ino.mode, uid: ino.uid, gid: ino.gid, major: isChr(ino.mode) ? MAJOR(ino.rdev) : 0, minor: isChr(ino.mode) ? MINOR(ino.rdev) : 0, size: 0, ino: ino.ino }));
+        }
+        case OP.POLL: {
+          const [r] = await p.poll([{ fd, events: Number(q.a) }], q.b ? -1 : 0, call).catch((err) => {
+            if (err instanceof KernelError && err.code === 'EINTR') return [{ revents: 0 }];
+            throw err;
+          });
+          return reply(r!.revents);
+        }
+        case OP.GETFL: {
+          const file = p.task.fdGet(fd);
+          return reply(file ? file.flags : -EBADF);
+        }
+        case OP.SETFL: {
+          const file = p.task.fdGet(fd);
+          if (!file) return reply(-EBADF);
+          const bits = O_NONBLOCK | O_APPEND;
+          file.flags = (file.flags & ~bits) | (u32(q.a) & bits);
+          return reply(0);
+        }
+        default:
+          return reply(-EINVAL);
+      }
+    } catch (err) {
+      return reply(-errnoOf(err));
+    } finally {
+      if (conn.abort === abort) conn.abort = null;
+    }
+  }
+
+  const onConnection = (sock: Socket) => {
+    const conn: Conn = { sock, pending: Buffer.alloc(0), chain: Promise.resolve(), abort: null, fds: new Map(), opener: 0 };
+    conns.add(conn);
+    sock.on('data', (data: Buffer) => {
+      const parsed = parseRequests(Buffer.concat([conn.pending, data]));
+      conn.pending = Buffer.from(parsed.rest);
+      if (parsed.error) {
+        sock.destroy();
+        return;
+      }
+      for (const q of parsed.requests) {
+        // an interrupt reaches the call in flight now, not after it
+        if (q.op === OP.INTR) {
+          conn.abort?.abort();
+          continue;
+        }
+        conn.chain = conn.chain.then(async () => {
+          const out = await handle(conn, q).catch(() => reply(-EIO));
+          if (out && !sock.destroyed) sock.write(out);
+        });
+      }
+    });
+    // the last descriptor on the socket is gone: fput on every task's descriptor (last close)
+    const end = () => {
+      if (!conns.delete(conn)) return;
+      conn.abort?.abort();
+      conn.chain = conn.chain.then(async () => {
+        for (const [pid, fd] of conn.fds) {
+          await clients.get(pid)?.proc.close(fd).catch(() => {});
+          await release(pid);
+        }
+        conn.fds.clear();
+      });
+    };
+    sock.on('close', end);
+    sock.on('error', end);
+  };
+
+  const server: Server = createServer(onConnection);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => resolve());
+  });
+  const paths = servedPaths(k);
+  return {
+    socketPath,
+    paths,
+    get requests() {
+      return requests;
+    },
+    env: { LD_PRELOAD: shim, VCHARDEV_SOCK: socketPath, VCHARDEV_PATHS: paths.join(':') },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const conn of [...conns]) {
+        conn.sock.destroy();
+      }
+      for (const conn of [...conns]) await conn.chain;
+      for (const pid of [...clients.keys()]) {
+        const c = clients.get(pid)!;
+        clients.delete(pid);
+        await c.proc.exit().catch(() => {});
+        c.mem.close();
+      }
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
