@@ -17,6 +17,7 @@ commands:
   nvme …       nvme-cli's admin commands on /dev/nvme0 (vchardev nvme --help)
   qat …        QAT instance names: load a config, start devices, request names (vchardev qat --help)
   tournament   AIs (strong, mcts, negamax, random) play each other on every core (--help)
+  run … -- C   run a real program against the kernel's devices (Linux; vchardev run --help)
   tree         boot a kernel and print /dev, /sys/class and /proc/devices
   ls           load every driver and list each device node with its dev_t, class and driver
   dmesg        boot, load every driver, print the kernel log
@@ -172,14 +173,17 @@ async function loadAll(k: Kernel): Promise<void> {
   for (const name of Object.keys(BUILTIN_MODULES)) if (!k.modules.has(name)) await k.insmod(name, params[name] ?? {});
 }
 
-const COMMANDS = ['xo-user', 'nvme', 'qat', 'tournament', 'tree', 'ls', 'dmesg', 'help'] as const;
+const COMMANDS = ['xo-user', 'nvme', 'qat', 'tournament', 'run', 'tree', 'ls', 'dmesg', 'help'] as const;
 
 /** Runs one invocation; @returns the exit code. Errors come back as codes, with a line on stderr. */
 export async function main(all: string[]): Promise<number> {
   // global flags may stand anywhere; the first other word picks the command
-  const debug = all.includes('--debug');
-  const traceOn = all.includes('--strace');
-  const argv = all.filter((a) => a !== '--strace' && a !== '--debug');
+  // after `--` every word is a program's (vchardev run -- prog --debug)
+  const cut = all.indexOf('--');
+  const mine = cut < 0 ? all : all.slice(0, cut);
+  const debug = mine.includes('--debug');
+  const traceOn = mine.includes('--strace');
+  const argv = [...mine.filter((a) => a !== '--strace' && a !== '--debug'), ...(cut < 0 ? [] : all.slice(cut))];
   try {
     const first = argv[0];
     if (first === '--version' || first === '-V') return void console.log(version()), 0;
@@ -188,10 +192,14 @@ export async function main(all: string[]): Promise<number> {
     const rest = first === undefined || first.startsWith('-') ? argv : argv.slice(1);
     if (!(COMMANDS as readonly string[]).includes(cmd)) throw new UsageError(`unknown command '${cmd}' (see vchardev --help)`);
     // after a command only the long form: `-V` is nvme set-feature's value, as in nvme-cli
-    if (rest.includes('--version')) return void console.log(version()), 0;
+    if ((rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest).includes('--version')) return void console.log(version()), 0;
     switch (cmd) {
       case 'xo-user':
         return await runXoUser(rest, traceOn);
+      case 'run': {
+        const { runMain } = await import('./run.js');
+        return await runMain(rest, traceOn);
+      }
       case 'nvme': {
         const { nvmeMain } = await import('./nvme.js');
         return await nvmeMain(rest, traceOn);

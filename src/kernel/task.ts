@@ -4,7 +4,7 @@ import { EBADF, EFAULT, EMFILE, ESRCH } from './errno.js';
 import { copyFromUser, copyToUser, copyFromRemote, copyToRemote, getUser, putUser, accessOk } from './uaccess.js';
 import type { UserAccess, UserMemoryBackend } from './uaccess.js';
 import type { Interruptible } from './wait.js';
-import type { AddressSpace } from './mm.js';
+import { TASK_SIZE, type AddressSpace } from './mm.js';
 import type { Cred } from './cred.js';
 import type { File } from './vfs.js';
 import type { FaultAttr } from './fault.js';
@@ -107,6 +107,10 @@ export class Task implements UserAccess, Interruptible {
   }
   accessOk(addr: number, len: number): boolean {
     return accessOk(addr, len, this.remote?.limit);
+  }
+  /** TASK_SIZE of this task: 2^32 for ours, the process's own for a bridged one (2^47) */
+  get taskSize(): number {
+    return this.remote?.limit ?? TASK_SIZE;
   }
   /**
    * get_user_pages: pins pages from addr; @returns pfns (fewer than asked on a fault). A remote

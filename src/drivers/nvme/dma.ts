@@ -71,7 +71,7 @@ export async function createDmaBinding(k: ModuleApi<any>, opts: DmaOptions): Pro
     if (!length || length > INT_MAX - NVME_PAGE) return -EINVAL;
     const offset = Number(addr & 4095n);
     const count = Math.ceil((offset + length) / NVME_PAGE);
-    if (addr + BigInt(length) > BigInt(cur.remote?.limit ?? 2 ** 32)) return -EFAULT;
+    if (addr + BigInt(length) > BigInt(cur.taskSize)) return -EFAULT;
     if (count > engine.maxPages) return -ENOMEM; // the page array allocation fails
     // observed: nvme §4 — the 3.x driver always pins for writing, even for host→device data
     // a task of a real process (the bridge) lends bounce pages; ours are walked in WASM

@@ -91,7 +91,7 @@ function ioctlRdwr(k: K, st: State, tdev: TestDevice, arg: number, cur: Task): n
   }
   const raw = kmalloc(k, numMsg * TestMsg.SIZE);
   if (!raw) return -ENOMEM;
-  if (msg >= 2n ** 32n || cur.copyFromUser(raw, Number(msg), raw.length)) return -EFAULT;
+  if (msg >= BigInt(cur.taskSize) || cur.copyFromUser(raw, Number(msg), raw.length)) return -EFAULT;
   // observed: testbus §5 B1 — the pointer table is num_msg × sizeof(char); we allocate it right
   if (!kmalloc(k, numMsg)) return -ENOMEM;
   const view = new DataView(raw.buffer);
@@ -116,7 +116,7 @@ function ioctlRdwr(k: K, st: State, tdev: TestDevice, arg: number, cur: Task): n
     }
     msgs.push({ flag: m.flag, from: m.from, len: m.len, buf });
     if (m.flag & MSG_WR) {
-      if (m.buf >= 2n ** 32n || cur.copyFromUser(buf, Number(m.buf), m.len)) {
+      if (m.buf >= BigInt(cur.taskSize) || cur.copyFromUser(buf, Number(m.buf), m.len)) {
         // observed: testbus §5 B2 — the early return leaks buffers 0..i-1, the table and the array
         const bytes = msgs.slice(0, i).reduce((s, x) => s + x.len, 0) + numMsg + raw.length;
         st.leaked += i + 2;
@@ -140,7 +140,7 @@ function ioctlRdwr(k: K, st: State, tdev: TestDevice, arg: number, cur: Task): n
     const m = msgs[j]!;
     if (m.flag & MSG_RD) {
       const to = userPtrs[j]!;
-      if (to >= 2n ** 32n || cur.copyToUser(Number(to), m.buf!, m.len)) break;
+      if (to >= BigInt(cur.taskSize) || cur.copyToUser(Number(to), m.buf!, m.len)) break;
     }
   }
   ret = j;

@@ -1,0 +1,79 @@
+// `vchardev run [--load kxo,nvme,…] [--param mod.name=value] -- <command…>` (Node on Linux): boots a
+// kernel with the drivers asked for, serves it through the bridge and runs the command under the
+// preload shim, so the command's opens of /dev/kxo, /sys/class/kxo/…, /proc/devices reach this
+// kernel. The command's exit status (or its signal) is vchardev's.
+import { spawn } from 'node:child_process';
+import { Kernel, BUILTIN_MODULES } from '../index.js';
+import type { ModuleParams } from '../kernel/module.js';
+import { CliError, UsageError, parse } from './args.js';
+
+export const RUN_USAGE = `usage: vchardev run [--load kxo,nvme,…] [--param mod.name=value …] -- <command> [args…]
+
+  --load M,…        drivers to load (default: kxo,nvme); any of ${Object.keys(BUILTIN_MODULES).filter((m) => m !== 'mem').join(', ')}
+  --param m.k=v     a module parameter (a number, true/false, or text), e.g. kxo.delay=50
+  --strace          (global) every syscall the command makes on the kernel, on stderr
+
+The command runs with LD_PRELOAD set to vchardev's shim: dynamically linked programs (nvme-cli,
+cat, dd, sh, Python, your own C) see the kernel's devices, sysfs and /proc files. Static
+binaries and raw syscalls are not reached.`;
+
+function paramValue(v: string): string | number | boolean {
+  if (v === 'true' || v === 'false') return v === 'true';
+  if (/^-?(0x[0-9a-f]+|\d+)$/i.test(v)) return Number(v);
+  return v;
+}
+
+export async function runMain(argv: string[], traceOn: boolean): Promise<number> {
+  const sep = argv.indexOf('--');
+  const own = sep < 0 ? argv : argv.slice(0, sep);
+  const command = sep < 0 ? [] : argv.slice(sep + 1);
+  const { values } = parse('run', own, {
+    load: { type: 'string' }, param: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
+  } as never);
+  if (values.help) return void console.log(RUN_USAGE), 0;
+  if (!command.length) throw new UsageError('run: a command after -- is required (vchardev run --help)');
+  const load = ((values.load as string | undefined) ?? 'kxo,nvme').split(',').map((m) => m.trim()).filter(Boolean);
+  for (const m of load) if (!(m in BUILTIN_MODULES)) throw new UsageError(`run --load: no driver '${m}'`);
+  const params: Record<string, ModuleParams> = {};
+  for (const p of ((values.param as unknown as string[] | undefined) ?? [])) {
+    const m = /^([\w-]+)\.(\w+)=(.*)$/.exec(p);
+    if (!m) throw new UsageError(`run --param: '${p}' is not module.name=value`);
+    (params[m[1]!] ??= {})[m[2]!] = paramValue(m[3]!);
+  }
+  const k = await Kernel.boot({ clock: 'real' });
+  if (traceOn) k.trace.on((e) => process.stderr.write(`${e.text}\n`));
+  try {
+    for (const m of load) {
+      // test_chrdev needs its bus: load it first, with one device, unless asked for
+      if (m === 'test_chrdev' && !k.modules.has('test_bus')) await k.insmod('test_bus', params.test_bus ?? { devices: [{ name: 'eeprom', id: 0 }] });
+      if (!k.modules.has(m)) await k.insmod(m, params[m] ?? {});
+    }
+    let bridge;
+    try {
+      bridge = await k.bridge();
+    } catch (e) {
+      throw new CliError(`run: ${(e as Error).message}`);
+    }
+    try {
+      const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env: { ...process.env, ...bridge.env } });
+      const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
+      const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)] as const);
+      for (const [s, h] of handlers) process.on(s, h);
+      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
+        child.on('error', (err) => {
+          process.stderr.write(`vchardev run: ${command[0]}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'command not found' : err.message}\n`);
+          resolve([127, null]);
+        });
+        child.on('exit', (c, s) => resolve([c, s]));
+      });
+      for (const [s, h] of handlers) process.off(s, h);
+      // a shell's convention: killed by signal N is 128 + N
+      if (signal) return 128 + ((await import('node:os')).constants.signals[signal] ?? 0);
+      return code ?? 1;
+    } finally {
+      await bridge.close();
+    }
+  } finally {
+    await k.shutdown();
+  }
+}

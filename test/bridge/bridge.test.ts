@@ -1,0 +1,166 @@
+// Issue 13: unmodified Linux programs against vchardev's drivers through the bridge (the preload
+// shim and kernel.bridge()): nvme-cli, dd, cat, sh, a C program written as kxo's users write
+// theirs, Python's fcntl.ioctl.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kernel, type Bridge } from '../../src/index.js';
+import { parseBoard } from '../../src/drivers/kxo/board.js';
+
+const NVME = '/usr/sbin/nvme';
+const dir = mkdtempSync(join(tmpdir(), 'bridge-test-'));
+const QAT_CFG = '[GENERAL]\nServicesEnabled = cy\n[SSL]\nNumberCyInstances = 1\nNumProcesses = 2\n';
+
+let k: Kernel;
+let bridge: Bridge;
+let client: string;
+
+interface Run {
+  code: number | null;
+  signal: string | null;
+  out: string;
+  err: string;
+  bytes: Buffer;
+}
+/** Runs argv under the bridge; stdin stays an open, empty pipe (as a terminal nobody types in). */
+function run(argv: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const c = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, ...bridge.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    c.stdout.on('data', (d: Buffer) => out.push(d));
+    c.stderr.on('data', (d: Buffer) => (err += d));
+    c.on('exit', (code, signal) => {
+      const bytes = Buffer.concat(out);
+      resolve({ code, signal, out: bytes.toString('latin1'), err, bytes });
+    });
+  });
+}
+const sh = (cmd: string) => run(['sh', '-c', cmd]);
+
+beforeAll(async () => {
+  if (!existsSync(NVME)) throw new Error(`${NVME} is missing: apt-get install -y nvme-cli (npm test does as root)`);
+  client = join(dir, 'client');
+  execFileSync('cc', ['-O1', '-o', client, new URL('./client.c', import.meta.url).pathname]);
+  k = await Kernel.boot({ clock: 'real' });
+  await k.insmod('kxo', { delay: 20 });
+  await k.insmod('nvme');
+  await k.insmod('qat', { devices: [{ id: 0, started: true, config: QAT_CFG }] });
+  await k.insmod('test_bus', { devices: [{ name: 'eeprom', id: 0 }] });
+  await k.insmod('test_chrdev');
+  bridge = await k.bridge();
+}, 60_000);
+afterAll(async () => {
+  await bridge?.close();
+  await k?.shutdown();
+});
+
+describe('standard tools on kxo', () => {
+  it('dd if=/dev/kxo bs=66 count=3 gives three boards', async () => {
+    const r = await run(['dd', 'if=/dev/kxo', 'bs=66', 'count=3', 'status=none']);
+    expect(r.code).toBe(0);
+    expect(r.bytes.length).toBe(198);
+    for (let i = 0; i < 3; i++) expect(parseBoard(r.out.slice(i * 66, i * 66 + 66))).not.toBeNull();
+  });
+  it('cat kxo_state and initstate; ls -l and stat see a character device with the kernel\'s dev_t', async () => {
+    expect((await run(['cat', '/sys/class/kxo/kxo/kxo_state'])).out).toBe('1 1 0\n');
+    expect((await run(['cat', '/sys/module/kxo/initstate'])).out).toBe('live\n');
+    const major = k.sys.stat('/dev/kxo') as { rdev: number };
+    const ls = await run(['ls', '-l', '/dev/kxo']);
+    expect(ls.out).toMatch(new RegExp(`^crw------- 1 root root ${major.rdev >>> 20}, 0 .* /dev/kxo\\n$`));
+    expect((await run(['stat', '-c', '%F', '/dev/kxo'])).out).toBe('character special file\n');
+    expect((await run(['cat', '/proc/devices'])).out).toMatch(/\n\s*\d+ kxo\n/);
+  });
+  it('echo "0 1 0" > kxo_state from sh stops the boards; "1 1 0" brings them back', async () => {
+    const r = await sh('echo "0 1 0" > /sys/class/kxo/kxo/kxo_state && cat /sys/class/kxo/kxo/kxo_state');
+    expect(r.out).toBe('0 1 0\n');
+    // no board comes while display is off: a blocking dd is still waiting after half a second
+    const dd = run(['timeout', '0.5', 'dd', 'if=/dev/kxo', 'bs=66', 'count=1', 'status=none']);
+    expect((await dd).bytes.length).toBe(0);
+    await sh('echo "1 1 0" > /sys/class/kxo/kxo/kxo_state');
+    expect((await run(['dd', 'if=/dev/kxo', 'bs=66', 'count=1', 'status=none'])).bytes.length).toBe(66);
+  });
+});
+
+describe('a C program of our own (test/bridge/client.c)', () => {
+  it('select, fopen, kxo_state, O_NONBLOCK, poll, EFAULT, fork + exec, dup; NVMe, QAT, TEST_RDWR', async () => {
+    const r = await run([client, 'kxo', 'nvme', 'qat', 'testbus']);
+    expect(r.out.split('\n').filter((l) => l.startsWith('FAIL'))).toEqual([]);
+    expect(r.code).toBe(0);
+    // every check ran (a crash part way would leave fewer)
+    expect(r.out.match(/^ok /gm)!.length).toBe(24);
+  }, 30_000);
+});
+
+describe('nvme-cli (Debian\'s 2.3) through the bridge', () => {
+  it('id-ctrl: normal, -o json and -H show the controller\'s configuration', async () => {
+    const r = await run([NVME, 'id-ctrl', '/dev/nvme0']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^vid\s+: 0x1b36$/m);
+    expect(r.out).toMatch(/^sn\s+: VCHARDEV0001\s*$/m);
+    expect(r.out).toMatch(/^mn\s+: vchardev NVMe Ctrl\s*$/m);
+    const j = JSON.parse((await run([NVME, 'id-ctrl', '/dev/nvme0', '-o', 'json'])).out);
+    expect({ vid: j.vid, ssvid: j.ssvid, sn: j.sn.trim(), mn: j.mn.trim(), fr: j.fr.trim() }).toEqual({ vid: 0x1b36, ssvid: 0x1af4, sn: 'VCHARDEV0001', mn: 'vchardev NVMe Ctrl', fr: '1.0' });
+    const h = await run([NVME, 'id-ctrl', '/dev/nvme0', '-H']);
+    expect(h.code).toBe(0);
+    // the decoded bits of CMIC (0: one port, one controller, PCI)
+    expect(h.out).toMatch(/\[0:0\] : 0\tSingle Port/);
+    expect(h.out).toMatch(/\[1:1\] : 0\tSingle Controller/);
+  });
+  it('id-ns, smart-log, fw-log', async () => {
+    const ns = await run([NVME, 'id-ns', '/dev/nvme0', '-n', '1']);
+    expect(ns.code).toBe(0);
+    expect(ns.out).toMatch(/^nsze\s+: 0x[0-9a-f]+$/m);
+    const smart = await run([NVME, 'smart-log', '/dev/nvme0']);
+    expect(smart.code).toBe(0);
+    expect(smart.out).toMatch(/temperature\s+: \d+/);
+    const fw = await run([NVME, 'fw-log', '/dev/nvme0']);
+    expect(fw.out).toMatch(/frs1\s+: 0x[0-9a-f]+ \(1\.0/);
+  });
+  it('fw-download + fw-commit of a file: the slot shows the new revision', async () => {
+    const image = Buffer.alloc(8192, 0xa5);
+    image.write('2.7-test', 0, 'latin1');
+    const file = join(dir, 'fw.bin');
+    writeFileSync(file, image);
+    const dl = await run([NVME, 'fw-download', '/dev/nvme0', `--fw=${file}`]);
+    expect(dl.err + dl.out).toMatch(/Firmware download success/i);
+    const commit = await run([NVME, 'fw-commit', '/dev/nvme0', '--slot=2', '--action=1']);
+    expect(commit.code).toBe(0);
+    expect((await run([NVME, 'fw-log', '/dev/nvme0'])).out).toMatch(/frs2\s+: 0x[0-9a-f]+ \(2\.7-test\)/);
+  });
+  it('a wrong namespace is the NVMe status by name, as on real hardware', async () => {
+    const r = await run([NVME, 'id-ns', '/dev/nvme0', '-n', '5']);
+    expect(r.err + r.out).toContain('Invalid Namespace or Format');
+  });
+});
+
+describe('Python', () => {
+  it('fcntl.ioctl NVME_IOCTL_ADMIN_CMD Identify from a ctypes buffer', async () => {
+    const py = [
+      'import ctypes, fcntl, os, struct',
+      'buf = ctypes.create_string_buffer(4096)',
+      'cmd = bytearray(struct.pack("<BBHIIIQQIIIIIIIIII", 6, 0, 0, 0, 0, 0, 0, ctypes.addressof(buf), 0, 4096, 1, 0, 0, 0, 0, 0, 0, 0))',
+      'fd = os.open("/dev/nvme0", os.O_RDONLY)',
+      'r = fcntl.ioctl(fd, 0xC0484E41, cmd, True)',
+      'print(r, buf.raw[4:24].decode().strip())',
+    ].join('\n');
+    const r = await run(['python3', '-c', py]);
+    expect(r.err).toBe('');
+    expect(r.out).toBe('0 VCHARDEV0001\n');
+  });
+});
+
+describe('lifetime', () => {
+  it('a program killed in a blocking read leaves no open file behind (the last close releases it)', async () => {
+    const before = k.nrFiles;
+    const c = spawn('dd', ['if=/dev/kxo', 'bs=66', 'count=1000000', 'status=none', 'of=/dev/null'], { env: { ...process.env, ...bridge.env } });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(k.nrFiles).toBeGreaterThan(before);
+    c.kill('SIGKILL');
+    await new Promise((r) => c.on('exit', r));
+    for (let i = 0; i < 50 && k.nrFiles > before; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(k.nrFiles).toBe(before);
+  });
+});

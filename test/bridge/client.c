@@ -1,0 +1,200 @@
+/*
+ * A C program as kxo's (and the other drivers') users write theirs, run unmodified against a
+ * vchardev kernel through the bridge (test/bridge/bridge.test.ts). Each check prints
+ * "ok <name>" or "FAIL <name>: why"; the exit status is the number of failures.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/select.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int failures;
+#define CHECK(name, cond, ...) \
+	do { \
+		if (cond) printf("ok %s\n", name); \
+		else { \
+			printf("FAIL %s: ", name); \
+			printf(__VA_ARGS__); \
+			printf(" (errno %d %s)\n", errno, strerror(errno)); \
+			failures++; \
+		} \
+		fflush(stdout); \
+	} while (0)
+
+#define KXO_BOARD 66
+
+/* struct nvme_admin_cmd (Linux 3.13 uapi), 72 bytes */
+struct nvme_admin_cmd {
+	uint8_t opcode, flags;
+	uint16_t rsvd1;
+	uint32_t nsid, cdw2, cdw3;
+	uint64_t metadata, addr;
+	uint32_t metadata_len, data_len;
+	uint32_t cdw10, cdw11, cdw12, cdw13, cdw14, cdw15;
+	uint32_t timeout_ms, result;
+};
+#define NVME_IOCTL_ADMIN_CMD _IOWR('N', 0x41, struct nvme_admin_cmd)
+
+/* test_chrdev's TEST_RDWR (testbus §5) */
+struct test_msg {
+	uint32_t flag, from, len, pad;
+	uint64_t buf;
+};
+struct test_ioctl_data {
+	uint32_t num_msg, pad;
+	uint64_t msg;
+};
+#define TEST_RDWR _IOWR('t', 1, struct test_ioctl_data)
+
+static void kxo_checks(void)
+{
+	/* fopen of a sysfs file, as xo-user's status check does */
+	FILE *f = fopen("/sys/module/kxo/initstate", "r");
+	char line[32] = "";
+	CHECK("fopen-initstate", f && fgets(line, sizeof(line), f) && !strcmp(line, "live\n"), "got '%s'", line);
+	if (f) fclose(f);
+
+	/* kxo_state: read, write, read back */
+	int s = open("/sys/class/kxo/kxo/kxo_state", O_RDWR);
+	char st[8] = "";
+	CHECK("kxo_state-read", s >= 0 && read(s, st, 6) == 6 && !memcmp(st, "1 1 0\n", 6), "got '%.6s'", st);
+	CHECK("kxo_state-write", s >= 0 && write(s, "1 1 0", 5) == 5, "write");
+	if (s >= 0) close(s);
+
+	/* select() on stdin and /dev/kxo, as xo-user's main loop */
+	int fd = open("/dev/kxo", O_RDONLY);
+	CHECK("open-kxo", fd >= 0, "open");
+	fd_set set;
+	int n = 0, watch_stdin = 1;
+	for (int i = 0; i < 20; i++) {
+		FD_ZERO(&set);
+		if (watch_stdin) FD_SET(STDIN_FILENO, &set);
+		FD_SET(fd, &set);
+		struct timeval tv = { .tv_sec = 5 };
+		n = select(fd + 1, &set, NULL, NULL, &tv);
+		if (n <= 0 || FD_ISSET(fd, &set)) break;
+		/* stdin first (a key, or its end): a program reads it and goes on watching the device */
+		char key[64];
+		if (read(STDIN_FILENO, key, sizeof(key)) <= 0) watch_stdin = 0;
+	}
+	CHECK("select-kxo", n >= 1 && FD_ISSET(fd, &set), "select returned %d", n);
+	char board[KXO_BOARD];
+	CHECK("read-board", read(fd, board, KXO_BOARD) == KXO_BOARD && board[0] == '\n' && board[1] == '\n', "read");
+
+	/* poll */
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	CHECK("poll-kxo", poll(&p, 1, 5000) == 1 && (p.revents & POLLIN), "revents 0x%x", p.revents);
+
+	/* O_NONBLOCK: drain, then EAGAIN */
+	int nb = fcntl(fd, F_GETFL);
+	CHECK("fcntl-setfl", nb >= 0 && fcntl(fd, F_SETFL, nb | O_NONBLOCK) == 0 && (fcntl(fd, F_GETFL) & O_NONBLOCK), "flags 0x%x", nb);
+	ssize_t r;
+	int reads = 0;
+	while ((r = read(fd, board, KXO_BOARD)) > 0 && reads < 1000) reads++;
+	CHECK("nonblock-eagain", r < 0 && errno == EAGAIN, "read returned %zd", r);
+
+	/* a bad user buffer is EFAULT (copy_to_user into the program fails cleanly) */
+	fcntl(fd, F_SETFL, nb);
+	errno = 0;
+	void *volatile wild = (void *)0x10;
+	r = read(fd, wild, KXO_BOARD);
+	CHECK("read-efault", r < 0 && errno == EFAULT, "read returned %zd", r);
+
+	/* fork + exec: the child reads a board from the descriptor it inherited */
+	pid_t pid = fork();
+	if (pid == 0) {
+		char arg[16];
+		snprintf(arg, sizeof(arg), "%d", fd);
+		execl("/proc/self/exe", "client", "child-read", arg, (char *)NULL);
+		_exit(99);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	CHECK("fork-exec-inherited-fd", WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status 0x%x", status);
+
+	/* a plain fork: the child reads too, and the parent's fd keeps working after */
+	pid = fork();
+	if (pid == 0) _exit(read(fd, board, KXO_BOARD) == KXO_BOARD ? 0 : 1);
+	waitpid(pid, &status, 0);
+	CHECK("fork-child-read", WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status 0x%x", status);
+	CHECK("parent-after-fork", read(fd, board, KXO_BOARD) == KXO_BOARD, "read");
+
+	/* dup: the same open file */
+	int d = dup(fd);
+	CHECK("dup-read", d >= 0 && read(d, board, KXO_BOARD) == KXO_BOARD, "dup %d", d);
+	close(d);
+	close(fd);
+}
+
+static void nvme_checks(void)
+{
+	int fd = open("/dev/nvme0", O_RDONLY);
+	CHECK("open-nvme", fd >= 0, "open");
+	static unsigned char id[4096] __attribute__((aligned(4096)));
+	struct nvme_admin_cmd c = { .opcode = 0x06, .addr = (uintptr_t)id, .data_len = sizeof(id), .cdw10 = 1 };
+	int r = ioctl(fd, NVME_IOCTL_ADMIN_CMD, &c);
+	char sn[21] = "";
+	memcpy(sn, id + 4, 20);
+	CHECK("nvme-identify", r == 0 && !strncmp(sn, "VCHARDEV0001", 12), "ioctl %d, sn '%s'", r, sn);
+	errno = 0;
+	r = ioctl(fd, NVME_IOCTL_ADMIN_CMD, NULL);
+	CHECK("ioctl-null-efault", r < 0 && errno == EFAULT, "ioctl %d", r);
+	errno = 0;
+	r = ioctl(fd, NVME_IOCTL_ADMIN_CMD, (void *)0x7ffdead00000);
+	CHECK("ioctl-wild-efault", r < 0 && errno == EFAULT, "ioctl %d", r);
+	/* a wild data buffer: the command's own pointer faults */
+	c.addr = 0x10;
+	errno = 0;
+	r = ioctl(fd, NVME_IOCTL_ADMIN_CMD, &c);
+	CHECK("ioctl-wild-data-efault", r < 0 && errno == EFAULT, "ioctl %d", r);
+	close(fd);
+}
+
+static void qat_checks(void)
+{
+	int fd = open("/dev/qat_dev_processes", O_RDWR);
+	CHECK("open-qat", fd >= 0, "open");
+	char name[128];
+	memset(name, 0, sizeof(name));
+	CHECK("qat-write", write(fd, "SSL", 3) == 0, "write");
+	CHECK("qat-read", read(fd, name, sizeof(name)) == 0 && !strcmp(name, "SSL_INT_0"), "name '%s'", name);
+	close(fd);
+}
+
+static void testbus_checks(void)
+{
+	int fd = open("/dev/eeprom-0", O_RDWR);
+	CHECK("open-eeprom", fd >= 0, "open");
+	char out[16] = "hello bridge", in[16] = "";
+	struct test_msg msgs[2] = {
+		{ .flag = 2, .len = 12, .buf = (uintptr_t)out },
+		{ .flag = 1, .len = 12, .buf = (uintptr_t)in },
+	};
+	struct test_ioctl_data data = { .num_msg = 2, .msg = (uintptr_t)msgs };
+	int r = ioctl(fd, TEST_RDWR, &data);
+	CHECK("test-rdwr", r >= 0, "ioctl %d", r);
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "child-read")) {
+		char board[KXO_BOARD];
+		return read(atoi(argv[2]), board, KXO_BOARD) == KXO_BOARD ? 0 : 1;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "kxo")) kxo_checks();
+		else if (!strcmp(argv[i], "nvme")) nvme_checks();
+		else if (!strcmp(argv[i], "qat")) qat_checks();
+		else if (!strcmp(argv[i], "testbus")) testbus_checks();
+	}
+	return failures;
+}
