@@ -3,7 +3,9 @@
 // user memory is the program's (/proc/<pid>/mem), so copy_to_user, copy_from_user and
 // get_user_pages reach the real buffers and drivers run unchanged; a bad pointer is -EFAULT.
 import { createServer, type Server, type Socket } from 'node:net';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +40,33 @@ export function defaultShim(): string {
   return fileURLToPath(new URL('../../build/libvchardev-shim.so', import.meta.url));
 }
 
+/**
+ * The shim to preload: the build's, else compiled now from the package's native/ source into the
+ * system's tmpdir (an installed package has no build step: npm does not run its scripts).
+ */
+export function ensureShim(explicit?: string): string {
+  if (explicit) {
+    if (!existsSync(explicit)) throw new Error(`no preload shim at ${explicit}`);
+    return explicit;
+  }
+  const built = defaultShim();
+  if (existsSync(built)) return built;
+  const src = fileURLToPath(new URL('../../native/vchardev-shim.c', import.meta.url));
+  if (!existsSync(src)) throw new Error(`the bridge's shim source is missing (${src})`);
+  const hash = createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 16);
+  const out = join(tmpdir(), `vchardev-shim-${hash}.so`);
+  if (existsSync(out)) return out;
+  const cc = process.env.CC || 'cc';
+  try {
+    execFileSync(cc, ['-shared', '-fPIC', '-O2', '-o', `${out}.${process.pid}`, src, '-ldl'], { stdio: 'pipe' });
+  } catch (e) {
+    const why = (e as { code?: string }).code === 'ENOENT' ? `no C compiler (${cc})` : String((e as { stderr?: Buffer }).stderr ?? e).split('\n')[0];
+    throw new Error(`the bridge needs its preload shim, built from ${src} with a C compiler: ${why}. Install gcc (apt-get install gcc) or set CC`);
+  }
+  renameSync(`${out}.${process.pid}`, out);
+  return out;
+}
+
 /** The memory devices stay the host's: a shell's `> /dev/null` must not reach this kernel. */
 const HOST_DEVICES = new Set(['null', 'zero', 'full']);
 const HOST_CLASSES = new Set(['mem']);
@@ -70,6 +99,10 @@ interface Client {
 interface Conn {
   sock: Socket;
   pending: Buffer;
+  /** requests not yet handled, in order; `running` while one is */
+  queue: Request[];
+  running: boolean;
+  /** settles when the queue is empty */
   chain: Promise<void>;
   /** the call in flight, for OP_INTR */
   abort: AbortController | null;
@@ -83,10 +116,8 @@ const u32 = (v: bigint) => Number(v & 0xffffffffn);
 const i64 = (v: bigint) => Number(BigInt.asIntN(64, v));
 
 export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Promise<Bridge> {
-  const shim = opts.shim ?? defaultShim();
-  if (!existsSync(shim)) {
-    throw new Error(`the bridge needs its preload shim at ${shim}: build it with \`npm run build\` (it needs a C compiler, cc)`);
-  }
+  if (process.platform !== 'linux') throw new Error(`the bridge needs Linux (LD_PRELOAD and /proc/<pid>/mem); this is ${process.platform}`);
+  const shim = ensureShim(opts.shim);
   const dir = opts.socketPath ? null : mkdtempSync(join(tmpdir(), 'vchardev-'));
   const socketPath = opts.socketPath ?? join(dir!, 'sock');
   const clients = new Map<number, Client>();
@@ -183,9 +214,10 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
     if (typeof at === 'number') return reply(at);
     const { c, fd } = at;
     const p = c.proc;
-    const abort = new AbortController();
+    // only the calls that may sleep can be interrupted (an AbortController costs a few µs)
+    const abort = q.op === OP.READ || q.op === OP.WRITE || q.op === OP.PREAD || q.op === OP.PWRITE || q.op === OP.IOCTL || q.op === OP.POLL ? new AbortController() : null;
     conn.abort = abort;
-    const call = { signal: abort.signal };
+    const call = abort ? { signal: abort.signal } : {};
     try {
       switch (q.op) {
         case OP.READ:
@@ -237,36 +269,41 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
     } catch (err) {
       return reply(-errnoOf(err));
     } finally {
-      if (conn.abort === abort) conn.abort = null;
+      if (abort && conn.abort === abort) conn.abort = null;
     }
   }
 
   const onConnection = (sock: Socket) => {
-    const conn: Conn = { sock, pending: Buffer.alloc(0), chain: Promise.resolve(), abort: null, fds: new Map(), opener: 0 };
+    const conn: Conn = { sock, pending: Buffer.alloc(0), queue: [], running: false, chain: Promise.resolve(), abort: null, fds: new Map(), opener: 0 };
     conns.add(conn);
+    // one request at a time per connection, as one thread of the program makes them
+    const drain = async () => {
+      conn.running = true;
+      for (let q = conn.queue.shift(); q; q = conn.queue.shift()) {
+        const out = await handle(conn, q).catch(() => reply(-EIO));
+        if (out && !sock.destroyed) sock.write(out);
+      }
+      conn.running = false;
+    };
     sock.on('data', (data: Buffer) => {
-      const parsed = parseRequests(Buffer.concat([conn.pending, data]));
-      conn.pending = Buffer.from(parsed.rest);
+      const parsed = parseRequests(conn.pending.length ? Buffer.concat([conn.pending, data]) : data);
+      conn.pending = parsed.rest.length ? Buffer.from(parsed.rest) : Buffer.alloc(0);
       if (parsed.error) {
         sock.destroy();
         return;
       }
       for (const q of parsed.requests) {
         // an interrupt reaches the call in flight now, not after it
-        if (q.op === OP.INTR) {
-          conn.abort?.abort();
-          continue;
-        }
-        conn.chain = conn.chain.then(async () => {
-          const out = await handle(conn, q).catch(() => reply(-EIO));
-          if (out && !sock.destroyed) sock.write(out);
-        });
+        if (q.op === OP.INTR) conn.abort?.abort();
+        else conn.queue.push(q);
       }
+      if (!conn.running && conn.queue.length) conn.chain = drain();
     });
     // the last descriptor on the socket is gone: fput on every task's descriptor (last close)
     const end = () => {
       if (!conns.delete(conn)) return;
       conn.abort?.abort();
+      conn.queue.length = 0;
       conn.chain = conn.chain.then(async () => {
         for (const [pid, fd] of conn.fds) {
           await clients.get(pid)?.proc.close(fd).catch(() => {});

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <signal.h>
 #include <sys/select.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,6 +55,13 @@ struct test_ioctl_data {
 	uint64_t msg;
 };
 #define TEST_RDWR _IOWR('t', 1, struct test_ioctl_data)
+
+static volatile int alarms;
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
 
 static void kxo_checks(void)
 {
@@ -126,6 +135,25 @@ static void kxo_checks(void)
 	waitpid(pid, &status, 0);
 	CHECK("fork-child-read", WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status 0x%x", status);
 	CHECK("parent-after-fork", read(fd, board, KXO_BOARD) == KXO_BOARD, "read");
+
+	/* a signal (a handler without SA_RESTART) interrupts a blocking read and a poll: EINTR */
+	int st2 = open("/sys/class/kxo/kxo/kxo_state", O_WRONLY);
+	write(st2, "0 1 0", 5); /* display off: no board will come */
+	while (fcntl(fd, F_SETFL, nb | O_NONBLOCK) == 0 && read(fd, board, KXO_BOARD) > 0) {}
+	fcntl(fd, F_SETFL, nb);
+	struct sigaction sa = { .sa_handler = on_alarm };
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it = { .it_value = { .tv_usec = 200000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	errno = 0;
+	r = read(fd, board, KXO_BOARD);
+	CHECK("read-eintr", r < 0 && errno == EINTR && alarms == 1, "read returned %zd after %d alarms", r, alarms);
+	setitimer(ITIMER_REAL, &it, NULL);
+	errno = 0;
+	n = poll(&p, 1, 5000);
+	CHECK("poll-eintr", n < 0 && errno == EINTR && alarms == 2, "poll returned %d after %d alarms", n, alarms);
+	write(st2, "1 1 0", 5);
+	close(st2);
 
 	/* dup: the same open file */
 	int d = dup(fd);

@@ -1,0 +1,66 @@
+/*
+ * The bridge benchmark's client (bench/bridge.bench.mjs): N NVMe Identify ioctls on /dev/nvme0
+ * through the bridge, then N native ioctls on /dev/null, each timed; prints the sorted
+ * latencies' p50 and p99 in microseconds as "identify P50 P99" and "null P50 P99".
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+struct nvme_admin_cmd {
+	uint8_t opcode, flags;
+	uint16_t rsvd1;
+	uint32_t nsid, cdw2, cdw3;
+	uint64_t metadata, addr;
+	uint32_t metadata_len, data_len;
+	uint32_t cdw10, cdw11, cdw12, cdw13, cdw14, cdw15;
+	uint32_t timeout_ms, result;
+};
+
+static double now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+static void report(const char *what, double *t, int n)
+{
+	qsort(t, n, sizeof(*t), cmp);
+	printf("%s %.2f %.2f\n", what, t[n / 2], t[n * 99 / 100]);
+}
+
+int main(int argc, char **argv)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 1000;
+	double *t = calloc(n, sizeof(double));
+	static unsigned char id[4096] __attribute__((aligned(4096)));
+	int fd = open("/dev/nvme0", O_RDONLY);
+	if (fd < 0) return perror("/dev/nvme0"), 1;
+	for (int i = 0; i < n + 50; i++) {
+		struct nvme_admin_cmd c = { .opcode = 0x06, .addr = (uintptr_t)id, .data_len = sizeof(id), .cdw10 = 1 };
+		double t0 = now_us();
+		if (ioctl(fd, 0xC0484E41, &c)) return perror("identify"), 1;
+		if (i >= 50) t[i - 50] = now_us() - t0; /* the first 50 warm both sides up */
+	}
+	report("identify", t, n);
+	int null = open("/dev/null", O_RDONLY);
+	for (int i = 0; i < n; i++) {
+		struct termios tio;
+		double t0 = now_us();
+		ioctl(null, TCGETS, &tio); /* ENOTTY: a native ioctl's round trip */
+		t[i] = now_us() - t0;
+	}
+	report("null", t, n);
+	return 0;
+}

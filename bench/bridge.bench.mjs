@@ -1,0 +1,48 @@
+// The bridge (issue 13): 1000 NVMe Identify ioctls from a C client through the preload shim and
+// the kernel's Unix socket, p50/p99, against a native ioctl on /dev/null in the same run; once
+// with the server and the client on one vCPU (taskset), once wherever the scheduler puts them.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kernel } from '../dist/index.js';
+import { quick, progress, record } from './lib.mjs';
+
+const N = quick ? 300 : 1000;
+const dir = mkdtempSync(join(tmpdir(), 'bridge-bench-'));
+const client = join(dir, 'client');
+execFileSync('cc', ['-O2', '-o', client, new URL('./bridge-client.c', import.meta.url).pathname]);
+
+const k = await Kernel.boot({ clock: 'real' });
+await k.insmod('nvme');
+const bridge = await k.bridge();
+
+function runClient(cpu) {
+  return new Promise((resolve, reject) => {
+    const argv = cpu === null ? [client, String(N)] : ['taskset', '-c', String(cpu), client, String(N)];
+    const c = spawn(argv[0], argv.slice(1), { env: { ...process.env, ...bridge.env } });
+    let out = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.stderr.on('data', (d) => process.stderr.write(d));
+    c.on('exit', (code) => (code === 0 ? resolve(Object.fromEntries(out.trim().split('\n').map((l) => { const [w, p50, p99] = l.split(' '); return [w, { p50: Number(p50), p99: Number(p99) }]; }))) : reject(new Error(`client exit ${code}`))));
+  });
+}
+
+const rows = [];
+console.log(`| ${N} ioctls | p50 µs | p99 µs |\n|---|---:|---:|`);
+// pin the server (this process) and the client to vCPU 0: wake-ups stay on one CPU
+execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
+progress('one vCPU');
+const one = await runClient(0);
+execFileSync('taskset', ['-cp', `0-${Math.max(0, (await import('node:os')).availableParallelism() - 1)}`, String(process.pid)], { stdio: 'ignore' });
+progress('any vCPU');
+const any = await runClient(null);
+console.log(`| Identify through the bridge, one vCPU | ${one.identify.p50.toFixed(1)} | ${one.identify.p99.toFixed(1)} |`);
+console.log(`| Identify through the bridge, any vCPU | ${any.identify.p50.toFixed(1)} | ${any.identify.p99.toFixed(1)} |`);
+console.log(`| native ioctl on /dev/null | ${one.null.p50.toFixed(2)} | ${one.null.p99.toFixed(2)} |`);
+console.log(`\ngoal: p50 ≤ 30 µs on one vCPU — ${one.identify.p50 <= 30 ? 'met' : 'not met'} (${bridge.requests} requests served)`);
+rows.push({ workload: 'NVMe Identify through the bridge, one vCPU, p50', unit: 'µs', better: 'lower', wasm: one.identify.p50, ts: null, c: one.null.p50 });
+rows.push({ workload: 'NVMe Identify through the bridge, one vCPU, p99', unit: 'µs', better: 'lower', wasm: one.identify.p99, ts: null, c: one.null.p99 });
+record('bridge', rows, ['c = a native ioctl on /dev/null']);
+await bridge.close();
+await k.shutdown();
