@@ -47,6 +47,15 @@ describe('npm pack + install into a consumer', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('true 3 true 0');
   });
+  it('the bridge works from the installed package (the shim compiled on first use from native/)', () => {
+    expect(files).toContain('native/vchardev-shim.c');
+    expect(files.filter((f) => f.endsWith('.so'))).toEqual([]);
+    const bin = join(dir, 'node_modules', '.bin', 'vchardev');
+    const r = spawnSync(bin, ['run', '--load', 'kxo', '--', 'cat', '/sys/module/kxo/initstate', '/sys/class/kxo/kxo/kxo_state'], { cwd: dir, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('live\n1 1 0\n');
+    expect(r.status).toBe(0);
+  }, 60_000);
   it('a TypeScript consumer type-checks: the README example, typed handles, errno codes', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const example = /## Example\n\n```ts\n([\s\S]*?)```/.exec(readme)![1]!;
