@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -37,14 +38,16 @@
 enum {
 	OP_OPEN = 1, OP_STAT = 2, OP_LIST = 3, OP_READ = 4, OP_WRITE = 5, OP_PREAD = 6, OP_PWRITE = 7,
 	OP_IOCTL = 8, OP_LSEEK = 9, OP_FSTAT = 10, OP_POLL = 11, OP_GETFL = 12, OP_SETFL = 13,
-	OP_INTR = 14, OP_READLINK = 15,
+	OP_INTR = 14, OP_READLINK = 15, OP_ATTACH = 16,
 };
 
 struct req {
 	uint32_t op, pid;
 	uint64_t a, b, c;
+	uint64_t auth; /* where our copy of the connection's nonce is: the server reads it to know our pid */
 	uint32_t len, pad;
 };
+#define NONCE 16
 struct rep {
 	int64_t ret;
 	uint64_t a;
@@ -56,10 +59,46 @@ struct vstat {
 	uint64_t size, ino;
 };
 
-#define MAX_FD 4096
-/* 0 unknown, 1 a virtual file, 2 not one of ours */
-static unsigned char kind[MAX_FD];
-static ino_t kind_ino[MAX_FD];
+/*
+ * What the shim knows of a descriptor. A virtual fd's socket carries the requests of the process
+ * that opened it; any other process (a forked child, the same process after exec) attaches a
+ * channel of its own to the same open file first, so replies never go to the wrong process.
+ */
+struct vfd {
+	unsigned char kind;     /* 0 unknown, 1 a virtual file, 2 not one of ours */
+	ino_t ino;              /* the socket's inode: a reused fd number is noticed */
+	pid_t owner;            /* the process whose channel `chan` is (0: attach before use) */
+	int chan;               /* the socket requests go on: the fd itself, or an attached channel */
+	unsigned char *nonce;   /* the channel's nonce (stable address: the server reads it) */
+};
+static struct vfd *table;
+static int table_len;
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+/* one request at a time per channel: threads sharing a channel take turns */
+#define NLOCKS 64
+static pthread_mutex_t chan_locks[NLOCKS] = { [0 ... NLOCKS - 1] = PTHREAD_MUTEX_INITIALIZER };
+
+/* the entry for fd, the table grown to hold it; NULL for a negative fd or no memory */
+static struct vfd *entry(int fd)
+{
+	if (fd < 0) return NULL;
+	pthread_mutex_lock(&table_lock);
+	if (fd >= table_len) {
+		int n = table_len ? table_len : 256;
+		while (n <= fd) n *= 2;
+		struct vfd *t = realloc(table, (size_t)n * sizeof(*t));
+		if (!t) {
+			pthread_mutex_unlock(&table_lock);
+			return NULL;
+		}
+		memset(t + table_len, 0, (size_t)(n - table_len) * sizeof(*t));
+		table = t;
+		table_len = n;
+	}
+	struct vfd *e = &table[fd];
+	pthread_mutex_unlock(&table_lock);
+	return e;
+}
 
 #define REAL(name) static __typeof__(name) *real_##name
 REAL(open); REAL(openat); REAL(read); REAL(write); REAL(pread); REAL(pwrite); REAL(close);
@@ -101,6 +140,7 @@ static int normalize(const char *path, char *out, size_t size)
 		tmp[n] = '/';
 		strcpy(tmp + n + 1, path);
 	}
+	int dir = tmp[strlen(tmp) - 1] == '/';
 	size_t o = 0;
 	char *save = NULL;
 	for (char *part = strtok_r(tmp, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
@@ -111,12 +151,14 @@ static int normalize(const char *path, char *out, size_t size)
 			continue;
 		}
 		size_t n = strlen(part);
-		if (o + 1 + n + 1 > size) return 0;
+		if (o + 1 + n + 2 > size) return 0;
 		out[o++] = '/';
 		memcpy(out + o, part, n);
 		o += n;
 	}
 	if (o == 0) out[o++] = '/';
+	/* a trailing slash asks for a directory: the kernel answers ENOTDIR for a device */
+	else if (dir) out[o++] = '/';
 	out[o] = 0;
 	return 1;
 }
@@ -147,42 +189,52 @@ static int raw_fstat(int fd, struct stat *st)
 	return real_fstat ? real_fstat(fd, st) : real___fxstat(1, fd, st);
 }
 
-/* is fd one of our sockets? (cached; a cached fd is checked by inode, it may have been reused) */
+/* is fd a file of ours? (cached; a cached fd is checked by inode, it may have been reused) */
 static int virt(int fd)
 {
 	init_real();
-	if (fd < 0 || fd >= MAX_FD) return 0;
-	if (kind[fd] == 1) {
-		struct stat st;
-		if (raw_fstat(fd, &st) == 0 && st.st_ino == kind_ino[fd]) return 1;
-		kind[fd] = 0;
+	struct vfd *e = entry(fd);
+	if (!e) return 0;
+	struct stat st;
+	if (e->kind == 1) {
+		if (raw_fstat(fd, &st) == 0 && st.st_ino == e->ino) return 1;
+		e->kind = 0;
 	}
-	if (kind[fd] == 2) return 0;
-	/* unknown (after exec): a Unix socket connected to the server is ours */
+	if (e->kind == 2) return 0;
+	/* unknown (after exec): a Unix socket connected to the server is ours, to attach before use */
 	const char *sp = sock_path();
 	struct sockaddr_un sa;
 	socklen_t sl = sizeof(sa);
 	if (sp && getpeername(fd, (struct sockaddr *)&sa, &sl) == 0 && sa.sun_family == AF_UNIX &&
-	    !strncmp(sa.sun_path, sp, sizeof(sa.sun_path))) {
-		struct stat st;
-		if (raw_fstat(fd, &st) == 0) {
-			kind[fd] = 1;
-			kind_ino[fd] = st.st_ino;
-			return 1;
-		}
+	    !strncmp(sa.sun_path, sp, sizeof(sa.sun_path)) && raw_fstat(fd, &st) == 0) {
+		e->kind = 1;
+		e->ino = st.st_ino;
+		e->owner = 0;
+		e->chan = -1;
+		e->nonce = NULL;
+		return 1;
 	}
-	kind[fd] = 2;
+	e->kind = 2;
 	return 0;
 }
 
-static void mark(int fd, int is_virtual)
+static void mark_real(int fd)
 {
-	if (fd < 0 || fd >= MAX_FD) return;
-	kind[fd] = is_virtual ? 1 : 2;
-	if (is_virtual) {
-		struct stat st;
-		kind_ino[fd] = raw_fstat(fd, &st) == 0 ? st.st_ino : 0;
-	}
+	struct vfd *e = entry(fd);
+	if (e) e->kind = 2;
+}
+
+/* forgets fd; closes the channel it had attached (the fd itself is the caller's to close) */
+static void forget(int fd)
+{
+	struct vfd *e = fd >= 0 && fd < table_len ? &table[fd] : NULL;
+	if (!e) return;
+	if (e->kind == 1 && e->owner == getpid() && e->chan >= 0 && e->chan != fd) real_close(e->chan);
+	if (e->kind == 1 && e->owner == getpid() && e->chan != fd) free(e->nonce);
+	e->kind = 0;
+	e->owner = 0;
+	e->chan = -1;
+	e->nonce = NULL;
 }
 
 /* ---- the wire ---- */
@@ -221,11 +273,11 @@ static int recv_all(int s, void *buf, size_t n, int *interrupted)
 	return 0;
 }
 
-/* one request and its reply on socket s; @returns the reply's ret (or -errno) */
-static int64_t call(int s, uint32_t op, uint64_t a, uint64_t b, uint64_t c, const void *payload, uint32_t len,
-		    struct rep *out, void *rbuf, uint32_t rmax)
+/* one request and its reply on channel s; @returns the reply's ret (or -errno) */
+static int64_t call_on(int s, const unsigned char *nonce, uint32_t op, uint64_t a, uint64_t b, uint64_t c, const void *payload,
+		       uint32_t len, struct rep *out, void *rbuf, uint32_t rmax)
 {
-	struct req q = { .op = op, .pid = (uint32_t)getpid(), .a = a, .b = b, .c = c, .len = len };
+	struct req q = { .op = op, .pid = (uint32_t)getpid(), .a = a, .b = b, .c = c, .auth = (uint64_t)(uintptr_t)nonce, .len = len };
 	struct rep r;
 	int intr = 0;
 	if (send_all(s, &q, sizeof(q)) || (len && send_all(s, payload, len))) return -EIO;
@@ -242,7 +294,8 @@ static int64_t call(int s, uint32_t op, uint64_t a, uint64_t b, uint64_t c, cons
 	return r.ret;
 }
 
-static int connect_server(void)
+/* a connection to the server, and the nonce it greets with (the proof of our pid: we hold it) */
+static int connect_server(unsigned char **nonce)
 {
 	init_real();
 	const char *sp = sock_path();
@@ -251,12 +304,58 @@ static int connect_server(void)
 	if (s < 0) return -errno;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	strncpy(sa.sun_path, sp, sizeof(sa.sun_path) - 1);
-	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
+	unsigned char *n = malloc(NONCE);
+	if (!n || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || recv_all(s, n, NONCE, NULL)) {
+		int e = n ? errno : ENOMEM;
+		free(n);
 		real_close(s);
-		return -e;
+		return -(e ? e : EIO);
 	}
+	*nonce = n;
 	return s;
+}
+
+/* the channel this process uses for fd: attached first when the fd came from elsewhere */
+static int chan_of(int fd, unsigned char **nonce)
+{
+	struct vfd *e = entry(fd);
+	if (!e || e->kind != 1) return -EBADF;
+	if (e->owner == getpid() && e->chan >= 0) {
+		*nonce = e->nonce;
+		return e->chan;
+	}
+	/* inherited (fork) or from before exec: a channel of our own to the same open file */
+	struct stat st;
+	if (raw_fstat(fd, &st) < 0) return -EBADF;
+	unsigned char *n;
+	int s = connect_server(&n);
+	if (s < 0) return s;
+	int64_t r = call_on(s, n, OP_ATTACH, (uint64_t)fd, (uint64_t)st.st_ino, 0, NULL, 0, NULL, NULL, 0);
+	if (r < 0) {
+		real_close(s);
+		free(n);
+		return (int)r;
+	}
+	e->owner = getpid();
+	e->chan = s;
+	e->nonce = n;
+	*nonce = n;
+	return s;
+}
+
+/* a request on virtual fd `fd` */
+static int64_t call(int fd, uint32_t op, uint64_t a, uint64_t b, uint64_t c, const void *payload, uint32_t len,
+		    struct rep *out, void *rbuf, uint32_t rmax)
+{
+	unsigned char *nonce;
+	int s = chan_of(fd, &nonce);
+	if (s < 0) return s;
+	struct stat st;
+	pthread_mutex_t *lock = &chan_locks[(raw_fstat(s, &st) == 0 ? st.st_ino : (ino_t)s) % NLOCKS];
+	pthread_mutex_lock(lock);
+	int64_t r = call_on(s, nonce, op, a, b, c, payload, len, out, rbuf, rmax);
+	pthread_mutex_unlock(lock);
+	return r;
 }
 
 static int fail(int64_t r)
@@ -268,10 +367,12 @@ static int fail(int64_t r)
 /* a one-shot path request (stat, list, readlink) on a connection of its own */
 static int64_t path_call(uint32_t op, const char *norm, uint64_t a, struct rep *out, void *rbuf, uint32_t rmax)
 {
-	int s = connect_server();
+	unsigned char *n;
+	int s = connect_server(&n);
 	if (s < 0) return s;
-	int64_t r = call(s, op, a, ((uint64_t)getgid() << 32) | getuid(), 0, norm, (uint32_t)strlen(norm), out, rbuf, rmax);
+	int64_t r = call_on(s, n, op, a, 0, 0, norm, (uint32_t)strlen(norm), out, rbuf, rmax);
 	real_close(s);
+	free(n);
 	return r;
 }
 
@@ -279,17 +380,21 @@ static int64_t path_call(uint32_t op, const char *norm, uint64_t a, struct rep *
 
 static int vopen(const char *norm, int flags)
 {
-	int s = connect_server();
+	unsigned char *n;
+	int s = connect_server(&n);
 	if (s < 0) return fail(s);
-	int64_t r = call(s, OP_OPEN, (uint64_t)(unsigned)flags, ((uint64_t)getgid() << 32) | getuid(), 0, norm,
-			 (uint32_t)strlen(norm), NULL, NULL, 0);
+	struct stat st;
+	raw_fstat(s, &st);
+	int64_t r = call_on(s, n, OP_OPEN, (uint64_t)(unsigned)flags, 0, (uint64_t)st.st_ino, norm, (uint32_t)strlen(norm), NULL, NULL, 0);
 	if (r < 0) {
 		real_close(s);
+		free(n);
 		return fail(r);
 	}
 	/* the socket was opened close-on-exec; keep it across exec unless O_CLOEXEC asked for it */
 	if (!(flags & O_CLOEXEC)) real_fcntl(s, F_SETFD, 0);
-	mark(s, 1);
+	struct vfd *e = entry(s);
+	if (e) *e = (struct vfd){ .kind = 1, .ino = st.st_ino, .owner = getpid(), .chan = s, .nonce = n };
 	return s;
 }
 
@@ -299,7 +404,7 @@ static int open_common(int dirfd, const char *path, int flags, mode_t mode, int 
 	char norm[PATH_MAX];
 	if (path && (path[0] == '/' || dirfd == AT_FDCWD) && ours(path, norm)) return vopen(norm, flags);
 	int fd = at ? real_openat(dirfd, path, flags, mode) : real_open(path, flags, mode);
-	mark(fd, 0);
+	mark_real(fd);
 	return fd;
 }
 
@@ -322,8 +427,27 @@ int __open64_2(const char *path, int flags) { return open_common(AT_FDCWD, path,
 int close(int fd)
 {
 	init_real();
-	if (fd >= 0 && fd < MAX_FD) kind[fd] = 0;
+	forget(fd);
 	return real_close(fd);
+}
+
+/* a new descriptor for the same socket: the opener keeps using it directly, anyone else attaches */
+static void mark_dup(int from, int to)
+{
+	if (to < 0 || to == from) return;
+	forget(to);
+	struct vfd *src = entry(from), *e = entry(to);
+	if (!src || !e) return;
+	if (src->kind != 1) {
+		e->kind = 2;
+		return;
+	}
+	*e = (struct vfd){ .kind = 1, .ino = src->ino, .owner = 0, .chan = -1 };
+	if (src->owner == getpid() && src->chan == from) {
+		e->owner = getpid();
+		e->chan = to;
+		e->nonce = src->nonce; /* the same connection: shared (freed with the last of them: never, a few bytes) */
+	}
 }
 
 int dup(int fd)
@@ -331,23 +455,25 @@ int dup(int fd)
 	init_real();
 	int v = virt(fd);
 	int r = real_dup(fd);
-	mark(r, v);
+	if (r >= 0) v ? mark_dup(fd, r) : mark_real(r);
 	return r;
 }
 int dup2(int fd, int fd2)
 {
 	init_real();
 	int v = virt(fd);
+	if (fd != fd2) forget(fd2);
 	int r = real_dup2(fd, fd2);
-	mark(r, v);
+	if (r >= 0) v ? mark_dup(fd, r) : mark_real(r);
 	return r;
 }
 int dup3(int fd, int fd2, int flags)
 {
 	init_real();
 	int v = virt(fd);
+	if (fd != fd2) forget(fd2);
 	int r = real_dup3(fd, fd2, flags);
-	mark(r, v);
+	if (r >= 0) v ? mark_dup(fd, r) : mark_real(r);
 	return r;
 }
 
@@ -424,7 +550,7 @@ int fcntl(int fd, int cmd, ...)
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC: {
 		int r = real_fcntl(fd, cmd, arg);
-		mark(r, 1);
+		if (r >= 0) mark_dup(fd, r);
 		return r;
 	}
 	default: /* F_GETFD/F_SETFD (close-on-exec) belong to the descriptor: the socket's own */
@@ -636,9 +762,13 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 	long long deadline = timeout < 0 ? -1 : now_ms() + timeout;
 	struct pollfd *real = calloc(n ? n : 1, sizeof(*real));
 	char *armed = calloc(n ? n : 1, 1);
-	if (!real || !armed) {
+	int *chans = calloc(n ? n : 1, sizeof(int));
+	pthread_mutex_t **locks = calloc(n ? n : 1, sizeof(*locks));
+	if (!real || !armed || !chans || !locks) {
 		free(real);
 		free(armed);
+		free(chans);
+		free(locks);
 		errno = ENOMEM;
 		return -1;
 	}
@@ -669,28 +799,43 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 			}
 		long long left = deadline < 0 ? -1 : deadline - now_ms();
 		if (ready || (deadline >= 0 && left <= 0)) break;
-		/* arm the virtual fds and wait on everything */
+		/* arm the virtual fds (on this process's channels) and wait on everything */
 		for (nfds_t i = 0; i < n; i++) {
 			armed[i] = 0;
 			real[i] = fds[i];
 			real[i].revents = 0;
-			if (fds[i].fd >= 0 && virt(fds[i].fd)) {
-				struct req q = { .op = OP_POLL, .pid = (uint32_t)getpid(), .a = (unsigned short)fds[i].events, .b = 1 };
-				if (send_all(fds[i].fd, &q, sizeof(q)) == 0) armed[i] = 1;
+			if (fds[i].fd < 0 || !virt(fds[i].fd)) continue;
+			unsigned char *nonce;
+			int s = chan_of(fds[i].fd, &nonce);
+			real[i].fd = -1;
+			if (s < 0) continue;
+			struct stat st;
+			locks[i] = &chan_locks[(raw_fstat(s, &st) == 0 ? st.st_ino : (ino_t)s) % NLOCKS];
+			/* the same channel twice in the list is armed once */
+			int dup_lock = 0;
+			for (nfds_t j = 0; j < i; j++) dup_lock |= armed[j] && chans[j] == s;
+			if (dup_lock) continue;
+			pthread_mutex_lock(locks[i]);
+			struct req q = { .op = OP_POLL, .pid = (uint32_t)getpid(), .a = (unsigned short)fds[i].events, .b = 1, .auth = (uint64_t)(uintptr_t)nonce };
+			if (send_all(s, &q, sizeof(q)) == 0) {
+				armed[i] = 1;
+				chans[i] = s;
+				real[i].fd = s;
 				real[i].events = POLLIN;
-			}
+			} else pthread_mutex_unlock(locks[i]);
 		}
 		r = real_poll(real, n, deadline < 0 ? -1 : (int)left);
 		int saved = errno;
-		/* disarm: every armed socket answers once (its state, or 0 after OP_INTR) */
+		/* disarm: every armed channel answers once (its state, or 0 after OP_INTR) */
 		for (nfds_t i = 0; i < n; i++) {
 			if (!armed[i]) continue;
 			if (!(real[i].revents & POLLIN)) {
 				struct req q = { .op = OP_INTR, .pid = (uint32_t)getpid() };
-				send_all(fds[i].fd, &q, sizeof(q));
+				send_all(chans[i], &q, sizeof(q));
 			}
 			struct rep rp;
-			recv_all(fds[i].fd, &rp, sizeof(rp), NULL);
+			recv_all(chans[i], &rp, sizeof(rp), NULL);
+			pthread_mutex_unlock(locks[i]);
 		}
 		if (r < 0) {
 			errno = saved;
@@ -700,6 +845,8 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 	}
 	free(real);
 	free(armed);
+	free(chans);
+	free(locks);
 	return ready;
 }
 int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)

@@ -26,7 +26,7 @@ export class ProcMem implements UserMemoryBackend {
     return this.fd;
   }
 
-  private io(kind: 'read' | 'write', addr: number, buf: Uint8Array, n: number): number {
+  private io(kind: 'read' | 'write', addr: number, buf: Uint8Array, n: number, retried = false): number {
     const fd = this.handle();
     if (fd === null) return 0;
     let done = 0;
@@ -41,6 +41,12 @@ export class ProcMem implements UserMemoryBackend {
       }
       if (r <= 0) break;
       done += r;
+    }
+    // an open /proc/<pid>/mem keeps the memory of the image it was opened on: after an exec
+    // every access fails. A fault at the very start is retried once on a fresh open.
+    if (done === 0 && n > 0 && !retried) {
+      this.close();
+      return this.io(kind, addr, buf, n, true);
     }
     return done;
   }

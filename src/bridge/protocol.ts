@@ -1,10 +1,15 @@
-// The bridge's wire format, shared with native/vchardev-shim.c (keep the two in step): every
-// request is a 40-byte header and a payload, every reply a 24-byte header and a payload, all
-// little-endian. A connection starts with OPEN (then it is that open file until it closes) or is
-// a one-shot path request (STAT, LIST, READLINK).
+// The bridge's wire format, shared with native/vchardev-shim.c (keep the two in step): the server
+// greets every connection with a 16-byte nonce; then every request is a 48-byte header and a
+// payload, every reply a 24-byte header and a payload, all little-endian. A connection starts
+// with OPEN (then it is that open file until it closes), ATTACH (another process's channel to an
+// open file it inherited) or is a one-shot path request (STAT, LIST, READLINK).
 //
-//   request: u32 op, u32 pid, u64 a, u64 b, u64 c, u32 len, u32 pad, then len bytes
+//   request: u32 op, u32 pid, u64 a, u64 b, u64 c, u64 auth, u32 len, u32 pad, then len bytes
 //   reply:   i64 ret (>= 0, or -errno), u64 a, u32 len, u32 pad, then len bytes
+//
+// `auth` is where the client keeps its copy of the nonce: the server reads it from
+// /proc/<pid>/mem, so a request proves it comes from the pid it names (only that process, or one
+// that could already write its memory, can put the nonce there).
 export const OP = {
   /** a = open flags, b = uid | gid << 32, payload = path */
   OPEN: 1,
@@ -33,9 +38,12 @@ export const OP = {
   INTR: 14,
   /** payload = path; reply payload = the link's target */
   READLINK: 15,
+  /** a = the client's fd, b = its socket's inode: this connection becomes a channel to that file */
+  ATTACH: 16,
 } as const;
 
-export const REQ_SIZE = 40;
+export const NONCE_SIZE = 16;
+export const REQ_SIZE = 48;
 export const REP_SIZE = 24;
 /** a path payload is at most PATH_MAX bytes */
 export const MAX_PAYLOAD = 4096;
@@ -49,6 +57,7 @@ export interface Request {
   a: bigint;
   b: bigint;
   c: bigint;
+  auth: bigint;
   payload: Buffer;
 }
 
@@ -57,7 +66,7 @@ export function parseRequests(buf: Buffer): { requests: Request[]; rest: Buffer;
   const requests: Request[] = [];
   let off = 0;
   while (buf.length - off >= REQ_SIZE) {
-    const len = buf.readUInt32LE(off + 32);
+    const len = buf.readUInt32LE(off + 40);
     if (len > MAX_PAYLOAD) return { requests, rest: Buffer.alloc(0), error: `payload of ${len} bytes` };
     if (buf.length - off < REQ_SIZE + len) break;
     requests.push({
@@ -66,6 +75,7 @@ export function parseRequests(buf: Buffer): { requests: Request[]; rest: Buffer;
       a: buf.readBigUInt64LE(off + 8),
       b: buf.readBigUInt64LE(off + 16),
       c: buf.readBigUInt64LE(off + 24),
+      auth: buf.readBigUInt64LE(off + 32),
       payload: buf.subarray(off + REQ_SIZE, off + REQ_SIZE + len),
     });
     off += REQ_SIZE + len;

@@ -3,19 +3,36 @@
 // user memory is the program's (/proc/<pid>/mem), so copy_to_user, copy_from_user and
 // get_user_pages reach the real buffers and drivers run unchanged; a bad pointer is -EFAULT.
 import { createServer, type Server, type Socket } from 'node:net';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync } from 'node:fs';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EBADF, EINVAL, EIO, ENAMETOOLONG, KernelError } from '../kernel/errno.js';
+import { EBADF, EINVAL, EIO, ENAMETOOLONG, EPERM, ESRCH, KernelError } from '../kernel/errno.js';
 import { MAJOR, MINOR } from '../kernel/devt.js';
 import { O_APPEND, O_NONBLOCK, isChr, isDir, isLnk } from '../kernel/vfs.js';
 import type { KernelCore } from '../kernel/kernel.js';
 import { Process } from '../user/process.js';
-import { OP, parseRequests, reply, vstat, type Request } from './protocol.js';
-import { ProcMem } from './procmem.js';
+import { NONCE_SIZE, OP, parseRequests, reply, vstat, type Request } from './protocol.js';
+import { ProcMem, USER_LIMIT } from './procmem.js';
+
+/** A well-behaved client has one request and an interrupt in flight per connection. */
+const MAX_QUEUED = 8;
+/** replies a client does not read: past this the connection is dropped */
+const MAX_UNREAD = 1 << 20;
+
+/** The effective uid and gid of a process, from /proc/<pid>/status; null when it is gone. */
+function credsOf(pid: number): { uid: number; gid: number } | null {
+  try {
+    const st = readFileSync(`/proc/${pid}/status`, 'latin1');
+    const uid = /^Uid:\s+\d+\s+(\d+)/m.exec(st);
+    const gid = /^Gid:\s+\d+\s+(\d+)/m.exec(st);
+    return uid && gid ? { uid: Number(uid[1]), gid: Number(gid[1]) } : null;
+  } catch {
+    return null;
+  }
+}
 
 export interface BridgeOptions {
   /** where to listen (default: a fresh directory under the system's tmpdir) */
@@ -98,6 +115,11 @@ interface Client {
 
 interface Conn {
   sock: Socket;
+  /** what this connection greeted with; a request's pid is believed once its memory holds it */
+  nonce: Buffer;
+  verified: Set<number>;
+  /** the client's socket inode (OPEN): other processes attach to the file by it */
+  clientIno: number;
   pending: Buffer;
   /** requests not yet handled, in order; `running` while one is */
   queue: Request[];
@@ -122,12 +144,33 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
   const socketPath = opts.socketPath ?? join(dir!, 'sock');
   const clients = new Map<number, Client>();
   const conns = new Set<Conn>();
+  const byIno = new Map<number, Conn>();
   let requests = 0;
 
-  /** The task standing for pid (created at its first request, with the program's credentials). */
-  const clientOf = (pid: number, uid: number, gid: number): Client => {
+  /**
+   * Does the request come from the pid it names? That process's memory must hold this
+   * connection's nonce at `auth` (read through /proc/<pid>/mem): a client cannot speak for a
+   * process whose memory it cannot write, nor for the server.
+   */
+  const verify = (conn: Conn, q: Request): boolean => {
+    if (conn.verified.has(q.pid)) return true;
+    if (q.pid <= 1 || q.pid === process.pid || q.auth === 0n || q.auth >= BigInt(USER_LIMIT)) return false;
+    const known = clients.get(q.pid)?.mem;
+    const mem = known ?? new ProcMem(q.pid);
+    const got = new Uint8Array(NONCE_SIZE);
+    const ok = mem.read(Number(q.auth), got, NONCE_SIZE) === NONCE_SIZE && timingSafeEqual(got, conn.nonce);
+    if (!known) mem.close();
+    if (ok) conn.verified.add(q.pid);
+    return ok;
+  };
+
+  /** The task standing for pid (created at its first request, with the process's credentials). */
+  const clientOf = (pid: number): Client | null => {
     let c = clients.get(pid);
     if (!c) {
+      const creds = credsOf(pid);
+      if (!creds) return null;
+      const { uid, gid } = creds;
       const mem = new ProcMem(pid);
       const task = k.createTask({ pid, uid, gid, remote: mem, comm: `pid${pid}` });
       c = { proc: new Process(k, task), mem, conns: 0 };
@@ -150,7 +193,8 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
     const owner = clients.get(conn.opener);
     const ownerFd = conn.fds.get(conn.opener);
     if (!owner || ownerFd === undefined) return -EBADF;
-    const c = clientOf(pid, owner.proc.task.uid, owner.proc.task.gid);
+    const c = clientOf(pid);
+    if (!c) return -ESRCH;
     const nfd = k.sys.fdShare(owner.proc.task, ownerFd, c.proc.task);
     if (nfd < 0) return nfd;
     c.conns++;
@@ -168,18 +212,25 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
   async function handle(conn: Conn, q: Request): Promise<Buffer | null> {
     requests++;
     const path = q.payload.toString('latin1');
-    const creds = { uid: u32(q.b), gid: u32(q.b >> 32n) };
+    // path requests touch no process memory; everything else acts for a verified pid
+    const pathOnly = q.op === OP.STAT || q.op === OP.LIST || q.op === OP.READLINK;
+    if (!pathOnly && !verify(conn, q)) return reply(-EPERM);
     switch (q.op) {
       case OP.OPEN: {
         if (conn.fds.size) return reply(-EINVAL);
         if (q.payload.length >= 4096) return reply(-ENAMETOOLONG);
-        const c = clientOf(q.pid, creds.uid, creds.gid);
+        const c = clientOf(q.pid);
+        if (!c) return reply(-ESRCH);
         c.conns++;
         conn.opener = q.pid;
         try {
           // O_LARGEFILE and other bits the kernel does not keep are dropped; O_CLOEXEC is the socket's
           const fd = await c.proc.open(path, u32(q.a) & (3 | 0o100 | 0o200 | 0o1000 | O_APPEND | O_NONBLOCK));
           conn.fds.set(q.pid, fd);
+          if (q.c > 0n && q.c < 2n ** 53n) {
+            conn.clientIno = Number(q.c);
+            byIno.set(conn.clientIno, conn);
+          }
           return reply(0);
         } catch (err) {
           await release(q.pid);
@@ -209,6 +260,31 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
       case OP.INTR:
         conn.abort?.abort();
         return null;
+      case OP.ATTACH: {
+        // another process (a forked child, an exec'd image) holds the descriptor `a` on the
+        // client socket with inode `b`: this connection becomes its channel to the same open file
+        if (conn.fds.size) return reply(-EINVAL);
+        const fd = Number(q.a & 0xffffffn);
+        const ino = q.b < 2n ** 53n ? Number(q.b) : -1;
+        let link = '';
+        try {
+          link = readlinkSync(`/proc/${q.pid}/fd/${fd}`);
+        } catch {
+          return reply(-EBADF);
+        }
+        const target = byIno.get(ino);
+        if (link !== `socket:[${ino}]` || !target) return reply(-EBADF);
+        const from = clients.get(target.opener);
+        const fromFd = target.fds.get(target.opener);
+        const c = clientOf(q.pid);
+        if (!from || fromFd === undefined || !c) return reply(-EBADF);
+        const nfd = k.sys.fdShare(from.proc.task, fromFd, c.proc.task);
+        if (nfd < 0) return reply(nfd);
+        c.conns++;
+        conn.opener = q.pid;
+        conn.fds.set(q.pid, nfd);
+        return reply(0);
+      }
     }
     const at = fdFor(conn, q.pid);
     if (typeof at === 'number') return reply(at);
@@ -274,8 +350,12 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
   }
 
   const onConnection = (sock: Socket) => {
-    const conn: Conn = { sock, pending: Buffer.alloc(0), queue: [], running: false, chain: Promise.resolve(), abort: null, fds: new Map(), opener: 0 };
+    const conn: Conn = {
+      sock, nonce: randomBytes(NONCE_SIZE), verified: new Set(), clientIno: -1,
+      pending: Buffer.alloc(0), queue: [], running: false, chain: Promise.resolve(), abort: null, fds: new Map(), opener: 0,
+    };
     conns.add(conn);
+    sock.write(conn.nonce);
     // one request at a time per connection, as one thread of the program makes them
     const drain = async () => {
       conn.running = true;
@@ -297,11 +377,17 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
         if (q.op === OP.INTR) conn.abort?.abort();
         else conn.queue.push(q);
       }
+      // a client that floods requests, or never reads its replies, loses the connection
+      if (conn.queue.length > MAX_QUEUED || sock.writableLength > MAX_UNREAD) {
+        sock.destroy();
+        return;
+      }
       if (!conn.running && conn.queue.length) conn.chain = drain();
     });
     // the last descriptor on the socket is gone: fput on every task's descriptor (last close)
     const end = () => {
       if (!conns.delete(conn)) return;
+      if (byIno.get(conn.clientIno) === conn) byIno.delete(conn.clientIno);
       conn.abort?.abort();
       conn.queue.length = 0;
       conn.chain = conn.chain.then(async () => {
@@ -331,7 +417,10 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
     env: { LD_PRELOAD: shim, VCHARDEV_SOCK: socketPath, VCHARDEV_PATHS: paths.join(':') },
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // calls still sleeping in the kernel (a blocked read) end now, so every connection settles
       for (const conn of [...conns]) {
+        conn.queue.length = 0;
+        conn.abort?.abort();
         conn.sock.destroy();
       }
       for (const conn of [...conns]) await conn.chain;

@@ -56,8 +56,8 @@ export class Task implements UserAccess, Interruptible {
   /** a per-call AbortSignal (set on per-call views made by withAbort) */
   protected callSignal: AbortSignal | null = null;
 
-  /** pages lent to a driver by getUserPages of a remote task: pfn → where they came from */
-  private readonly bounce = new Map<number, { addr: number; write: boolean }>();
+  /** pages lent to a driver by getUserPages of a remote task: pfn → where they came from, as read */
+  private readonly bounce = new Map<number, { addr: number; write: boolean; orig: Uint8Array }>();
 
   /**
    * @param remote the memory of a process outside this kernel (the bridge); the task's own
@@ -132,7 +132,7 @@ export class Task implements UserAccess, Interruptible {
         phys.putPage(pfn);
         break;
       }
-      this.bounce.set(pfn, { addr: a, write });
+      this.bounce.set(pfn, { addr: a, write, orig: frame.slice() });
       out.push(pfn);
     }
     this.mm.pinned += out.length;
@@ -146,7 +146,21 @@ export class Task implements UserAccess, Interruptible {
       const b = this.bounce.get(pfn);
       if (!b) continue;
       this.bounce.delete(pfn);
-      if (b.write) this.remote.write(b.addr, phys.u8.subarray(pfn * PAGE_BYTES, (pfn + 1) * PAGE_BYTES), PAGE_BYTES);
+      // only the bytes the device changed go back: the process may have stored to the rest of the
+      // page meanwhile (a device does not rewrite what it did not touch)
+      if (b.write) {
+        const now = phys.u8.subarray(pfn * PAGE_BYTES, (pfn + 1) * PAGE_BYTES);
+        for (let i = 0; i < PAGE_BYTES; ) {
+          if (now[i] === b.orig[i]) {
+            i++;
+            continue;
+          }
+          let j = i + 1;
+          while (j < PAGE_BYTES && now[j] !== b.orig[j]) j++;
+          this.remote.write(b.addr + i, now.subarray(i, j), j - i);
+          i = j;
+        }
+      }
       phys.putPage(pfn);
       this.mm.pinned--;
     }

@@ -90,7 +90,7 @@ describe('a C program of our own (test/bridge/client.c)', () => {
     expect(r.out.split('\n').filter((l) => l.startsWith('FAIL'))).toEqual([]);
     expect(r.code).toBe(0);
     // every check ran (a crash part way would leave fewer)
-    expect(r.out.match(/^ok /gm)!.length).toBe(26);
+    expect(r.out.match(/^ok /gm)!.length).toBe(28);
   }, 30_000);
 });
 
@@ -152,15 +152,41 @@ describe('Python', () => {
   });
 });
 
+describe('a hostile client of the socket (review findings)', () => {
+  it('a request is believed for the pid it names only when that process holds the connection\'s nonce', async () => {
+    const spoof = join(dir, 'spoof');
+    execFileSync('cc', ['-O1', '-o', spoof, new URL('./spoof.c', import.meta.url).pathname]);
+    const tasks = k.tasks.size;
+    const r = await run([spoof, String(process.pid)]);
+    expect(r.out).toBe(['as-server -1', 'wrong-nonce -1', 'no-nonce -1', 'honest 0', 'flood dropped 1', ''].join('\n'));
+    // nothing of the refused attempts or the dropped flood stays behind
+    for (let i = 0; i < 50 && k.tasks.size > tasks; i++) await new Promise((res) => setTimeout(res, 20));
+    expect(k.tasks.size).toBe(tasks);
+  }, 30_000);
+  it('after exec the program\'s memory is reached again (sh: exec 3< …; exec cat …)', async () => {
+    const r = await sh('exec 3</sys/class/kxo/kxo/kxo_state; read x <&3; echo "[$x]"; exec cat /sys/class/kxo/kxo/kxo_state');
+    expect(r.err).toBe('');
+    expect(r.out).toBe('[1 1 0]\n1 1 0\n');
+  });
+});
+
 describe('lifetime', () => {
   it('a program killed in a blocking read leaves no open file behind (the last close releases it)', async () => {
-    const before = k.nrFiles;
+    const settle = async (want: (n: number) => boolean) => {
+      for (let i = 0; i < 100 && !want(k.nrFiles); i++) await new Promise((r) => setTimeout(r, 20));
+    };
+    // the files of the earlier tests' programs go as their sockets close (soon after they exit)
+    await settle((n) => n === 0);
+    expect(k.nrFiles).toBe(0);
     const c = spawn('dd', ['if=/dev/kxo', 'bs=66', 'count=1000000', 'status=none', 'of=/dev/null'], { env: { ...process.env, ...bridge.env } });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(k.nrFiles).toBeGreaterThan(before);
-    c.kill('SIGKILL');
+    try {
+      await settle((n) => n === 1);
+      expect(k.nrFiles).toBe(1);
+    } finally {
+      c.kill('SIGKILL');
+    }
     await new Promise((r) => c.on('exit', r));
-    for (let i = 0; i < 50 && k.nrFiles > before; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(k.nrFiles).toBe(before);
+    await settle((n) => n === 0);
+    expect(k.nrFiles).toBe(0);
   });
 });

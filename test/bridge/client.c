@@ -155,6 +155,23 @@ static void kxo_checks(void)
 	write(st2, "1 1 0", 5);
 	close(st2);
 
+	/* a parent and its child reading the same open file at once each get whole boards */
+	pid = fork();
+	int bad = 0;
+	for (int i = 0; i < 10; i++) {
+		char b[KXO_BOARD];
+		memset(b, 0, sizeof(b));
+		if (read(fd, b, KXO_BOARD) != KXO_BOARD || b[0] != '\n' || b[1] != '\n' || b[KXO_BOARD - 1] != '\n') bad++;
+	}
+	if (pid == 0) _exit(bad);
+	waitpid(pid, &status, 0);
+	CHECK("fork-concurrent-reads", bad == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0, "parent %d bad, child status 0x%x", bad, status);
+
+	/* a descriptor numbered past 4096 is still ours */
+	int high = dup2(fd, 5000);
+	CHECK("dup2-high-fd", high == 5000 && read(high, board, KXO_BOARD) == KXO_BOARD, "dup2 %d", high);
+	if (high >= 0) close(high);
+
 	/* dup: the same open file */
 	int d = dup(fd);
 	CHECK("dup-read", d >= 0 && read(d, board, KXO_BOARD) == KXO_BOARD, "dup %d", d);
