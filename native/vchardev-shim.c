@@ -1045,3 +1045,58 @@ int closedir(DIR *dir)
 	free(d);
 	return 0;
 }
+
+/* scandir opens its directory inside glibc: ours are listed here, filtered and sorted as asked */
+static int vscandir(const char *norm, struct dirent ***list, int (*filter)(const struct dirent *),
+		    int (*compar)(const struct dirent **, const struct dirent **))
+{
+	DIR *d = opendir(norm);
+	if (!d) return -1;
+	struct dirent **out = NULL;
+	int n = 0, cap = 0;
+	for (struct dirent *e; (e = readdir(d));) {
+		if (filter && !filter(e)) continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct dirent **grown = realloc(out, (size_t)cap * sizeof(*out));
+			if (!grown) goto nomem;
+			out = grown;
+		}
+		if (!(out[n] = malloc(sizeof(struct dirent)))) goto nomem;
+		memcpy(out[n++], e, sizeof(struct dirent));
+	}
+	closedir(d);
+	if (compar) qsort(out, (size_t)n, sizeof(*out), (int (*)(const void *, const void *))compar);
+	*list = out;
+	return n;
+nomem:
+	while (n > 0) free(out[--n]);
+	free(out);
+	closedir(d);
+	errno = ENOMEM;
+	return -1;
+}
+
+int scandir(const char *path, struct dirent ***list, int (*filter)(const struct dirent *),
+	    int (*compar)(const struct dirent **, const struct dirent **))
+{
+	init_real();
+	char norm[PATH_MAX];
+	if (ours(path, norm)) return vscandir(norm, list, filter, compar);
+	static __typeof__(scandir) *real_scandir;
+	if (!real_scandir) real_scandir = dlsym(RTLD_NEXT, "scandir");
+	return real_scandir(path, list, filter, compar);
+}
+
+int scandir64(const char *path, struct dirent64 ***list, int (*filter)(const struct dirent64 *),
+	      int (*compar)(const struct dirent64 **, const struct dirent64 **))
+{
+	init_real();
+	char norm[PATH_MAX];
+	/* on x86-64 struct dirent and struct dirent64 are the same */
+	if (ours(path, norm)) return vscandir(norm, (struct dirent ***)list, (int (*)(const struct dirent *))filter,
+					     (int (*)(const struct dirent **, const struct dirent **))compar);
+	static __typeof__(scandir64) *real_scandir64;
+	if (!real_scandir64) real_scandir64 = dlsym(RTLD_NEXT, "scandir64");
+	return real_scandir64(path, list, filter, compar);
+}

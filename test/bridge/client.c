@@ -4,6 +4,7 @@
  * "ok <name>" or "FAIL <name>: why"; the exit status is the number of failures.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -70,6 +71,18 @@ static void kxo_checks(void)
 	char line[32] = "";
 	CHECK("fopen-initstate", f && fgets(line, sizeof(line), f) && !strcmp(line, "live\n"), "got '%s'", line);
 	if (f) fclose(f);
+
+	/* the device's sysfs directory, listed by scandir (its opendir is inside glibc) and readdir */
+	struct dirent **names;
+	int nn = scandir("/sys/class/kxo/kxo", &names, NULL, alphasort);
+	CHECK("scandir-sysfs", nn == 3 && !strcmp(names[1]->d_name, "kxo_state"), "scandir %d", nn);
+	for (int i = 0; i < nn; i++) free(names[i]);
+	if (nn > 0) free(names);
+	DIR *dir = opendir("/sys/module/kxo");
+	int seen = 0;
+	for (struct dirent *de; dir && (de = readdir(dir));) seen += !strcmp(de->d_name, "initstate");
+	if (dir) closedir(dir);
+	CHECK("readdir-module", seen == 1, "initstate seen %d times", seen);
 
 	/* kxo_state: read, write, read back */
 	int s = open("/sys/class/kxo/kxo/kxo_state", O_RDWR);
