@@ -102,6 +102,8 @@ function servedPaths(k: KernelCore): string[] {
     ...list('/sys/devices/virtual').filter((n) => !HOST_CLASSES.has(n)).map((n) => `/sys/devices/virtual/${n}`),
     ...list('/sys/module').filter((n) => !BUILTIN_MODULES.has(n)).map((n) => `/sys/module/${n}`),
     ...list('/sys/bus').map((n) => `/sys/bus/${n}`),
+    // the devices' own directories, which /sys/class links to (realpath lands there)
+    ...list('/sys/devices').filter((n) => n !== 'virtual').map((n) => `/sys/devices/${n}`),
     ...SERVED_PROC,
   ];
 }

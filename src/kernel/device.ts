@@ -235,6 +235,21 @@ export class DeviceModel {
     }
   }
 
+  /** sysfs_create_link: a symlink `name` in dev's directory to target's (removed with dev). */
+  createLink(dev: Device, name: string, target: Device): number {
+    if (!name || name.includes('/') || dev.attrs.has(name)) return -EINVAL;
+    // relative, as sysfs makes them: up to the common ancestor, then down to the target
+    const from = dev.dir.path.split('/').filter(Boolean);
+    const to = target.dir.path.split('/').filter(Boolean);
+    let common = 0;
+    while (common < from.length && common < to.length && from[common] === to[common]) common++;
+    const rel = `${'../'.repeat(from.length - common)}${to.slice(common).join('/')}`;
+    const node = this.vfs.symlink(`${dev.dir.path}/${name}`, rel);
+    if (typeof node === 'number') return node;
+    dev.attrs.set(name, node);
+    return 0;
+  }
+
   /** A generated file anywhere (procfs, /sys/module): show at open, optional store. */
   createGeneratedFile(path: string, mode: number, show?: (cur: Task) => string | number, store?: (text: string, cur: Task) => number, limit?: number): Inode | number {
     const node = this.vfs.create(path, S_IFREG | mode);

@@ -228,6 +228,10 @@ export class ModuleApi<P extends ModuleParams = ModuleParams, A = unknown> {
   deviceRemoveFile(dev: Device, name: string): void {
     this.kernel.devices.deviceRemoveFile(dev, name);
   }
+  /** sysfs_create_link: a symlink in dev's sysfs directory to another device's. */
+  sysfsCreateLink(dev: Device, name: string, target: Device): number {
+    return this.kernel.devices.createLink(dev, name, target);
+  }
 
   /** debugfs_create_file: a read-only diagnostic file at /sys/kernel/debug/<path> (not ABI). */
   debugfsCreateFile(path: string, show: (cur: Task) => string | number): number {

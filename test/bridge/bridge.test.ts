@@ -46,7 +46,7 @@ beforeAll(async () => {
   execFileSync('cc', ['-O1', '-o', client, new URL('./client.c', import.meta.url).pathname]);
   k = await Kernel.boot({ clock: 'real' });
   await k.insmod('kxo', { delay: 20 });
-  await k.insmod('nvme');
+  await k.insmod('nvme', { classSysfs: true });
   await k.insmod('qat', { devices: [{ id: 0, started: true, config: QAT_CFG }] });
   await k.insmod('test_bus', { devices: [{ name: 'eeprom', id: 0 }] });
   await k.insmod('test_chrdev');
@@ -129,6 +129,15 @@ describe('nvme-cli (Debian\'s 2.3) through the bridge', () => {
     const commit = await run([NVME, 'fw-commit', '/dev/nvme0', '--slot=2', '--action=1']);
     expect(commit.code).toBe(0);
     expect((await run([NVME, 'fw-log', '/dev/nvme0'])).out).toMatch(/frs2\s+: 0x[0-9a-f]+ \(2\.7-test\)/);
+  });
+  it('nvme list -v -o json finds the controller in the sysfs the driver provides (classSysfs)', async () => {
+    const r = await run([NVME, 'list', '-v', '-o', 'json']);
+    expect(r.err).toBe('');
+    const j = JSON.parse(r.out);
+    const ctrl = j.Devices[0].Subsystems[0].Controllers[0];
+    expect({ name: ctrl.Controller, sn: ctrl.SerialNumber, mn: ctrl.ModelNumber, transport: ctrl.Transport, address: ctrl.Address })
+      .toEqual({ name: 'nvme0', sn: 'VCHARDEV0001', mn: 'vchardev NVMe Ctrl', transport: 'pcie', address: '0000:00:04.0' });
+    expect(j.Devices[0].Subsystems[0].Subsystem).toBe('nvme-subsys0');
   });
   it('a wrong namespace is the NVMe status by name, as on real hardware', async () => {
     const r = await run([NVME, 'id-ns', '/dev/nvme0', '-n', '5']);

@@ -213,3 +213,35 @@ describe('lifetime (nvme §1, edge 11)', () => {
     await expect(k.rmmod('nvme')).rejects.toMatchObject({ code: 'EBUSY' });
   });
 });
+
+describe('classSysfs: the sysfs nvme-cli\'s `nvme list` scans (off by default, as in 3.13)', () => {
+  it('class nvme and nvme-subsystem with their attributes and link; gone with the controller and at rmmod', async () => {
+    expect(root.readdir('/sys/class')).not.toContain('nvme');
+    const k2 = await Kernel.boot({ clock: 'virtual' });
+    try {
+      const h = await k2.insmod('nvme', { classSysfs: true });
+      const p = k2.spawn();
+      expect(await p.readFile('/sys/class/nvme/nvme0/model')).toBe('vchardev NVMe Ctrl\n');
+      expect(await p.readFile('/sys/class/nvme/nvme0/transport')).toBe('pcie\n');
+      expect(await p.readFile('/sys/class/nvme/nvme0/address')).toBe('0000:00:04.0\n');
+      expect(await p.readFile('/sys/class/nvme/nvme0/state')).toBe('live\n');
+      const nqn = await p.readFile('/sys/class/nvme/nvme0/subsysnqn');
+      expect(nqn).toMatch(/^nqn\.2014\.08\.org\.nvmexpress:1b361af4VCHARDEV0001 +vchardev NVMe Ctrl +\n$/);
+      expect(await p.readFile('/sys/class/nvme-subsystem/nvme-subsys0/subsysnqn')).toBe(nqn);
+      // the subsystem links its controller, relative as sysfs makes links
+      const link = k2.vfs.lookup('/sys/class/nvme-subsystem/nvme-subsys0/nvme0', false) as { target: string };
+      expect(link.target).toBe('../../../pci0000:00/0000:00:04.0/nvme/nvme0');
+      expect(await p.readFile('/sys/class/nvme-subsystem/nvme-subsys0/nvme0/serial')).toBe('VCHARDEV0001\n');
+      const second = await h.api.addController({ serial: 'SECOND' });
+      expect(await p.readFile(`/sys/class/nvme/nvme${second}/serial`)).toBe('SECOND\n');
+      h.api.removeController(second);
+      expect(p.readdir('/sys/class/nvme')).toEqual(['nvme0']);
+      expect(p.readdir('/sys/class/nvme-subsystem')).toEqual(['nvme-subsys0']);
+      await k2.rmmod('nvme');
+      expect(p.readdir('/sys/class')).not.toContain('nvme');
+      expect(p.readdir('/sys/class')).not.toContain('nvme-subsystem');
+    } finally {
+      await k2.shutdown();
+    }
+  });
+});

@@ -4,6 +4,7 @@
 import { defineModule, type ModuleApi } from '../../kernel/module.js';
 import { ENODEV, ENOMEM, ENOTTY, isErr } from '../../kernel/errno.js';
 import { MISC_DYNAMIC_MINOR, type MiscDevice } from '../../kernel/misc.js';
+import { createClasses, addController as addSysfs, removeController as removeSysfs, type NvmeSysfs, type NvmeSysfsDevs } from './sysfs.js';
 import type { Device } from '../../kernel/device.js';
 import type { Ida } from '../../kernel/ida.js';
 import type { Kref } from '../../kernel/kref.js';
@@ -36,6 +37,8 @@ export interface NvmeDev {
   frames: number[];
   removed: boolean;
   freed: boolean;
+  /** the class and subsystem devices (classSysfs) */
+  sysfs: NvmeSysfsDevs | null;
 }
 
 export interface NvmeApi {
@@ -65,12 +68,18 @@ const defaultParams = {
   smallPoolBlocks: 256,
   pagePoolPages: 1024,
   build: 'release' as 'release' | 'test',
+  /**
+   * proposal: also the sysfs of later kernels (class nvme, class nvme-subsystem), which
+   * nvme-cli's `nvme list` scans; 3.13 has neither, so it is off by default
+   */
+  classSysfs: false,
 };
 type K = ModuleApi<typeof defaultParams>;
 
 interface NvmeState {
   ida: Ida;
   devs: Map<number, NvmeDev>;
+  sysfs: NvmeSysfs | null;
 }
 
 function controllerConfig(p: typeof defaultParams, overrides: Partial<ControllerConfig> = {}, instance = 0): ControllerConfig {
@@ -174,7 +183,7 @@ async function probe(k: K, overrides?: Partial<ControllerConfig>): Promise<numbe
   const name = `nvme${instance}`;
   const dev: NvmeDev = {
     instance, name, kref: k.krefInit(), pci, ctrl, adminq, ioq: null, dma, frames, removed: false, freed: false,
-    misc: null!,
+    misc: null!, sysfs: null,
   };
   // see: nvme-core.c nvme_setup_io_queues — ask for one queue per CPU, then create one pair
   const admin = (sqe: Partial<Parameters<NvmeQueue['submitSync']>[0]>) => adminq.submitSync({
@@ -198,6 +207,15 @@ async function probe(k: K, overrides?: Partial<ControllerConfig>): Promise<numbe
     dma.dispose();
     return fail(r);
   }
+  if (st.sysfs) {
+    const devs = addSysfs(k, st.sysfs, pci, instance, ctrl, () => (dev.removed ? 'deleting' : 'live'));
+    if (typeof devs === 'number') {
+      k.miscDeregister(misc);
+      dma.dispose();
+      return fail(devs);
+    }
+    dev.sysfs = devs;
+  }
   st.devs.set(instance, dev);
   k.prInfo(`nvme ${name}: ${ctrl.cfg.model} sn ${ctrl.cfg.serial} fw ${ctrl.firmwareRevision}, misc minor ${misc.minor}`);
   return instance;
@@ -208,6 +226,7 @@ function removeController(k: K, instance: number): void {
   if (!dev || dev.removed) return;
   dev.removed = true;
   k.miscDeregister(dev.misc);
+  if (dev.sysfs) removeSysfs(k, dev.sysfs);
   dev.kref.put(() => freeDev(k, dev));
 }
 
@@ -216,10 +235,21 @@ export const nvme = defineModule({
   description: 'Linux 3.13 nvme-core char interface and an emulated NVMe controller',
   params: defaultParams,
   async init(k) {
-    const st: NvmeState = { ida: k.idaInit(), devs: new Map() };
+    const st: NvmeState = { ida: k.idaInit(), devs: new Map(), sysfs: null };
     k.state = st;
+    if (k.params.classSysfs) {
+      const s = createClasses(k);
+      if (typeof s === 'number') return s;
+      st.sysfs = s;
+    }
     const r = await probe(k);
-    if (r < 0) return r;
+    if (r < 0) {
+      if (st.sysfs) {
+        k.classDestroy(st.sysfs.subsysCls);
+        k.classDestroy(st.sysfs.ctrlCls);
+      }
+      return r;
+    }
     k.api = {
       devs: st.devs,
       removeController: (i: number) => removeController(k, i),
@@ -228,6 +258,11 @@ export const nvme = defineModule({
     return 0;
   },
   exit(k) {
-    for (const i of [...(k.state as NvmeState).devs.keys()]) removeController(k, i);
+    const st = k.state as NvmeState;
+    for (const i of [...st.devs.keys()]) removeController(k, i);
+    if (st.sysfs) {
+      k.classDestroy(st.sysfs.subsysCls);
+      k.classDestroy(st.sysfs.ctrlCls);
+    }
   },
 });
