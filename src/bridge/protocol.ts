@@ -51,15 +51,25 @@ export const MAX_PAYLOAD = 4096;
 /** struct vstat: u32 mode, uid, gid, major, minor, pad; u64 size, ino */
 export const VSTAT_SIZE = 40;
 
+/**
+ * One request. The u64 fields are numbers (exact below 2^53: user addresses, counts, file
+ * offsets; anything larger is refused where it matters), with signed readings of a and c.
+ */
 export interface Request {
   op: number;
   pid: number;
-  a: bigint;
-  b: bigint;
-  c: bigint;
-  auth: bigint;
+  a: number;
+  b: number;
+  c: number;
+  auth: number;
+  /** a and c as i64 (lseek and pread offsets) */
+  aSigned: number;
+  cSigned: number;
   payload: Buffer;
 }
+
+const u64 = (buf: Buffer, at: number) => buf.readUInt32LE(at + 4) * 2 ** 32 + buf.readUInt32LE(at);
+const i64 = (buf: Buffer, at: number) => buf.readInt32LE(at + 4) * 2 ** 32 + buf.readUInt32LE(at);
 
 /** Splits complete requests off the front of `buf`; @returns them and the bytes left over */
 export function parseRequests(buf: Buffer): { requests: Request[]; rest: Buffer; error?: string } {
@@ -72,10 +82,12 @@ export function parseRequests(buf: Buffer): { requests: Request[]; rest: Buffer;
     requests.push({
       op: buf.readUInt32LE(off),
       pid: buf.readUInt32LE(off + 4),
-      a: buf.readBigUInt64LE(off + 8),
-      b: buf.readBigUInt64LE(off + 16),
-      c: buf.readBigUInt64LE(off + 24),
-      auth: buf.readBigUInt64LE(off + 32),
+      a: u64(buf, off + 8),
+      b: u64(buf, off + 16),
+      c: u64(buf, off + 24),
+      auth: u64(buf, off + 32),
+      aSigned: i64(buf, off + 8),
+      cSigned: i64(buf, off + 24),
       payload: buf.subarray(off + REQ_SIZE, off + REQ_SIZE + len),
     });
     off += REQ_SIZE + len;
@@ -83,11 +95,16 @@ export function parseRequests(buf: Buffer): { requests: Request[]; rest: Buffer;
   return { requests, rest: buf.subarray(off) };
 }
 
-export function reply(ret: number, payload: Uint8Array = new Uint8Array(0), a = 0n): Buffer {
-  const out = Buffer.alloc(REP_SIZE + payload.length);
-  out.writeBigInt64LE(BigInt(ret), 0);
-  out.writeBigUInt64LE(a, 8);
+const EMPTY = new Uint8Array(0);
+
+export function reply(ret: number, payload: Uint8Array = EMPTY): Buffer {
+  const out = Buffer.allocUnsafe(REP_SIZE + payload.length);
+  // i64 ret: every value here is an int (a count, an offset below 2^53, or -errno)
+  out.writeInt32LE(ret % 2 ** 32 | 0, 0);
+  out.writeInt32LE(Math.floor(ret / 2 ** 32), 4);
+  out.fill(0, 8, 16);
   out.writeUInt32LE(payload.length, 16);
+  out.writeUInt32LE(0, 20);
   out.set(payload, REP_SIZE);
   return out;
 }

@@ -136,8 +136,6 @@ interface Conn {
 }
 
 const errnoOf = (err: unknown): number => (err instanceof KernelError ? err.errno : EIO);
-const u32 = (v: bigint) => Number(v & 0xffffffffn);
-const i64 = (v: bigint) => Number(BigInt.asIntN(64, v));
 
 export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Promise<Bridge> {
   if (process.platform !== 'linux') throw new Error(`the bridge needs Linux (LD_PRELOAD and /proc/<pid>/mem); this is ${process.platform}`);
@@ -156,11 +154,11 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
    */
   const verify = (conn: Conn, q: Request): boolean => {
     if (conn.verified.has(q.pid)) return true;
-    if (q.pid <= 1 || q.pid === process.pid || q.auth === 0n || q.auth >= BigInt(USER_LIMIT)) return false;
+    if (q.pid <= 1 || q.pid === process.pid || q.auth === 0 || q.auth >= USER_LIMIT) return false;
     const known = clients.get(q.pid)?.mem;
     const mem = known ?? new ProcMem(q.pid);
     const got = new Uint8Array(NONCE_SIZE);
-    const ok = mem.read(Number(q.auth), got, NONCE_SIZE) === NONCE_SIZE && timingSafeEqual(got, conn.nonce);
+    const ok = mem.read(q.auth, got, NONCE_SIZE) === NONCE_SIZE && timingSafeEqual(got, conn.nonce);
     if (!known) mem.close();
     if (ok) conn.verified.add(q.pid);
     return ok;
@@ -227,10 +225,10 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
         conn.opener = q.pid;
         try {
           // O_LARGEFILE and other bits the kernel does not keep are dropped; O_CLOEXEC is the socket's
-          const fd = await c.proc.open(path, u32(q.a) & (3 | 0o100 | 0o200 | 0o1000 | O_APPEND | O_NONBLOCK));
+          const fd = await c.proc.open(path, q.a & (3 | 0o100 | 0o200 | 0o1000 | O_APPEND | O_NONBLOCK));
           conn.fds.set(q.pid, fd);
-          if (q.c > 0n && q.c < 2n ** 53n) {
-            conn.clientIno = Number(q.c);
+          if (q.c > 0 && Number.isSafeInteger(q.c)) {
+            conn.clientIno = q.c;
             byIno.set(conn.clientIno, conn);
           }
           return reply(0);
@@ -240,7 +238,7 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
         }
       }
       case OP.STAT: {
-        const st = statOf(path, q.a !== 0n);
+        const st = statOf(path, q.a !== 0);
         return typeof st === 'number' ? reply(st) : reply(0, st);
       }
       case OP.LIST: {
@@ -266,8 +264,9 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
         // another process (a forked child, an exec'd image) holds the descriptor `a` on the
         // client socket with inode `b`: this connection becomes its channel to the same open file
         if (conn.fds.size) return reply(-EINVAL);
-        const fd = Number(q.a & 0xffffffn);
-        const ino = q.b < 2n ** 53n ? Number(q.b) : -1;
+        const fd = q.a;
+        const ino = Number.isSafeInteger(q.b) ? q.b : -1;
+        if (!Number.isSafeInteger(fd) || fd > 0xffffff) return reply(-EBADF);
         let link = '';
         try {
           link = readlinkSync(`/proc/${q.pid}/fd/${fd}`);
@@ -292,31 +291,36 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
     if (typeof at === 'number') return reply(at);
     const { c, fd } = at;
     const p = c.proc;
-    // only the calls that may sleep can be interrupted (an AbortController costs a few µs)
-    const abort = q.op === OP.READ || q.op === OP.WRITE || q.op === OP.PREAD || q.op === OP.PWRITE || q.op === OP.IOCTL || q.op === OP.POLL ? new AbortController() : null;
+    // only calls that may sleep get an interrupt (an AbortController costs a few µs): on a
+    // character device, a blocking read or write, any ioctl, a waiting poll
+    const file = p.task.fdGet(fd);
+    const dev = file !== null && isChr(file.inode.mode);
+    const mayBlock = q.op === OP.IOCTL || (q.op === OP.POLL && q.b !== 0) ||
+      ((q.op === OP.READ || q.op === OP.WRITE || q.op === OP.PREAD || q.op === OP.PWRITE) && file !== null && !(file.flags & O_NONBLOCK));
+    const abort = dev && mayBlock ? new AbortController() : null;
     conn.abort = abort;
     const call = abort ? { signal: abort.signal } : {};
     try {
       switch (q.op) {
         case OP.READ:
-          return reply(await p.read(fd, Number(q.a), Number(q.b), call));
+          return reply(await p.read(fd, q.a, q.b, call));
         case OP.WRITE:
-          return reply(await p.write(fd, Number(q.a), Number(q.b), call));
+          return reply(await p.write(fd, q.a, q.b, call));
         case OP.PREAD:
         case OP.PWRITE: {
           // pread on a file without llseek is ESPIPE, as for the real call
           const was = await p.lseek(fd, 0, 1);
-          await p.lseek(fd, i64(q.c), 0);
+          await p.lseek(fd, q.cSigned, 0);
           try {
-            return reply(q.op === OP.PREAD ? await p.read(fd, Number(q.a), Number(q.b), call) : await p.write(fd, Number(q.a), Number(q.b), call));
+            return reply(q.op === OP.PREAD ? await p.read(fd, q.a, q.b, call) : await p.write(fd, q.a, q.b, call));
           } finally {
             await p.lseek(fd, was, 0).catch(() => 0);
           }
         }
         case OP.IOCTL:
-          return reply(await p.ioctl(fd, u32(q.a), Number(q.b), call));
+          return reply(await p.ioctl(fd, q.a % 2 ** 32, q.b, call));
         case OP.LSEEK:
-          return reply(await p.lseek(fd, i64(q.a), Number(q.b)));
+          return reply(await p.lseek(fd, q.aSigned, q.b));
         case OP.FSTAT: {
           const file = p.task.fdGet(fd);
           if (!file) return reply(-EBADF);
@@ -324,7 +328,7 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
           return reply(0, vstat({ mode: ino.mode, uid: ino.uid, gid: ino.gid, major: isChr(ino.mode) ? MAJOR(ino.rdev) : 0, minor: isChr(ino.mode) ? MINOR(ino.rdev) : 0, size: 0, ino: ino.ino }));
         }
         case OP.POLL: {
-          const [r] = await p.poll([{ fd, events: Number(q.a) }], q.b ? -1 : 0, call).catch((err) => {
+          const [r] = await p.poll([{ fd, events: q.a % 2 ** 16 }], q.b ? -1 : 0, call).catch((err) => {
             if (err instanceof KernelError && err.code === 'EINTR') return [{ revents: 0 }];
             throw err;
           });
@@ -338,7 +342,7 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
           const file = p.task.fdGet(fd);
           if (!file) return reply(-EBADF);
           const bits = O_NONBLOCK | O_APPEND;
-          file.flags = (file.flags & ~bits) | (u32(q.a) & bits);
+          file.flags = (file.flags & ~bits) | (q.a & bits);
           return reply(0);
         }
         default:
