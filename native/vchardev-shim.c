@@ -29,6 +29,7 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/un.h>
@@ -60,23 +61,26 @@ struct vstat {
 };
 
 /*
- * What the shim knows of a descriptor. A virtual fd's socket carries the requests of the process
- * that opened it; any other process (a forked child, the same process after exec) attaches a
- * channel of its own to the same open file first, so replies never go to the wrong process.
+ * A channel: the socket one thread of one process sends its requests on for one virtual fd. The
+ * opening thread uses the fd's own socket; any other thread or process (a forked child, the same
+ * process after exec) first attaches a channel of its own to the same open file, so each reply
+ * goes to the thread that asked and a thread blocked in read holds up no other.
  */
+struct chan {
+	pid_t pid, tid;
+	int sock;
+	unsigned char nonce[NONCE]; /* the server reads it here to know our pid */
+	struct chan *next;
+};
+/* What the shim knows of a descriptor. */
 struct vfd {
 	unsigned char kind;     /* 0 unknown, 1 a virtual file, 2 not one of ours */
 	ino_t ino;              /* the socket's inode: a reused fd number is noticed */
-	pid_t owner;            /* the process whose channel `chan` is (0: attach before use) */
-	int chan;               /* the socket requests go on: the fd itself, or an attached channel */
-	unsigned char *nonce;   /* the channel's nonce (stable address: the server reads it) */
+	struct chan *chans;     /* the channels to its open file, this process's and inherited ones */
 };
 static struct vfd *table;
 static int table_len;
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
-/* one request at a time per channel: threads sharing a channel take turns */
-#define NLOCKS 64
-static pthread_mutex_t chan_locks[NLOCKS] = { [0 ... NLOCKS - 1] = PTHREAD_MUTEX_INITIALIZER };
 
 /* the entry for fd, the table grown to hold it; NULL for a negative fd or no memory */
 static struct vfd *entry(int fd)
@@ -209,9 +213,7 @@ static int virt(int fd)
 	    !strncmp(sa.sun_path, sp, sizeof(sa.sun_path)) && raw_fstat(fd, &st) == 0) {
 		e->kind = 1;
 		e->ino = st.st_ino;
-		e->owner = 0;
-		e->chan = -1;
-		e->nonce = NULL;
+		e->chans = NULL; /* the ones listed before exec are gone with that image */
 		return 1;
 	}
 	e->kind = 2;
@@ -224,17 +226,23 @@ static void mark_real(int fd)
 	if (e) e->kind = 2;
 }
 
-/* forgets fd; closes the channel it had attached (the fd itself is the caller's to close) */
+/* forgets fd and closes every channel attached to it (the fd itself is the caller's to close) */
 static void forget(int fd)
 {
+	pthread_mutex_lock(&table_lock);
 	struct vfd *e = fd >= 0 && fd < table_len ? &table[fd] : NULL;
-	if (!e) return;
-	if (e->kind == 1 && e->owner == getpid() && e->chan >= 0 && e->chan != fd) real_close(e->chan);
-	if (e->kind == 1 && e->owner == getpid() && e->chan != fd) free(e->nonce);
-	e->kind = 0;
-	e->owner = 0;
-	e->chan = -1;
-	e->nonce = NULL;
+	struct chan *c = e && e->kind == 1 ? e->chans : NULL;
+	if (e) {
+		e->kind = 0;
+		e->chans = NULL;
+	}
+	pthread_mutex_unlock(&table_lock);
+	while (c) {
+		struct chan *next = c->next;
+		if (c->sock != fd) real_close(c->sock);
+		free(c);
+		c = next;
+	}
 }
 
 /* ---- the wire ---- */
@@ -315,47 +323,76 @@ static int connect_server(unsigned char **nonce)
 	return s;
 }
 
-/* the channel this process uses for fd: attached first when the fd came from elsewhere */
-static int chan_of(int fd, unsigned char **nonce)
+static pid_t gettid_(void)
 {
-	struct vfd *e = entry(fd);
-	if (!e || e->kind != 1) return -EBADF;
-	if (e->owner == getpid() && e->chan >= 0) {
-		*nonce = e->nonce;
-		return e->chan;
-	}
-	/* inherited (fork) or from before exec: a channel of our own to the same open file */
-	struct stat st;
-	if (raw_fstat(fd, &st) < 0) return -EBADF;
-	unsigned char *n;
-	int s = connect_server(&n);
-	if (s < 0) return s;
-	int64_t r = call_on(s, n, OP_ATTACH, (uint64_t)fd, (uint64_t)st.st_ino, 0, NULL, 0, NULL, NULL, 0);
-	if (r < 0) {
-		real_close(s);
-		free(n);
-		return (int)r;
-	}
-	e->owner = getpid();
-	e->chan = s;
-	e->nonce = n;
-	*nonce = n;
-	return s;
+	return (pid_t)syscall(SYS_gettid);
 }
 
-/* a request on virtual fd `fd` */
+/* the channel this thread uses for fd: attached first when it has none */
+static struct chan *chan_of(int fd, int64_t *err)
+{
+	pid_t pid = getpid(), tid = gettid_();
+	pthread_mutex_lock(&table_lock);
+	struct vfd *e = fd >= 0 && fd < table_len ? &table[fd] : NULL;
+	struct chan *c = NULL;
+	if (e && e->kind == 1)
+		for (c = e->chans; c && !(c->pid == pid && c->tid == tid); c = c->next) {}
+	pthread_mutex_unlock(&table_lock);
+	if (c) return c;
+	if (!e || e->kind != 1) {
+		*err = -EBADF;
+		return NULL;
+	}
+	/* another thread, a forked child or a new image after exec: a channel of our own */
+	struct stat st;
+	if (raw_fstat(fd, &st) < 0) {
+		*err = -EBADF;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	unsigned char *n;
+	int s = c ? connect_server(&n) : -ENOMEM;
+	if (s < 0) {
+		free(c);
+		*err = s;
+		return NULL;
+	}
+	memcpy(c->nonce, n, NONCE);
+	free(n);
+	int64_t r = call_on(s, c->nonce, OP_ATTACH, (uint64_t)fd, (uint64_t)st.st_ino, 0, NULL, 0, NULL, NULL, 0);
+	if (r < 0) {
+		real_close(s);
+		free(c);
+		*err = r;
+		return NULL;
+	}
+	c->pid = pid;
+	c->tid = tid;
+	c->sock = s;
+	pthread_mutex_lock(&table_lock);
+	e = fd < table_len ? &table[fd] : NULL;
+	if (e && e->kind == 1) {
+		c->next = e->chans;
+		e->chans = c;
+	}
+	pthread_mutex_unlock(&table_lock);
+	if (!e || e->kind != 1) { /* closed meanwhile by another thread */
+		real_close(s);
+		free(c);
+		*err = -EBADF;
+		return NULL;
+	}
+	return c;
+}
+
+/* a request on virtual fd `fd`, on this thread's channel */
 static int64_t call(int fd, uint32_t op, uint64_t a, uint64_t b, uint64_t c, const void *payload, uint32_t len,
 		    struct rep *out, void *rbuf, uint32_t rmax)
 {
-	unsigned char *nonce;
-	int s = chan_of(fd, &nonce);
-	if (s < 0) return s;
-	struct stat st;
-	pthread_mutex_t *lock = &chan_locks[(raw_fstat(s, &st) == 0 ? st.st_ino : (ino_t)s) % NLOCKS];
-	pthread_mutex_lock(lock);
-	int64_t r = call_on(s, nonce, op, a, b, c, payload, len, out, rbuf, rmax);
-	pthread_mutex_unlock(lock);
-	return r;
+	int64_t err = 0;
+	struct chan *ch = chan_of(fd, &err);
+	if (!ch) return err;
+	return call_on(ch->sock, ch->nonce, op, a, b, c, payload, len, out, rbuf, rmax);
 }
 
 static int fail(int64_t r)
@@ -393,8 +430,17 @@ static int vopen(const char *norm, int flags)
 	}
 	/* the socket was opened close-on-exec; keep it across exec unless O_CLOEXEC asked for it */
 	if (!(flags & O_CLOEXEC)) real_fcntl(s, F_SETFD, 0);
+	struct chan *c = calloc(1, sizeof(*c));
 	struct vfd *e = entry(s);
-	if (e) *e = (struct vfd){ .kind = 1, .ino = st.st_ino, .owner = getpid(), .chan = s, .nonce = n };
+	if (c) {
+		*c = (struct chan){ .pid = getpid(), .tid = gettid_(), .sock = s };
+		memcpy(c->nonce, n, NONCE);
+	}
+	free(n);
+	pthread_mutex_lock(&table_lock);
+	if (e) *e = (struct vfd){ .kind = 1, .ino = st.st_ino, .chans = c };
+	pthread_mutex_unlock(&table_lock);
+	if (!e) free(c);
 	return s;
 }
 
@@ -431,23 +477,19 @@ int close(int fd)
 	return real_close(fd);
 }
 
-/* a new descriptor for the same socket: the opener keeps using it directly, anyone else attaches */
+/* a new descriptor for the same open file: its first user attaches a channel (none is shared) */
 static void mark_dup(int from, int to)
 {
 	if (to < 0 || to == from) return;
 	forget(to);
 	struct vfd *src = entry(from), *e = entry(to);
 	if (!src || !e) return;
-	if (src->kind != 1) {
-		e->kind = 2;
-		return;
-	}
-	*e = (struct vfd){ .kind = 1, .ino = src->ino, .owner = 0, .chan = -1 };
-	if (src->owner == getpid() && src->chan == from) {
-		e->owner = getpid();
-		e->chan = to;
-		e->nonce = src->nonce; /* the same connection: shared (freed with the last of them: never, a few bytes) */
-	}
+	pthread_mutex_lock(&table_lock);
+	src = &table[from];
+	e = &table[to];
+	if (src->kind == 1) *e = (struct vfd){ .kind = 1, .ino = src->ino, .chans = NULL };
+	else e->kind = 2;
+	pthread_mutex_unlock(&table_lock);
 }
 
 int dup(int fd)
@@ -763,12 +805,10 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 	struct pollfd *real = calloc(n ? n : 1, sizeof(*real));
 	char *armed = calloc(n ? n : 1, 1);
 	int *chans = calloc(n ? n : 1, sizeof(int));
-	pthread_mutex_t **locks = calloc(n ? n : 1, sizeof(*locks));
-	if (!real || !armed || !chans || !locks) {
+	if (!real || !armed || !chans) {
 		free(real);
 		free(armed);
 		free(chans);
-		free(locks);
 		errno = ENOMEM;
 		return -1;
 	}
@@ -805,24 +845,21 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 			real[i] = fds[i];
 			real[i].revents = 0;
 			if (fds[i].fd < 0 || !virt(fds[i].fd)) continue;
-			unsigned char *nonce;
-			int s = chan_of(fds[i].fd, &nonce);
+			int64_t err;
+			struct chan *ch = chan_of(fds[i].fd, &err);
 			real[i].fd = -1;
-			if (s < 0) continue;
-			struct stat st;
-			locks[i] = &chan_locks[(raw_fstat(s, &st) == 0 ? st.st_ino : (ino_t)s) % NLOCKS];
+			if (!ch) continue;
 			/* the same channel twice in the list is armed once */
-			int dup_lock = 0;
-			for (nfds_t j = 0; j < i; j++) dup_lock |= armed[j] && chans[j] == s;
-			if (dup_lock) continue;
-			pthread_mutex_lock(locks[i]);
-			struct req q = { .op = OP_POLL, .pid = (uint32_t)getpid(), .a = (unsigned short)fds[i].events, .b = 1, .auth = (uint64_t)(uintptr_t)nonce };
-			if (send_all(s, &q, sizeof(q)) == 0) {
+			int twice = 0;
+			for (nfds_t j = 0; j < i; j++) twice |= armed[j] && chans[j] == ch->sock;
+			if (twice) continue;
+			struct req q = { .op = OP_POLL, .pid = (uint32_t)getpid(), .a = (unsigned short)fds[i].events, .b = 1, .auth = (uint64_t)(uintptr_t)ch->nonce };
+			if (send_all(ch->sock, &q, sizeof(q)) == 0) {
 				armed[i] = 1;
-				chans[i] = s;
-				real[i].fd = s;
+				chans[i] = ch->sock;
+				real[i].fd = ch->sock;
 				real[i].events = POLLIN;
-			} else pthread_mutex_unlock(locks[i]);
+			}
 		}
 		r = real_poll(real, n, deadline < 0 ? -1 : (int)left);
 		int saved = errno;
@@ -835,7 +872,6 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 			}
 			struct rep rp;
 			recv_all(chans[i], &rp, sizeof(rp), NULL);
-			pthread_mutex_unlock(locks[i]);
 		}
 		if (r < 0) {
 			errno = saved;
@@ -846,7 +882,6 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 	free(real);
 	free(armed);
 	free(chans);
-	free(locks);
 	return ready;
 }
 int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)

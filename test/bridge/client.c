@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,16 @@ struct test_ioctl_data {
 	uint64_t msg;
 };
 #define TEST_RDWR _IOWR('t', 1, struct test_ioctl_data)
+
+static int reader_fd;
+static volatile ssize_t reader_got = -2;
+static void *reader(void *arg)
+{
+	(void)arg;
+	char b[KXO_BOARD];
+	reader_got = read(reader_fd, b, KXO_BOARD);
+	return NULL;
+}
 
 static volatile int alarms;
 static void on_alarm(int sig)
@@ -184,6 +195,22 @@ static void kxo_checks(void)
 	int high = dup2(fd, 5000);
 	CHECK("dup2-high-fd", high == 5000 && read(high, board, KXO_BOARD) == KXO_BOARD, "dup2 %d", high);
 	if (high >= 0) close(high);
+
+	/* threads: one blocked in read on the fd, another's calls on the same fd go through at once */
+	st2 = open("/sys/class/kxo/kxo/kxo_state", O_WRONLY);
+	write(st2, "0 1 0", 5);
+	while (fcntl(fd, F_SETFL, nb | O_NONBLOCK) == 0 && read(fd, board, KXO_BOARD) > 0) {}
+	fcntl(fd, F_SETFL, nb);
+	reader_fd = fd;
+	pthread_t th;
+	pthread_create(&th, NULL, reader, NULL);
+	usleep(100000);
+	int fl = fcntl(fd, F_GETFL);
+	CHECK("thread-call-while-other-reads", fl >= 0 && reader_got == -2, "F_GETFL %d, reader %zd", fl, reader_got);
+	write(st2, "1 1 0", 5);
+	pthread_join(th, NULL);
+	CHECK("thread-read-completes", reader_got == KXO_BOARD, "reader got %zd", reader_got);
+	close(st2);
 
 	/* dup: the same open file */
 	int d = dup(fd);
