@@ -78,30 +78,37 @@ struct vfd {
 	ino_t ino;              /* the socket's inode: a reused fd number is noticed */
 	struct chan *chans;     /* the channels to its open file, this process's and inherited ones */
 };
-static struct vfd *table;
-static int table_len;
+/* the table: chunks of entries that never move once made (a thread may hold an entry while
+ * another adds a chunk) */
+#define CHUNK 1024
+#define MAX_CHUNKS 1024 /* fds below 2^20 */
+static struct vfd *chunks[MAX_CHUNKS];
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* the entry for fd, the table grown to hold it; NULL for a negative fd or no memory */
+/* the entry for fd, made if need be; NULL for an fd out of range or no memory */
 static struct vfd *entry(int fd)
 {
-	if (fd < 0) return NULL;
-	pthread_mutex_lock(&table_lock);
-	if (fd >= table_len) {
-		int n = table_len ? table_len : 256;
-		while (n <= fd) n *= 2;
-		struct vfd *t = realloc(table, (size_t)n * sizeof(*t));
-		if (!t) {
-			pthread_mutex_unlock(&table_lock);
-			return NULL;
+	if (fd < 0 || fd >= CHUNK * MAX_CHUNKS) return NULL;
+	struct vfd *c = __atomic_load_n(&chunks[fd / CHUNK], __ATOMIC_ACQUIRE);
+	if (!c) {
+		pthread_mutex_lock(&table_lock);
+		c = chunks[fd / CHUNK];
+		if (!c) {
+			c = calloc(CHUNK, sizeof(*c));
+			__atomic_store_n(&chunks[fd / CHUNK], c, __ATOMIC_RELEASE);
 		}
-		memset(t + table_len, 0, (size_t)(n - table_len) * sizeof(*t));
-		table = t;
-		table_len = n;
+		pthread_mutex_unlock(&table_lock);
+		if (!c) return NULL;
 	}
-	struct vfd *e = &table[fd];
-	pthread_mutex_unlock(&table_lock);
-	return e;
+	return &c[fd % CHUNK];
+}
+
+/* the entry for fd if one was ever made (no allocation) */
+static struct vfd *known(int fd)
+{
+	if (fd < 0 || fd >= CHUNK * MAX_CHUNKS) return NULL;
+	struct vfd *c = __atomic_load_n(&chunks[fd / CHUNK], __ATOMIC_ACQUIRE);
+	return c ? &c[fd % CHUNK] : NULL;
 }
 
 #define REAL(name) static __typeof__(name) *real_##name
@@ -211,9 +218,11 @@ static int virt(int fd)
 	socklen_t sl = sizeof(sa);
 	if (sp && getpeername(fd, (struct sockaddr *)&sa, &sl) == 0 && sa.sun_family == AF_UNIX &&
 	    !strncmp(sa.sun_path, sp, sizeof(sa.sun_path)) && raw_fstat(fd, &st) == 0) {
+		pthread_mutex_lock(&table_lock);
 		e->kind = 1;
 		e->ino = st.st_ino;
 		e->chans = NULL; /* the ones listed before exec are gone with that image */
+		pthread_mutex_unlock(&table_lock);
 		return 1;
 	}
 	e->kind = 2;
@@ -229,8 +238,8 @@ static void mark_real(int fd)
 /* forgets fd and closes every channel attached to it (the fd itself is the caller's to close) */
 static void forget(int fd)
 {
+	struct vfd *e = known(fd);
 	pthread_mutex_lock(&table_lock);
-	struct vfd *e = fd >= 0 && fd < table_len ? &table[fd] : NULL;
 	struct chan *c = e && e->kind == 1 ? e->chans : NULL;
 	if (e) {
 		e->kind = 0;
@@ -332,8 +341,8 @@ static pid_t gettid_(void)
 static struct chan *chan_of(int fd, int64_t *err)
 {
 	pid_t pid = getpid(), tid = gettid_();
+	struct vfd *e = known(fd);
 	pthread_mutex_lock(&table_lock);
-	struct vfd *e = fd >= 0 && fd < table_len ? &table[fd] : NULL;
 	struct chan *c = NULL;
 	if (e && e->kind == 1)
 		for (c = e->chans; c && !(c->pid == pid && c->tid == tid); c = c->next) {}
@@ -370,13 +379,13 @@ static struct chan *chan_of(int fd, int64_t *err)
 	c->tid = tid;
 	c->sock = s;
 	pthread_mutex_lock(&table_lock);
-	e = fd < table_len ? &table[fd] : NULL;
-	if (e && e->kind == 1) {
+	if (e->kind == 1) {
 		c->next = e->chans;
 		e->chans = c;
 	}
+	int gone = e->kind != 1;
 	pthread_mutex_unlock(&table_lock);
-	if (!e || e->kind != 1) { /* closed meanwhile by another thread */
+	if (gone) { /* closed meanwhile by another thread */
 		real_close(s);
 		free(c);
 		*err = -EBADF;
@@ -422,7 +431,8 @@ static int vopen(const char *norm, int flags)
 	if (s < 0) return fail(s);
 	struct stat st;
 	raw_fstat(s, &st);
-	int64_t r = call_on(s, n, OP_OPEN, (uint64_t)(unsigned)flags, 0, (uint64_t)st.st_ino, norm, (uint32_t)strlen(norm), NULL, NULL, 0);
+	/* b and c: our socket's descriptor and inode, which other processes attach by */
+	int64_t r = call_on(s, n, OP_OPEN, (uint64_t)(unsigned)flags, (uint64_t)s, (uint64_t)st.st_ino, norm, (uint32_t)strlen(norm), NULL, NULL, 0);
 	if (r < 0) {
 		real_close(s);
 		free(n);
@@ -485,8 +495,6 @@ static void mark_dup(int from, int to)
 	struct vfd *src = entry(from), *e = entry(to);
 	if (!src || !e) return;
 	pthread_mutex_lock(&table_lock);
-	src = &table[from];
-	e = &table[to];
 	if (src->kind == 1) *e = (struct vfd){ .kind = 1, .ino = src->ino, .chans = NULL };
 	else e->kind = 2;
 	pthread_mutex_unlock(&table_lock);
@@ -761,8 +769,18 @@ int access(const char *path, int mode)
 	init_real();
 	char norm[PATH_MAX];
 	struct stat st;
-	if (ours(path, norm)) return vstat_path(norm, &st, 1);
-	return real_access(path, mode);
+	if (!ours(path, norm)) return real_access(path, mode);
+	if (vstat_path(norm, &st, 1) < 0) return -1;
+	/* the permission bits as Linux's generic_permission reads them, for the real ids */
+	uid_t uid = getuid();
+	int bits = uid == st.st_uid ? (int)(st.st_mode >> 6) : getgid() == st.st_gid ? (int)(st.st_mode >> 3) : (int)st.st_mode;
+	int want = mode & (R_OK | W_OK | X_OK);
+	if (uid == 0) bits = R_OK | W_OK | ((st.st_mode & 0111) ? X_OK : 0);
+	if ((bits & want) != want) {
+		errno = EACCES;
+		return -1;
+	}
+	return 0;
 }
 
 ssize_t readlink(const char *path, char *buf, size_t size)

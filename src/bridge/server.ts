@@ -13,6 +13,7 @@ import { EBADF, EINVAL, EIO, ENAMETOOLONG, EPERM, ESRCH, KernelError } from '../
 import { MAJOR, MINOR } from '../kernel/devt.js';
 import { O_APPEND, O_NONBLOCK, isChr, isDir, isLnk } from '../kernel/vfs.js';
 import type { KernelCore } from '../kernel/kernel.js';
+import { F_GETFL, F_SETFL } from '../kernel/syscalls.js';
 import { Process } from '../user/process.js';
 import { NONCE_SIZE, OP, parseRequests, reply, vstat, type Request } from './protocol.js';
 import { ProcMem, USER_LIMIT } from './procmem.js';
@@ -21,6 +22,27 @@ import { ProcMem, USER_LIMIT } from './procmem.js';
 const MAX_QUEUED = 8;
 /** replies a client does not read: past this the connection is dropped */
 const MAX_UNREAD = 1 << 20;
+
+/** The inode of the socket a process holds as descriptor fd (/proc/<pid>/fd), or -1. */
+function socketOf(pid: number, fd: number): number {
+  if (!Number.isSafeInteger(fd) || fd < 0 || fd > 0xffffff) return -1;
+  try {
+    const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+    return m ? Number(m[1]) : -1;
+  } catch {
+    return -1;
+  }
+}
+
+/** When the process started (/proc/<pid>/stat field 22): a pid the OS hands out again differs. */
+function startTimeOf(pid: number): string {
+  try {
+    const st = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return st.slice(st.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  } catch {
+    return '';
+  }
+}
 
 /** The effective uid and gid of a process, from /proc/<pid>/status; null when it is gone. */
 function credsOf(pid: number): { uid: number; gid: number } | null {
@@ -119,7 +141,10 @@ interface Conn {
   sock: Socket;
   /** what this connection greeted with; a request's pid is believed once its memory holds it */
   nonce: Buffer;
-  verified: Set<number>;
+  /** verified pids → their process keys ("pid/start time": a reused pid is another process) */
+  keys: Map<number, string>;
+  /** tears the connection down (once): its descriptors are closed in every task */
+  end: () => void;
   /** the client's socket inode (OPEN): other processes attach to the file by it */
   clientIno: number;
   pending: Buffer;
@@ -130,9 +155,9 @@ interface Conn {
   chain: Promise<void>;
   /** the call in flight, for OP_INTR */
   abort: AbortController | null;
-  /** the open file: a descriptor in each task that used it (the opener's first) */
-  fds: Map<number, number>;
-  opener: number;
+  /** the open file: a descriptor in each task (by process key) that used it */
+  fds: Map<string, number>;
+  opener: string;
 }
 
 const errnoOf = (err: unknown): number => (err instanceof KernelError ? err.errno : EIO);
@@ -142,7 +167,8 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
   const shim = ensureShim(opts.shim);
   const dir = opts.socketPath ? null : mkdtempSync(join(tmpdir(), 'vchardev-'));
   const socketPath = opts.socketPath ?? join(dir!, 'sock');
-  const clients = new Map<number, Client>();
+  /** the task of each process, by "pid/start time" */
+  const clients = new Map<string, Client>();
   const conns = new Set<Conn>();
   const byIno = new Map<number, Conn>();
   let requests = 0;
@@ -153,52 +179,56 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
    * process whose memory it cannot write, nor for the server.
    */
   const verify = (conn: Conn, q: Request): boolean => {
-    if (conn.verified.has(q.pid)) return true;
+    if (conn.keys.has(q.pid)) return true;
     if (q.pid <= 1 || q.pid === process.pid || q.auth === 0 || q.auth >= USER_LIMIT) return false;
-    const known = clients.get(q.pid)?.mem;
-    const mem = known ?? new ProcMem(q.pid);
+    const mem = new ProcMem(q.pid);
     const got = new Uint8Array(NONCE_SIZE);
     const ok = mem.read(q.auth, got, NONCE_SIZE) === NONCE_SIZE && timingSafeEqual(got, conn.nonce);
-    if (!known) mem.close();
-    if (ok) conn.verified.add(q.pid);
-    return ok;
+    mem.close();
+    const start = ok ? startTimeOf(q.pid) : '';
+    if (start) conn.keys.set(q.pid, `${q.pid}/${start}`);
+    return start !== '';
   };
 
-  /** The task standing for pid (created at its first request, with the process's credentials). */
-  const clientOf = (pid: number): Client | null => {
-    let c = clients.get(pid);
+  /**
+   * The task standing for a process (made at its first request, with its credentials and a pid
+   * of this kernel's own: the host's pids and the kernel's tasks are separate namespaces).
+   */
+  const clientOf = (key: string): Client | null => {
+    let c = clients.get(key);
     if (!c) {
+      const pid = Number(key.split('/')[0]);
       const creds = credsOf(pid);
       if (!creds) return null;
-      const { uid, gid } = creds;
       const mem = new ProcMem(pid);
-      const task = k.createTask({ pid, uid, gid, remote: mem, comm: `pid${pid}` });
+      const task = k.createTask({ uid: creds.uid, gid: creds.gid, remote: mem, comm: `pid${pid}` });
       c = { proc: new Process(k, task), mem, conns: 0 };
-      clients.set(pid, c);
+      clients.set(key, c);
     }
     return c;
   };
-  const release = async (pid: number) => {
-    const c = clients.get(pid);
+  const release = async (key: string) => {
+    const c = clients.get(key);
     if (!c || --c.conns > 0) return;
-    clients.delete(pid);
+    clients.delete(key);
     await c.proc.exit().catch(() => {});
     c.mem.close();
   };
 
-  /** The descriptor of this connection's file in pid's task (a forked child shares the file). */
+  /** The descriptor of this connection's file in the caller's task (a forked child shares the file). */
   const fdFor = (conn: Conn, pid: number): { c: Client; fd: number } | number => {
-    const fd = conn.fds.get(pid);
-    if (fd !== undefined) return { c: clients.get(pid)!, fd };
+    const key = conn.keys.get(pid)!;
+    const fd = conn.fds.get(key);
+    if (fd !== undefined) return { c: clients.get(key)!, fd };
     const owner = clients.get(conn.opener);
     const ownerFd = conn.fds.get(conn.opener);
     if (!owner || ownerFd === undefined) return -EBADF;
-    const c = clientOf(pid);
+    const c = clientOf(key);
     if (!c) return -ESRCH;
     const nfd = k.sys.fdShare(owner.proc.task, ownerFd, c.proc.task);
     if (nfd < 0) return nfd;
     c.conns++;
-    conn.fds.set(pid, nfd);
+    conn.fds.set(key, nfd);
     return { c, fd: nfd };
   };
 
@@ -219,21 +249,24 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
       case OP.OPEN: {
         if (conn.fds.size) return reply(-EINVAL);
         if (q.payload.length >= 4096) return reply(-ENAMETOOLONG);
-        const c = clientOf(q.pid);
+        const key = conn.keys.get(q.pid)!;
+        const c = clientOf(key);
         if (!c) return reply(-ESRCH);
         c.conns++;
-        conn.opener = q.pid;
+        conn.opener = key;
         try {
           // O_LARGEFILE and other bits the kernel does not keep are dropped; O_CLOEXEC is the socket's
           const fd = await c.proc.open(path, q.a & (3 | 0o100 | 0o200 | 0o1000 | O_APPEND | O_NONBLOCK));
-          conn.fds.set(q.pid, fd);
-          if (q.c > 0 && Number.isSafeInteger(q.c)) {
+          conn.fds.set(key, fd);
+          // the client socket's inode, for other processes to attach by: believed when the
+          // caller's descriptor b is that socket
+          if (q.c > 0 && Number.isSafeInteger(q.c) && !byIno.has(q.c) && socketOf(q.pid, q.b) === q.c) {
             conn.clientIno = q.c;
             byIno.set(conn.clientIno, conn);
           }
           return reply(0);
         } catch (err) {
-          await release(q.pid);
+          await release(key);
           return reply(-errnoOf(err));
         }
       }
@@ -264,26 +297,19 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
         // another process (a forked child, an exec'd image) holds the descriptor `a` on the
         // client socket with inode `b`: this connection becomes its channel to the same open file
         if (conn.fds.size) return reply(-EINVAL);
-        const fd = q.a;
         const ino = Number.isSafeInteger(q.b) ? q.b : -1;
-        if (!Number.isSafeInteger(fd) || fd > 0xffffff) return reply(-EBADF);
-        let link = '';
-        try {
-          link = readlinkSync(`/proc/${q.pid}/fd/${fd}`);
-        } catch {
-          return reply(-EBADF);
-        }
         const target = byIno.get(ino);
-        if (link !== `socket:[${ino}]` || !target) return reply(-EBADF);
+        if (socketOf(q.pid, q.a) !== ino || !target) return reply(-EBADF);
         const from = clients.get(target.opener);
         const fromFd = target.fds.get(target.opener);
-        const c = clientOf(q.pid);
+        const key = conn.keys.get(q.pid)!;
+        const c = clientOf(key);
         if (!from || fromFd === undefined || !c) return reply(-EBADF);
         const nfd = k.sys.fdShare(from.proc.task, fromFd, c.proc.task);
         if (nfd < 0) return reply(nfd);
         c.conns++;
-        conn.opener = q.pid;
-        conn.fds.set(q.pid, nfd);
+        conn.opener = key;
+        conn.fds.set(key, nfd);
         return reply(0);
       }
     }
@@ -334,17 +360,10 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
           });
           return reply(r!.revents);
         }
-        case OP.GETFL: {
-          const file = p.task.fdGet(fd);
-          return reply(file ? file.flags : -EBADF);
-        }
-        case OP.SETFL: {
-          const file = p.task.fdGet(fd);
-          if (!file) return reply(-EBADF);
-          const bits = O_NONBLOCK | O_APPEND;
-          file.flags = (file.flags & ~bits) | (q.a & bits);
-          return reply(0);
-        }
+        case OP.GETFL:
+          return reply(await p.fcntl(fd, F_GETFL));
+        case OP.SETFL:
+          return reply(await p.fcntl(fd, F_SETFL, q.a % 2 ** 32));
         default:
           return reply(-EINVAL);
       }
@@ -357,8 +376,8 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
 
   const onConnection = (sock: Socket) => {
     const conn: Conn = {
-      sock, nonce: randomBytes(NONCE_SIZE), verified: new Set(), clientIno: -1,
-      pending: Buffer.alloc(0), queue: [], running: false, chain: Promise.resolve(), abort: null, fds: new Map(), opener: 0,
+      sock, nonce: randomBytes(NONCE_SIZE), keys: new Map(), end: () => {}, clientIno: -1,
+      pending: Buffer.alloc(0), queue: [], running: false, chain: Promise.resolve(), abort: null, fds: new Map(), opener: '',
     };
     conns.add(conn);
     sock.write(conn.nonce);
@@ -397,13 +416,14 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
       conn.abort?.abort();
       conn.queue.length = 0;
       conn.chain = conn.chain.then(async () => {
-        for (const [pid, fd] of conn.fds) {
-          await clients.get(pid)?.proc.close(fd).catch(() => {});
-          await release(pid);
+        for (const [key, fd] of conn.fds) {
+          await clients.get(key)?.proc.close(fd).catch(() => {});
+          await release(key);
         }
         conn.fds.clear();
       });
     };
+    conn.end = end;
     sock.on('close', end);
     sock.on('error', end);
   };
@@ -422,17 +442,19 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
     },
     env: { LD_PRELOAD: shim, VCHARDEV_SOCK: socketPath, VCHARDEV_PATHS: paths.join(':') },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      // calls still sleeping in the kernel (a blocked read) end now, so every connection settles
-      for (const conn of [...conns]) {
-        conn.queue.length = 0;
-        conn.abort?.abort();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // calls still sleeping in the kernel (a blocked read) end now, and every connection's
+      // descriptors are closed before close() returns
+      const all = [...conns];
+      for (const conn of all) {
         conn.sock.destroy();
+        conn.end();
       }
-      for (const conn of [...conns]) await conn.chain;
-      for (const pid of [...clients.keys()]) {
-        const c = clients.get(pid)!;
-        clients.delete(pid);
+      for (const conn of all) await conn.chain;
+      await closed;
+      for (const key of [...clients.keys()]) {
+        const c = clients.get(key)!;
+        clients.delete(key);
         await c.proc.exit().catch(() => {});
         c.mem.close();
       }

@@ -8,7 +8,7 @@ import { FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX } from './ioctl.js';
 import { chrdevOpen } from './chrdev.js';
 import { CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_MKNOD } from './cred.js';
 import {
-  File, O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NOCTTY, O_NONBLOCK, O_RDONLY, O_TRUNC, S_IFCHR, S_IFMT,
+  File, O_ACCMODE, O_APPEND, O_CLOEXEC, O_CREAT, O_EXCL, O_NOCTTY, O_NONBLOCK, O_RDONLY, O_TRUNC, S_IFCHR, S_IFMT,
   defaultFops, isChr, isDir, isReg, mayOpen, mayAccess, MAY_EXEC, MAY_WRITE, type Inode,
 } from './vfs.js';
 import { POLLERR, POLLHUP, POLLNVAL, PollTable } from './wait.js';
@@ -52,6 +52,9 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSaf
 export const MAX_RW_COUNT = 0x7ffff000;
 const SEEK_MAX = 4;
 const O_FASYNC = 0o20000;
+
+export const F_GETFL = 3;
+export const F_SETFL = 4;
 
 export interface PollFd {
   fd: number;
@@ -231,6 +234,22 @@ export class Syscalls {
         if (!file.fops.unlockedIoctl) return defaultFops.unlockedIoctl();
         const r = this.checked('ioctl', await file.fops.unlockedIoctl(file, cmd, arg, cur));
         return r === -ENOIOCTLCMD ? -ENOTTY : r;
+      }),
+    );
+  }
+
+  /**
+   * fcntl's file-status commands (fs/fcntl.c setfl): F_GETFL returns the open flags; F_SETFL
+   * changes O_NONBLOCK and O_APPEND only. Anything else is -EINVAL.
+   */
+  fcntl(task: Task, fd: number, cmd: number, arg = 0): Promise<number> {
+    return this.run(task, 'fcntl', [fd, cmd, arg], undefined, (cur) =>
+      this.withFile(cur, fd, (file) => {
+        if (cmd === F_GETFL) return file.flags;
+        if (cmd !== F_SETFL || !isInt(arg)) return -EINVAL;
+        const settable = O_NONBLOCK | O_APPEND;
+        file.flags = (file.flags & ~settable) | (arg & settable);
+        return 0;
       }),
     );
   }

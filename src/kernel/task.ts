@@ -128,7 +128,9 @@ export class Task implements UserAccess, Interruptible {
       const pfn = phys.allocFrame();
       if (pfn < 0) break;
       const frame = phys.u8.subarray(pfn * PAGE_BYTES, (pfn + 1) * PAGE_BYTES);
-      if (this.remote.read(a, frame, PAGE_BYTES) < PAGE_BYTES) {
+      // pinned for writing, the page must be writable by the process, as get_user_pages(FOLL_WRITE)
+      // requires (a read-only buffer is EFAULT, not silently left unwritten)
+      if ((write && !this.remote.writable(a, PAGE_BYTES)) || this.remote.read(a, frame, PAGE_BYTES) < PAGE_BYTES) {
         phys.putPage(pfn);
         break;
       }

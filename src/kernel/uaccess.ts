@@ -27,6 +27,11 @@ export interface UserMemoryBackend {
   read(addr: number, dst: Uint8Array, n: number): number;
   /** @returns bytes written from src[0..n) to addr (fewer: the rest is not mapped or not writable) */
   write(addr: number, src: Uint8Array, n: number): number;
+  /**
+   * Whether the process may write [addr, addr + n) itself (its mapping allows it): what
+   * get_user_pages for writing checks. `write` may succeed where this is false (ptrace's force).
+   */
+  writable(addr: number, n: number): boolean;
 }
 
 /** copy_to_user into a remote task: a fault part way leaves the rest uncopied. */

@@ -81,6 +81,10 @@ export class Process {
   async ioctl(fd: number, cmd: number, arg = 0, opts: CallOptions | null = {}): Promise<number> {
     return check(await this.kernel.sys.ioctl(this.task, fd, cmd, arg, signalOf(opts)), 'ioctl', `fd ${str(fd)}`);
   }
+  /** fcntl(2) F_GETFL / F_SETFL (O_NONBLOCK, O_APPEND) */
+  async fcntl(fd: number, cmd: number, arg = 0): Promise<number> {
+    return check(await this.kernel.sys.fcntl(this.task, fd, cmd, arg), 'fcntl', `fd ${str(fd)}`);
+  }
   async lseek(fd: number, offset: number, whence: number): Promise<number> {
     return check(await this.kernel.sys.lseek(this.task, fd, offset, whence), 'lseek', `fd ${str(fd)}`);
   }

@@ -90,7 +90,7 @@ describe('a C program of our own (test/bridge/client.c)', () => {
     expect(r.out.split('\n').filter((l) => l.startsWith('FAIL'))).toEqual([]);
     expect(r.code).toBe(0);
     // every check ran (a crash part way would leave fewer)
-    expect(r.out.match(/^ok /gm)!.length).toBe(32);
+    expect(r.out.match(/^ok /gm)!.length).toBe(34);
   }, 30_000);
 });
 
@@ -176,6 +176,18 @@ describe('a hostile client of the socket (review findings)', () => {
     const r = await sh('exec 3</sys/class/kxo/kxo/kxo_state; read x <&3; echo "[$x]"; exec cat /sys/class/kxo/kxo/kxo_state');
     expect(r.err).toBe('');
     expect(r.out).toBe('[1 1 0]\n1 1 0\n');
+  });
+});
+
+describe('tasks of real processes', () => {
+  it('get pids of the kernel\'s own (the host\'s pids are another namespace) and the process\'s credentials', async () => {
+    const c = spawn('sh', ['-c', 'exec 3</dev/kxo; sleep 0.4'], { env: { ...process.env, ...bridge.env } });
+    await new Promise((r) => setTimeout(r, 250));
+    const task = [...k.tasks.values()].find((t) => t.comm === `pid${c.pid}`);
+    expect(task).toBeDefined();
+    expect(task!.pid).not.toBe(c.pid);
+    expect(task!.uid).toBe(process.getuid!());
+    await new Promise((r) => c.on('exit', r));
   });
 });
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <signal.h>
 #include <sys/select.h>
 #include <sys/time.h>
@@ -235,6 +236,14 @@ static void nvme_checks(void)
 	errno = 0;
 	r = ioctl(fd, NVME_IOCTL_ADMIN_CMD, (void *)0x7ffdead00000);
 	CHECK("ioctl-wild-efault", r < 0 && errno == EFAULT, "ioctl %d", r);
+	/* a device writing into a read-only buffer: EFAULT, as get_user_pages(FOLL_WRITE) says */
+	void *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct nvme_admin_cmd c2 = { .opcode = 0x06, .addr = (uintptr_t)ro, .data_len = 4096, .cdw10 = 1 };
+	errno = 0;
+	r = ioctl(fd, NVME_IOCTL_ADMIN_CMD, &c2);
+	CHECK("ioctl-readonly-efault", r < 0 && errno == EFAULT, "ioctl %d", r);
+	munmap(ro, 4096);
+	CHECK("access-modes", access("/dev/nvme0", R_OK | W_OK) == 0 && access("/dev/nvme0", X_OK) < 0 && errno == EACCES, "access");
 	/* a wild data buffer: the command's own pointer faults */
 	c.addr = 0x10;
 	errno = 0;

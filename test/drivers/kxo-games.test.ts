@@ -554,3 +554,21 @@ describe('review findings (issue 12 adversarial pass)', () => {
     expect(k.modules.has('kxo')).toBe(false);
   });
 });
+
+describe('final review findings', () => {
+  it('an AI that cannot load costs its own game, not the others; logged once, no oops', async () => {
+    const { p, buf, api } = await boot({ abi: 'ext', games: 3, ai: 'random,random', strongEngine: new Uint8Array([0, 97, 115, 109, 9]) });
+    const c = await Client.open(p, buf);
+    await c.setAi(1, 0, 3); // game 1's O: strong, whose engine bytes are broken
+    await k.clock.advance(1000);
+    expect(api.game(1).moves).toHaveLength(0);
+    const movesOf = (g: number) => api.state.moveTimes.filter((t) => t.game === g).length;
+    for (const g of [0, 2]) expect(movesOf(g)).toBeGreaterThan(5);
+    expect(k.dmesg()).not.toContain('Oops');
+    expect(k.dmesg().match(/the strong AI cannot play/g)).toHaveLength(1);
+    // switched back, the game goes on
+    await c.setAi(1, 0, 2);
+    await k.clock.advance(200);
+    expect(api.game(1).moves.length).toBeGreaterThan(0);
+  });
+});

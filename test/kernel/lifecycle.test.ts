@@ -463,3 +463,18 @@ describe('second adversarial review', () => {
     expect(await errno(p.read(fd, p.mmap(4096), 1, opts))).toBe('EINVAL');
   });
 });
+
+describe('fcntl F_GETFL / F_SETFL (fs/fcntl.c setfl)', () => {
+  it('reads the open flags and changes O_NONBLOCK and O_APPEND only', async () => {
+    const { Kernel, O_RDWR, O_NONBLOCK } = await import('../../src/index.js');
+    const k = await Kernel.boot();
+    const p = k.spawn();
+    const fd = await p.open('/dev/null', O_RDWR);
+    expect(await p.fcntl(fd, 3)).toBe(O_RDWR);
+    expect(await p.fcntl(fd, 4, O_NONBLOCK | 0o2000 | O_RDWR ^ O_RDWR | 0o100)).toBe(0);
+    expect(await p.fcntl(fd, 3)).toBe(O_RDWR | O_NONBLOCK | 0o2000);
+    await expect(p.fcntl(fd, 99)).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(p.fcntl(77, 3)).rejects.toMatchObject({ code: 'EBADF' });
+    await k.shutdown();
+  });
+});

@@ -44,6 +44,8 @@ export interface RunnerModules {
 /** One set of engines (one kxo engine, a strong one when first asked for), inline or in a worker. */
 export class AiRunner {
   private strong: StrongEngine | null = null;
+  /** the strong engine could not be loaded: later moves fail at once instead of fetching again */
+  private strongError: Error | null = null;
   private constructor(private readonly m: RunnerModules, private readonly kxo: KxoEngine) {}
 
   static async create(m: RunnerModules): Promise<AiRunner> {
@@ -54,8 +56,14 @@ export class AiRunner {
 
   async run(req: MoveRequest): Promise<MoveResult> {
     if (req.ai === 'strong' && !this.strong) {
-      const module = this.m.strong ?? (await StrongEngine.compile(this.m.build, this.m.strongSource ?? undefined));
-      this.strong = await StrongEngine.fromModule(module, { boardSize: this.m.size, goal: this.m.goal, build: this.m.build, exactBudget: STRONG_EXACT_BUDGET });
+      if (this.strongError) throw this.strongError;
+      try {
+        const module = this.m.strong ?? (await StrongEngine.compile(this.m.build, this.m.strongSource ?? undefined));
+        this.strong = await StrongEngine.fromModule(module, { boardSize: this.m.size, goal: this.m.goal, build: this.m.build, exactBudget: STRONG_EXACT_BUDGET });
+      } catch (err) {
+        this.strongError = err instanceof Error ? err : new Error(String(err));
+        throw this.strongError;
+      }
     }
     const t0 = performance.now();
     const e = this.kxo;

@@ -78,7 +78,9 @@ export async function tick(k: K, st: KxoState): Promise<void> {
       if (g.paused || ai === 'human') continue;
       plan.push({ g, restart: false, epoch: g.epoch, ai, p: st.pool.move({ ai, board: g.board, player: g.turn, rng: g.rng }) });
     }
-    const results = await Promise.all(plan.map((j) => (j.restart ? null : j.p)));
+    // each game's move on its own: an AI that fails (an engine that cannot be loaded) costs its
+    // game this tick, not the other games theirs
+    const results = await Promise.allSettled(plan.map((j) => (j.restart ? null : j.p)));
     plan.forEach((j, i) => {
       const g = j.g;
       if (j.restart) {
@@ -86,7 +88,15 @@ export async function tick(k: K, st: KxoState): Promise<void> {
         if (g.over && g.epoch === j.epoch) restart(k, st, g);
         return;
       }
-      const r = results[i]!;
+      const settled = results[i]!;
+      if (settled.status === 'rejected') {
+        const why = settled.reason instanceof Error ? settled.reason.message : String(settled.reason);
+        k.trace(T.aiFailed, { game: g.id, ai: j.ai, why });
+        if (!st.aiErrors.has(j.ai)) k.prErr(`kxo: the ${j.ai} AI cannot play (game ${g.id} waits): ${why}`);
+        st.aiErrors.add(j.ai);
+        return;
+      }
+      const r = settled.value!;
       st.loads.charge(j.ai, r.ms);
       if (g.epoch !== j.epoch) {
         k.trace(T.staleMove, { game: g.id, ai: j.ai });

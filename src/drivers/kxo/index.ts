@@ -300,6 +300,7 @@ export const kxo = defineModule({
         finalDrawn: false,
         loadTimer: null,
         loads: new LoadAverages(),
+      aiErrors: new Set(),
         games: gameSeeds(params.games).map((rng, id) => new Game(id, params.boardSize, ai, rng)),
         files: new Set(),
         finish: 1,

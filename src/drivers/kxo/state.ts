@@ -80,6 +80,8 @@ export interface KxoState {
   loadTimer: Timer | null;
   loads: LoadAverages;
   pool: AiPool;
+  /** AIs that failed to move (logged once each) */
+  aiErrors: Set<string>;
   games: Game[];
   files: Set<KxoFile>;
   finish: number;

@@ -6,6 +6,8 @@ export const KXO_TRACE = {
   eventsOverflow: 'events_overflow',
   /** one move played (abi 'ext'): game, side, cell, the AI and its time */
   move: 'move',
+  /** an AI could not make its move (its engine failed to load or threw): the game waits */
+  aiFailed: 'ai_failed',
   /** a move computed for a board that changed meanwhile (restart, new AI, pause) was dropped */
   staleMove: 'stale_move',
   /** read with a buffer outside the user address space (-EFAULT) */

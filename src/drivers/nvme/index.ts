@@ -208,7 +208,7 @@ async function probe(k: K, overrides?: Partial<ControllerConfig>): Promise<numbe
     return fail(r);
   }
   if (st.sysfs) {
-    const devs = addSysfs(k, st.sysfs, pci, instance, ctrl, () => (dev.removed ? 'deleting' : 'live'));
+    const devs = addSysfs(k, st.sysfs, pci, instance, ctrl);
     if (typeof devs === 'number') {
       k.miscDeregister(misc);
       dma.dispose();

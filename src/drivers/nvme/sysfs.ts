@@ -39,8 +39,11 @@ export function subsysNqn(ctrl: NvmeController): string {
   return `nqn.2014.08.org.nvmexpress:${hex(c.vid)}${hex(c.ssvid)}${c.serial.padEnd(20)}${c.model.padEnd(40)}`;
 }
 
-/** The controller's class device (below its PCI device) and its subsystem, with their attributes. */
-export function addController(k: SysfsApi, s: NvmeSysfs, pci: Device, instance: number, ctrl: NvmeController, state: () => string): NvmeSysfsDevs | number {
+/**
+ * The controller's class device (below its PCI device) and its subsystem, with their attributes.
+ * Its state reads 'live': both go at removal, before a later kernel would show 'deleting'.
+ */
+export function addController(k: SysfsApi, s: NvmeSysfs, pci: Device, instance: number, ctrl: NvmeController): NvmeSysfsDevs | number {
   const ctrlDev = k.deviceCreate(s.ctrlCls, pci, 0, null, `nvme${instance}`);
   if (isErr(ctrlDev)) return ctrlDev as number;
   const subsys = k.deviceCreate(s.subsysCls, null, 0, null, `nvme-subsys${instance}`);
@@ -53,7 +56,7 @@ export function addController(k: SysfsApi, s: NvmeSysfs, pci: Device, instance: 
   let r = 0;
   for (const [name, show] of [
     ['transport', () => 'pcie'], ['address', () => pci.name], ['firmware_rev', () => ctrl.firmwareRevision],
-    ['model', () => c.model], ['serial', () => c.serial], ['state', state], ['numa_node', () => '-1'],
+    ['model', () => c.model], ['serial', () => c.serial], ['state', () => 'live'], ['numa_node', () => '-1'],
     ['queue_count', () => '2'], ['sqsize', () => String(Math.min(c.mqes, 1023))], ['cntrltype', () => 'io'],
     ['dctype', () => 'none'], ['subsysnqn', () => subsysNqn(ctrl)], ['cntlid', () => String(c.cntlid)],
   ] as const) r ||= ro(ctrlDev as Device, name, show);
