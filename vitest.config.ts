@@ -28,7 +28,7 @@ export default defineConfig({
         'src/drivers/**': { lines: 85, statements: 82, functions: 88, branches: 75 },
         'src/wasm/**': { lines: 88, statements: 86, functions: 80, branches: 78 },
         'src/tournament/**': { lines: 94, statements: 92, functions: 90, branches: 80 },
-        'src/cli/**': { lines: 72, statements: 70, functions: 62, branches: 60 },
+        'src/cli/**': { lines: 72, statements: 70, functions: 62, branches: 62 },
         'src/bridge/**': { lines: 80, statements: 76, functions: 82, branches: 68 },
       },
     },
