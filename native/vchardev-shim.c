@@ -77,6 +77,7 @@ struct vfd {
 	unsigned char kind;     /* 0 unknown, 1 a virtual file, 2 not one of ours */
 	ino_t ino;              /* the socket's inode: a reused fd number is noticed */
 	struct chan *chans;     /* the channels to its open file, this process's and inherited ones */
+	char *path;             /* the path it was opened by (for *at calls relative to it), if known */
 };
 /* the table: chunks of entries that never move once made (a thread may hold an entry while
  * another adds a chunk) */
@@ -222,6 +223,7 @@ static int virt(int fd)
 		e->kind = 1;
 		e->ino = st.st_ino;
 		e->chans = NULL; /* the ones listed before exec are gone with that image */
+		e->path = NULL;
 		pthread_mutex_unlock(&table_lock);
 		return 1;
 	}
@@ -241,11 +243,14 @@ static void forget(int fd)
 	struct vfd *e = known(fd);
 	pthread_mutex_lock(&table_lock);
 	struct chan *c = e && e->kind == 1 ? e->chans : NULL;
+	char *path = e && e->kind == 1 ? e->path : NULL;
 	if (e) {
 		e->kind = 0;
 		e->chans = NULL;
+		e->path = NULL;
 	}
 	pthread_mutex_unlock(&table_lock);
+	free(path);
 	while (c) {
 		struct chan *next = c->next;
 		if (c->sock != fd) real_close(c->sock);
@@ -448,17 +453,35 @@ static int vopen(const char *norm, int flags)
 	}
 	free(n);
 	pthread_mutex_lock(&table_lock);
-	if (e) *e = (struct vfd){ .kind = 1, .ino = st.st_ino, .chans = c };
+	if (e) *e = (struct vfd){ .kind = 1, .ino = st.st_ino, .chans = c, .path = strdup(norm) };
 	pthread_mutex_unlock(&table_lock);
 	if (!e) free(c);
 	return s;
+}
+
+/*
+ * Is (dirfd, path) one of ours? An absolute path or one relative to the cwd is checked as it is;
+ * one relative to a virtual directory fd is joined to that directory's path. @returns 1 and the
+ * normalised path in norm
+ */
+static int ours_at(int dirfd, const char *path, char *norm)
+{
+	if (!path) return 0;
+	if (path[0] == '/' || dirfd == AT_FDCWD) return ours(path, norm);
+	if (!virt(dirfd)) return 0;
+	struct vfd *e = known(dirfd);
+	char joined[PATH_MAX];
+	pthread_mutex_lock(&table_lock);
+	int ok = e && e->path && snprintf(joined, sizeof(joined), "%s/%s", e->path, path) < (int)sizeof(joined);
+	pthread_mutex_unlock(&table_lock);
+	return ok && ours(joined, norm);
 }
 
 static int open_common(int dirfd, const char *path, int flags, mode_t mode, int at)
 {
 	init_real();
 	char norm[PATH_MAX];
-	if (path && (path[0] == '/' || dirfd == AT_FDCWD) && ours(path, norm)) return vopen(norm, flags);
+	if (ours_at(dirfd, path, norm)) return vopen(norm, flags);
 	int fd = at ? real_openat(dirfd, path, flags, mode) : real_open(path, flags, mode);
 	mark_real(fd);
 	return fd;
@@ -495,7 +518,7 @@ static void mark_dup(int from, int to)
 	struct vfd *src = entry(from), *e = entry(to);
 	if (!src || !e) return;
 	pthread_mutex_lock(&table_lock);
-	if (src->kind == 1) *e = (struct vfd){ .kind = 1, .ino = src->ino, .chans = NULL };
+	if (src->kind == 1) *e = (struct vfd){ .kind = 1, .ino = src->ino, .chans = NULL, .path = src->path ? strdup(src->path) : NULL };
 	else e->kind = 2;
 	pthread_mutex_unlock(&table_lock);
 }
@@ -701,9 +724,8 @@ int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
 	init_real();
 	char norm[PATH_MAX];
-	if (path && (path[0] == '/' || dirfd == AT_FDCWD) && ours(path, norm))
-		return vstat_path(norm, st, !(flags & AT_SYMLINK_NOFOLLOW));
 	if ((flags & AT_EMPTY_PATH) && path && !path[0] && virt(dirfd)) return vfstat(dirfd, st);
+	if (ours_at(dirfd, path, norm)) return vstat_path(norm, st, !(flags & AT_SYMLINK_NOFOLLOW));
 	static int (*real_fstatat)(int, const char *, struct stat *, int);
 	if (!real_fstatat) real_fstatat = dlsym(RTLD_NEXT, "fstatat");
 	return real_fstatat(dirfd, path, st, flags);
@@ -717,10 +739,10 @@ int statx(int dirfd, const char *path, int flags, unsigned int mask, struct stat
 	char norm[PATH_MAX];
 	struct vstat v;
 	int64_t r;
-	if (path && (path[0] == '/' || dirfd == AT_FDCWD) && path[0] && ours(path, norm))
-		r = path_call(OP_STAT, norm, !(flags & AT_SYMLINK_NOFOLLOW), NULL, &v, sizeof(v));
-	else if ((flags & AT_EMPTY_PATH) && path && !path[0] && virt(dirfd))
+	if ((flags & AT_EMPTY_PATH) && path && !path[0] && virt(dirfd))
 		r = call(dirfd, OP_FSTAT, 0, 0, 0, NULL, 0, NULL, &v, sizeof(v));
+	else if (path && path[0] && ours_at(dirfd, path, norm))
+		r = path_call(OP_STAT, norm, !(flags & AT_SYMLINK_NOFOLLOW), NULL, &v, sizeof(v));
 	else {
 		static __typeof__(statx) *real_statx;
 		if (!real_statx) real_statx = dlsym(RTLD_NEXT, "statx");
@@ -1024,15 +1046,14 @@ struct vdir {
 	uint32_t magic;
 	char *names; /* "<type char><name>\0" ... */
 	size_t len, pos;
+	int fd;      /* the directory open as a virtual fd (dirfd, fstat, *at calls), or -1 */
 	struct dirent ent;
 	struct dirent64 ent64;
 };
 
-DIR *opendir(const char *path)
+/* a listing of directory norm; fd (or -1) becomes its dirfd and is closed with it */
+static DIR *vopendir(const char *norm, int fd)
 {
-	init_real();
-	char norm[PATH_MAX];
-	if (!ours(path, norm)) return real_opendir(path);
 	struct vdir *d = calloc(1, sizeof(*d));
 	char *buf = malloc(65536);
 	struct rep r;
@@ -1046,7 +1067,59 @@ DIR *opendir(const char *path)
 	d->magic = VDIR_MAGIC;
 	d->names = buf;
 	d->len = r.len < 65536 ? r.len : 65536;
+	d->fd = fd;
 	return (DIR *)d;
+}
+
+DIR *opendir(const char *path)
+{
+	init_real();
+	char norm[PATH_MAX];
+	if (!ours(path, norm)) return real_opendir(path);
+	int fd = vopen(norm, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) return NULL;
+	DIR *d = vopendir(norm, fd);
+	if (!d) close(fd);
+	return d;
+}
+
+DIR *fdopendir(int fd)
+{
+	init_real();
+	static __typeof__(fdopendir) *real_fdopendir;
+	if (!real_fdopendir) real_fdopendir = dlsym(RTLD_NEXT, "fdopendir");
+	if (!virt(fd)) return real_fdopendir(fd);
+	struct vfd *e = known(fd);
+	char norm[PATH_MAX] = "";
+	pthread_mutex_lock(&table_lock);
+	if (e && e->path) snprintf(norm, sizeof(norm), "%s", e->path);
+	pthread_mutex_unlock(&table_lock);
+	if (!norm[0]) {
+		errno = ENOTDIR;
+		return NULL;
+	}
+	return vopendir(norm, fd);
+}
+
+int dirfd(DIR *dir)
+{
+	init_real();
+	struct vdir *d = (struct vdir *)dir;
+	static __typeof__(dirfd) *real_dirfd;
+	if (!real_dirfd) real_dirfd = dlsym(RTLD_NEXT, "dirfd");
+	if (!d || d->magic != VDIR_MAGIC) return real_dirfd(dir);
+	if (d->fd < 0) errno = ENOTSUP;
+	return d->fd;
+}
+
+void rewinddir(DIR *dir)
+{
+	init_real();
+	struct vdir *d = (struct vdir *)dir;
+	static __typeof__(rewinddir) *real_rewinddir;
+	if (!real_rewinddir) real_rewinddir = dlsym(RTLD_NEXT, "rewinddir");
+	if (!d || d->magic != VDIR_MAGIC) return real_rewinddir(dir);
+	d->pos = 0;
 }
 
 static const char *vnext(struct vdir *d, unsigned char *type)
@@ -1094,6 +1167,7 @@ int closedir(DIR *dir)
 	struct vdir *d = (struct vdir *)dir;
 	if (!d || d->magic != VDIR_MAGIC) return real_closedir(dir);
 	d->magic = 0;
+	if (d->fd >= 0) close(d->fd);
 	free(d->names);
 	free(d);
 	return 0;

@@ -9,7 +9,10 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EBADF, EINVAL, EIO, ENAMETOOLONG, EPERM, ESRCH, KernelError } from '../kernel/errno.js';
+import { EBADF, EINVAL, EIO, ENAMETOOLONG, ENOTDIR, EPERM, ESRCH, KernelError } from '../kernel/errno.js';
+
+/** open(2)'s O_DIRECTORY on x86-64 */
+const O_DIRECTORY = 0o200000;
 import { MAJOR, MINOR } from '../kernel/devt.js';
 import { O_APPEND, O_NONBLOCK, isChr, isDir, isLnk } from '../kernel/vfs.js';
 import type { KernelCore } from '../kernel/kernel.js';

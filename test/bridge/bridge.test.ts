@@ -73,6 +73,14 @@ describe('standard tools on kxo', () => {
     expect((await run(['stat', '-c', '%F', '/dev/kxo'])).out).toBe('character special file\n');
     expect((await run(['cat', '/proc/devices'])).out).toMatch(/\n\s*\d+ kxo\n/);
   });
+  it('find and ls -l walk the kernel\'s sysfs directories (opendir, fdopendir, dirfd, fstatat)', async () => {
+    const f = await run(['find', '/sys/class/kxo/kxo/', '/sys/module/kxo', '-name', 'kxo_state', '-o', '-name', 'initstate']);
+    expect(f.err).toBe('');
+    expect(f.out.split('\n').filter(Boolean).sort()).toEqual(['/sys/class/kxo/kxo/kxo_state', '/sys/module/kxo/initstate']);
+    const l = await run(['ls', '-l', '/sys/class/kxo/kxo/']);
+    expect(l.err).toBe('');
+    expect(l.out).toMatch(/^-rw-r--r-- 1 root root \d+ .* kxo_state$/m);
+  });
   it('echo "0 1 0" > kxo_state from sh stops the boards; "1 1 0" brings them back', async () => {
     const r = await sh('echo "0 1 0" > /sys/class/kxo/kxo/kxo_state && cat /sys/class/kxo/kxo/kxo_state');
     expect(r.out).toBe('0 1 0\n');
