@@ -258,6 +258,12 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
         c.conns++;
         conn.opener = key;
         try {
+          // O_DIRECTORY: only a directory opens
+          if (q.a & O_DIRECTORY) {
+            const st = k.sys.stat(path);
+            if (typeof st === 'number') throw new KernelError(-st, 'open', path);
+            if (!isDir(st.mode)) throw new KernelError(ENOTDIR, 'open', path);
+          }
           // O_LARGEFILE and other bits the kernel does not keep are dropped; O_CLOEXEC is the socket's
           const fd = await c.proc.open(path, q.a & (3 | 0o100 | 0o200 | 0o1000 | O_APPEND | O_NONBLOCK));
           conn.fds.set(key, fd);

@@ -96,6 +96,12 @@ static void kxo_checks(void)
 	if (dir) closedir(dir);
 	CHECK("readdir-module", seen == 1, "initstate seen %d times", seen);
 
+	/* O_DIRECTORY on a file, and opendir of a file: ENOTDIR */
+	errno = 0;
+	int nd = open("/sys/module/kxo/initstate", O_RDONLY | O_DIRECTORY);
+	DIR *fd_dir = opendir("/sys/module/kxo/initstate");
+	CHECK("enotdir", nd < 0 && errno == ENOTDIR && !fd_dir, "open %d, opendir %p", nd, (void *)fd_dir);
+
 	/* kxo_state: read, write, read back */
 	int s = open("/sys/class/kxo/kxo/kxo_state", O_RDWR);
 	char st[8] = "";
