@@ -67,10 +67,13 @@ export interface BridgeOptions {
 }
 
 export interface Bridge {
-  /** what a child process needs: LD_PRELOAD, VCHARDEV_SOCK, VCHARDEV_PATHS */
+  /**
+   * What a child process needs: LD_PRELOAD, VCHARDEV_SOCK, VCHARDEV_PATHS. Computed when read,
+   * so a child spawned after an insmod sees that driver's paths too.
+   */
   readonly env: Record<string, string>;
   readonly socketPath: string;
-  /** the path prefixes the kernel serves (its devices, classes, modules, /proc files) */
+  /** the path prefixes the kernel serves now (its devices, classes, modules, /proc files) */
   readonly paths: string[];
   /** requests served so far */
   readonly requests: number;
@@ -442,14 +445,18 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
     server.once('error', reject);
     server.listen(socketPath, () => resolve());
   });
-  const paths = servedPaths(k);
   return {
     socketPath,
-    paths,
+    // read when a child is spawned: drivers loaded after bridge() are served to later children
+    get paths() {
+      return servedPaths(k);
+    },
     get requests() {
       return requests;
     },
-    env: { LD_PRELOAD: shim, VCHARDEV_SOCK: socketPath, VCHARDEV_PATHS: paths.join(':') },
+    get env() {
+      return { LD_PRELOAD: shim, VCHARDEV_SOCK: socketPath, VCHARDEV_PATHS: servedPaths(k).join(':') };
+    },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // calls still sleeping in the kernel (a blocked read) end now, and every connection's

@@ -187,6 +187,20 @@ describe('a hostile client of the socket (review findings)', () => {
   });
 });
 
+describe('drivers loaded after the bridge started', () => {
+  it('are served to the children spawned after the insmod', async () => {
+    expect(bridge.paths).not.toContain('/dev/sharepool_test');
+    await k.insmod('sharepool');
+    try {
+      expect(bridge.paths).toContain('/dev/sharepool_test');
+      const r = await run(['stat', '-c', '%F', '/dev/sharepool_test']);
+      expect(r.out).toBe('character special file\n');
+    } finally {
+      await k.rmmod('sharepool');
+    }
+  });
+});
+
 describe('tasks of real processes', () => {
   it('get pids of the kernel\'s own (the host\'s pids are another namespace) and the process\'s credentials', async () => {
     const c = spawn('sh', ['-c', 'exec 3</dev/kxo; sleep 0.4'], { env: { ...process.env, ...bridge.env } });
