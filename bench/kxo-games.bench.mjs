@@ -7,6 +7,20 @@ import { quick, progress, record } from './lib.mjs';
 
 const PROTO = 0x40047801;
 
+/** Reads a non-blocking fd until EAGAIN, handing each chunk to `take`. */
+async function drain(p, fd, buf, take) {
+  for (;;) {
+    let n;
+    try {
+      n = await p.read(fd, buf, 4096);
+    } catch (e) {
+      if (e.code === 'EAGAIN') return;
+      throw e;
+    }
+    take(p.peek(buf, n));
+  }
+}
+
 /** kxo's own stream (abi kxo, proto 0) for `ticks` ticks; moves counted as new stones between boards. */
 async function boardsRun(ticks, ai) {
   const k = await Kernel.boot({ clock: 'virtual' });
@@ -20,17 +34,10 @@ async function boardsRun(ticks, ai) {
   let text = '';
   for (let t = 0; t < ticks; t++) {
     await k.clock.advance(100);
-    for (;;) {
-      let n;
-      try {
-        n = await p.read(fd, buf, 4096);
-      } catch (e) {
-        if (e.code === 'EAGAIN') break;
-        throw e;
-      }
-      bytes += n;
-      text += String.fromCharCode(...p.peek(buf, n));
-    }
+    await drain(p, fd, buf, (chunk) => {
+      bytes += chunk.length;
+      text += String.fromCharCode(...chunk);
+    });
     for (; text.length >= 66; text = text.slice(66)) {
       const stones = [...text.slice(0, 66)].filter((c) => c === 'O' || c === 'X').length;
       if (stones > prev) moves += stones - prev;
@@ -56,18 +63,10 @@ async function eventsRun(games, ticks) {
   const t0 = performance.now();
   for (let t = 0; t < ticks; t++) {
     await k.clock.advance(100);
-    for (;;) {
-      let n;
-      try {
-        n = await p.read(fd, buf, 4096);
-      } catch (e) {
-        if (e.code === 'EAGAIN') break;
-        throw e;
-      }
-      const ev = p.peek(buf, n);
-      events += n / 2;
-      for (let i = 1; i < n; i += 2) if (ev[i] < 0x80) moves++;
-    }
+    await drain(p, fd, buf, (ev) => {
+      events += ev.length / 2;
+      for (let i = 1; i < ev.length; i += 2) if (ev[i] < 0x80) moves++;
+    });
   }
   const s = (performance.now() - t0) / 1000;
   await p.close(fd);

@@ -247,7 +247,8 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
 
   async function handle(conn: Conn, q: Request): Promise<Buffer | null> {
     requests++;
-    const path = q.payload.toString('latin1');
+    // only the path requests and OPEN carry a path
+    const path = q.payload.length ? q.payload.toString('latin1') : '';
     // path requests touch no process memory; everything else acts for a verified pid
     const pathOnly = q.op === OP.STAT || q.op === OP.LIST || q.op === OP.READLINK;
     if (!pathOnly && !verify(conn, q)) return reply(-EPERM);

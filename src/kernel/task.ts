@@ -1,7 +1,7 @@
 // A task (struct task_struct): the `cur` every fops hook receives last. User memory access,
 // credentials and signals are its methods, since JS has no `current` that survives an await.
 import { EBADF, EFAULT, EMFILE, ESRCH } from './errno.js';
-import { copyFromUser, copyToUser, copyFromRemote, copyToRemote, getUser, putUser, accessOk } from './uaccess.js';
+import { copyFromUser, copyToUser, copyFromRemote, copyToRemote, getUser, putUser, accessOk, userBytes, userValue } from './uaccess.js';
 import type { UserAccess, UserMemoryBackend } from './uaccess.js';
 import type { Interruptible } from './wait.js';
 import { TASK_SIZE, type AddressSpace } from './mm.js';
@@ -94,16 +94,12 @@ export class Task implements UserAccess, Interruptible {
     if (this.usercopyFault?.shouldFail('get_user')) return -EFAULT;
     if (!this.remote) return getUser(this.mm, ubuf, size);
     const b = new Uint8Array(8);
-    if (this.copyFromUser(b, ubuf, size)) return -EFAULT;
-    const v = new DataView(b.buffer);
-    return size === 8 ? v.getBigUint64(0, true) : size === 4 ? v.getUint32(0, true) : size === 2 ? v.getUint16(0, true) : v.getUint8(0);
+    return this.copyFromUser(b, ubuf, size) ? -EFAULT : userValue(b, size);
   }
   putUser(ubuf: number, value: number | bigint, size: 1 | 2 | 4 | 8): number {
     if (this.usercopyFault?.shouldFail('put_user')) return -EFAULT;
     if (!this.remote) return putUser(this.mm, ubuf, value, size);
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, BigInt(value)), true);
-    return this.copyToUser(ubuf, b, size) ? -EFAULT : 0;
+    return this.copyToUser(ubuf, userBytes(value, size), size) ? -EFAULT : 0;
   }
   accessOk(addr: number, len: number): boolean {
     return accessOk(addr, len, this.remote?.limit);

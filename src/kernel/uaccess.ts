@@ -86,11 +86,9 @@ export function copyFromUser(mm: AddressSpace, dst: Uint8Array, ubuf: number, n:
   return n - done;
 }
 
-/** get_user of a 1/2/4-byte unsigned value or an 8-byte bigint; @returns the value or -EFAULT */
-export function getUser(mm: AddressSpace, ubuf: number, size: 1 | 2 | 4 | 8): number | bigint {
-  const b = new Uint8Array(8);
-  if (copyFromUser(mm, b, ubuf, size)) return -EFAULT;
-  const v = new DataView(b.buffer);
+/** get_user's value from its little-endian bytes: 1/2/4 bytes unsigned, 8 as a bigint */
+export function userValue(b: Uint8Array, size: 1 | 2 | 4 | 8): number | bigint {
+  const v = new DataView(b.buffer, b.byteOffset, 8);
   switch (size) {
     case 1: return v.getUint8(0);
     case 2: return v.getUint16(0, true);
@@ -99,8 +97,8 @@ export function getUser(mm: AddressSpace, ubuf: number, size: 1 | 2 | 4 | 8): nu
   }
 }
 
-/** put_user, little-endian; @returns 0 or -EFAULT */
-export function putUser(mm: AddressSpace, ubuf: number, value: number | bigint, size: 1 | 2 | 4 | 8): number {
+/** put_user's little-endian bytes of a value (8 bytes; the first `size` are written) */
+export function userBytes(value: number | bigint, size: 1 | 2 | 4 | 8): Uint8Array {
   const b = new Uint8Array(8);
   const v = new DataView(b.buffer);
   switch (size) {
@@ -109,5 +107,16 @@ export function putUser(mm: AddressSpace, ubuf: number, value: number | bigint, 
     case 4: v.setUint32(0, Number(value) >>> 0, true); break;
     case 8: v.setBigUint64(0, BigInt.asUintN(64, BigInt(value)), true); break;
   }
-  return copyToUser(mm, ubuf, b, size) ? -EFAULT : 0;
+  return b;
+}
+
+/** get_user of a 1/2/4-byte unsigned value or an 8-byte bigint; @returns the value or -EFAULT */
+export function getUser(mm: AddressSpace, ubuf: number, size: 1 | 2 | 4 | 8): number | bigint {
+  const b = new Uint8Array(8);
+  return copyFromUser(mm, b, ubuf, size) ? -EFAULT : userValue(b, size);
+}
+
+/** put_user, little-endian; @returns 0 or -EFAULT */
+export function putUser(mm: AddressSpace, ubuf: number, value: number | bigint, size: 1 | 2 | 4 | 8): number {
+  return copyToUser(mm, ubuf, userBytes(value, size), size) ? -EFAULT : 0;
 }

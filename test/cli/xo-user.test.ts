@@ -21,6 +21,14 @@ function fakeIo(keys: number[] = []): XoUserIo & { out: string } {
   return io;
 }
 
+/** Advances the virtual clock a tick at a time until `run` settles (at most `ticks` ticks). */
+async function untilSettled<T>(run: Promise<T>, ticks: number): Promise<T> {
+  let settled = false;
+  void run.finally(() => (settled = true));
+  for (let i = 0; i < ticks && !settled; i++) await k.clock.advance(100);
+  return run;
+}
+
 /** Captures what each write(2) to kxo_state carried, read from user memory as the call happens. */
 function captureStateWrites(k: Kernel, p: Process): string[] {
   const seen: string[] = [];
@@ -90,11 +98,7 @@ describe('xo-user without a TTY', () => {
     k = await Kernel.boot({ clock: 'virtual' });
     await k.insmod('kxo');
     const io = fakeIo();
-    const run = xoUser(k.spawn(), io, { tty: false, rounds: 2 });
-    let settled = false;
-    void run.finally(() => (settled = true));
-    for (let i = 0; i < 40 && !settled; i++) await k.clock.advance(100);
-    const { code, games } = await run;
+    const { code, games } = await untilSettled(xoUser(k.spawn(), io, { tty: false, rounds: 2 }), 40);
     expect(code).toBe(0);
     const ref = readJsonl<{ moves: number[]; winner: string; final_board: string }>('kxo/games.jsonl');
     expect(games.map((g) => g.moves)).toEqual([ref[0]!.moves, ref[1]!.moves]);
@@ -121,11 +125,7 @@ describe('xo-user with many games (issue 12: the event protocol)', () => {
     k = await Kernel.boot({ clock: 'virtual' });
     await k.insmod('kxo', { abi: 'ext', games: 4 });
     const io = fakeIo();
-    const run = xoUser(k.spawn(), io, { tty: false, rounds: 4 });
-    let settled = false;
-    void run.finally(() => (settled = true));
-    for (let i = 0; i < 60 && !settled; i++) await k.clock.advance(100);
-    const { code, games } = await run;
+    const { code, games } = await untilSettled(xoUser(k.spawn(), io, { tty: false, rounds: 4 }), 60);
     expect(code).toBe(0);
     expect(games.length).toBeGreaterThanOrEqual(4);
     const ref = readJsonl<{ moves: number[] }>('kxo/games.jsonl');

@@ -1,7 +1,7 @@
 // The kxo extension (kxo-games §1a–§6, abi 'ext'): many games per tick, the per-file event
 // protocol, control ioctls, human moves by write(), per-game sysfs and per-AI load averages.
-import { EAGAIN, EBADF, EFAULT, EINVAL, ENOTTY, EPERM, ERESTARTSYS } from '../../kernel/errno.js';
-import { O_NONBLOCK, type File } from '../../kernel/vfs.js';
+import { EAGAIN, EBADF, EFAULT, EINVAL, ENOTTY, EPERM } from '../../kernel/errno.js';
+import type { File } from '../../kernel/vfs.js';
 import { POLLIN, POLLRDNORM } from '../../kernel/wait.js';
 import type { Task } from '../../kernel/task.js';
 import type { DeviceAttribute } from '../../kernel/device.js';
@@ -10,6 +10,7 @@ import { drawBoard, parseCell } from './board.js';
 import { EventQueue } from './events.js';
 import type { Game, Side } from './game.js';
 import type { MoveResult } from './ai.js';
+import { readQueue } from './read.js';
 import { KXO_TRACE as T } from './trace.js';
 import {
   KXO_AIS, KXO_AI_SIZE, KXO_BOARD_CELLS, KXO_BOARD_MOVES, KXO_BOARD_SIZE, KXO_CTL_PAUSE, KXO_CTL_RESTART,
@@ -141,32 +142,10 @@ function drawFirstGame(k: K, st: KxoState, overBoard: string | null): void {
   st.rxWait.wakeUpInterruptible();
 }
 
-/** What a read returns when its file switched protocol while it slept: the read starts over. */
-export const SWITCHED = 1 << 30;
-
-/** proto 1 read (§3): whole events only, blocking or not as kxo's read. */
-export async function readEvents(k: K, st: KxoState, f: KxoFile, file: File, ubuf: number, count: number, cur: Task): Promise<number> {
-  if (count === 1) return -EINVAL;
-  if ((await f.lock!.lockInterruptible(cur)) < 0) return -ERESTARTSYS;
-  try {
-    for (;;) {
-      if (f.proto !== 1) return SWITCHED;
-      const { ret, copied } = f.events!.toUser(cur, ubuf, count);
-      if (ret < 0 && !copied) {
-        k.trace(T.errFault, { ubuf, count });
-        return ret;
-      }
-      if (copied) return copied;
-      if (file.flags & O_NONBLOCK) {
-        k.trace(T.errAgain, { pid: cur.pid });
-        return -EAGAIN;
-      }
-      const w = await k.waitEventInterruptible(st.rxWait, () => f.proto !== 1 || f.events!.len > 0, cur);
-      if (w) return w;
-    }
-  } finally {
-    f.lock!.unlock();
-  }
+/** proto 1 read (§3): whole events only (count 1 is -EINVAL), blocking or not as kxo's read. */
+export function readEvents(k: K, st: KxoState, f: KxoFile, file: File, ubuf: number, count: number, cur: Task): Promise<number> {
+  if (count === 1) return Promise.resolve(-EINVAL);
+  return readQueue(k, st, f, 1, f.lock!, f.events!, file, ubuf, count, cur);
 }
 
 export function pollEvents(f: KxoFile): number {

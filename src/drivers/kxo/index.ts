@@ -2,10 +2,9 @@
 // after every move, sysfs kxo_state pauses drawing and stops the game (kxo §1–§5). With abi
 // 'ext' the same device runs many games with the extension of kxo-games.md (ext.ts).
 import { defineModule } from '../../kernel/module.js';
-import { KernelError } from '../../kernel/errno.js';
-import { EAGAIN, EFAULT, EINVAL, ENOENT, ENOMEM, ERESTARTSYS, isErr } from '../../kernel/errno.js';
+import { EFAULT, EINVAL, ENOENT, ENOMEM, KernelError, isErr } from '../../kernel/errno.js';
 import { MKDEV, MAJOR } from '../../kernel/devt.js';
-import { O_NONBLOCK, noLlseek, type File, type FileOperations } from '../../kernel/vfs.js';
+import { noLlseek, type File, type FileOperations } from '../../kernel/vfs.js';
 import { POLLIN, POLLRDNORM } from '../../kernel/wait.js';
 import type { Task } from '../../kernel/task.js';
 import { hardwareConcurrency } from '#worker';
@@ -16,7 +15,8 @@ import { Game, gameSeeds, makeCheckWin, type Side } from './game.js';
 import { LoadAverages, LOAD_FREQ_MS } from './loadavg.js';
 import { KXO_AIS, type KxoAiKind } from './uapi.js';
 import { defaultParams, type K, type KxoFile, type KxoParams, type KxoState } from './state.js';
-import { SWITCHED, gameAttrs, ioctl, pollEvents, readEvents, tick, writeMoves } from './ext.js';
+import { gameAttrs, ioctl, pollEvents, readEvents, tick, writeMoves } from './ext.js';
+import { SWITCHED, readQueue } from './read.js';
 
 export type { KxoState, KxoFile } from './state.js';
 
@@ -114,27 +114,8 @@ function drawboardWork(k: K, s: KxoState): void {
 }
 
 // see: kxo main.c kxo_read — the board stream (proto 0)
-async function readBoards(k: K, st: KxoState, f: KxoFile, file: File, ubuf: number, count: number, cur: Task): Promise<number> {
-  if ((await st.readLock.lockInterruptible(cur)) < 0) return -ERESTARTSYS;
-  try {
-    for (;;) {
-      const { ret, copied } = st.fifo.toUser(cur, ubuf, count);
-      if (ret < 0) {
-        k.trace(KXO_TRACE.errFault, { ubuf, count });
-        return ret;
-      }
-      if (copied) return copied;
-      if (file.flags & O_NONBLOCK) {
-        k.trace(KXO_TRACE.errAgain, { pid: cur.pid });
-        return -EAGAIN;
-      }
-      const w = await k.waitEventInterruptible(st.rxWait, () => st.fifo.len > 0 || f.proto !== 0, cur);
-      if (w) return w;
-      if (f.proto !== 0) return SWITCHED;
-    }
-  } finally {
-    st.readLock.unlock();
-  }
+function readBoards(k: K, st: KxoState, f: KxoFile, file: File, ubuf: number, count: number, cur: Task): Promise<number> {
+  return readQueue(k, st, f, 0, st.readLock, st.fifo, file, ubuf, count, cur);
 }
 
 function kxoFops(k: K, ext: boolean): FileOperations {
