@@ -1127,7 +1127,7 @@ static const char *vnext(struct vdir *d, unsigned char *type)
 	if (d->pos >= d->len) return NULL;
 	const char *e = d->names + d->pos;
 	d->pos += strlen(e) + 1;
-	*type = e[0] == 'd' ? DT_DIR : e[0] == 'l' ? DT_LNK : e[0] == 'c' ? DT_CHR : DT_REG;
+	*type = e[0] == 'd' ? DT_DIR : e[0] == 'l' ? DT_LNK : e[0] == 'c' ? DT_CHR : e[0] == 'b' ? DT_BLK : DT_REG;
 	return e + 1;
 }
 

@@ -77,7 +77,7 @@ export * from './kernel/devt.js';
 export * from './kernel/ioctl.js';
 export {
   O_ACCMODE, O_RDONLY, O_WRONLY, O_RDWR, O_NONBLOCK, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_CLOEXEC,
-  SEEK_SET, SEEK_CUR, SEEK_END, S_IFMT, S_IFCHR, S_IFDIR, S_IFREG, S_IFLNK, isChr, isDir,
+  SEEK_SET, SEEK_CUR, SEEK_END, S_IFMT, S_IFCHR, S_IFBLK, S_IFDIR, S_IFREG, S_IFLNK, isChr, isBlk, isDir,
   File, Inode, fixedSizeLlseek, type FileOperations,
 } from './kernel/vfs.js';
 export {
@@ -92,6 +92,10 @@ export { VirtualClock, RealClock, Clock } from './kernel/sched.js';
 export { Kfifo } from './kernel/kfifo.js';
 export { MISC_MAJOR, MISC_DYNAMIC_MINOR, type MiscDevice } from './kernel/misc.js';
 export type { DeviceAttribute, Device, DeviceClass } from './kernel/device.js';
+export {
+  BLOCK_EXT_MAJOR, GENHD_FL_EXT_DEVT, BLKROSET, BLKROGET, BLKGETSIZE, BLKFLSBUF, BLKSSZGET, BLKPBSZGET, BLKBSZGET, BLKGETSIZE64,
+  Gendisk, type GendiskInit, type BlockDeviceOperations,
+} from './kernel/block.js';
 export type { PollFd } from './kernel/syscalls.js';
 export type { TraceEvent } from './kernel/trace.js';
 // the engines, also importable alone as 'vchardev/kxo' and 'vchardev/dma'

@@ -14,7 +14,7 @@ import { EBADF, EINVAL, EIO, ENAMETOOLONG, ENOTDIR, EPERM, ESRCH, KernelError } 
 /** open(2)'s O_DIRECTORY on x86-64 */
 const O_DIRECTORY = 0o200000;
 import { MAJOR, MINOR } from '../kernel/devt.js';
-import { O_APPEND, O_NONBLOCK, isChr, isDir, isLnk } from '../kernel/vfs.js';
+import { O_APPEND, O_NONBLOCK, isBlk, isChr, isDir, isLnk } from '../kernel/vfs.js';
 import type { KernelCore } from '../kernel/kernel.js';
 import { F_GETFL, F_SETFL } from '../kernel/syscalls.js';
 import { Process } from '../user/process.js';
@@ -115,8 +115,12 @@ export function ensureShim(explicit?: string): string {
 /** The memory devices stay the host's: a shell's `> /dev/null` must not reach this kernel. */
 const HOST_DEVICES = new Set(['null', 'zero', 'full']);
 const HOST_CLASSES = new Set(['mem']);
+/** classes the host has too: only this kernel's own devices in them are served */
+const SHARED_CLASSES = new Set(['block']);
 const BUILTIN_MODULES = new Set(['mem']);
-const SERVED_PROC = ['/proc/devices', '/proc/misc', '/proc/modules'];
+const SERVED_PROC = ['/proc/devices', '/proc/misc', '/proc/modules', '/proc/partitions'];
+/** a device node's type: its dev_t means something */
+const isDev = (mode: number) => isChr(mode) || isBlk(mode);
 
 /** The prefixes a program sees from this kernel: computed when the bridge starts. */
 function servedPaths(k: KernelCore): string[] {
@@ -126,8 +130,10 @@ function servedPaths(k: KernelCore): string[] {
   };
   return [
     ...list('/dev').filter((n) => !HOST_DEVICES.has(n)).map((n) => `/dev/${n}`),
-    ...list('/sys/class').filter((n) => !HOST_CLASSES.has(n)).map((n) => `/sys/class/${n}`),
-    ...list('/sys/devices/virtual').filter((n) => !HOST_CLASSES.has(n)).map((n) => `/sys/devices/virtual/${n}`),
+    ...list('/sys/class').filter((n) => !HOST_CLASSES.has(n) && !SHARED_CLASSES.has(n)).map((n) => `/sys/class/${n}`),
+    ...[...SHARED_CLASSES].flatMap((c) => list(`/sys/class/${c}`).map((n) => `/sys/class/${c}/${n}`)),
+    ...list('/sys/block').map((n) => `/sys/block/${n}`),
+    ...list('/sys/devices/virtual').filter((n) => !HOST_CLASSES.has(n) && !SHARED_CLASSES.has(n)).map((n) => `/sys/devices/virtual/${n}`),
     ...list('/sys/module').filter((n) => !BUILTIN_MODULES.has(n)).map((n) => `/sys/module/${n}`),
     ...list('/sys/bus').map((n) => `/sys/bus/${n}`),
     // the devices' own directories, which /sys/class links to (realpath lands there)
@@ -241,8 +247,8 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
   const statOf = (path: string, follow: boolean): Buffer | number => {
     const st = k.sys.stat(path, follow);
     if (typeof st === 'number') return st;
-    const size = isLnk(st.mode) ? (k.vfs.lookup(path, false) as { target: string }).target.length : isDir(st.mode) ? 0 : 4096;
-    return vstat({ mode: st.mode, uid: st.uid, gid: st.gid, major: isChr(st.mode) ? MAJOR(st.rdev) : 0, minor: isChr(st.mode) ? MINOR(st.rdev) : 0, size, ino: st.ino });
+    const size = isLnk(st.mode) ? (k.vfs.lookup(path, false) as { target: string }).target.length : isDir(st.mode) || isDev(st.mode) ? 0 : 4096;
+    return vstat({ mode: st.mode, uid: st.uid, gid: st.gid, major: isDev(st.mode) ? MAJOR(st.rdev) : 0, minor: isDev(st.mode) ? MINOR(st.rdev) : 0, size, ino: st.ino });
   };
 
   async function handle(conn: Conn, q: Request): Promise<Buffer | null> {
@@ -292,7 +298,7 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
         if (typeof names === 'number') return reply(names);
         const parts = names.map((n) => {
           const st = k.sys.stat(`${path}/${n}`, false);
-          const t = typeof st === 'number' ? 'f' : isDir(st.mode) ? 'd' : isLnk(st.mode) ? 'l' : isChr(st.mode) ? 'c' : 'f';
+          const t = typeof st === 'number' ? 'f' : isDir(st.mode) ? 'd' : isLnk(st.mode) ? 'l' : isChr(st.mode) ? 'c' : isBlk(st.mode) ? 'b' : 'f';
           return `${t}${n}\0`;
         });
         return reply(0, Buffer.from(parts.join(''), 'latin1'));
@@ -333,7 +339,7 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
     // only calls that may sleep get an interrupt (an AbortController costs a few µs): on a
     // character device, a blocking read or write, any ioctl, a waiting poll
     const file = p.task.fdGet(fd);
-    const dev = file !== null && isChr(file.inode.mode);
+    const dev = file !== null && isDev(file.inode.mode);
     const mayBlock = q.op === OP.IOCTL || (q.op === OP.POLL && q.b !== 0) ||
       ((q.op === OP.READ || q.op === OP.WRITE || q.op === OP.PREAD || q.op === OP.PWRITE) && file !== null && !(file.flags & O_NONBLOCK));
     const abort = dev && mayBlock ? new AbortController() : null;
@@ -364,7 +370,7 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
           const file = p.task.fdGet(fd);
           if (!file) return reply(-EBADF);
           const ino = file.inode;
-          return reply(0, vstat({ mode: ino.mode, uid: ino.uid, gid: ino.gid, major: isChr(ino.mode) ? MAJOR(ino.rdev) : 0, minor: isChr(ino.mode) ? MINOR(ino.rdev) : 0, size: 0, ino: ino.ino }));
+          return reply(0, vstat({ mode: ino.mode, uid: ino.uid, gid: ino.gid, major: isDev(ino.mode) ? MAJOR(ino.rdev) : 0, minor: isDev(ino.mode) ? MINOR(ino.rdev) : 0, size: 0, ino: ino.ino }));
         }
         case OP.POLL: {
           const [r] = await p.poll([{ fd, events: q.a % 2 ** 16 }], q.b ? -1 : 0, call).catch((err) => {

@@ -4,7 +4,7 @@
 // error on stderr with exit 2; user errors are one line (a stack only with --debug); Ctrl-C and
 // SIGTERM stop the live game the way Ctrl-Q does and give the terminal back.
 import { readFileSync, realpathSync } from 'node:fs';
-import { Kernel, MAJOR, MINOR, isChr, BUILTIN_MODULES, type ModuleParams } from '../index.js';
+import { Kernel, MAJOR, MINOR, isBlk, isChr, BUILTIN_MODULES, type ModuleParams } from '../index.js';
 import type { Process } from '../index.js';
 import { UsageError, describeError, exitCodeOf, intOption, parse } from './args.js';
 
@@ -134,7 +134,7 @@ function walk(p: Process, path: string, depth: number, out: string[]): void {
     const st = p.kernel.sys.stat(full, false);
     if (typeof st === 'number') continue;
     const kind = (st.mode & 0o170000) === 0o120000 ? '@' : (st.mode & 0o170000) === 0o040000 ? '/' : '';
-    const dev = isChr(st.mode) ? `  c ${MAJOR(st.rdev)}:${MINOR(st.rdev)} ${(st.mode & 0o777).toString(8)}` : '';
+    const dev = isChr(st.mode) || isBlk(st.mode) ? `  ${isChr(st.mode) ? 'c' : 'b'} ${MAJOR(st.rdev)}:${MINOR(st.rdev)} ${(st.mode & 0o777).toString(8)}` : '';
     out.push(`${'  '.repeat(depth)}${name}${kind}${dev}`);
     if (kind === '/' && depth < 2) walk(p, full, depth + 1, out);
   }

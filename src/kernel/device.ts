@@ -2,7 +2,7 @@
 // nodes (chrdev-core §5). Generated files (sysfs attributes, procfs) read like seq_files.
 import { EACCES, EEXIST, EFAULT, EINVAL, ENODEV } from './errno.js';
 import { MAJOR, MINOR, formatDevt } from './devt.js';
-import { O_ACCMODE, O_RDONLY, O_WRONLY, S_IFCHR, S_IFREG, type File, type FileOperations, type Inode, type Vfs } from './vfs.js';
+import { O_ACCMODE, O_RDONLY, O_WRONLY, S_IFBLK, S_IFCHR, S_IFREG, type File, type FileOperations, type Inode, type Vfs } from './vfs.js';
 import type { Task } from './task.js';
 
 export const PAGE_SIZE = 4096;
@@ -35,6 +35,8 @@ export interface DeviceCreateOptions {
   gid?: number;
   /** node path under /dev when it differs from the device name */
   nodename?: string;
+  /** a disk (class block): its node is a block device, its uevent says DEVTYPE=disk */
+  block?: boolean;
 }
 
 /** struct device */
@@ -159,7 +161,7 @@ export class DeviceModel {
     const nodeName = opts.nodename ?? name;
     if (MAJOR(devt) !== 0) {
       const mode = opts.mode ?? 0o600;
-      const node = this.vfs.create(`/dev/${nodeName}`, S_IFCHR | (mode & 0o7777), devt >>> 0, opts.uid ?? 0, opts.gid ?? 0);
+      const node = this.vfs.create(`/dev/${nodeName}`, (opts.block ? S_IFBLK : S_IFCHR) | (mode & 0o7777), devt >>> 0, opts.uid ?? 0, opts.gid ?? 0);
       if (typeof node === 'number') {
         this.vfs.unlink(dir);
         return node;
@@ -170,7 +172,8 @@ export class DeviceModel {
     this.addFile(dev, 'uevent', 0o644, () => {
       if (MAJOR(devt) === 0) return '';
       let s = `MAJOR=${MAJOR(devt)}\nMINOR=${MINOR(devt)}\nDEVNAME=${nodeName}\n`;
-      if (opts.mode !== undefined) s += `DEVMODE=0${(opts.mode & 0o7777).toString(8)}\n`;
+      if (opts.block) s += 'DEVTYPE=disk\n';
+      else if (opts.mode !== undefined) s += `DEVMODE=0${(opts.mode & 0o7777).toString(8)}\n`;
       return s;
     }, (text) => text.length); // writing uevent asks for a synthetic event: accepted, nothing to send
     const rel = '../../' + dirPath.slice('/sys/'.length);

@@ -5,6 +5,7 @@ import { PhysMem, AddressSpace } from './mm.js';
 import { Vfs, type ModuleRef } from './vfs.js';
 import { ChrdevRegistry } from './chrdev.js';
 import { DeviceModel } from './device.js';
+import { BlockRegistry } from './block.js';
 import { MiscRegistry, type MiscEra } from './misc.js';
 import { LogBuffer, KERN_EMERG, KERN_ERR, KERN_INFO, KERN_WARNING } from './printk.js';
 import { Tracer } from './trace.js';
@@ -55,6 +56,7 @@ export class KernelCore {
   readonly vfs = new Vfs();
   readonly chrdevs = new ChrdevRegistry();
   readonly devices: DeviceModel;
+  readonly blockdevs: BlockRegistry;
   readonly misc: MiscRegistry;
   readonly log: LogBuffer;
   readonly trace: Tracer;
@@ -82,11 +84,13 @@ export class KernelCore {
     this.faults = new FaultInjection(opts.seed ?? 1);
     this.phys.failPageAlloc = this.faults.failPageAlloc;
     this.devices = new DeviceModel(this.vfs);
+    this.blockdevs = new BlockRegistry(this.devices, this.vfs, this.phys);
     this.misc = new MiscRegistry(opts.misc ?? 'modern', this.devices, this.chrdevs, this);
     this.sys = new Syscalls(this);
     this.known = opts.modules ?? {};
     this.devices.createGeneratedFile('/proc/devices', 0o444, () =>
-      `Character devices:\n${this.chrdevs.procDevices().join('\n')}\n\nBlock devices:\n`, undefined, Infinity);
+      `Character devices:\n${this.chrdevs.procDevices().join('\n')}\n\nBlock devices:\n${this.blockdevs.procDevices().map((l) => `${l}\n`).join('')}`, undefined, Infinity);
+    this.devices.createGeneratedFile('/proc/partitions', 0o444, () => this.blockdevs.procPartitions(), undefined, Infinity);
     this.devices.createGeneratedFile('/proc/misc', 0o444, () =>
       this.misc.all().map((m) => `${String(m.minor).padStart(3)} ${m.name}\n`).join(''), undefined, Infinity);
     this.devices.createGeneratedFile('/proc/sys/fs/file-nr', 0o444, () => `${this.nrFiles}\t0\t${NR_OPEN}\n`, undefined, Infinity);

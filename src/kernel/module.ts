@@ -14,6 +14,7 @@ import type { MiscDevice } from './misc.js';
 import type { File, FileOperations, ModuleRef } from './vfs.js';
 import type { PhysMem } from './mm.js';
 import type { ChrdevRegistry } from './chrdev.js';
+import type { BlockRegistry, Gendisk, GendiskInit } from './block.js';
 import type { DeviceModel } from './device.js';
 import type { MiscRegistry } from './misc.js';
 import type { Vfs } from './vfs.js';
@@ -30,6 +31,7 @@ export interface ModuleHost {
   readonly phys: PhysMem;
   readonly faults: FaultInjection;
   readonly chrdevs: ChrdevRegistry;
+  readonly blockdevs: BlockRegistry;
   readonly misc: MiscRegistry;
   readonly devices: DeviceModel;
   readonly vfs: Vfs;
@@ -192,6 +194,23 @@ export class ModuleApi<P extends ModuleParams = ModuleParams, A = unknown> {
   }
   cdevDel(cdev: Cdev): void {
     this.kernel.chrdevs.cdevDel(cdev);
+  }
+
+  // ---- block devices (block/genhd.c) ----
+  /** register_blkdev: @returns 0, the dynamic major (major 0), or -errno */
+  registerBlkdev(major: number, name: string): number {
+    return this.kernel.blockdevs.registerBlkdev(major, name);
+  }
+  unregisterBlkdev(major: number, name: string): void {
+    this.kernel.blockdevs.unregisterBlkdev(major, name);
+  }
+  /** add_disk: the disk's node, sysfs and /sys/block entry; open files of it pin this module */
+  addDisk(init: GendiskInit): Gendisk | number {
+    if (init.fops.owner === undefined) init.fops.owner = this.module;
+    return this.kernel.blockdevs.addDisk(init);
+  }
+  delGendisk(disk: Gendisk): void {
+    this.kernel.blockdevs.delGendisk(disk);
   }
 
   // ---- misc devices ----

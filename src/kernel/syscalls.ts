@@ -1,6 +1,7 @@
 // The system-call layer (fs/open.c, read_write.c, ioctl.c, select.c, namei.c): resolves fds,
 // checks what the VFS checks before a driver sees anything, calls the hook, and owns the rules
 // at the boundary: a driver exception is an oops and -EIO, -ERESTARTSYS leaves as -EINTR.
+import { blkdevOpen, type BlockRegistry } from './block.js';
 import {
   EACCES, EBADF, EFAULT, EINTR, EINVAL, EIO, EISDIR, EMFILE, ENAMETOOLONG, ENOENT, ENOIOCTLCMD, ENOTDIR, ENOTTY, EPERM, ERESTARTSYS, ESRCH,
 } from './errno.js';
@@ -9,7 +10,7 @@ import { chrdevOpen } from './chrdev.js';
 import { CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_MKNOD } from './cred.js';
 import {
   File, O_ACCMODE, O_APPEND, O_CLOEXEC, O_CREAT, O_EXCL, O_NOCTTY, O_NONBLOCK, O_RDONLY, O_TRUNC, S_IFCHR, S_IFMT,
-  defaultFops, isChr, isDir, isReg, mayOpen, mayAccess, MAY_EXEC, MAY_WRITE, type Inode,
+  defaultFops, isBlk, isChr, isDir, isReg, mayOpen, mayAccess, MAY_EXEC, MAY_WRITE, type Inode,
 } from './vfs.js';
 import { POLLERR, POLLHUP, POLLNVAL, PollTable } from './wait.js';
 import type { ChrdevRegistry, ModuleGetter } from './chrdev.js';
@@ -21,6 +22,7 @@ import type { Tracer } from './trace.js';
 export interface SyscallHost extends ModuleGetter {
   readonly vfs: Vfs;
   readonly chrdevs: ChrdevRegistry;
+  readonly blockdevs: BlockRegistry;
   readonly clock: Clock;
   readonly trace: Tracer;
   /** open files alive (/proc/sys/fs/file-nr) */
@@ -117,6 +119,8 @@ export class Syscalls {
       try {
         if (isChr(inode.mode)) {
           r = this.checked('open', await chrdevOpen(this.k.chrdevs, this.k, inode, file, cur));
+        } else if (isBlk(inode.mode)) {
+          r = this.checked('open', await blkdevOpen(this.k.blockdevs, this.k, inode, file, cur));
         } else if (isReg(inode.mode) && inode.fops) {
           file.fops = inode.fops;
           r = this.checked('open', inode.fops.open ? await inode.fops.open(inode, file, cur) : 0);

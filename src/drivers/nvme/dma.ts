@@ -7,13 +7,15 @@ import type { Task } from '../../kernel/task.js';
 import { DmaPool, NVME_PAGE, type PrpWalkError } from './prp.js';
 import { DmaEngine, type WalkResult } from '../../wasm/dma.js';
 import type { DmaPort } from './ctrl/controller.js';
-import type { MapUserBuffer } from './ioctl.js';
+import type { MapUserBuffer, PrpMapping } from './ioctl.js';
 import { NVME_PRP_TRACE } from './trace.js';
 
 const INT_MAX = 0x7fffffff;
 
 export interface DmaBinding {
   mapUser: MapUserBuffer;
+  /** PRPs for whole kernel frames (a block request's pages); release() frees only the lists */
+  mapFrames(pfns: readonly number[], length: number): PrpMapping;
   port: DmaPort & { lastError: PrpWalkError | null };
   dispose(): void;
   readonly pools: { small: DmaPool; page: DmaPool };
@@ -87,6 +89,11 @@ export async function createDmaBinding(k: ModuleApi<any>, opts: DmaOptions): Pro
       cur.unpinUserPages(Array.from(pages));
       return -EFAULT;
     }
+    return describe(offset, length, () => cur.unpinUserPages(Array.from(pages)));
+  };
+
+  /** nvme_setup_prps over the pages the engine holds now; release frees the lists, then unpins */
+  const describe = (offset: number, length: number, unpin: () => void): PrpMapping => {
     // take the list blocks nvme_setup_prps will ask for, in the order it asks: a small block for
     // up to 32 entries, else page blocks (511 entries each but the last); fewer when a pool is dry
     const nprps = Math.ceil(Math.max(0, length - (NVME_PAGE - offset)) / NVME_PAGE);
@@ -108,9 +115,13 @@ export async function createDmaBinding(k: ModuleApi<any>, opts: DmaOptions): Pro
       lenBuilt: r.len,
       release() {
         for (const b of blocks) b.pool.release(b.addr);
-        cur.unpinUserPages(Array.from(pages));
+        unpin();
       },
     };
+  };
+  const mapFrames = (pfns: readonly number[], length: number): PrpMapping => {
+    engine.setPages(Uint32Array.from(pfns));
+    return describe(0, length, () => {});
   };
 
   const port: DmaBinding['port'] = {
@@ -147,6 +158,7 @@ export async function createDmaBinding(k: ModuleApi<any>, opts: DmaOptions): Pro
 
   return {
     mapUser,
+    mapFrames,
     port,
     pools,
     dispose() {

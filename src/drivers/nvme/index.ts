@@ -1,8 +1,8 @@
-// Linux 3.13 drivers/block/nvme-core.c, char side: one misc device "nvme<instance>" per controller
-// with NVME_IOCTL_ADMIN_CMD, a kref lifetime that outlives PCI removal while an fd is open, and the
-// emulated controller it talks to (nvme §1–§10).
+// Linux 3.13 drivers/block/nvme-core.c: one misc device "nvme<instance>" per controller with
+// NVME_IOCTL_ADMIN_CMD, a kref lifetime that outlives PCI removal while an fd is open, the
+// emulated controller it talks to (nvme §1–§10), and a disk per namespace (ns.ts).
 import { defineModule, type ModuleApi } from '../../kernel/module.js';
-import { ENODEV, ENOMEM, ENOTTY, isErr } from '../../kernel/errno.js';
+import { EINVAL, ENODEV, ENOMEM, ENOTTY, isErr } from '../../kernel/errno.js';
 import { MISC_DYNAMIC_MINOR, type MiscDevice } from '../../kernel/misc.js';
 import { createClasses, addController as addSysfs, removeController as removeSysfs, type NvmeSysfs, type NvmeSysfsDevs } from './sysfs.js';
 import type { Device } from '../../kernel/device.js';
@@ -16,7 +16,8 @@ import {
   NVME_REG_CSTS, capDstrd,
 } from './ctrl/regs.js';
 import { NvmeQueue } from './queue.js';
-import { nvmeUserAdminCmd, ADMIN_TIMEOUT_MS } from './ioctl.js';
+import { nvmeUserAdminCmd, ADMIN_TIMEOUT_MS, type AdminCmdContext } from './ioctl.js';
+import { addNamespaces, removeNamespaces, type NsHost, type NvmeNs } from './ns.js';
 import { createDmaBinding, type DmaBinding } from './dma.js';
 import { NVME_TRACE } from './trace.js';
 import type { NamespaceConfig } from './ctrl/identify.js';
@@ -39,6 +40,8 @@ export interface NvmeDev {
   freed: boolean;
   /** the class and subsystem devices (classSysfs) */
   sysfs: NvmeSysfsDevs | null;
+  /** the namespaces' disks (nvme<instance>n<nsid>) */
+  ns: NvmeNs[];
 }
 
 export interface NvmeApi {
@@ -67,6 +70,8 @@ const defaultParams = {
   /** dma pool sizes, so tests can exhaust them */
   smallPoolBlocks: 256,
   pagePoolPages: 1024,
+  /** MiB of written blocks the namespaces hold in all (they are sparse); past it, Capacity Exceeded */
+  storeMiB: 64,
   build: 'release' as 'release' | 'test',
   /**
    * proposal: also the sysfs of later kernels (class nvme, class nvme-subsystem), which
@@ -78,6 +83,8 @@ type K = ModuleApi<typeof defaultParams>;
 
 interface NvmeState {
   ida: Ida;
+  /** register_blkdev(0, "nvme") */
+  major: number;
   devs: Map<number, NvmeDev>;
   sysfs: NvmeSysfs | null;
 }
@@ -86,7 +93,7 @@ function controllerConfig(p: typeof defaultParams, overrides: Partial<Controller
   return {
     vid: p.vid, ssvid: p.ssvid, serial: p.serial, model: p.model, firmware: p.firmware, mdts: p.mdts,
     namespaces: p.namespaces as NamespaceConfig[], cntlid: instance, fwSlots: p.fwSlots, mqes: p.mqes,
-    timeoutUnits: p.timeoutUnits, ioQueuePairs: p.ioQueuePairs, ...overrides,
+    timeoutUnits: p.timeoutUnits, ioQueuePairs: p.ioQueuePairs, storeBytes: p.storeMiB * 2 ** 20, ...overrides,
   };
 }
 
@@ -104,6 +111,13 @@ function freeDev(k: K, dev: NvmeDev): void {
   st.ida.free(dev.instance);
   st.devs.delete(dev.instance);
   k.prInfo(`nvme ${dev.name}: freed`);
+}
+
+function adminContext(k: K, dev: NvmeDev): AdminCmdContext {
+  return {
+    adminq: dev.adminq, clock: k.clock, mapUser: dev.dma.mapUser,
+    trace: (name, fields) => k.trace(name, { dev: dev.name, ...fields }),
+  };
 }
 
 function nvmeDevFops(k: K): FileOperations {
@@ -124,10 +138,7 @@ function nvmeDevFops(k: K): FileOperations {
       const dev = file.privateData as NvmeDev;
       switch (cmd) {
         case S.NVME_IOCTL_ADMIN_CMD:
-          return nvmeUserAdminCmd({
-            adminq: dev.adminq, clock: k.clock, mapUser: dev.dma.mapUser,
-            trace: (name, fields) => k.trace(name, { dev: dev.name, ...fields }),
-          }, arg, cur);
+          return nvmeUserAdminCmd(adminContext(k, dev), arg, cur);
         default:
           k.trace(NVME_TRACE.errUnknownIoctl, { dev: dev.name, cmd });
           return -ENOTTY;
@@ -167,8 +178,10 @@ async function probe(k: K, overrides?: Partial<ControllerConfig>): Promise<numbe
   const ctrl = new NvmeController(controllerConfig(params, overrides, instance), phys, dma.port);
   const dstrd = capDstrd(ctrl.cap);
   const adminq = new NvmeQueue(0, ADMIN_DEPTH, sqFrame, cqFrame, phys, ctrl, dstrd);
+  let ioq: NvmeQueue | null = null;
   ctrl.irq = (cqid) => {
     if (cqid === 0) adminq.processCq();
+    else if (cqid === ioq?.qid) ioq.processCq();
   };
   // see: nvme-core.c nvme_configure_admin_queue
   ctrl.writeReg32(NVME_REG_CC, 0);
@@ -183,7 +196,7 @@ async function probe(k: K, overrides?: Partial<ControllerConfig>): Promise<numbe
   const name = `nvme${instance}`;
   const dev: NvmeDev = {
     instance, name, kref: k.krefInit(), pci, ctrl, adminq, ioq: null, dma, frames, removed: false, freed: false,
-    misc: null!, sysfs: null,
+    misc: null!, sysfs: null, ns: [],
   };
   // see: nvme-core.c nvme_setup_io_queues — ask for one queue per CPU, then create one pair
   const admin = (sqe: Partial<Parameters<NvmeQueue['submitSync']>[0]>) => adminq.submitSync({
@@ -197,7 +210,7 @@ async function probe(k: K, overrides?: Partial<ControllerConfig>): Promise<numbe
     if (ioSq > 0 && ioCq > 0) {
       const cq = await admin({ opcode: S.nvme_admin_create_cq, prp1: BigInt(ioCq * 4096), cdw10: 1 | ((ADMIN_DEPTH - 1) << 16), cdw11: 1 | (1 << 1) });
       const sq = await admin({ opcode: S.nvme_admin_create_sq, prp1: BigInt(ioSq * 4096), cdw10: 1 | ((ADMIN_DEPTH - 1) << 16), cdw11: 1 | (1 << 16) });
-      if (cq.status === 0 && sq.status === 0) dev.ioq = new NvmeQueue(1, ADMIN_DEPTH, ioSq, ioCq, phys, ctrl, dstrd);
+      if (cq.status === 0 && sq.status === 0) dev.ioq = ioq = new NvmeQueue(1, ADMIN_DEPTH, ioSq, ioCq, phys, ctrl, dstrd);
     }
   }
   const misc: MiscDevice & { nvme: NvmeDev } = { minor: MISC_DYNAMIC_MINOR, name, fops: nvmeDevFops(k), parent: pci, nvme: dev };
@@ -216,6 +229,23 @@ async function probe(k: K, overrides?: Partial<ControllerConfig>): Promise<numbe
     }
     dev.sysfs = devs;
   }
+  const host: NsHost = {
+    instance, kref: dev.kref, get ioq() {
+      return dev.ioq;
+    },
+    mapUser: dma.mapUser, mapFrames: dma.mapFrames, admin: adminContext(k, dev), free: () => freeDev(k, dev),
+  };
+  // under the controller's class device when there is one (later kernels), else the PCI device's
+  // block/ directory (3.13)
+  const ns = await addNamespaces(k, host, st.major, dev.sysfs?.ctrl ?? pci, (cns, nsid, pfn) =>
+    admin({ opcode: S.nvme_admin_identify, nsid, prp1: BigInt(pfn * 4096), cdw10: cns }).then((r) => r.status));
+  if (typeof ns === 'number') {
+    if (dev.sysfs) removeSysfs(k, dev.sysfs);
+    k.miscDeregister(misc);
+    dma.dispose();
+    return fail(ns);
+  }
+  dev.ns = ns;
   st.devs.set(instance, dev);
   k.prInfo(`nvme ${name}: ${ctrl.cfg.model} sn ${ctrl.cfg.serial} fw ${ctrl.firmwareRevision}, misc minor ${misc.minor}`);
   return instance;
@@ -225,6 +255,7 @@ function removeController(k: K, instance: number): void {
   const dev = (k.state as NvmeState).devs.get(instance);
   if (!dev || dev.removed) return;
   dev.removed = true;
+  removeNamespaces(k, dev.ns);
   k.miscDeregister(dev.misc);
   if (dev.sysfs) removeSysfs(k, dev.sysfs);
   dev.kref.put(() => freeDev(k, dev));
@@ -235,7 +266,10 @@ export const nvme = defineModule({
   description: 'Linux 3.13 nvme-core char interface and an emulated NVMe controller',
   params: defaultParams,
   async init(k) {
-    const st: NvmeState = { ida: k.idaInit(), devs: new Map(), sysfs: null };
+    if (!Number.isInteger(k.params.storeMiB) || k.params.storeMiB < 0 || k.params.storeMiB > 4096) return -EINVAL;
+    const major = k.registerBlkdev(0, 'nvme');
+    if (major < 0) return major;
+    const st: NvmeState = { ida: k.idaInit(), major, devs: new Map(), sysfs: null };
     k.state = st;
     if (k.params.classSysfs) {
       const s = createClasses(k);
@@ -248,6 +282,7 @@ export const nvme = defineModule({
         k.classDestroy(st.sysfs.subsysCls);
         k.classDestroy(st.sysfs.ctrlCls);
       }
+      k.unregisterBlkdev(major, 'nvme');
       return r;
     }
     k.api = {
@@ -264,5 +299,6 @@ export const nvme = defineModule({
       k.classDestroy(st.sysfs.subsysCls);
       k.classDestroy(st.sysfs.ctrlCls);
     }
+    k.unregisterBlkdev(st.major, 'nvme');
   },
 });

@@ -53,6 +53,39 @@ export const NvmeAdminCmd = {
   },
 };
 
+export interface NvmeUserIoFields {
+  opcode: number;
+  flags: number;
+  control: number;
+  /** zero-based */
+  nblocks: number;
+  metadata: bigint;
+  addr: bigint;
+  slba: bigint;
+  dsmgmt: number;
+  reftag: number;
+  apptag: number;
+  appmask: number;
+}
+
+/** struct nvme_user_io: 48 bytes, the last 4 tail padding (nvme §2) */
+export const NvmeUserIo = {
+  SIZE: 48,
+  read(v: DataView, p = 0): NvmeUserIoFields {
+    return {
+      opcode: v.getUint8(p), flags: v.getUint8(p + 1), control: v.getUint16(p + 2, true), nblocks: v.getUint16(p + 4, true),
+      metadata: v.getBigUint64(p + 8, true), addr: v.getBigUint64(p + 16, true), slba: v.getBigUint64(p + 24, true),
+      dsmgmt: v.getUint32(p + 32, true), reftag: v.getUint32(p + 36, true), apptag: v.getUint16(p + 40, true), appmask: v.getUint16(p + 42, true),
+    };
+  },
+  write(v: DataView, c: Partial<NvmeUserIoFields>, p = 0): void {
+    v.setUint8(p, c.opcode ?? 0); v.setUint8(p + 1, c.flags ?? 0); v.setUint16(p + 2, c.control ?? 0, true);
+    v.setUint16(p + 4, c.nblocks ?? 0, true); v.setBigUint64(p + 8, c.metadata ?? 0n, true); v.setBigUint64(p + 16, c.addr ?? 0n, true);
+    v.setBigUint64(p + 24, c.slba ?? 0n, true); v.setUint32(p + 32, c.dsmgmt ?? 0, true); v.setUint32(p + 36, c.reftag ?? 0, true);
+    v.setUint16(p + 40, c.apptag ?? 0, true); v.setUint16(p + 42, c.appmask ?? 0, true);
+  },
+};
+
 // Admin opcodes (include/linux/nvme.h)
 export const nvme_admin_delete_sq = 0x00;
 export const nvme_admin_create_sq = 0x01;
@@ -66,6 +99,12 @@ export const nvme_admin_get_features = 0x0a;
 export const nvme_admin_activate_fw = 0x10;
 export const nvme_admin_download_fw = 0x11;
 
+// NVM command set opcodes (include/linux/nvme.h enum nvme_opcode)
+export const nvme_cmd_flush = 0x00;
+export const nvme_cmd_write = 0x01;
+export const nvme_cmd_read = 0x02;
+export const nvme_cmd_compare = 0x05;
+
 // Status codes in the host-visible (>> 1) space; SCT in bits 10:8
 export const NVME_SC_SUCCESS = 0x0;
 export const NVME_SC_INVALID_OPCODE = 0x1;
@@ -78,6 +117,8 @@ export const NVME_SC_INVALID_NS = 0xb;
 export const NVME_SC_CMD_SEQ_ERROR = 0xc;
 export const NVME_SC_INVALID_PRP_OFFSET = 0x13;
 export const NVME_SC_LBA_RANGE = 0x80;
+export const NVME_SC_CAP_EXCEEDED = 0x81;
+export const NVME_SC_COMPARE_FAILED = 0x285;
 export const NVME_SC_CQ_INVALID = 0x100;
 export const NVME_SC_QID_INVALID = 0x101;
 export const NVME_SC_QUEUE_SIZE = 0x102;

@@ -49,6 +49,11 @@ export interface ControllerConfig extends ControllerIdentity {
   timeoutUnits: number;
   /** I/O queue pairs the controller grants through Number of Queues */
   ioQueuePairs: number;
+  /**
+   * bytes of written data the namespaces may hold in all (they are sparse: unwritten and zeroed
+   * blocks take nothing); a write past it completes with Capacity Exceeded
+   */
+  storeBytes: number;
 }
 
 type Result = { status: number; dw0?: number };
@@ -83,6 +88,9 @@ export class NvmeController {
   lastSqe: Sqe | null = null;
   /** commands executed since enable */
   executed = 0;
+  /** each namespace's written data: 4 KiB chunks by byte offset / 4096 (all-zero chunks dropped) */
+  private readonly store: Array<Map<number, Uint8Array>>;
+  private storedChunks = 0;
 
   constructor(readonly cfg: ControllerConfig, private readonly mem: HostMemory, public dma: DmaPort) {
     this.cap = makeCap(cfg.mqes, cfg.timeoutUnits);
@@ -90,6 +98,7 @@ export class NvmeController {
     this.queues = new QueueSet(cfg.ioQueuePairs, cfg.mqes);
     this.features = new Features(cfg.ioQueuePairs, cfg.namespaces[0]?.blocks);
     this.fw = new Firmware(cfg.fwSlots, cfg.firmware);
+    this.store = cfg.namespaces.map(() => new Map());
   }
 
   get firmwareRevision(): string {
@@ -195,7 +204,7 @@ export class NvmeController {
       this.executed++;
       let r: Result;
       try {
-        r = sqid === 0 ? this.execAdmin(sqe) : { status: S.NVME_SC_INVALID_OPCODE | DNR };
+        r = sqid === 0 ? this.execAdmin(sqe) : this.execIo(sqe);
       } catch (err) {
         // a device bug still completes the command (Internal Error), so no command id is lost
         this.internalErrors++;
@@ -232,6 +241,96 @@ export class NvmeController {
       case S.nvme_admin_activate_fw: return { status: this.fw.commit(c.cdw10) };
       default: return { status: S.NVME_SC_INVALID_OPCODE | DNR };
     }
+  }
+
+  // ---- the NVM command set on I/O queues (QEMU nvme_rw, nvme_flush, nvme_compare) ----
+  private execIo(c: Sqe): Result {
+    if (c.flags & NVME_CMD_PSDT_MASK) return { status: S.NVME_SC_INVALID_FIELD | DNR };
+    const nsIdx = c.nsid - 1;
+    const ns = c.nsid >= 1 ? this.cfg.namespaces[nsIdx] : undefined;
+    if (c.opcode === S.nvme_cmd_flush) {
+      // nothing is volatile; the broadcast NSID flushes them all
+      return { status: ns || c.nsid === 0xffffffff ? 0 : S.NVME_SC_INVALID_NS | DNR };
+    }
+    if (c.opcode !== S.nvme_cmd_read && c.opcode !== S.nvme_cmd_write && c.opcode !== S.nvme_cmd_compare) {
+      return { status: S.NVME_SC_INVALID_OPCODE | DNR };
+    }
+    if (!ns) return { status: S.NVME_SC_INVALID_NS | DNR };
+    const nlb = (c.cdw12 & 0xffff) + 1;
+    const slba = (c.cdw10 >>> 0) + (c.cdw11 >>> 0) * 2 ** 32;
+    const len = nlb * 2 ** ns.lbads;
+    if (len > this.mdtsBytes) return { status: S.NVME_SC_INVALID_FIELD | DNR };
+    if (slba + nlb > ns.blocks) return { status: S.NVME_SC_LBA_RANGE | DNR };
+    const off = slba * 2 ** ns.lbads;
+    if (c.opcode === S.nvme_cmd_read) {
+      const status = this.dma.toHost(c.prp1, c.prp2, this.readStore(nsIdx, off, len));
+      if (status) this.lastPrpError = this.dma.lastError ?? null;
+      else this.countIo(false, len);
+      return { status };
+    }
+    const data = this.dma.fromHost(c.prp1, c.prp2, len);
+    if (typeof data === 'number') {
+      this.lastPrpError = this.dma.lastError ?? null;
+      return { status: data };
+    }
+    if (c.opcode === S.nvme_cmd_compare) {
+      const have = this.readStore(nsIdx, off, len);
+      return { status: have.every((b, i) => b === data[i]) ? 0 : S.NVME_SC_COMPARE_FAILED | DNR };
+    }
+    if (!this.writeStore(nsIdx, off, data)) return { status: S.NVME_SC_CAP_EXCEEDED | DNR };
+    this.countIo(true, len);
+    return { status: 0 };
+  }
+
+  private countIo(write: boolean, bytes: number): void {
+    // SMART's data units are thousands of 512-byte units, rounded up
+    if (write) {
+      this.health.hostWrites++;
+      this.health.dataUnitsWritten += Math.ceil(bytes / 512000);
+    } else {
+      this.health.hostReads++;
+      this.health.dataUnitsRead += Math.ceil(bytes / 512000);
+    }
+  }
+
+  private readStore(nsIdx: number, off: number, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    const chunks = this.store[nsIdx]!;
+    for (let at = off; at < off + len; ) {
+      const ci = Math.floor(at / 4096);
+      const within = at - ci * 4096;
+      const n = Math.min(4096 - within, off + len - at);
+      const chunk = chunks.get(ci);
+      if (chunk) out.set(chunk.subarray(within, within + n), at - off);
+      at += n;
+    }
+    return out;
+  }
+
+  /** @returns false (nothing written) when the data would not fit in storeBytes */
+  private writeStore(nsIdx: number, off: number, data: Uint8Array): boolean {
+    const chunks = this.store[nsIdx]!;
+    let fresh = 0;
+    for (let ci = Math.floor(off / 4096); ci * 4096 < off + data.length; ci++) if (!chunks.has(ci)) fresh++;
+    if ((this.storedChunks + fresh) * 4096 > this.cfg.storeBytes) return false;
+    for (let at = off; at < off + data.length; ) {
+      const ci = Math.floor(at / 4096);
+      const within = at - ci * 4096;
+      const n = Math.min(4096 - within, off + data.length - at);
+      let chunk = chunks.get(ci);
+      if (!chunk) {
+        chunk = new Uint8Array(4096);
+        chunks.set(ci, chunk);
+        this.storedChunks++;
+      }
+      chunk.set(data.subarray(at - off, at - off + n), within);
+      if (chunk.every((b) => b === 0)) {
+        chunks.delete(ci);
+        this.storedChunks--;
+      }
+      at += n;
+    }
+    return true;
   }
 
   private toHost(c: Sqe, data: Uint8Array): Result {
