@@ -265,27 +265,33 @@ function blockFileOps(disk: Gendisk, phys: PhysMem): FileOperations {
           pfns.push(p);
         }
         const buf = new Uint8Array(end - start);
+        // a copy from the user stops at a fault: what came before it is still written
+        const data = write ? new Uint8Array(n) : null;
+        const m = data ? n - cur.copyFromUser(data, ubuf + done, n) : n;
+        if (m === 0) return done || -EFAULT;
         // a write of part of a block reads the block first (read-modify-write)
-        if (!write || at !== start || (at + n) % lbs) {
+        if (!write || at !== start || at + m !== end) {
           const r = await d.submit(false, start / 512, pfns, end - start, cur);
           if (r < 0) return done || r;
           disk.stat.ios[0]!++;
           disk.stat.sectors[0]! += (end - start) / 512;
           frames().forEach((f, i) => buf.set(f.subarray(0, Math.min(PAGE, buf.length - i * PAGE)), i * PAGE));
         }
-        if (write) {
-          if (cur.copyFromUser(buf.subarray(at - start, at - start + n), ubuf + done, n)) return done || -EFAULT;
+        let moved = m;
+        if (data) {
+          buf.set(data.subarray(0, m), at - start);
           frames().forEach((f, i) => f.set(buf.subarray(i * PAGE, Math.min(buf.length, (i + 1) * PAGE))));
           const r = await d.submit(true, start / 512, pfns, end - start, cur);
           if (r < 0) return done || r;
           disk.stat.ios[1]!++;
           disk.stat.sectors[1]! += (end - start) / 512;
-        } else if (cur.copyToUser(ubuf + done, buf.subarray(at - start, at - start + n), n)) return done || -EFAULT;
+        } else moved = n - cur.copyToUser(ubuf + done, buf.subarray(at - start, at - start + n), n);
+        done += moved;
+        file.pos += moved;
+        if (moved < n) return done || -EFAULT;
       } finally {
         for (const p of pfns) phys.putPage(p);
       }
-      done += n;
-      file.pos += n;
     }
     return done;
   };

@@ -147,6 +147,25 @@ describe('nvme-cli (Debian\'s 2.3) through the bridge', () => {
       .toEqual({ name: 'nvme0', sn: 'VCHARDEV0001', mn: 'vchardev NVMe Ctrl', transport: 'pcie', address: '0000:00:04.0' });
     expect(j.Devices[0].Subsystems[0].Subsystem).toBe('nvme-subsys0');
   });
+  it('nvme list -o json and plain nvme list list the namespace disk with the controller\'s serial, model and firmware', async () => {
+    const r = await run([NVME, 'list', '-o', 'json']);
+    expect(r.err).toBe('');
+    const [d] = JSON.parse(r.out).Devices;
+    // the firmware test above may have committed another revision
+    const fw = (await k.spawn().readFile('/sys/class/nvme/nvme0/firmware_rev')).trim();
+    expect({ ns: d.NameSpace, path: d.DevicePath, sn: d.SerialNumber, mn: d.ModelNumber, fw: d.Firmware, size: d.PhysicalSize, lba: d.SectorSize })
+      .toEqual({ ns: 1, path: '/dev/nvme0n1', sn: 'VCHARDEV0001', mn: 'vchardev NVMe Ctrl', fw, size: 2 ** 30, lba: 512 });
+    const plain = await run([NVME, 'list']);
+    expect(plain.out).toMatch(new RegExp(`^/dev/nvme0n1 +ng0n1 +VCHARDEV0001 +vchardev NVMe Ctrl +1 +1\\.07 +GB / +1\\.07 +GB +512 +B \\+ +0 B +${fw.replace(/\./g, '\\.')}`, 'm'));
+  });
+  it('dd writes and reads the namespace as a block device; blockdev and stat see its size and type', async () => {
+    const file = join(dir, 'blk.txt');
+    writeFileSync(file, 'written by dd through the bridge\n');
+    const w = await run(['dd', `if=${file}`, 'of=/dev/nvme0n1', 'bs=512', 'seek=3', 'conv=sync,notrunc']);
+    expect(w.code).toBe(0);
+    const r = await run(['sh', '-c', 'dd if=/dev/nvme0n1 bs=512 skip=3 count=1 2>/dev/null | head -c 33; blockdev --getsize64 --getss /dev/nvme0n1; stat -c "%F %t:%T" /dev/nvme0n1']);
+    expect(r.out).toBe('written by dd through the bridge\n1073741824\n512\nblock special file 103:0\n');
+  });
   it('a wrong namespace is the NVMe status by name, as on real hardware', async () => {
     const r = await run([NVME, 'id-ns', '/dev/nvme0', '-n', '5']);
     expect(r.err + r.out).toContain('Invalid Namespace or Format');

@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { Kernel, O_RDWR, O_RDONLY, CAP_SYS_ADMIN, PROT_READ, type Process } from '../../src/index.js';
-import { NVME_IOCTL_ADMIN_CMD, NVME_IOCTL_ID, NVME_IOCTL_SUBMIT_IO, NvmeAdminCmd, asciiField, type NvmeAdminCmdFields } from '../../src/drivers/nvme/uapi.js';
+import { Kernel, O_RDWR, O_RDONLY, CAP_SYS_ADMIN, PROT_READ, S_IFMT, S_IFBLK, MAJOR, MINOR, BLOCK_EXT_MAJOR, type Process } from '../../src/index.js';
+import { NVME_IOCTL_ADMIN_CMD, NVME_IOCTL_ID, NVME_IOCTL_SUBMIT_IO, NvmeAdminCmd, NvmeUserIo, asciiField, type NvmeAdminCmdFields, type NvmeUserIoFields } from '../../src/drivers/nvme/uapi.js';
 import { identifyController } from '../../src/drivers/nvme/ctrl/identify.js';
 import type { NvmeApi } from '../../src/drivers/nvme/index.js';
 import { makeFirmwareImage } from '../../src/cli/nvme.js';
@@ -240,6 +240,138 @@ describe('classSysfs: the sysfs nvme-cli\'s `nvme list` scans (off by default, a
       await k2.rmmod('nvme');
       expect(p.readdir('/sys/class')).not.toContain('nvme');
       expect(p.readdir('/sys/class')).not.toContain('nvme-subsystem');
+    } finally {
+      await k2.shutdown();
+    }
+  });
+});
+
+describe('the namespace block device (nvme §1, §6)', () => {
+  const userIo = (p: Process, at: number, c: Partial<NvmeUserIoFields>) => {
+    const raw = new Uint8Array(NvmeUserIo.SIZE);
+    NvmeUserIo.write(new DataView(raw.buffer), c);
+    p.poke(at, raw);
+  };
+  let ns: number;
+  let io: number;
+  let data: number;
+  beforeEach(async () => {
+    ns = await root.open('/dev/nvme0n1', O_RDWR);
+    io = root.mmap(4096);
+    data = root.mmap(64 * 1024);
+  });
+
+  it('is disk nvme0n1: 259:0 (GENHD_FL_EXT_DEVT), in /proc/partitions, below the PCI device as in 3.13; the driver holds major 254', async () => {
+    const st = root.stat('/dev/nvme0n1');
+    expect([st.mode & S_IFMT, MAJOR(st.rdev), MINOR(st.rdev)]).toEqual([S_IFBLK, BLOCK_EXT_MAJOR, 0]);
+    expect(await root.readFile('/sys/devices/pci0000:00/0000:00:04.0/block/nvme0n1/size')).toBe(`${0x200000}\n`);
+    expect(await root.readFile('/sys/block/nvme0n1/queue/logical_block_size')).toBe('512\n');
+    expect(await root.readFile('/sys/block/nvme0n1/queue/max_hw_sectors_kb')).toBe('8192\n');
+    expect(await root.readFile('/sys/block/nvme0n1/queue/rotational')).toBe('0\n');
+    expect(await root.readFile('/proc/partitions')).toBe('major minor  #blocks  name\n\n 259        0    1048576 nvme0n1\n');
+    expect(await root.readFile('/proc/devices')).toMatch(/Block devices:\n259 blkext\n254 nvme\n$/);
+  });
+
+  it('NVME_IOCTL_ID is the namespace id; NVME_IOCTL_ADMIN_CMD works through it too; others ENOTTY', async () => {
+    expect(await root.ioctl(ns, NVME_IOCTL_ID, 0)).toBe(1);
+    putCmd(root, io, { opcode: 6, nsid: 1, addr: BigInt(data), dataLen: 4096, cdw10: 0 });
+    expect(await root.ioctl(ns, NVME_IOCTL_ADMIN_CMD, io)).toBe(0);
+    expect(new DataView(root.peek(data, 8).buffer).getBigUint64(0, true)).toBe(0x200000n);
+    await expect(root.ioctl(ns, 0x2285 /* SG_IO */, io)).rejects.toMatchObject({ code: 'ENOTTY' });
+  });
+
+  it('NVME_IOCTL_SUBMIT_IO writes and reads blocks, which read() sees at the same offset', async () => {
+    root.poke(data, new TextEncoder().encode('x'.repeat(1024)));
+    userIo(root, io, { opcode: 1, nblocks: 1, addr: BigInt(data), slba: 10n });
+    expect(await root.ioctl(ns, NVME_IOCTL_SUBMIT_IO, io)).toBe(0);
+    await root.lseek(ns, 10 * 512 - 1, 0);
+    expect(await root.read(ns, data + 8192, 1026)).toBe(1026);
+    expect(new TextDecoder().decode(root.peek(data + 8192, 1026))).toBe(`\0${'x'.repeat(1024)}\0`);
+    // write() reaches the controller, SUBMIT_IO reads it back (and Compare agrees)
+    await root.lseek(ns, 0, 0);
+    root.poke(data, new TextEncoder().encode('hello, block'));
+    expect(await root.write(ns, data, 12)).toBe(12);
+    userIo(root, io, { opcode: 2, nblocks: 0, addr: BigInt(data + 4096), slba: 0n });
+    expect(await root.ioctl(ns, NVME_IOCTL_SUBMIT_IO, io)).toBe(0);
+    expect(new TextDecoder().decode(root.peek(data + 4096, 12))).toBe('hello, block');
+    userIo(root, io, { opcode: 5, nblocks: 0, addr: BigInt(data + 4096), slba: 0n });
+    expect(await root.ioctl(ns, NVME_IOCTL_SUBMIT_IO, io)).toBe(0);
+    userIo(root, io, { opcode: 5, nblocks: 0, addr: BigInt(data + 4096), slba: 1n });
+    expect(await root.ioctl(ns, NVME_IOCTL_SUBMIT_IO, io)).toBe(0x4285); // Compare Failure | DNR
+  });
+
+  it('SUBMIT_IO checks in 3.13\'s order: EFAULT, the opcode (EINVAL), the buffer (EINVAL, EFAULT); the controller then answers LBA range', async () => {
+    await expect(root.ioctl(ns, NVME_IOCTL_SUBMIT_IO, 0x10)).rejects.toMatchObject({ code: 'EFAULT' });
+    userIo(root, io, { opcode: 0x09, addr: BigInt(data) });
+    await expect(root.ioctl(ns, NVME_IOCTL_SUBMIT_IO, io)).rejects.toMatchObject({ code: 'EINVAL' });
+    userIo(root, io, { opcode: 2, addr: BigInt(data + 2) });
+    await expect(root.ioctl(ns, NVME_IOCTL_SUBMIT_IO, io)).rejects.toMatchObject({ code: 'EINVAL' });
+    userIo(root, io, { opcode: 2, addr: 0x7000_0000n });
+    await expect(root.ioctl(ns, NVME_IOCTL_SUBMIT_IO, io)).rejects.toMatchObject({ code: 'EFAULT' });
+    userIo(root, io, { opcode: 2, nblocks: 1, addr: BigInt(data), slba: 0x200000n - 1n });
+    expect(await root.ioctl(ns, NVME_IOCTL_SUBMIT_IO, io)).toBe(0x4080); // LBA Out of Range | DNR
+    // no CAP_SYS_ADMIN check (only the node's mode guards it)
+    await root.chmod('/dev/nvme0n1', 0o666);
+    const user = k.spawn({ uid: 1000 });
+    const ufd = await user.open('/dev/nvme0n1', O_RDWR);
+    const ub = user.mmap(8192);
+    const raw = new Uint8Array(NvmeUserIo.SIZE);
+    NvmeUserIo.write(new DataView(raw.buffer), { opcode: 2, addr: BigInt(ub + 4096) });
+    user.poke(ub, raw);
+    expect(await user.ioctl(ufd, NVME_IOCTL_SUBMIT_IO, ub)).toBe(0);
+  });
+
+  it('the controller\'s store is bounded (storeMiB): a write past it is Capacity Exceeded; zeroed blocks free their space', async () => {
+    const k2 = await Kernel.boot({ clock: 'virtual' });
+    try {
+      await k2.insmod('nvme', { storeMiB: 1 });
+      const p = k2.spawn();
+      const f = await p.open('/dev/nvme0n1', O_RDWR);
+      const buf = p.mmap(1 << 20);
+      p.poke(buf, new Uint8Array(1 << 20).fill(1));
+      expect(await p.write(f, buf, 1 << 20)).toBe(1 << 20);
+      await expect(p.write(f, buf, 512)).rejects.toMatchObject({ code: 'EIO' });
+      await p.lseek(f, 0, 0);
+      p.poke(buf, new Uint8Array(4096));
+      expect(await p.write(f, buf, 4096)).toBe(4096);
+      await p.lseek(f, 1 << 20, 0);
+      expect(await p.write(f, buf + 4096, 4096)).toBe(4096);
+    } finally {
+      await k2.shutdown();
+    }
+    const k3 = await Kernel.boot({ clock: 'virtual' });
+    try {
+      await expect(k3.insmod('nvme', { storeMiB: 1.5 })).rejects.toMatchObject({ code: 'EINVAL' });
+      expect(await k3.spawn().readFile('/proc/devices')).toMatch(/Block devices:\n259 blkext\n$/);
+    } finally {
+      await k3.shutdown();
+    }
+  });
+
+  it('removal with the disk open: the node goes, I/O is EIO, ioctls still reach the controller; the last close frees it', async () => {
+    api.removeController(0);
+    await expect(root.open('/dev/nvme0n1', O_RDONLY)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(root.readdir('/sys/block')).toEqual([]);
+    await expect(root.read(ns, data, 512)).rejects.toMatchObject({ code: 'EIO' });
+    expect(await root.ioctl(ns, NVME_IOCTL_ID, 0)).toBe(1);
+    const dev = api.devs.get(0)!;
+    await root.close(fd);
+    expect(dev.freed).toBe(false);
+    await root.close(ns);
+    expect(dev.freed).toBe(true);
+    expect(await api.addController()).toBe(0);
+    expect(MINOR(root.stat('/dev/nvme0n1').rdev)).toBe(0);
+    fd = await root.open('/dev/nvme0', O_RDWR);
+  });
+
+  it('with classSysfs the disk sits below the controller\'s class device, where nvme-cli scans for namespaces', async () => {
+    const k2 = await Kernel.boot({ clock: 'virtual' });
+    try {
+      await k2.insmod('nvme', { classSysfs: true });
+      const p = k2.spawn();
+      expect(p.readdir('/sys/class/nvme/nvme0')).toContain('nvme0n1');
+      expect(await p.readFile('/sys/class/nvme/nvme0/nvme0n1/dev')).toBe('259:0\n');
+      expect((k2.vfs.lookup('/sys/block/nvme0n1', false) as { target: string }).target).toBe('../devices/pci0000:00/0000:00:04.0/nvme/nvme0/nvme0n1');
     } finally {
       await k2.shutdown();
     }
