@@ -167,6 +167,11 @@ interface Conn {
   chain: Promise<void>;
   /** the call in flight, for OP_INTR */
   abort: AbortController | null;
+  /**
+   * the interrupt the next call gets: one controller serves call after call until an OP_INTR
+   * fires it (making one costs several µs; every call removes the listeners it added)
+   */
+  ctl: AbortController | null;
   /** the open file: a descriptor in each task (by process key) that used it */
   fds: Map<string, number>;
   opener: string;
@@ -342,7 +347,7 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
     const dev = file !== null && isDev(file.inode.mode);
     const mayBlock = q.op === OP.IOCTL || (q.op === OP.POLL && q.b !== 0) ||
       ((q.op === OP.READ || q.op === OP.WRITE || q.op === OP.PREAD || q.op === OP.PWRITE) && file !== null && !(file.flags & O_NONBLOCK));
-    const abort = dev && mayBlock ? new AbortController() : null;
+    const abort = dev && mayBlock ? (conn.ctl ??= new AbortController()) : null;
     conn.abort = abort;
     const call = abort ? { signal: abort.signal } : {};
     try {
@@ -352,16 +357,9 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
         case OP.WRITE:
           return reply(await p.write(fd, q.a, q.b, call));
         case OP.PREAD:
-        case OP.PWRITE: {
-          // pread on a file without llseek is ESPIPE, as for the real call
-          const was = await p.lseek(fd, 0, 1);
-          await p.lseek(fd, q.cSigned, 0);
-          try {
-            return reply(q.op === OP.PREAD ? await p.read(fd, q.a, q.b, call) : await p.write(fd, q.a, q.b, call));
-          } finally {
-            await p.lseek(fd, was, 0).catch(() => 0);
-          }
-        }
+          return reply(await p.pread(fd, q.a, q.b, q.cSigned, call));
+        case OP.PWRITE:
+          return reply(await p.pwrite(fd, q.a, q.b, q.cSigned, call));
         case OP.IOCTL:
           return reply(await p.ioctl(fd, q.a % 2 ** 32, q.b, call));
         case OP.LSEEK:
@@ -390,13 +388,14 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
       return reply(-errnoOf(err));
     } finally {
       if (abort && conn.abort === abort) conn.abort = null;
+      if (abort?.signal.aborted) conn.ctl = null;
     }
   }
 
   const onConnection = (sock: Socket) => {
     const conn: Conn = {
       sock, nonce: randomBytes(NONCE_SIZE), keys: new Map(), end: () => {}, clientIno: -1,
-      pending: Buffer.alloc(0), queue: [], running: false, chain: Promise.resolve(), abort: null, fds: new Map(), opener: '',
+      pending: Buffer.alloc(0), queue: [], running: false, chain: Promise.resolve(), abort: null, ctl: null, fds: new Map(), opener: '',
     };
     conns.add(conn);
     sock.write(conn.nonce);

@@ -3,7 +3,8 @@
 // `block`, its devtmpfs node, /sys/block, /proc/partitions) and the block device file, whose
 // reads and writes go straight to the driver's request function (there is no page cache: every
 // read reaches the device, every write is on it when write() returns).
-import { EACCES, EBUSY, EFAULT, EINVAL, EIO, ENOMEM, ENOSPC, ENOTTY, ENXIO, EPERM } from './errno.js';
+import { EACCES, EBUSY, EFAULT, EINTR, EINVAL, EIO, ENOMEM, ENOSPC, ENOTTY, ENXIO, EPERM } from './errno.js';
+import { Mutex } from './locking.js';
 import { MAJOR, MINOR, MKDEV } from './devt.js';
 import { CAP_SYS_ADMIN } from './cred.js';
 import { Ida } from './ida.js';
@@ -25,6 +26,10 @@ export const GENHD_FL_EXT_DEVT = 64;
 const PAGE = 4096;
 /** one request moves at most this much (a 128 KiB bio, what readahead would ask) */
 const MAX_REQUEST_BYTES = 128 * 1024;
+/** BLK_DEF_MAX_SECTORS: a queue's max_sectors is at most this */
+const BLK_DEF_MAX_SECTORS = 1024;
+/** GENHD_FL_UP: set by add_disk (the capability attribute shows it) */
+const GENHD_FL_UP = 16;
 
 // block/ioctl.c's generic commands (include/uapi/linux/fs.h)
 export const BLKROSET = 0x125d;
@@ -88,6 +93,16 @@ export class Gendisk {
   /** ios and sectors per direction, for the stat attribute */
   readonly stat = { ios: [0, 0], sectors: [0, 0] };
   fileOps!: FileOperations;
+  /** requests one at a time (see request in blockFileOps) */
+  readonly lock = new Mutex();
+  /** open files of it: the blkext minor goes back at the last of them after del_gendisk (put_disk) */
+  openers = 0;
+  /** set by del_gendisk: frees the dev_t */
+  putDevt: (() => void) | null = null;
+  /** an open file went (or an open failed) */
+  put(): void {
+    if (--this.openers === 0 && this.dead) this.putDevt?.();
+  }
   constructor(readonly init: GendiskInit, readonly devt: number, readonly dev: Device) {}
   get name(): string {
     return this.init.diskName;
@@ -146,9 +161,11 @@ export class BlockRegistry {
   }
   /** /proc/partitions: every disk with a capacity, #blocks in KiB */
   procPartitions(): string {
-    const rows = [...this.disks.values()].filter((d) => !d.dead && d.init.capacity > 0)
+    // the header comes with the first disk, even one whose row is left out (no capacity)
+    if (this.disks.size === 0) return '';
+    const rows = [...this.disks.values()].filter((d) => d.init.capacity > 0)
       .map((d) => `${String(MAJOR(d.devt)).padStart(4)}  ${String(MINOR(d.devt)).padStart(7)} ${String(Math.floor(d.init.capacity / 2)).padStart(10)} ${d.name}\n`);
-    return rows.length ? `major minor  #blocks  name\n\n${rows.join('')}` : '';
+    return `major minor  #blocks  name\n\n${rows.join('')}`;
   }
 
   lookup(devt: number): Gendisk | null {
@@ -159,7 +176,8 @@ export class BlockRegistry {
   addDisk(init: GendiskInit): Gendisk | number {
     if (!this.majors.has(init.major) || !/^[A-Za-z0-9_-]{1,31}$/.test(init.diskName)) return -EINVAL;
     if (!(init.logicalBlockSize >= 512 && init.logicalBlockSize <= PAGE && (init.logicalBlockSize & (init.logicalBlockSize - 1)) === 0)) return -EINVAL;
-    if (!Number.isSafeInteger(init.capacity) || init.capacity < 0) return -EINVAL;
+    // byte offsets stay exact numbers: at most 2^53 bytes
+    if (!Number.isSafeInteger(init.capacity) || init.capacity < 0 || init.capacity > 2 ** 44) return -EINVAL;
     let devt: number;
     let ext = -1;
     if (init.minors > 0) devt = MKDEV(init.major, init.firstMinor);
@@ -186,14 +204,18 @@ export class BlockRegistry {
     return disk;
   }
 
-  // see: block/genhd.c del_gendisk — the node and sysfs go; open files stay until closed
+  // see: block/genhd.c del_gendisk — the node and sysfs go; open files stay until closed, and
+  // the blkext minor is freed by the last put_disk (disk_release → blk_free_devt)
   delGendisk(disk: Gendisk): void {
     if (disk.dead) return;
     disk.dead = true;
     this.disks.delete(disk.devt);
     this.vfs.remove(`/sys/block/${disk.name}`);
     this.devices.deviceUnregister(disk.dev);
-    if (MAJOR(disk.devt) === BLOCK_EXT_MAJOR) this.extDevt.free(MINOR(disk.devt));
+    disk.putDevt = () => {
+      if (MAJOR(disk.devt) === BLOCK_EXT_MAJOR) this.extDevt.free(MINOR(disk.devt));
+    };
+    if (disk.openers === 0) disk.putDevt();
   }
 
   private addAttributes(disk: Gendisk): void {
@@ -201,13 +223,14 @@ export class BlockRegistry {
     const ro = (name: string, show: () => string) => this.devices.deviceCreateFile(disk.dev, { name, mode: 0o444, show: () => `${show()}\n` });
     // see: block/genhd.c disk_attrs
     ro('range', () => String(d.minors));
-    ro('ext_range', () => String(d.minors > 0 ? d.minors : DISK_MAX_PARTS));
+    // disk_max_parts: a disk that may take ext dev_ts has room for DISK_MAX_PARTS
+    ro('ext_range', () => String(d.flags & GENHD_FL_EXT_DEVT ? DISK_MAX_PARTS : d.minors));
     ro('removable', () => '0');
     ro('ro', () => (disk.readOnly ? '1' : '0'));
     ro('size', () => String(d.capacity));
     ro('alignment_offset', () => '0');
     ro('discard_alignment', () => '0');
-    ro('capability', () => d.flags.toString(16));
+    ro('capability', () => (disk.dead ? d.flags : d.flags | GENHD_FL_UP).toString(16));
     // part_stat_show: reads, merges, sectors, ticks; writes, …; in flight, io_ticks, time_in_queue
     ro('stat', () => [disk.stat.ios[0], 0, disk.stat.sectors[0], 0, disk.stat.ios[1], 0, disk.stat.sectors[1], 0, 0, 0, 0].map((n) => String(n).padStart(8)).join(' '));
     ro('inflight', () => `${'0'.padStart(8)} ${'0'.padStart(8)}`);
@@ -217,14 +240,14 @@ export class BlockRegistry {
     const lbs = String(d.logicalBlockSize);
     for (const [name, show] of [
       ['logical_block_size', lbs], ['physical_block_size', lbs], ['hw_sector_size', lbs], ['minimum_io_size', lbs],
-      ['optimal_io_size', '0'], ['max_hw_sectors_kb', String(d.maxHwSectors >> 1)], ['max_sectors_kb', String(Math.min(d.maxHwSectors, 1024) >> 1)],
+      ['optimal_io_size', '0'], ['max_hw_sectors_kb', String(d.maxHwSectors >> 1)], ['max_sectors_kb', String(Math.min(d.maxHwSectors, BLK_DEF_MAX_SECTORS) >> 1)],
       ['rotational', d.nonRotational ? '0' : '1'], ['read_ahead_kb', '128'], ['nr_requests', '128'],
     ] as const) this.devices.createGeneratedFile(`${q}/${name}`, 0o444, () => `${show}\n`);
   }
 }
 
 // see: fs/block_dev.c blkdev_open + __blkdev_get
-export function blkdevOpen(reg: BlockRegistry, mods: ModuleGetter, inode: Inode, file: File, cur: Task): number | Promise<number> {
+export async function blkdevOpen(reg: BlockRegistry, mods: ModuleGetter, inode: Inode, file: File, cur: Task): Promise<number> {
   const disk = reg.lookup(inode.rdev);
   if (!disk) return -ENXIO;
   const owner = disk.init.fops.owner ?? null;
@@ -232,17 +255,65 @@ export function blkdevOpen(reg: BlockRegistry, mods: ModuleGetter, inode: Inode,
   file.owner = owner;
   file.fops = disk.fileOps;
   file.privateData = disk;
-  return disk.init.fops.open ? disk.init.fops.open(disk, file, cur) : 0;
+  disk.openers++;
+  const r = disk.init.fops.open ? await disk.init.fops.open(disk, file, cur) : 0;
+  if (r < 0) disk.put();
+  return r;
 }
 
 /** def_blk_fops for one disk: I/O through its request function, block/ioctl.c, block_llseek. */
 function blockFileOps(disk: Gendisk, phys: PhysMem): FileOperations {
   const d = disk.init;
-  /** moves [pos, pos + count) through frames, a request at a time; @returns bytes or -errno */
+  /** a request moves at most max_sectors (min(max_hw_sectors, 1024)) and 128 KiB, whole blocks */
+  const maxRequest = Math.max(d.logicalBlockSize, Math.min(MAX_REQUEST_BYTES, Math.min(d.maxHwSectors, BLK_DEF_MAX_SECTORS) * 512) & -d.logicalBlockSize);
+  /**
+   * One request over [start, end): frames allocated, read and/or written, freed. Requests on a
+   * disk take its lock one at a time, so a read-modify-write of a partial block is atomic (the
+   * page lock's job in Linux). @returns bytes moved (less than n after a copy fault) or -errno
+   */
+  const request = async (write: boolean, at: number, n: number, start: number, end: number, ubuf: number, cur: Task): Promise<number> => {
+    await disk.lock.lock();
+    const pfns: number[] = [];
+    try {
+      if (disk.dead) return -EIO;
+      for (let b = 0; b < end - start; b += PAGE) {
+        const p = phys.allocFrame();
+        if (p < 0) return -ENOMEM;
+        pfns.push(p);
+      }
+      const frames = () => pfns.map((p) => phys.u8.subarray(p * PAGE, (p + 1) * PAGE));
+      const buf = new Uint8Array(end - start);
+      // a copy from the user stops at a fault: what came before it is still written
+      const data = write ? new Uint8Array(n) : null;
+      const m = data ? n - cur.copyFromUser(data, ubuf, n) : n;
+      if (m === 0) return -EFAULT;
+      // a write of part of a block reads the block first (read-modify-write)
+      if (!write || at !== start || at + m !== end) {
+        const r = await d.submit(false, start / 512, pfns, end - start, cur);
+        if (r < 0) return r;
+        disk.stat.ios[0]!++;
+        disk.stat.sectors[0]! += (end - start) / 512;
+        frames().forEach((f, i) => buf.set(f.subarray(0, Math.min(PAGE, buf.length - i * PAGE)), i * PAGE));
+      }
+      if (!data) return n - cur.copyToUser(ubuf, buf.subarray(at - start, at - start + n), n);
+      buf.set(data.subarray(0, m), at - start);
+      frames().forEach((f, i) => f.set(buf.subarray(i * PAGE, Math.min(buf.length, (i + 1) * PAGE))));
+      const r = await d.submit(true, start / 512, pfns, end - start, cur);
+      if (r < 0) return r;
+      disk.stat.ios[1]!++;
+      disk.stat.sectors[1]! += (end - start) / 512;
+      return m;
+    } finally {
+      // a driver whose command outlives the request holds its own references to the frames
+      for (const p of pfns) phys.putPage(p);
+      disk.lock.unlock();
+    }
+  };
+  /** moves [pos, pos + count), a request at a time; @returns bytes or -errno */
   const io = async (file: File, ubuf: number, count: number, cur: Task, write: boolean): Promise<number> => {
     if (disk.dead) return -EIO;
     const size = disk.sizeBytes;
-    let pos = file.pos;
+    const pos = file.pos;
     if (write) {
       if (disk.readOnly) return -EPERM;
       // see: mm/filemap.c generic_write_checks for a block device
@@ -252,46 +323,17 @@ function blockFileOps(disk: Gendisk, phys: PhysMem): FileOperations {
     const lbs = d.logicalBlockSize;
     let done = 0;
     while (done < count) {
+      // a long transfer stops for a fatal signal (and for the disk's removal), keeping what moved
+      if (cur.fatalSignalPending()) return done || -EINTR;
       const at = pos + done;
       const start = at - (at % lbs);
-      const end = Math.min(size, Math.ceil(Math.min(pos + count, start + MAX_REQUEST_BYTES) / lbs) * lbs);
+      const end = Math.min(size, Math.ceil(Math.min(pos + count, start + maxRequest) / lbs) * lbs);
       const n = Math.min(end, pos + count) - at;
-      const pfns: number[] = [];
-      const frames = () => pfns.map((p) => phys.u8.subarray(p * PAGE, (p + 1) * PAGE));
-      try {
-        for (let b = 0; b < end - start; b += PAGE) {
-          const p = phys.allocFrame();
-          if (p < 0) return done || -ENOMEM;
-          pfns.push(p);
-        }
-        const buf = new Uint8Array(end - start);
-        // a copy from the user stops at a fault: what came before it is still written
-        const data = write ? new Uint8Array(n) : null;
-        const m = data ? n - cur.copyFromUser(data, ubuf + done, n) : n;
-        if (m === 0) return done || -EFAULT;
-        // a write of part of a block reads the block first (read-modify-write)
-        if (!write || at !== start || at + m !== end) {
-          const r = await d.submit(false, start / 512, pfns, end - start, cur);
-          if (r < 0) return done || r;
-          disk.stat.ios[0]!++;
-          disk.stat.sectors[0]! += (end - start) / 512;
-          frames().forEach((f, i) => buf.set(f.subarray(0, Math.min(PAGE, buf.length - i * PAGE)), i * PAGE));
-        }
-        let moved = m;
-        if (data) {
-          buf.set(data.subarray(0, m), at - start);
-          frames().forEach((f, i) => f.set(buf.subarray(i * PAGE, Math.min(buf.length, (i + 1) * PAGE))));
-          const r = await d.submit(true, start / 512, pfns, end - start, cur);
-          if (r < 0) return done || r;
-          disk.stat.ios[1]!++;
-          disk.stat.sectors[1]! += (end - start) / 512;
-        } else moved = n - cur.copyToUser(ubuf + done, buf.subarray(at - start, at - start + n), n);
-        done += moved;
-        file.pos += moved;
-        if (moved < n) return done || -EFAULT;
-      } finally {
-        for (const p of pfns) phys.putPage(p);
-      }
+      const moved = await request(write, at, n, start, end, ubuf + done, cur);
+      if (moved < 0) return done || moved;
+      done += moved;
+      file.pos += moved;
+      if (moved < n) return done || -EFAULT;
     }
     return done;
   };
@@ -299,7 +341,11 @@ function blockFileOps(disk: Gendisk, phys: PhysMem): FileOperations {
   return {
     owner: d.fops.owner ?? null,
     release(_inode, file, cur) {
-      d.fops.release?.(disk, file, cur);
+      try {
+        d.fops.release?.(disk, file, cur);
+      } finally {
+        disk.put();
+      }
     },
     read: (file, ubuf, count, cur) => io(file, ubuf, count, cur, false),
     write: (file, ubuf, count, cur) => io(file, ubuf, count, cur, true),
@@ -328,9 +374,9 @@ async function blkdevIoctl(disk: Gendisk, file: File, cmd: number, arg: number, 
     case BLKIOOPT: return put(0, 4);
     case BLKALIGNOFF: return put(0, 4);
     case BLKBSZGET: return put(disk.blockSize, 4);
-    case BLKSECTGET: return put(Math.min(d.maxHwSectors, 1024 * 2), 2);
+    case BLKSECTGET: return put(Math.min(d.maxHwSectors, BLK_DEF_MAX_SECTORS), 2);
     case BLKRAGET:
-    case BLKFRAGET: return put(256, 8);
+    case BLKFRAGET: return arg ? put(256, 8) : -EINVAL;
     // unsigned long sectors: on 64 bits never -EFBIG
     case BLKGETSIZE: return put(BigInt(d.capacity), 8);
     case BLKGETSIZE64: return put(BigInt(disk.sizeBytes), 8);
@@ -341,9 +387,10 @@ async function blkdevIoctl(disk: Gendisk, file: File, cmd: number, arg: number, 
       return r === -ENOTTY || r === -EINVAL ? 0 : r;
     }
     case BLKROSET: {
-      if (!cur.capable(CAP_SYS_ADMIN)) return -EACCES;
+      // the driver first, then the capability (BLKFLSBUF checks the other way round)
       const r = await driver();
       if (r !== -ENOTTY && r !== -EINVAL) return r;
+      if (!cur.capable(CAP_SYS_ADMIN)) return -EACCES;
       // get_user's value is unsigned: a negative number is its -EFAULT
       const v = cur.getUser(arg, 4);
       if (typeof v !== 'number' || v < 0) return -EFAULT;

@@ -102,6 +102,10 @@ export class ModuleApi<P extends ModuleParams = ModuleParams, A = unknown> {
   allocPage(): number {
     return this.kernel.phys.allocFrame();
   }
+  /** get_page: one more reference to a frame (it is freed at the last put_page) */
+  getPage(pfn: number): void {
+    this.kernel.phys.getPage(pfn);
+  }
   /** put_page */
   putPage(pfn: number): void {
     this.kernel.phys.putPage(pfn);

@@ -121,44 +121,160 @@ export class VirtualClock extends Clock {
 
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
+interface HeapEvent extends ClockEvent {
+  /** position in the heap, -1 once out of it */
+  index: number;
+}
+
+/** Events by (at, seq) in a binary heap that can also remove any event it holds. */
+class EventHeap {
+  private readonly a: HeapEvent[] = [];
+  get size(): number {
+    return this.a.length;
+  }
+  peek(): HeapEvent | undefined {
+    return this.a[0];
+  }
+  push(ev: HeapEvent): void {
+    ev.index = this.a.length;
+    this.a.push(ev);
+    this.up(ev.index);
+  }
+  remove(ev: HeapEvent): void {
+    const i = ev.index;
+    if (i < 0 || this.a[i] !== ev) return;
+    const last = this.a.pop()!;
+    ev.index = -1;
+    if (last === ev) return;
+    this.a[i] = last;
+    last.index = i;
+    this.down(i);
+    this.up(last.index);
+  }
+  clear(): HeapEvent[] {
+    const all = this.a.splice(0);
+    for (const e of all) e.index = -1;
+    return all;
+  }
+  private less(i: number, j: number): boolean {
+    const x = this.a[i]!;
+    const y = this.a[j]!;
+    return x.at < y.at || (x.at === y.at && x.seq < y.seq);
+  }
+  private swap(i: number, j: number): void {
+    const x = this.a[i]!;
+    const y = this.a[j]!;
+    this.a[i] = y;
+    this.a[j] = x;
+    y.index = i;
+    x.index = j;
+  }
+  private up(i: number): void {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(i, p)) break;
+      this.swap(i, p);
+      i = p;
+    }
+  }
+  private down(i: number): void {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < this.a.length && this.less(l, m)) m = l;
+      if (r < this.a.length && this.less(r, m)) m = r;
+      if (m === i) return;
+      this.swap(i, m);
+      i = m;
+    }
+  }
+}
+
+/**
+ * Wall time. Every event waits in one heap behind a single host timer armed for the earliest: a
+ * command timeout armed and cancelled per ioctl (nvme's 60 s) costs no setTimeout/clearTimeout
+ * pair, only a heap insert and removal. A cancelled event leaves the heap at once.
+ */
 export class RealClock extends Clock {
   readonly kind = 'real' as const;
   private readonly t0 = performance.now();
-  private readonly handles = new Set<ReturnType<typeof setTimeout>>();
+  private seq = 0;
+  private readonly heap = new EventHeap();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  /** when the host timer fires (clock ms); it may be earlier than the first event, never later */
+  private armedAt = Infinity;
 
   now(): number {
     return performance.now() - this.t0;
   }
   schedule(at: number, fn: Deferred): EventHandle {
     if (typeof at !== 'number' || Number.isNaN(at)) throw new RangeError(`clock event at ${String(at)}`);
-    let h: ReturnType<typeof setTimeout> | null = null;
-    // setTimeout fires at once past 2^31-1 ms: far deadlines re-arm in steps instead
-    const arm = () => {
-      const delay = Math.max(0, at - this.now());
-      const step = Math.min(delay, MAX_TIMEOUT_MS);
-      h = setTimeout(() => {
-        this.handles.delete(h!);
-        if (delay > MAX_TIMEOUT_MS) arm();
-        else void this.run(fn);
-      }, step);
-      this.handles.add(h);
-    };
-    if (at !== Infinity) arm();
+    if (at === Infinity) return { cancel: () => {} };
+    const ev: HeapEvent = { at, seq: this.seq++, fn, cancelled: false, index: -1 };
+    this.heap.push(ev);
+    if (at < this.armedAt) this.arm(at);
+    else this.hold(true);
     return {
       cancel: () => {
-        if (h === null) return;
-        clearTimeout(h);
-        this.handles.delete(h);
-        h = null;
+        if (ev.cancelled) return;
+        ev.cancelled = true;
+        // the host timer stays armed: when it fires early it finds nothing due and re-arms;
+        // with nothing left to wait for it no longer keeps the host's event loop alive
+        this.heap.remove(ev);
+        if (this.heap.size === 0) this.hold(false);
       },
     };
+  }
+  /** ref/unref of the host timer (Node's; a browser's timers have neither) */
+  private held = false;
+  private hold(on: boolean): void {
+    if (this.held === on || this.timer === null) return;
+    this.held = on;
+    const t = this.timer as { ref?: () => void; unref?: () => void };
+    if (on) t.ref?.();
+    else t.unref?.();
+  }
+  private arm(at: number): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    // setTimeout fires at once past 2^31-1 ms: far deadlines re-arm in steps instead
+    const delay = Math.min(Math.max(0, at - this.now()), MAX_TIMEOUT_MS);
+    this.armedAt = this.now() + delay;
+    this.timer = setTimeout(() => this.fire(), delay);
+    this.held = true;
+  }
+  private fire(): void {
+    this.timer = null;
+    this.held = false;
+    this.armedAt = Infinity;
+    // the host timer's millisecond granularity: an event within 1 ms is due
+    const now = this.now() + 1;
+    const due: HeapEvent[] = [];
+    for (let ev = this.heap.peek(); ev && ev.at <= now; ev = this.heap.peek()) {
+      this.heap.remove(ev);
+      due.push(ev);
+    }
+    const next = this.heap.peek();
+    if (next) this.arm(next.at);
+    for (const ev of due) {
+      if (ev.cancelled) continue;
+      ev.cancelled = true;
+      void this.run(ev.fn);
+    }
+  }
+  /** Events still pending (for tests and diagnostics). */
+  get pending(): number {
+    return this.heap.size;
   }
   advance(): Promise<void> {
     return Promise.reject(new Error('advance() needs a virtual clock (Kernel.boot({ clock: "virtual" }))'));
   }
   cancelAll(): void {
-    for (const h of this.handles) clearTimeout(h);
-    this.handles.clear();
+    for (const e of this.heap.clear()) e.cancelled = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.held = false;
+    this.armedAt = Infinity;
   }
 }
 

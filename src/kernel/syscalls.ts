@@ -215,6 +215,35 @@ export class Syscalls {
     );
   }
 
+  /**
+   * pread64/pwrite64: at `pos`, leaving the file's position alone. The driver sees the file
+   * through a view whose pos is its own (the local *ppos Linux hands vfs_read), so a concurrent
+   * read() of the same file keeps its offset.
+   */
+  pread(task: Task, fd: number, ubuf: number, count: number, pos: number, signal?: AbortSignal): Promise<number> {
+    return this.prw('read', task, fd, ubuf, count, pos, signal);
+  }
+  pwrite(task: Task, fd: number, ubuf: number, count: number, pos: number, signal?: AbortSignal): Promise<number> {
+    return this.prw('write', task, fd, ubuf, count, pos, signal);
+  }
+  private prw(op: 'read' | 'write', task: Task, fd: number, ubuf: number, count: number, pos: number, signal?: AbortSignal): Promise<number> {
+    return this.run(task, op === 'read' ? 'pread64' : 'pwrite64', [fd, ubuf, count, pos], signal, (cur) => {
+      // fs/read_write.c: a negative position is -EINVAL before the descriptor is looked at
+      if (!isInt(pos) || pos < 0) return -EINVAL;
+      return this.withFile(cur, fd, async (file) => {
+        if (!(op === 'read' ? file.readable : file.writable)) return -EBADF;
+        if (!isInt(count) || count < 0) return -EINVAL;
+        const hook = file.fops[op];
+        if (!hook) return defaultFops[op]();
+        count = Math.min(count, MAX_RW_COUNT);
+        if (!cur.accessOk(ubuf, count)) return -EFAULT;
+        const at = Object.create(file) as File;
+        at.pos = pos;
+        return this.checked(op, await hook.call(file.fops, at, ubuf, count, cur));
+      });
+    });
+  }
+
   ioctl(task: Task, fd: number, cmd: number, arg: number, signal?: AbortSignal): Promise<number> {
     return this.run(task, 'ioctl', [fd, typeof cmd === 'number' ? cmd >>> 0 : cmd, arg], signal, (cur) =>
       this.withFile(cur, fd, async (file) => {

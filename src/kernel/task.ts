@@ -148,15 +148,28 @@ export class Task implements UserAccess, Interruptible {
       // page meanwhile (a device does not rewrite what it did not touch)
       if (b.write) {
         const now = phys.u8.subarray(pfn * PAGE_BYTES, (pfn + 1) * PAGE_BYTES);
-        for (let i = 0; i < PAGE_BYTES; ) {
-          if (now[i] === b.orig[i]) {
-            i++;
+        // equal words are skipped a word at a time; a run of changed bytes never crosses an
+        // equal word, so each stretch of changed words is split into byte runs on its own
+        const nw = new Int32Array(now.buffer, now.byteOffset, PAGE_BYTES / 4);
+        const ow = new Int32Array(b.orig.buffer, b.orig.byteOffset, PAGE_BYTES / 4);
+        for (let w = 0; w < nw.length; ) {
+          if (nw[w] === ow[w]) {
+            w++;
             continue;
           }
-          let j = i + 1;
-          while (j < PAGE_BYTES && now[j] !== b.orig[j]) j++;
-          this.remote.write(b.addr + i, now.subarray(i, j), j - i);
-          i = j;
+          let e = w + 1;
+          while (e < nw.length && nw[e] !== ow[e]) e++;
+          for (let i = 4 * w; i < 4 * e; ) {
+            if (now[i] === b.orig[i]) {
+              i++;
+              continue;
+            }
+            let j = i + 1;
+            while (j < 4 * e && now[j] !== b.orig[j]) j++;
+            this.remote.write(b.addr + i, now.subarray(i, j), j - i);
+            i = j;
+          }
+          w = e;
         }
       }
       phys.putPage(pfn);

@@ -77,6 +77,13 @@ export class Process {
   async write(fd: number, buf: number, count: number, opts: CallOptions | null = {}): Promise<number> {
     return check(await this.kernel.sys.write(this.task, fd, buf, count, signalOf(opts)), 'write', `fd ${str(fd)}`);
   }
+  /** pread(2): at pos, the file's offset unchanged */
+  async pread(fd: number, buf: number, count: number, pos: number, opts: CallOptions | null = {}): Promise<number> {
+    return check(await this.kernel.sys.pread(this.task, fd, buf, count, pos, signalOf(opts)), 'pread64', `fd ${str(fd)}`);
+  }
+  async pwrite(fd: number, buf: number, count: number, pos: number, opts: CallOptions | null = {}): Promise<number> {
+    return check(await this.kernel.sys.pwrite(this.task, fd, buf, count, pos, signalOf(opts)), 'pwrite64', `fd ${str(fd)}`);
+  }
   /** ioctl(2); the result may be positive (e.g. an NVMe status). */
   async ioctl(fd: number, cmd: number, arg = 0, opts: CallOptions | null = {}): Promise<number> {
     return check(await this.kernel.sys.ioctl(this.task, fd, cmd, arg, signalOf(opts)), 'ioctl', `fd ${str(fd)}`);

@@ -376,4 +376,37 @@ describe('the namespace block device (nvme §1, §6)', () => {
       await k2.shutdown();
     }
   });
+
+  it('a block request that times out keeps its frames until the controller is done with them (no DMA into reused memory)', async () => {
+    const fill = root.mmap(4096);
+    root.poke(fill, new Uint8Array(4096).fill(0xee));
+    expect(await root.write(ns, fill, 4096)).toBe(4096);
+    await root.lseek(ns, 0, 0);
+    ctrl().stalled = true;
+    const read = root.read(ns, data, 4096).catch((e: unknown) => e);
+    await k.clock.advance(5_000);
+    expect(await read).toMatchObject({ code: 'EIO' });
+    // whatever is allocated now must not be what the late command writes into
+    const taken = Array.from({ length: 256 }, () => k.phys.allocFrame());
+    ctrl().unstall();
+    expect(taken.some((pfn) => k.phys.u8[pfn * 4096] === 0xee)).toBe(false);
+    for (const pfn of taken) k.phys.putPage(pfn);
+  });
+
+  it('requests follow the controller\'s MDTS; zeros still write when the store is full', async () => {
+    const k2 = await Kernel.boot({ clock: 'virtual' });
+    try {
+      await k2.insmod('nvme', { mdts: 1, storeMiB: 0 });
+      const p = k2.spawn();
+      expect(await p.readFile('/sys/block/nvme0n1/queue/max_hw_sectors_kb')).toBe('8\n');
+      const f = await p.open('/dev/nvme0n1', O_RDWR);
+      const buf = p.mmap(64 * 1024);
+      expect(await p.read(f, buf, 64 * 1024)).toBe(64 * 1024);
+      expect(await p.write(f, buf, 64 * 1024)).toBe(64 * 1024);
+      p.poke(buf, new Uint8Array([1]));
+      await expect(p.write(f, buf, 512)).rejects.toMatchObject({ code: 'EIO' });
+    } finally {
+      await k2.shutdown();
+    }
+  });
 });

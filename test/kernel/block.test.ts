@@ -33,7 +33,7 @@ interface Ram {
 }
 
 /** brd in miniature: `n` disks of `sectors` each, logical block size `lbs` */
-function ramdisk(st: Ram, opts: { sectors: number; lbs: number; n?: number; ext?: boolean }) {
+function ramdisk(st: Ram, opts: { sectors: number; lbs: number; n?: number; ext?: boolean; maxHw?: number }) {
   return defineModule({
     name: 'ram',
     init(k: ModuleApi) {
@@ -43,7 +43,7 @@ function ramdisk(st: Ram, opts: { sectors: number; lbs: number; n?: number; ext?
       for (let i = 0; i < (opts.n ?? 1); i++) {
         const disk = k.addDisk({
           diskName: `ram${i}`, major, firstMinor: opts.ext ? 0 : i, minors: opts.ext ? 0 : 1, flags: opts.ext ? GENHD_FL_EXT_DEVT : 0,
-          parent: null, privateData: null, capacity: opts.sectors, logicalBlockSize: opts.lbs, maxHwSectors: 256, nonRotational: false,
+          parent: null, privateData: null, capacity: opts.sectors, logicalBlockSize: opts.lbs, maxHwSectors: opts.maxHw ?? 256, nonRotational: false,
           fops: {
             open() {
               st.opens++;
@@ -81,7 +81,7 @@ function ramdisk(st: Ram, opts: { sectors: number; lbs: number; n?: number; ext?
   });
 }
 
-async function boot(opts: { sectors: number; lbs: number; n?: number; ext?: boolean }) {
+async function boot(opts: { sectors: number; lbs: number; n?: number; ext?: boolean; maxHw?: number }) {
   const st: Ram = { data: new Uint8Array(opts.sectors * 512 * (opts.n ?? 1)), disks: [], major: 0, opens: 0, releases: 0, requests: [], fail: null };
   k = await Kernel.boot({ modules: { ram: ramdisk(st, opts) } });
   await k.insmod('ram');
@@ -131,7 +131,8 @@ describe('add_disk', () => {
     expect(await text(p, `${dir}/ext_range`)).toBe('1\n');
     expect(await text(p, `${dir}/ro`)).toBe('0\n');
     expect(await text(p, `${dir}/removable`)).toBe('0\n');
-    expect(await text(p, `${dir}/capability`)).toBe('0\n');
+    // add_disk sets GENHD_FL_UP (0x10)
+    expect(await text(p, `${dir}/capability`)).toBe('10\n');
     expect(await text(p, `${dir}/uevent`)).toBe(`MAJOR=${st.major}\nMINOR=1\nDEVNAME=ram1\nDEVTYPE=disk\n`);
     expect(await text(p, `${dir}/queue/logical_block_size`)).toBe('512\n');
     expect(await text(p, `${dir}/queue/max_hw_sectors_kb`)).toBe('128\n');
@@ -147,7 +148,7 @@ describe('add_disk', () => {
     const { st, p } = await boot({ sectors: 64, lbs: 512, n: 2, ext: true });
     expect([MAJOR(p.stat('/dev/ram0').rdev), MINOR(p.stat('/dev/ram0').rdev), MINOR(p.stat('/dev/ram1').rdev)]).toEqual([259, 0, 1]);
     expect(await text(p, '/sys/block/ram0/ext_range')).toBe('256\n');
-    expect(await text(p, '/sys/block/ram0/capability')).toBe('40\n');
+    expect(await text(p, '/sys/block/ram0/capability')).toBe('50\n');
     await k.rmmod('ram');
     expect(await errno(p.open('/dev/ram0', O_RDONLY))).toBe('ENOENT');
     expect(p.readdir('/sys/block')).toEqual([]);
@@ -267,6 +268,7 @@ describe('the block device file', () => {
     const { p } = await boot({ sectors: 2 * 1024 * 1024, lbs: 512 });
     const fd = await p.open('/dev/ram0', O_RDONLY);
     const out = p.mmap(4096);
+    const u16 = () => new DataView(p.peek(out, 2).buffer).getUint16(0, true);
     const u32 = () => new DataView(p.peek(out, 4).buffer).getUint32(0, true);
     const u64 = () => new DataView(p.peek(out, 8).buffer).getBigUint64(0, true);
     expect(await p.ioctl(fd, BLKGETSIZE64, out)).toBe(0);
@@ -282,6 +284,12 @@ describe('the block device file', () => {
     expect(u32()).toBe(4096);
     await p.ioctl(fd, BLKROGET, out);
     expect(u32()).toBe(0);
+    // max_sectors: min(max_hw_sectors 256, BLK_DEF_MAX_SECTORS 1024)
+    await p.ioctl(fd, 0x1267 /* BLKSECTGET */, out);
+    expect(u16()).toBe(256);
+    await p.ioctl(fd, 0x1263 /* BLKRAGET */, out);
+    expect(u64()).toBe(256n);
+    expect(await errno(p.ioctl(fd, 0x1263, 0))).toBe('EINVAL');
     expect(await p.ioctl(fd, 0x5201, 0)).toBe(77);
     expect(await errno(p.ioctl(fd, 0x5202, 0))).toBe('ENOTTY');
     expect(await errno(p.ioctl(fd, BLKGETSIZE64, 0x10))).toBe('EFAULT');
@@ -333,5 +341,61 @@ describe('the block device file', () => {
     await p.close(fd);
     expect(st.releases).toBe(1);
     await k.rmmod('ram');
+  });
+
+  it('concurrent writes of parts of one block both land (a read-modify-write holds the disk)', async () => {
+    const { st, p } = await boot({ sectors: 64, lbs: 4096 });
+    const a = await p.open('/dev/ram0', O_RDWR);
+    const b = await p.open('/dev/ram0', O_RDWR);
+    const buf = p.mmap(4096);
+    p.poke(buf, new Uint8Array([0x41, 0x42]));
+    await p.lseek(b, 1, 0);
+    expect(await Promise.all([p.write(a, buf, 1), p.write(b, buf + 1, 1)])).toEqual([1, 1]);
+    expect([st.data[0], st.data[1]]).toEqual([0x41, 0x42]);
+  });
+
+  it('a request is at most max_sectors (min(max_hw_sectors, 1024)) of whole blocks', async () => {
+    const { st, p } = await boot({ sectors: 1024, lbs: 512, maxHw: 16 });
+    const fd = await p.open('/dev/ram0', O_RDONLY);
+    const buf = p.mmap(512 * 1024);
+    expect(await p.read(fd, buf, 300 * 1024)).toBe(300 * 1024);
+    expect(Math.max(...st.requests.map((r) => r.bytes))).toBe(8192);
+    expect(await text(p, '/sys/block/ram0/queue/max_sectors_kb')).toBe('8\n');
+  });
+
+  it('pread/pwrite work at a position and leave the offset; past the end pread is 0 and pwrite ENOSPC', async () => {
+    const { st, p } = await boot({ sectors: 16, lbs: 512 });
+    st.data.set([1, 2, 3], 4096);
+    const fd = await p.open('/dev/ram0', O_RDWR);
+    const buf = p.mmap(4096);
+    await p.lseek(fd, 100, 0);
+    expect(await p.pread(fd, buf, 3, 4096)).toBe(3);
+    expect([...p.peek(buf, 3)]).toEqual([1, 2, 3]);
+    expect(await p.pwrite(fd, buf, 3, 10)).toBe(3);
+    expect([...st.data.subarray(10, 13)]).toEqual([1, 2, 3]);
+    expect(await p.lseek(fd, 0, 1)).toBe(100);
+    expect(await p.pread(fd, buf, 10, 8192 + 4096)).toBe(0);
+    expect(await errno(p.pwrite(fd, buf, 10, 8192 + 4096))).toBe('ENOSPC');
+    expect(await errno(p.pread(fd, buf, 10, -1))).toBe('EINVAL');
+    expect(await errno(p.pread(99, buf, 10, -1))).toBe('EINVAL');
+    expect(await errno(p.pread(99, buf, 10, 0))).toBe('EBADF');
+  });
+
+  it('the blkext minor of a removed disk stays taken while a file of it is open (freed at the last put_disk)', async () => {
+    const { st, p } = await boot({ sectors: 64, lbs: 512, ext: true });
+    const fd = await p.open('/dev/ram0', O_RDONLY);
+    const api = k.modules.get('ram')!.k;
+    api.delGendisk(st.disks[0]!);
+    const again = api.addDisk({ ...st.disks[0]!.init, diskName: 'ram9' });
+    expect(typeof again === 'number' ? again : MINOR(again.devt)).toBe(1);
+    await p.close(fd);
+    const third = api.addDisk({ ...st.disks[0]!.init, diskName: 'ram8' });
+    expect(typeof third === 'number' ? third : MINOR(third.devt)).toBe(0);
+    st.disks.push(again as Gendisk, third as Gendisk);
+  });
+
+  it('/proc/partitions has its header once a disk exists, even one of no capacity (whose row is left out)', async () => {
+    const { p } = await boot({ sectors: 0, lbs: 512 });
+    expect(await text(p, '/proc/partitions')).toBe('major minor  #blocks  name\n\n');
   });
 });

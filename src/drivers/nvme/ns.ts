@@ -13,6 +13,8 @@ import { nvmeUserAdminCmd, type AdminCmdContext, type MapUserBuffer, type PrpMap
 import type { NvmeQueue } from './queue.js';
 import type { Sqe } from './ctrl/regs.js';
 
+/** namespaces a controller may report that get a disk (NN is a u32) */
+const MAX_NAMESPACES = 1024;
 /** NVME_IO_TIMEOUT: 5 s */
 export const IO_TIMEOUT_MS = 5_000;
 
@@ -127,52 +129,64 @@ export async function addNamespaces(
 ): Promise<NvmeNs[] | number> {
   const pfn = k.allocPage();
   if (pfn < 0) return pfn;
-  const out: NvmeNs[] = [];
+  // every namespace is identified first and the disks are added after, with no sleep between:
+  // nothing can open one of them before the scan has succeeded as a whole
+  const found: Array<{ nsId: number; nsze: number; ms: number; lbaShift: number }> = [];
+  let mdts = 0;
   try {
-    if (await identify(1, 0, pfn)) return out;
+    if (await identify(1, 0, pfn)) return [];
     const view = new DataView(k.phys.u8.buffer, k.phys.u8.byteOffset + pfn * 4096, 4096);
     const nn = view.getUint32(516, true);
-    const mdts = view.getUint8(77);
-    for (let nsId = 1; nsId <= nn; nsId++) {
+    mdts = view.getUint8(77);
+    for (let nsId = 1; nsId <= Math.min(nn, MAX_NAMESPACES); nsId++) {
       if (await identify(0, nsId, pfn)) continue;
-      const ncap = view.getBigUint64(8, true);
-      if (ncap === 0n) continue;
-      const nsze = Number(view.getBigUint64(0, true));
+      if (view.getBigUint64(8, true) === 0n) continue; // NCAP 0: nothing to show
       const lbaf = view.getUint8(26) & 0xf;
-      const ms = view.getUint16(128 + 4 * lbaf, true);
       const lbaShift = view.getUint8(128 + 4 * lbaf + 2);
       if (lbaShift < 9 || lbaShift > 12) continue;
-      let self: NvmeNs | null = null;
-      const disk = k.addDisk({
-        diskName: `nvme${host.instance}n${nsId}`, major, firstMinor: 0, minors: 0, flags: GENHD_FL_EXT_DEVT,
-        fops: nsOps(host, () => self!), privateData: null, parent,
-        capacity: nsze * 2 ** (lbaShift - 9), logicalBlockSize: 2 ** lbaShift,
-        maxHwSectors: mdts ? 2 ** (mdts + 12 - 9) : 0xffff, nonRotational: true,
-        // see: nvme-core.c nvme_make_request → nvme_submit_bio_queue: a failed command is -EIO
-        submit: async (write, sector, pfns, bytes, cur) => {
-          const m = host.mapFrames(pfns, bytes);
-          if (m.lenBuilt !== bytes) {
-            m.release();
-            return -ENOMEM;
-          }
-          const nblocks = bytes / 2 ** lbaShift - 1;
-          const slba = BigInt(sector) >> BigInt(lbaShift - 9);
-          // a block request sleeps uninterruptibly (the timeout still ends it)
-          const r = await submitIo(host, rwSqe(write ? S.nvme_cmd_write : S.nvme_cmd_read, nsId, slba, nblocks, m), m, null);
-          return r === 0 ? 0 : -EIO;
-        },
-      });
-      if (typeof disk === 'number') {
-        removeNamespaces(k, out);
-        return disk;
-      }
-      self = { nsId, lbaShift, ms, disk };
-      out.push(self);
+      found.push({ nsId, nsze: Number(view.getBigUint64(0, true)), ms: view.getUint16(128 + 4 * lbaf, true), lbaShift });
     }
-    return out;
   } finally {
     k.putPage(pfn);
   }
+  const out: NvmeNs[] = [];
+  for (const { nsId, nsze, ms, lbaShift } of found) {
+    let self: NvmeNs | null = null;
+    const disk = k.addDisk({
+      diskName: `nvme${host.instance}n${nsId}`, major, firstMinor: 0, minors: 0, flags: GENHD_FL_EXT_DEVT,
+      fops: nsOps(host, () => self!), privateData: null, parent,
+      capacity: nsze * 2 ** (lbaShift - 9), logicalBlockSize: 2 ** lbaShift,
+      // MDTS 0 (no limit) leaves the queue at BLK_SAFE_MAX_SECTORS
+      maxHwSectors: mdts ? 2 ** (mdts + 12 - 9) : 255, nonRotational: true,
+      // see: nvme-core.c nvme_make_request → nvme_submit_bio_queue: a failed command is -EIO
+      submit: async (write, sector, pfns, bytes, cur) => {
+        // the command holds the frames until it really ends (a late completion after a
+        // timeout still writes them): a page reference each, dropped with the PRP lists
+        for (const p of pfns) k.getPage(p);
+        const lists = host.mapFrames(pfns, bytes);
+        const m: PrpMapping = { ...lists, release: () => {
+          lists.release();
+          for (const p of pfns) k.putPage(p);
+        } };
+        if (m.lenBuilt !== bytes) {
+          m.release();
+          return -ENOMEM;
+        }
+        const nblocks = bytes / 2 ** lbaShift - 1;
+        const slba = BigInt(sector) >> BigInt(lbaShift - 9);
+        // killable, as a task waiting for its I/O is; the command timeout ends it too
+        const r = await submitIo(host, rwSqe(write ? S.nvme_cmd_write : S.nvme_cmd_read, nsId, slba, nblocks, m), m, cur);
+        return r === 0 ? 0 : -EIO;
+      },
+    });
+    if (typeof disk === 'number') {
+      removeNamespaces(k, out);
+      return disk;
+    }
+    self = { nsId, lbaShift, ms, disk };
+    out.push(self);
+  }
+  return out;
 }
 
 /** nvme_dev_remove: del_gendisk for each (open files keep the controller until closed) */

@@ -310,25 +310,32 @@ export class NvmeController {
   /** @returns false (nothing written) when the data would not fit in storeBytes */
   private writeStore(nsIdx: number, off: number, data: Uint8Array): boolean {
     const chunks = this.store[nsIdx]!;
-    let fresh = 0;
-    for (let ci = Math.floor(off / 4096); ci * 4096 < off + data.length; ci++) if (!chunks.has(ci)) fresh++;
-    if ((this.storedChunks + fresh) * 4096 > this.cfg.storeBytes) return false;
+    /** the chunks the write touches: [chunk index, offset within it, bytes, offset in data] */
+    const parts: Array<[number, number, number, number]> = [];
     for (let at = off; at < off + data.length; ) {
       const ci = Math.floor(at / 4096);
       const within = at - ci * 4096;
       const n = Math.min(4096 - within, off + data.length - at);
+      parts.push([ci, within, n, at - off]);
+      at += n;
+    }
+    const zero = (from: number, n: number) => data.subarray(from, from + n).every((b) => b === 0);
+    // only a chunk that is absent and gets a non-zero byte takes new space
+    const fresh = parts.filter(([ci, , n, from]) => !chunks.has(ci) && !zero(from, n)).length;
+    if ((this.storedChunks + fresh) * 4096 > this.cfg.storeBytes) return false;
+    for (const [ci, within, n, from] of parts) {
       let chunk = chunks.get(ci);
       if (!chunk) {
+        if (zero(from, n)) continue; // zeros over an absent chunk: nothing changes
         chunk = new Uint8Array(4096);
         chunks.set(ci, chunk);
         this.storedChunks++;
       }
-      chunk.set(data.subarray(at - off, at - off + n), within);
+      chunk.set(data.subarray(from, from + n), within);
       if (chunk.every((b) => b === 0)) {
         chunks.delete(ci);
         this.storedChunks--;
       }
-      at += n;
     }
     return true;
   }

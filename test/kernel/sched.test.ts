@@ -1,0 +1,77 @@
+// The real clock's single host timer over a heap of events (sched.ts).
+import { describe, it, expect } from 'vitest';
+import { RealClock } from '../../src/index.js';
+
+const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('RealClock', () => {
+  it('runs events by time, then in the order they were scheduled', async () => {
+    const c = new RealClock();
+    const got: string[] = [];
+    const t = c.now();
+    c.schedule(t + 30, () => got.push('late'));
+    c.schedule(t + 10, () => got.push('first'));
+    c.schedule(t + 10, () => got.push('second'));
+    c.schedule(t - 5, () => got.push('past'));
+    await sleep(60);
+    expect(got).toEqual(['past', 'first', 'second', 'late']);
+    expect(c.pending).toBe(0);
+  });
+
+  it('a cancelled event leaves at once and never runs; cancelling twice is harmless', async () => {
+    const c = new RealClock();
+    const t = c.now();
+    let ran = 0;
+    const hs = Array.from({ length: 10_000 }, (_, i) => c.schedule(t + 5 + (i % 7), () => ran++));
+    expect(c.pending).toBe(10_000);
+    // cancel every other one, from the middle of the heap as well as its top
+    hs.forEach((h, i) => i % 2 === 0 && h.cancel());
+    hs[0]!.cancel();
+    expect(c.pending).toBe(5_000);
+    await sleep(40);
+    expect(ran).toBe(5_000);
+  });
+
+  it('keeps the host alive while an event waits, not after the last one is cancelled (nvme\'s 60 s timeout, armed per command)', async () => {
+    const before = timeouts();
+    const c = new RealClock();
+    const a = c.schedule(c.now() + 60_000, () => {});
+    expect(timeouts()).toBe(before + 1);
+    a.cancel();
+    expect(timeouts()).toBe(before);
+    // the next command's timeout needs no new host timer, and holds the host again
+    const b = c.schedule(c.now() + 60_000, () => {});
+    expect(timeouts()).toBe(before + 1);
+    b.cancel();
+    c.cancelAll();
+    expect(timeouts()).toBe(before);
+  });
+
+  it('an earlier event re-arms the host timer; a far deadline (past 2^31 ms) neither fires nor breaks the rest', async () => {
+    const c = new RealClock();
+    const got: string[] = [];
+    c.schedule(c.now() + 2 ** 33, () => got.push('far'));
+    c.schedule(c.now() + 60_000, () => got.push('minute'));
+    c.schedule(c.now() + 5, () => got.push('soon'));
+    c.schedule(Infinity, () => got.push('never'));
+    await sleep(30);
+    expect(got).toEqual(['soon']);
+    expect(c.pending).toBe(2);
+    c.cancelAll();
+    expect(c.pending).toBe(0);
+  });
+
+  it('a callback that throws goes to onError; the others still run', async () => {
+    const c = new RealClock();
+    const errors: unknown[] = [];
+    c.onError = (e) => errors.push(e);
+    let ok = 0;
+    c.schedule(c.now() + 1, () => {
+      throw new Error('driver bug');
+    });
+    c.schedule(c.now() + 1, () => ok++);
+    await sleep(20);
+    expect([errors.length, ok]).toEqual([1, 1]);
+  });
+});
