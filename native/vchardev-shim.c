@@ -71,6 +71,14 @@ struct chan {
 	int sock;
 	unsigned char nonce[NONCE]; /* the server reads it here to know our pid */
 	struct chan *next;
+	/*
+	 * calls using it now; a close() by another thread meanwhile only orphans it, and the last
+	 * call frees it: its socket number must not be reused under a blocked call (as in Linux,
+	 * a read in progress keeps its file after close)
+	 */
+	int refs;
+	int orphan;
+	int own; /* the socket is the channel's own (not the program's fd): closed with it */
 };
 /* What the shim knows of a descriptor. */
 struct vfd {
@@ -237,10 +245,22 @@ static void mark_real(int fd)
 	if (e) e->kind = 2;
 }
 
+/* a call is done with c: the last one out of an orphaned channel closes and frees it */
+static void chan_put(struct chan *c)
+{
+	pthread_mutex_lock(&table_lock);
+	int last = --c->refs == 0 && c->orphan;
+	pthread_mutex_unlock(&table_lock);
+	if (!last) return;
+	if (c->own) real_close(c->sock);
+	free(c);
+}
+
 /* forgets fd and closes every channel attached to it (the fd itself is the caller's to close) */
 static void forget(int fd)
 {
 	struct vfd *e = known(fd);
+	struct chan *idle = NULL;
 	pthread_mutex_lock(&table_lock);
 	struct chan *c = e && e->kind == 1 ? e->chans : NULL;
 	char *path = e && e->kind == 1 ? e->path : NULL;
@@ -249,13 +269,24 @@ static void forget(int fd)
 		e->chans = NULL;
 		e->path = NULL;
 	}
-	pthread_mutex_unlock(&table_lock);
-	free(path);
+	/* a channel a call is using is left to that call (chan_put); the others go now */
 	while (c) {
 		struct chan *next = c->next;
-		if (c->sock != fd) real_close(c->sock);
-		free(c);
+		c->own = c->sock != fd;
+		if (c->refs > 0) c->orphan = 1;
+		else {
+			c->next = idle;
+			idle = c;
+		}
 		c = next;
+	}
+	pthread_mutex_unlock(&table_lock);
+	free(path);
+	while (idle) {
+		struct chan *next = idle->next;
+		if (idle->own) real_close(idle->sock);
+		free(idle);
+		idle = next;
 	}
 }
 
@@ -342,7 +373,7 @@ static pid_t gettid_(void)
 	return (pid_t)syscall(SYS_gettid);
 }
 
-/* the channel this thread uses for fd: attached first when it has none */
+/* the channel this thread uses for fd (held: chan_put when done), attached first when it has none */
 static struct chan *chan_of(int fd, int64_t *err)
 {
 	pid_t pid = getpid(), tid = gettid_();
@@ -351,6 +382,7 @@ static struct chan *chan_of(int fd, int64_t *err)
 	struct chan *c = NULL;
 	if (e && e->kind == 1)
 		for (c = e->chans; c && !(c->pid == pid && c->tid == tid); c = c->next) {}
+	if (c) c->refs++;
 	pthread_mutex_unlock(&table_lock);
 	if (c) return c;
 	if (!e || e->kind != 1) {
@@ -383,6 +415,7 @@ static struct chan *chan_of(int fd, int64_t *err)
 	c->pid = pid;
 	c->tid = tid;
 	c->sock = s;
+	c->refs = 1;
 	pthread_mutex_lock(&table_lock);
 	if (e->kind == 1) {
 		c->next = e->chans;
@@ -406,7 +439,9 @@ static int64_t call(int fd, uint32_t op, uint64_t a, uint64_t b, uint64_t c, con
 	int64_t err = 0;
 	struct chan *ch = chan_of(fd, &err);
 	if (!ch) return err;
-	return call_on(ch->sock, ch->nonce, op, a, b, c, payload, len, out, rbuf, rmax);
+	int64_t r = call_on(ch->sock, ch->nonce, op, a, b, c, payload, len, out, rbuf, rmax);
+	chan_put(ch);
+	return r;
 }
 
 static int fail(int64_t r)
@@ -844,7 +879,7 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 	long long deadline = timeout < 0 ? -1 : now_ms() + timeout;
 	struct pollfd *real = calloc(n ? n : 1, sizeof(*real));
 	char *armed = calloc(n ? n : 1, 1);
-	int *chans = calloc(n ? n : 1, sizeof(int));
+	struct chan **chans = calloc(n ? n : 1, sizeof(*chans));
 	if (!real || !armed || !chans) {
 		free(real);
 		free(armed);
@@ -891,15 +926,14 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 			if (!ch) continue;
 			/* the same channel twice in the list is armed once */
 			int twice = 0;
-			for (nfds_t j = 0; j < i; j++) twice |= armed[j] && chans[j] == ch->sock;
-			if (twice) continue;
+			for (nfds_t j = 0; j < i; j++) twice |= armed[j] && chans[j] == ch;
 			struct req q = { .op = OP_POLL, .pid = (uint32_t)getpid(), .a = (unsigned short)fds[i].events, .b = 1, .auth = (uint64_t)(uintptr_t)ch->nonce };
-			if (send_all(ch->sock, &q, sizeof(q)) == 0) {
+			if (!twice && send_all(ch->sock, &q, sizeof(q)) == 0) {
 				armed[i] = 1;
-				chans[i] = ch->sock;
+				chans[i] = ch; /* held until disarmed */
 				real[i].fd = ch->sock;
 				real[i].events = POLLIN;
-			}
+			} else chan_put(ch);
 		}
 		r = real_poll(real, n, deadline < 0 ? -1 : (int)left);
 		int saved = errno;
@@ -908,10 +942,12 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 			if (!armed[i]) continue;
 			if (!(real[i].revents & POLLIN)) {
 				struct req q = { .op = OP_INTR, .pid = (uint32_t)getpid() };
-				send_all(chans[i], &q, sizeof(q));
+				send_all(chans[i]->sock, &q, sizeof(q));
 			}
 			struct rep rp;
-			recv_all(chans[i], &rp, sizeof(rp), NULL);
+			recv_all(chans[i]->sock, &rp, sizeof(rp), NULL);
+			chan_put(chans[i]);
+			armed[i] = 0;
 		}
 		if (r < 0) {
 			errno = saved;

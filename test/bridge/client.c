@@ -61,11 +61,13 @@ struct test_ioctl_data {
 
 static int reader_fd;
 static volatile ssize_t reader_got = -2;
+static volatile int reader_errno;
 static void *reader(void *arg)
 {
 	(void)arg;
 	char b[KXO_BOARD];
 	reader_got = read(reader_fd, b, KXO_BOARD);
+	reader_errno = errno;
 	return NULL;
 }
 
@@ -217,6 +219,36 @@ static void kxo_checks(void)
 	write(st2, "1 1 0", 5);
 	pthread_join(th, NULL);
 	CHECK("thread-read-completes", reader_got == KXO_BOARD, "reader got %zd", reader_got);
+
+	/* close in one thread while another is blocked in read on that descriptor: the read goes on
+	 * (a call in progress keeps its file) until a signal interrupts it (EINTR), and the numbers
+	 * reused meanwhile (a pipe here) see nothing of it */
+	int fd2 = dup(fd);
+	write(st2, "0 1 0", 5);
+	while (fcntl(fd, F_SETFL, nb | O_NONBLOCK) == 0 && read(fd, board, KXO_BOARD) > 0) {}
+	fcntl(fd, F_SETFL, nb);
+	reader_fd = fd2;
+	reader_got = -2;
+	struct sigaction usr = { .sa_handler = on_alarm };
+	sigaction(SIGUSR1, &usr, NULL);
+	int alarms0 = alarms;
+	pthread_create(&th, NULL, reader, NULL);
+	usleep(100000);
+	int closed = close(fd2);
+	int pipefd[2];
+	int piped = pipe(pipefd);
+	int still = reader_got == -2;
+	pthread_kill(th, SIGUSR1);
+	pthread_join(th, NULL);
+	write(st2, "1 1 0", 5);
+	char left[64];
+	int stray = piped == 0 && fcntl(pipefd[0], F_SETFL, O_NONBLOCK) == 0 ? (int)read(pipefd[0], left, sizeof(left)) : -2;
+	CHECK("close-while-read", closed == 0 && still && reader_got == -1 && reader_errno == EINTR && alarms == alarms0 + 1 && stray == -1 && errno == EAGAIN,
+	      "close %d, blocked %d, reader got %zd (errno %d), pipe read %d", closed, still, reader_got, reader_errno, stray);
+	if (piped == 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+	}
 	close(st2);
 
 	/* dup: the same open file */
