@@ -57,17 +57,25 @@ export async function qatCli(k: Kernel, argv: string[], io: QatIo): Promise<numb
   for (const d of api.devices.values()) {
     io.write(`qat_dev${d.accelId} (${d.type}, ${d.started ? 'started' : 'stopped'}): ${d.sections.map((s) => s.name).join(' ')}\n`);
   }
+  let named = 0;
   for (let i = 0; i < processes; i++) {
     const p = k.spawn({ comm: `app${i}` });
     try {
       const { name } = await adfUserProcessStart(p, template);
       io.write(`pid ${p.pid}: ${name}\n`);
+      named++;
     } catch (e) {
       // a process finding no free slot is part of what this shows, not a failure of the command
-      io.write(`pid ${p.pid}: ${e instanceof KernelError ? e.detail || e.message : (e as Error).message}\n`);
+      // adf's own refusals say what happened in their detail; a failed syscall in its message
+      const why = e instanceof KernelError && e.syscall === 'adfUserProcessStart' ? e.detail : e instanceof Error ? e.message : String(e);
+      io.write(`pid ${p.pid}: ${why}\n`);
     }
   }
   io.write(`holders: ${api.holders().map((h) => `${h.pid}=${h.name}`).join(', ') || '-'}\n`);
+  // but a config under which nobody gets a name is a mistake the exit status should show
+  if (processes > 0 && named === 0) {
+    throw new CliError(`qat: no process got an instance name for [${template}]: does the config define that section (with NumProcesses) on a started device?`);
+  }
   return 0;
 }
 

@@ -12,4 +12,14 @@ describe('vchardev qat (issue 6 CLI)', () => {
     expect(out).toMatch(/holders: \d+=SSL_INT_0, \d+=SSL_INT_1\n$/);
     await k.shutdown();
   });
+
+  it('a config under which no process gets a name (not a QAT config at all) fails with a reason', async () => {
+    const k = await Kernel.boot();
+    let out = '';
+    const io = { write: (t: string) => void (out += t), readFile: async () => 'root:x:0:0:root:/root:/bin/bash\n' };
+    await expect(qatCli(k, ['--config', '/etc/passwd'], io)).rejects.toMatchObject({ message: expect.stringMatching(/no process got an instance name for \[SSL\]/) });
+    expect(out).toMatch(/^pid \d+: \S+/m);
+    expect(out).not.toMatch(/: fd \d+$/m);
+    await k.shutdown();
+  });
 });
