@@ -10,8 +10,9 @@ import fc from 'fast-check';
 import {
   Kernel, KernelError, O_RDONLY, O_WRONLY, O_RDWR, O_NONBLOCK, POLLIN, POLLOUT, PROT_NONE, PROT_READ, PROT_WRITE,
   CAP_SYS_ADMIN, CAP_MKNOD, SIGKILL, SIGUSR1, SIGTERM, VirtualClock, type Process, type ModuleParams,
+  BLKGETSIZE64, BLKGETSIZE, BLKSSZGET, BLKBSZGET, BLKROGET, BLKROSET, BLKFLSBUF,
 } from '../src/index.js';
-import { NVME_IOCTL_ADMIN_CMD, NvmeAdminCmd } from '../src/drivers/nvme/uapi.js';
+import { NVME_IOCTL_ADMIN_CMD, NVME_IOCTL_ID, NVME_IOCTL_SUBMIT_IO, NvmeAdminCmd, NvmeUserIo } from '../src/drivers/nvme/uapi.js';
 import { SP_IOCTL_ADD_GROUP, SP_IOCTL_ALLOC, SP_IOCTL_FREE, SP_IOCTL_GROUP_ID, SP_IOCTL_K2U } from '../src/drivers/sharepool/uapi.js';
 import { TEST_ERASE, TEST_RDWR, TestIoctlData, TestMsg } from '../src/drivers/testbus/uapi.js';
 import type { NvmeApi } from '../src/drivers/nvme/index.js';
@@ -137,6 +138,7 @@ const PATHS = [
   '/dev/sharepool_test', '/dev/eeprom-0', '/dev/eeprom-1', '/dev/eeprom-7', '/sys/class/kxo/kxo/kxo_state',
   '/sys/module/kxo/parameters/delay', '/proc/devices', '/proc/misc', '/proc/modules', '/sys/kernel/debug/kxo/ai_times',
   '/sys/class/test_chrdev/eeprom-0/dev', '/sys/class/misc', '/dev/does-not-exist', '/dev',
+  '/dev/nvme0n1', '/dev/nvme0n1', '/dev/nvme1n1', '/sys/block/nvme0n1/size', '/proc/partitions',
 ];
 const MODULES = ['kxo', 'nvme', 'qat', 'sharepool', 'test_bus', 'test_chrdev'] as const;
 
@@ -167,6 +169,15 @@ const nvmeCmd = fc.record({
   cdw10: u32,
   cdw11: u32,
   timeoutMs: fc.constantFrom(0, 1, 100, 60000),
+  // on a namespace's disk: the admin command, NVME_IOCTL_SUBMIT_IO, NVME_IOCTL_ID or block/ioctl.c's
+  kind: fc.constantFrom('admin', 'admin', 'io', 'io', 'id', 'blk'),
+  io: fc.record({
+    opcode: fc.constantFrom(0, 1, 2, 2, 5, 9),
+    nblocks: fc.constantFrom(0, 1, 7, 255, 0xffff),
+    slba: fc.constantFrom(0n, 100n, 0x1fffffn, 2n ** 40n, 2n ** 64n - 1n),
+    metadata: fc.constantFrom(0n, 2n, 4096n),
+  }),
+  blk: fc.constantFrom(BLKGETSIZE64, BLKGETSIZE, BLKSSZGET, BLKBSZGET, BLKROGET, BLKROSET, BLKFLSBUF, 0x1267, 0x1263),
 });
 const ioctlArb = fc.record({
   raw: fc.nat(9),
@@ -181,7 +192,7 @@ const ioctlArb = fc.record({
 type Desc =
   | { op: 'open'; who: number; path: string; flags: number; bg: boolean }
   | { op: 'close' | 'dup'; who: number; fd: unknown }
-  | { op: 'read' | 'write'; who: number; fd: unknown; ptr: unknown; size: unknown; bg: boolean }
+  | { op: 'read' | 'write'; who: number; fd: unknown; ptr: unknown; size: unknown; bg: boolean; at: unknown }
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one of ioctlArb's shapes
   | { op: 'ioctl'; who: number; fd: unknown; io: any; bg: boolean }
   | { op: 'poll'; who: number; fds: unknown[]; timeout: unknown; bg: boolean }
@@ -204,7 +215,7 @@ type Desc =
 const descArb: fc.Arbitrary<Desc> = fc.oneof(
   { weight: 12, arbitrary: fc.record({ op: fc.constant('open' as const), who, path: fc.constantFrom(...PATHS), flags, bg: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('close' as const, 'dup' as const), who, fd: fdArb }) },
-  { weight: 8, arbitrary: fc.record({ op: fc.constantFrom('read' as const, 'write' as const), who, fd: fdArb, ptr: ptrArb, size: sizeArb, bg: fc.boolean() }) },
+  { weight: 8, arbitrary: fc.record({ op: fc.constantFrom('read' as const, 'write' as const), who, fd: fdArb, ptr: ptrArb, size: sizeArb, bg: fc.boolean(), at: fc.option(fc.constantFrom<unknown>(0, 1, 511, 4096, 2 ** 30 - 1, 2 ** 30, 2 ** 40, -1, Number.NaN), { freq: 3 }) }) },
   { weight: 8, arbitrary: fc.record({ op: fc.constant('ioctl' as const), who, fd: fdArb, io: ioctlArb, bg: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('poll' as const), who, fds: fc.array(fdArb, { maxLength: 4 }), timeout: fc.constantFrom<unknown>(0, 1, 10, 1000, -1, Number.NaN, 'x'), bg: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('lseek' as const), who, fd: fdArb, off: fc.integer({ min: -10, max: 5000 }), whence: fc.integer({ min: -1, max: 5 }) }) },
@@ -319,9 +330,11 @@ async function exec(w: World, d: Desc): Promise<void> {
         const fd = fdOf(a, d.fd);
         const mode = a.fds.get(fd as number)?.mode;
         const go = async () => {
-          const n = d.op === 'read'
-            ? await p.read(fd as number, ptr(a, d.ptr) as number, d.size as number)
-            : await p.write(fd as number, ptr(a, d.ptr) as number, d.size as number);
+          // a third of them positional (pread64/pwrite64)
+          const at = d.at as number;
+          const n = d.at === null
+            ? await (d.op === 'read' ? p.read(fd as number, ptr(a, d.ptr) as number, d.size as number) : p.write(fd as number, ptr(a, d.ptr) as number, d.size as number))
+            : await (d.op === 'read' ? p.pread(fd as number, ptr(a, d.ptr) as number, d.size as number, at) : p.pwrite(fd as number, ptr(a, d.ptr) as number, d.size as number, at));
           if (d.op === 'read' && (mode === O_WRONLY || mode === 3)) {
             w.r.bypassReads++;
             w.fail(`read on fd ${String(fd)} opened with access mode ${mode} returned ${n}`);
@@ -340,7 +353,19 @@ async function exec(w: World, d: Desc): Promise<void> {
         const b = a.bufs[0];
         let cmd = 0;
         let arg: unknown = b ? b[0] : 0;
-        if (io.dev === 'nvme' && b) {
+        const disk = /nvme\dn\d/.test(path);
+        if (io.dev === 'nvme' && b && disk && io.c.kind !== 'admin') {
+          const c = io.c;
+          const data = a.bufs[c.buf % a.bufs.length];
+          if (c.kind === 'io') {
+            const raw = new Uint8Array(NvmeUserIo.SIZE);
+            NvmeUserIo.write(new DataView(raw.buffer), {
+              opcode: c.io.opcode, nblocks: c.io.nblocks, slba: c.io.slba, metadata: c.io.metadata, addr: BigInt(data ? data[0] + c.off : 0),
+            });
+            if (await w.call('poke', () => p.poke(b[0], raw)) instanceof KernelError) return;
+            cmd = NVME_IOCTL_SUBMIT_IO;
+          } else cmd = c.kind === 'id' ? NVME_IOCTL_ID : c.blk;
+        } else if (io.dev === 'nvme' && b) {
           const c = io.c;
           const data = a.bufs[c.buf % a.bufs.length];
           const raw = new Uint8Array(NvmeAdminCmd.SIZE);

@@ -261,6 +261,16 @@ export async function blkdevOpen(reg: BlockRegistry, mods: ModuleGetter, inode: 
   return r;
 }
 
+/** A task as a killable sleep sees it: only fatal signals count (TASK_KILLABLE). */
+function killable(cur: Task): { signalPending(): boolean; onSignal(fn: () => void): () => void } {
+  return {
+    signalPending: () => cur.fatalSignalPending(),
+    onSignal: (fn) => cur.onSignal(() => {
+      if (cur.fatalSignalPending()) fn();
+    }),
+  };
+}
+
 /** def_blk_fops for one disk: I/O through its request function, block/ioctl.c, block_llseek. */
 function blockFileOps(disk: Gendisk, phys: PhysMem): FileOperations {
   const d = disk.init;
@@ -272,10 +282,12 @@ function blockFileOps(disk: Gendisk, phys: PhysMem): FileOperations {
    * page lock's job in Linux). @returns bytes moved (less than n after a copy fault) or -errno
    */
   const request = async (write: boolean, at: number, n: number, start: number, end: number, ubuf: number, cur: Task): Promise<number> => {
-    await disk.lock.lock();
+    // lock_page_killable: only a fatal signal ends the wait, and a dying task starts no I/O
+    if (await disk.lock.lockInterruptible(killable(cur))) return -EINTR;
     const pfns: number[] = [];
     try {
       if (disk.dead) return -EIO;
+      if (cur.fatalSignalPending()) return -EINTR;
       for (let b = 0; b < end - start; b += PAGE) {
         const p = phys.allocFrame();
         if (p < 0) return -ENOMEM;

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { Kernel, O_RDWR, O_RDONLY, CAP_SYS_ADMIN, PROT_READ, S_IFMT, S_IFBLK, MAJOR, MINOR, BLOCK_EXT_MAJOR, type Process } from '../../src/index.js';
+import { Kernel, KernelError, SIGKILL, SIGUSR1, O_RDWR, O_RDONLY, CAP_SYS_ADMIN, PROT_READ, S_IFMT, S_IFBLK, MAJOR, MINOR, BLOCK_EXT_MAJOR, type Process } from '../../src/index.js';
 import { NVME_IOCTL_ADMIN_CMD, NVME_IOCTL_ID, NVME_IOCTL_SUBMIT_IO, NvmeAdminCmd, NvmeUserIo, asciiField, type NvmeAdminCmdFields, type NvmeUserIoFields } from '../../src/drivers/nvme/uapi.js';
 import { identifyController } from '../../src/drivers/nvme/ctrl/identify.js';
 import type { NvmeApi } from '../../src/drivers/nvme/index.js';
@@ -408,5 +408,27 @@ describe('the namespace block device (nvme §1, §6)', () => {
     } finally {
       await k2.shutdown();
     }
+  });
+
+  it('a process waiting for the disk behind a hung request is killable, and only killable (lock_page_killable)', async () => {
+    ctrl().stalled = true;
+    const first = root.read(ns, data, 512).catch((e: unknown) => e);
+    await k.clock.advance(1);
+    const other = k.spawn();
+    const ofd = await other.open('/dev/nvme0n1', O_RDONLY);
+    const ob = other.mmap(4096);
+    let settled = false;
+    const waiting = other.read(ofd, ob, 512).catch((e: unknown) => e).finally(() => (settled = true));
+    await k.clock.advance(1);
+    await other.kill(SIGUSR1);
+    await k.clock.advance(1);
+    expect(settled).toBe(false);
+    await other.kill(SIGKILL);
+    await k.clock.advance(1);
+    expect(settled).toBe(true);
+    expect(await waiting).toBeInstanceOf(KernelError);
+    await k.clock.advance(5_000);
+    expect(await first).toMatchObject({ code: 'EIO' });
+    ctrl().unstall();
   });
 });
