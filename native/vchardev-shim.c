@@ -124,13 +124,21 @@ static struct vfd *known(int fd)
 REAL(open); REAL(openat); REAL(read); REAL(write); REAL(pread); REAL(pwrite); REAL(close);
 REAL(ioctl); REAL(poll); REAL(lseek); REAL(fcntl); REAL(dup); REAL(dup2); REAL(dup3);
 REAL(fopen); REAL(opendir); REAL(readdir); REAL(readdir64); REAL(closedir); REAL(access);
-REAL(readlink);
+REAL(readlink); REAL(chdir); REAL(fchdir); REAL(getcwd);
 static int (*real_fstat)(int, struct stat *);
 static int (*real_stat)(const char *, struct stat *);
 static int (*real_lstat)(const char *, struct stat *);
 static int (*real___fxstat)(int, int, struct stat *);
 static int (*real___xstat)(int, const char *, struct stat *);
 static int (*real___lxstat)(int, const char *, struct stat *);
+
+/*
+ * The working directory when it is one of the kernel's (the real one cannot be there): getcwd
+ * answers it and relative paths resolve against it, ours and the host's alike. It lives in
+ * VCHARDEV_CWD too, so a program exec'd from there starts there.
+ */
+static char vcwd[PATH_MAX];
+static int vcwd_on;
 
 static void init_real(void)
 {
@@ -140,7 +148,13 @@ static void init_real(void)
 	LOAD(open); LOAD(openat); LOAD(read); LOAD(write); LOAD(pread); LOAD(pwrite); LOAD(close);
 	LOAD(ioctl); LOAD(poll); LOAD(lseek); LOAD(fcntl); LOAD(dup); LOAD(dup2); LOAD(dup3);
 	LOAD(fopen); LOAD(opendir); LOAD(readdir); LOAD(readdir64); LOAD(closedir); LOAD(access);
-	LOAD(readlink); LOAD(fstat); LOAD(stat); LOAD(lstat); LOAD(__fxstat); LOAD(__xstat); LOAD(__lxstat);
+	LOAD(readlink); LOAD(chdir); LOAD(fchdir); LOAD(getcwd); LOAD(fstat); LOAD(stat); LOAD(lstat); LOAD(__fxstat); LOAD(__xstat); LOAD(__lxstat);
+	/* a working directory of ours inherited across exec (see chdir) */
+	const char *cwd = getenv("VCHARDEV_CWD");
+	if (cwd && cwd[0] == '/' && strlen(cwd) < sizeof(vcwd)) {
+		strcpy(vcwd, cwd);
+		vcwd_on = 1;
+	}
 	done = 1;
 }
 
@@ -153,8 +167,14 @@ static int normalize(const char *path, char *out, size_t size)
 	if (path[0] == '/') {
 		if (strlen(path) >= sizeof(tmp)) return 0;
 		strcpy(tmp, path);
+	} else if (vcwd_on) {
+		size_t n = strlen(vcwd);
+		if (n + 1 + strlen(path) >= sizeof(tmp)) return 0;
+		memcpy(tmp, vcwd, n);
+		tmp[n] = '/';
+		strcpy(tmp + n + 1, path);
 	} else {
-		if (!getcwd(tmp, sizeof(tmp))) return 0;
+		if (!(real_getcwd ? real_getcwd : getcwd)(tmp, sizeof(tmp))) return 0;
 		size_t n = strlen(tmp);
 		if (n + 1 + strlen(path) >= sizeof(tmp)) return 0;
 		tmp[n] = '/';
@@ -182,6 +202,15 @@ static int normalize(const char *path, char *out, size_t size)
 	out[o] = 0;
 	return 1;
 }
+
+/* the path a host call gets: a relative one is made absolute while the working directory is ours */
+static const char *host_path(const char *path, char *buf)
+{
+	if (!vcwd_on || !path || !path[0] || path[0] == '/' || !normalize(path, buf, PATH_MAX)) return path;
+	return buf;
+}
+#define HOST(path) host_path(path, hostbuf)
+#define HOST_AT(dirfd, path) ((dirfd) == AT_FDCWD ? host_path(path, hostbuf) : (path))
 
 /* VCHARDEV_PATHS prefixes: "/dev/kxo" owns "/dev/kxo" and "/dev/kxo/..." */
 static int ours(const char *path, char *norm)
@@ -517,7 +546,8 @@ static int open_common(int dirfd, const char *path, int flags, mode_t mode, int 
 	init_real();
 	char norm[PATH_MAX];
 	if (ours_at(dirfd, path, norm)) return vopen(norm, flags);
-	int fd = at ? real_openat(dirfd, path, flags, mode) : real_open(path, flags, mode);
+	char hostbuf[PATH_MAX];
+	int fd = at ? real_openat(dirfd, HOST_AT(dirfd, path), flags, mode) : real_open(HOST(path), flags, mode);
 	mark_real(fd);
 	return fd;
 }
@@ -537,6 +567,118 @@ int openat(int dirfd, const char *path, int flags, ...) { MODE_ARG(flags); retur
 int openat64(int dirfd, const char *path, int flags, ...) { MODE_ARG(flags); return open_common(dirfd, path, flags, mode, 1); }
 int __open_2(const char *path, int flags) { return open_common(AT_FDCWD, path, flags, 0, 0); }
 int __open64_2(const char *path, int flags) { return open_common(AT_FDCWD, path, flags, 0, 0); }
+
+/* ---- the working directory ---- */
+
+static void set_vcwd(const char *norm)
+{
+	if (norm) {
+		strcpy(vcwd, norm);
+		vcwd_on = 1;
+		setenv("VCHARDEV_CWD", vcwd, 1);
+	} else if (vcwd_on) {
+		vcwd_on = 0;
+		unsetenv("VCHARDEV_CWD");
+	}
+}
+
+/* into a directory of ours: remembered here (ENOTDIR for a file, the kernel's errno if absent) */
+static int vchdir(const char *norm)
+{
+	struct vstat v;
+	int64_t r = path_call(OP_STAT, norm, 1, NULL, &v, sizeof(v));
+	if (r < 0) return fail(r);
+	if ((v.mode & S_IFMT) != S_IFDIR) return fail(-ENOTDIR);
+	char clean[PATH_MAX];
+	size_t n = strlen(norm);
+	memcpy(clean, norm, n + 1);
+	if (n > 1 && clean[n - 1] == '/') clean[n - 1] = 0;
+	set_vcwd(clean);
+	return 0;
+}
+
+int chdir(const char *path)
+{
+	init_real();
+	char norm[PATH_MAX], hostbuf[PATH_MAX];
+	if (!path) return real_chdir(path);
+	if (ours(path, norm)) return vchdir(norm);
+	int r = real_chdir(HOST(path));
+	if (r == 0) set_vcwd(NULL);
+	return r;
+}
+
+int fchdir(int fd)
+{
+	init_real();
+	if (virt(fd)) {
+		struct vfd *e = known(fd);
+		char path[PATH_MAX];
+		pthread_mutex_lock(&table_lock);
+		int ok = e && e->path && strlen(e->path) < sizeof(path);
+		if (ok) strcpy(path, e->path);
+		pthread_mutex_unlock(&table_lock);
+		return ok ? vchdir(path) : fail(-ENOTDIR);
+	}
+	int r = real_fchdir(fd);
+	if (r == 0) set_vcwd(NULL);
+	return r;
+}
+
+char *getcwd(char *buf, size_t size)
+{
+	init_real();
+	if (!vcwd_on) return real_getcwd(buf, size);
+	size_t n = strlen(vcwd) + 1;
+	/* glibc's extension: no buffer asks for one of the size given, or of the path's */
+	if (!buf) {
+		if (size && size < n) {
+			errno = ERANGE;
+			return NULL;
+		}
+		buf = malloc(size ? size : n);
+		if (!buf) {
+			errno = ENOMEM;
+			return NULL;
+		}
+	} else if (size < n) {
+		errno = size ? ERANGE : EINVAL;
+		return NULL;
+	}
+	memcpy(buf, vcwd, n);
+	return buf;
+}
+
+/*
+ * A shell passes its own environment to execve, not environ: the working directory of ours goes
+ * with it (and a stale one is dropped), so `cd /sys/class/kxo/kxo && cat kxo_state` works.
+ */
+int execve(const char *path, char *const argv[], char *const envp[])
+{
+	init_real();
+	static __typeof__(execve) *real_execve;
+	if (!real_execve) real_execve = dlsym(RTLD_NEXT, "execve");
+	char hostbuf[PATH_MAX];
+	size_t n = 0;
+	while (envp && envp[n]) n++;
+	char **env = malloc((n + 2) * sizeof(*env));
+	char *mine = NULL;
+	if (!env || (vcwd_on && asprintf(&mine, "VCHARDEV_CWD=%s", vcwd) < 0)) {
+		free(env);
+		return real_execve(HOST(path), argv, envp);
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(envp[i], "VCHARDEV_CWD=", 13)) env[o++] = envp[i];
+	if (mine) env[o++] = mine;
+	env[o] = NULL;
+	int r = real_execve(HOST(path), argv, env);
+	int e = errno;
+	free(env);
+	free(mine);
+	errno = e;
+	return r;
+}
 
 int close(int fd)
 {
@@ -720,7 +862,8 @@ int stat(const char *path, struct stat *st)
 	init_real();
 	char norm[PATH_MAX];
 	if (ours(path, norm)) return vstat_path(norm, st, 1);
-	return real_stat ? real_stat(path, st) : real___xstat(1, path, st);
+	char hostbuf[PATH_MAX];
+	return real_stat ? real_stat(HOST(path), st) : real___xstat(1, HOST(path), st);
 }
 int stat64(const char *path, struct stat64 *st) { return stat(path, (struct stat *)st); }
 int lstat(const char *path, struct stat *st)
@@ -728,7 +871,8 @@ int lstat(const char *path, struct stat *st)
 	init_real();
 	char norm[PATH_MAX];
 	if (ours(path, norm)) return vstat_path(norm, st, 0);
-	return real_lstat ? real_lstat(path, st) : real___lxstat(1, path, st);
+	char hostbuf[PATH_MAX];
+	return real_lstat ? real_lstat(HOST(path), st) : real___lxstat(1, HOST(path), st);
 }
 int lstat64(const char *path, struct stat64 *st) { return lstat(path, (struct stat *)st); }
 int __fxstat(int ver, int fd, struct stat *st)
@@ -743,7 +887,8 @@ int __xstat(int ver, const char *path, struct stat *st)
 	init_real();
 	char norm[PATH_MAX];
 	if (ours(path, norm)) return vstat_path(norm, st, 1);
-	return real___xstat(ver, path, st);
+	char hostbuf[PATH_MAX];
+	return real___xstat(ver, HOST(path), st);
 }
 int __xstat64(int ver, const char *path, struct stat64 *st) { return __xstat(ver, path, (struct stat *)st); }
 int __lxstat(int ver, const char *path, struct stat *st)
@@ -751,7 +896,8 @@ int __lxstat(int ver, const char *path, struct stat *st)
 	init_real();
 	char norm[PATH_MAX];
 	if (ours(path, norm)) return vstat_path(norm, st, 0);
-	return real___lxstat(ver, path, st);
+	char hostbuf[PATH_MAX];
+	return real___lxstat(ver, HOST(path), st);
 }
 int __lxstat64(int ver, const char *path, struct stat64 *st) { return __lxstat(ver, path, (struct stat *)st); }
 
@@ -763,7 +909,8 @@ int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 	if (ours_at(dirfd, path, norm)) return vstat_path(norm, st, !(flags & AT_SYMLINK_NOFOLLOW));
 	static int (*real_fstatat)(int, const char *, struct stat *, int);
 	if (!real_fstatat) real_fstatat = dlsym(RTLD_NEXT, "fstatat");
-	return real_fstatat(dirfd, path, st, flags);
+	char hostbuf[PATH_MAX];
+	return real_fstatat(dirfd, HOST_AT(dirfd, path), st, flags);
 }
 int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags) { return fstatat(dirfd, path, (struct stat *)st, flags); }
 
@@ -781,7 +928,8 @@ int statx(int dirfd, const char *path, int flags, unsigned int mask, struct stat
 	else {
 		static __typeof__(statx) *real_statx;
 		if (!real_statx) real_statx = dlsym(RTLD_NEXT, "statx");
-		return real_statx(dirfd, path, flags, mask, stx);
+		char hostbuf[PATH_MAX];
+		return real_statx(dirfd, HOST_AT(dirfd, path), flags, mask, stx);
 	}
 	if (r < 0) return fail(r);
 	memset(stx, 0, sizeof(*stx));
@@ -810,7 +958,8 @@ int statx(int dirfd, const char *path, int flags, unsigned int mask, struct stat
 			return -1; \
 		} \
 		if (!real) real = (ssize_t (*)())dlsym(RTLD_NEXT, #name); \
-		return real(path, XATTR_ARGS); \
+		char hostbuf[PATH_MAX]; \
+		return real(HOST(path), XATTR_ARGS); \
 	}
 #define XATTR_ARGS a, b, c
 NO_XATTR(getxattr, const char *a, void *b, size_t c)
@@ -826,7 +975,8 @@ int access(const char *path, int mode)
 	init_real();
 	char norm[PATH_MAX];
 	struct stat st;
-	if (!ours(path, norm)) return real_access(path, mode);
+	char hostbuf[PATH_MAX];
+	if (!ours(path, norm)) return real_access(HOST(path), mode);
 	if (vstat_path(norm, &st, 1) < 0) return -1;
 	/* the permission bits as Linux's generic_permission reads them, for the real ids */
 	uid_t uid = getuid();
@@ -844,7 +994,8 @@ ssize_t readlink(const char *path, char *buf, size_t size)
 {
 	init_real();
 	char norm[PATH_MAX];
-	if (!ours(path, norm)) return real_readlink(path, buf, size);
+	char hostbuf[PATH_MAX];
+	if (!ours(path, norm)) return real_readlink(HOST(path), buf, size);
 	struct rep r;
 	int64_t n = path_call(OP_READLINK, norm, 0, &r, buf, (uint32_t)size);
 	if (n < 0) return fail(n);
@@ -1072,7 +1223,8 @@ FILE *fopen(const char *path, const char *mode)
 	init_real();
 	char norm[PATH_MAX];
 	if (ours(path, norm)) return vfopen(norm, mode);
-	return real_fopen(path, mode);
+	char hostbuf[PATH_MAX];
+	return real_fopen(HOST(path), mode);
 }
 FILE *fopen64(const char *path, const char *mode) { return fopen(path, mode); }
 
@@ -1111,7 +1263,8 @@ DIR *opendir(const char *path)
 {
 	init_real();
 	char norm[PATH_MAX];
-	if (!ours(path, norm)) return real_opendir(path);
+	char hostbuf[PATH_MAX];
+	if (!ours(path, norm)) return real_opendir(HOST(path));
 	int fd = vopen(norm, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) return NULL;
 	DIR *d = vopendir(norm, fd);
@@ -1248,7 +1401,8 @@ int scandir(const char *path, struct dirent ***list, int (*filter)(const struct 
 	if (ours(path, norm)) return vscandir(norm, list, filter, compar);
 	static __typeof__(scandir) *real_scandir;
 	if (!real_scandir) real_scandir = dlsym(RTLD_NEXT, "scandir");
-	return real_scandir(path, list, filter, compar);
+	char hostbuf[PATH_MAX];
+	return real_scandir(HOST(path), list, filter, compar);
 }
 
 int scandir64(const char *path, struct dirent64 ***list, int (*filter)(const struct dirent64 *),
@@ -1261,5 +1415,6 @@ int scandir64(const char *path, struct dirent64 ***list, int (*filter)(const str
 					     (int (*)(const struct dirent **, const struct dirent **))compar);
 	static __typeof__(scandir64) *real_scandir64;
 	if (!real_scandir64) real_scandir64 = dlsym(RTLD_NEXT, "scandir64");
-	return real_scandir64(path, list, filter, compar);
+	char hostbuf[PATH_MAX];
+	return real_scandir64(HOST(path), list, filter, compar);
 }

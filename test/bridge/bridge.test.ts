@@ -92,6 +92,19 @@ describe('standard tools on kxo', () => {
   });
 });
 
+describe('the working directory in the kernel\'s tree', () => {
+  it('a shell cds into sysfs: relative paths, pwd, programs it runs, .. back out to the host, ENOTDIR on a file', async () => {
+    const r = await sh('cd /sys/class/kxo/kxo && /bin/pwd && cat kxo_state && ls && cd ../../../../tmp && /bin/pwd; cd /sys/class/kxo/kxo/kxo_state');
+    expect(r.out).toMatch(/^\/sys\/class\/kxo\/kxo\n\d \d \d\ndev\nkxo_state\nuevent\n\/tmp\n$/);
+    expect(r.err).toMatch(/can't cd to \/sys\/class\/kxo\/kxo\/kxo_state/);
+  });
+  it('Python: os.chdir, os.getcwd, a relative open and os.listdir(".")', async () => {
+    const r = await run(['python3', '-c', 'import os; os.chdir("/sys/module/kxo"); print(os.getcwd(), open("initstate").read().strip(), "initstate" in os.listdir("."))']);
+    expect(r.err).toBe('');
+    expect(r.out).toBe('/sys/module/kxo live True\n');
+  });
+});
+
 describe('a C program of our own (test/bridge/client.c)', () => {
   it('select, fopen, kxo_state, O_NONBLOCK, poll, EFAULT, fork + exec, dup; NVMe, QAT, TEST_RDWR', async () => {
     const r = await run([client, 'kxo', 'nvme', 'qat', 'testbus']);
