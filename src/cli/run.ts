@@ -10,12 +10,16 @@ import { CliError, UsageError, parse } from './args.js';
 export const RUN_USAGE = `usage: vchardev run [--load kxo,nvme,…] [--param mod.name=value …] -- <command> [args…]
 
   --load M,…        drivers to load (default: kxo,nvme); any of ${Object.keys(BUILTIN_MODULES).filter((m) => m !== 'mem').join(', ')}
-  --param m.k=v     a module parameter (a number, true/false, or text), e.g. kxo.delay=50
+  --param m.k=v     a module parameter (a number, true/false, or text), e.g. kxo.delay=50;
+                    nvme.classSysfs is true here (nvme-cli's \`nvme list\` scans that sysfs)
   --strace          (global) every syscall the command makes on the kernel, on stderr
 
 The command runs with LD_PRELOAD set to vchardev's shim: dynamically linked programs (nvme-cli,
 cat, dd, sh, Python, your own C) see the kernel's devices, sysfs and /proc files. Static
 binaries and raw syscalls are not reached.`;
+
+/** what real programs expect that a bare kernel leaves off: nvme-cli's `nvme list` needs class nvme */
+const RUN_DEFAULTS: Record<string, ModuleParams> = { nvme: { classSysfs: true } };
 
 function paramValue(v: string): string | number | boolean {
   if (v === 'true' || v === 'false') return v === 'true';
@@ -46,7 +50,7 @@ export async function runMain(argv: string[], traceOn: boolean): Promise<number>
     for (const m of load) {
       // test_chrdev needs its bus: load it first, with one device, unless asked for
       if (m === 'test_chrdev' && !k.modules.has('test_bus')) await k.insmod('test_bus', params.test_bus ?? { devices: [{ name: 'eeprom', id: 0 }] });
-      if (!k.modules.has(m)) await k.insmod(m, params[m] ?? {});
+      if (!k.modules.has(m)) await k.insmod(m, { ...RUN_DEFAULTS[m], ...params[m] });
     }
     let bridge;
     try {

@@ -11,6 +11,17 @@ const run = (...args: string[]) => {
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 
+describe('vchardev run', () => {
+  it('nvme list works out of the box (nvme.classSysfs is on under run), and --param turns it off', () => {
+    const r = run('run', '--load', 'nvme', '--', '/usr/sbin/nvme', 'list', '-o', 'json');
+    expect(r.err).toBe('');
+    expect(JSON.parse(r.out).Devices.map((d: { DevicePath: string }) => d.DevicePath)).toEqual(['/dev/nvme0n1']);
+    const off = run('run', '--load', 'nvme', '--param', 'nvme.classSysfs=false', '--', '/usr/sbin/nvme', 'list');
+    expect(off.code).not.toBe(0);
+    expect(off.err).toMatch(/Failed to scan topology/);
+  });
+});
+
 describe('vchardev CLI conventions', () => {
   it('--help and --version at every level exit 0', () => {
     expect(run('--help')).toMatchObject({ code: 0, out: expect.stringContaining('usage: vchardev') });
