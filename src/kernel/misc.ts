@@ -36,7 +36,7 @@ export class MiscRegistry {
   constructor(
     readonly era: MiscEra,
     private readonly devices: DeviceModel,
-    private readonly chrdevs: ChrdevRegistry,
+    chrdevs: ChrdevRegistry,
     private readonly mods: ModuleGetter,
   ) {
     const cls = devices.classCreate('misc');

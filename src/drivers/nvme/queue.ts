@@ -41,7 +41,7 @@ export class NvmeQueue {
     readonly depth: number,
     readonly sqFrame: number,
     readonly cqFrame: number,
-    private readonly phys: PhysMem,
+    phys: PhysMem,
     private readonly bar: Bar,
     private readonly dstrd: number,
   ) {

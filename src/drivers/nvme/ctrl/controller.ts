@@ -92,7 +92,7 @@ export class NvmeController {
   private readonly store: Array<Map<number, Uint8Array>>;
   private storedChunks = 0;
 
-  constructor(readonly cfg: ControllerConfig, private readonly mem: HostMemory, public dma: DmaPort) {
+  constructor(readonly cfg: ControllerConfig, mem: HostMemory, public dma: DmaPort) {
     this.cap = makeCap(cfg.mqes, cfg.timeoutUnits);
     this.view = new DataView(mem.u8.buffer, mem.u8.byteOffset, mem.u8.byteLength);
     this.queues = new QueueSet(cfg.ioQueuePairs, cfg.mqes);
