@@ -139,6 +139,15 @@ static int (*real___lxstat)(int, const char *, struct stat *);
  */
 static char vcwd[PATH_MAX];
 static int vcwd_on;
+static pthread_mutex_t cwd_lock = PTHREAD_MUTEX_INITIALIZER;
+/* our environment, read once: a program's setenv in one thread must not race our getenv */
+static char *env_paths, *env_sock;
+static __typeof__(execve) *real_execve;
+
+static int ours(const char *path, char *norm);
+static void atfork_prepare(void);
+static void atfork_parent(void);
+static void atfork_child(void);
 
 static void init_real(void)
 {
@@ -149,13 +158,31 @@ static void init_real(void)
 	LOAD(ioctl); LOAD(poll); LOAD(lseek); LOAD(fcntl); LOAD(dup); LOAD(dup2); LOAD(dup3);
 	LOAD(fopen); LOAD(opendir); LOAD(readdir); LOAD(readdir64); LOAD(closedir); LOAD(access);
 	LOAD(readlink); LOAD(chdir); LOAD(fchdir); LOAD(getcwd); LOAD(fstat); LOAD(stat); LOAD(lstat); LOAD(__fxstat); LOAD(__xstat); LOAD(__lxstat);
-	/* a working directory of ours inherited across exec (see chdir) */
+	LOAD(execve);
+	const char *e = getenv("VCHARDEV_PATHS");
+	env_paths = e ? strdup(e) : NULL;
+	e = getenv("VCHARDEV_SOCK");
+	env_sock = e ? strdup(e) : NULL;
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	done = 1;
+	/*
+	 * A working directory of ours inherited across exec (see chdir): believed only for a path
+	 * we serve, and only while the real one is still the removed directory chdir parked it in
+	 * (a program without the shim that changed directory since leaves a stale variable behind)
+	 */
 	const char *cwd = getenv("VCHARDEV_CWD");
-	if (cwd && cwd[0] == '/' && strlen(cwd) < sizeof(vcwd)) {
-		strcpy(vcwd, cwd);
+	char real[PATH_MAX], norm[PATH_MAX];
+	if (cwd && cwd[0] == '/' && strlen(cwd) < sizeof(vcwd) && ours(cwd, norm) && !real_getcwd(real, sizeof(real)) && errno == ENOENT) {
+		strcpy(vcwd, norm);
 		vcwd_on = 1;
 	}
-	done = 1;
+}
+/* at load time: nothing is left to do between vfork and exec */
+__attribute__((constructor)) static void shim_load(void)
+{
+	int saved = errno;
+	init_real();
+	errno = saved;
 }
 
 /* ---- which paths and fds are ours ---- */
@@ -168,11 +195,16 @@ static int normalize(const char *path, char *out, size_t size)
 		if (strlen(path) >= sizeof(tmp)) return 0;
 		strcpy(tmp, path);
 	} else if (vcwd_on) {
+		pthread_mutex_lock(&cwd_lock);
 		size_t n = strlen(vcwd);
-		if (n + 1 + strlen(path) >= sizeof(tmp)) return 0;
-		memcpy(tmp, vcwd, n);
-		tmp[n] = '/';
-		strcpy(tmp + n + 1, path);
+		int fits = n + 1 + strlen(path) < sizeof(tmp);
+		if (fits) {
+			memcpy(tmp, vcwd, n);
+			tmp[n] = '/';
+			strcpy(tmp + n + 1, path);
+		}
+		pthread_mutex_unlock(&cwd_lock);
+		if (!fits) return 0;
 	} else {
 		if (!(real_getcwd ? real_getcwd : getcwd)(tmp, sizeof(tmp))) return 0;
 		size_t n = strlen(tmp);
@@ -215,7 +247,7 @@ static const char *host_path(const char *path, char *buf)
 /* VCHARDEV_PATHS prefixes: "/dev/kxo" owns "/dev/kxo" and "/dev/kxo/..." */
 static int ours(const char *path, char *norm)
 {
-	const char *paths = getenv("VCHARDEV_PATHS");
+	const char *paths = env_paths;
 	if (!paths || !path || !normalize(path, norm, PATH_MAX)) return 0;
 	size_t len = strlen(norm);
 	for (const char *p = paths; *p;) {
@@ -230,7 +262,7 @@ static int ours(const char *path, char *norm)
 
 static const char *sock_path(void)
 {
-	return getenv("VCHARDEV_SOCK");
+	return env_sock;
 }
 
 static int raw_fstat(int fd, struct stat *st)
@@ -446,11 +478,12 @@ static struct chan *chan_of(int fd, int64_t *err)
 	c->sock = s;
 	c->refs = 1;
 	pthread_mutex_lock(&table_lock);
-	if (e->kind == 1) {
+	if (e->kind == 1 && e->ino == st.st_ino) {
 		c->next = e->chans;
 		e->chans = c;
 	}
-	int gone = e->kind != 1;
+	/* closed meanwhile, or its number now another file */
+	int gone = e->kind != 1 || e->ino != st.st_ino;
 	pthread_mutex_unlock(&table_lock);
 	if (gone) { /* closed meanwhile by another thread */
 		real_close(s);
@@ -509,12 +542,17 @@ static int vopen(const char *norm, int flags)
 	}
 	/* the socket was opened close-on-exec; keep it across exec unless O_CLOEXEC asked for it */
 	if (!(flags & O_CLOEXEC)) real_fcntl(s, F_SETFD, 0);
+	/*
+	 * the opening thread's channel is a descriptor of the shim's own on the same socket: the
+	 * program's close() of its number then never pulls it from under a call blocked on it
+	 */
+	int own = real_fcntl(s, F_DUPFD_CLOEXEC, 0);
 	struct chan *c = calloc(1, sizeof(*c));
 	struct vfd *e = entry(s);
 	if (c) {
-		*c = (struct chan){ .pid = getpid(), .tid = gettid_(), .sock = s };
+		*c = (struct chan){ .pid = getpid(), .tid = gettid_(), .sock = own >= 0 ? own : s };
 		memcpy(c->nonce, n, NONCE);
-	}
+	} else if (own >= 0) real_close(own);
 	free(n);
 	pthread_mutex_lock(&table_lock);
 	if (e) *e = (struct vfd){ .kind = 1, .ino = st.st_ino, .chans = c, .path = strdup(norm) };
@@ -568,18 +606,56 @@ int openat64(int dirfd, const char *path, int flags, ...) { MODE_ARG(flags); ret
 int __open_2(const char *path, int flags) { return open_common(AT_FDCWD, path, flags, 0, 0); }
 int __open64_2(const char *path, int flags) { return open_common(AT_FDCWD, path, flags, 0, 0); }
 
+/* fork while another thread holds a lock or a channel: the child has neither that thread nor its call */
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(&cwd_lock);
+	pthread_mutex_lock(&table_lock);
+}
+static void atfork_parent(void)
+{
+	pthread_mutex_unlock(&table_lock);
+	pthread_mutex_unlock(&cwd_lock);
+}
+static void atfork_child(void)
+{
+	for (int i = 0; i < MAX_CHUNKS; i++) {
+		struct vfd *c = chunks[i];
+		for (int j = 0; c && j < CHUNK; j++)
+			if (c[j].kind == 1)
+				for (struct chan *ch = c[j].chans; ch; ch = ch->next) ch->refs = 0;
+	}
+	pthread_mutex_unlock(&table_lock);
+	pthread_mutex_unlock(&cwd_lock);
+}
+
 /* ---- the working directory ---- */
 
 static void set_vcwd(const char *norm)
 {
-	if (norm) {
-		strcpy(vcwd, norm);
-		vcwd_on = 1;
-		setenv("VCHARDEV_CWD", vcwd, 1);
-	} else if (vcwd_on) {
-		vcwd_on = 0;
-		unsetenv("VCHARDEV_CWD");
-	}
+	pthread_mutex_lock(&cwd_lock);
+	int was = vcwd_on;
+	if (norm) strcpy(vcwd, norm);
+	vcwd_on = norm != NULL;
+	pthread_mutex_unlock(&cwd_lock);
+	if (norm) setenv("VCHARDEV_CWD", norm, 1);
+	else if (was) unsetenv("VCHARDEV_CWD");
+}
+
+/*
+ * The real working directory while ours is virtual: a directory made and removed at once, so
+ * the calls the shim does not wrap (mkdir, unlink, rename with relative paths) fail with ENOENT
+ * instead of acting on the directory the program left, and a program exec'd from here can tell
+ * that VCHARDEV_CWD is current (getcwd fails with ENOENT only in such a directory).
+ */
+static void park_real_cwd(void)
+{
+	char probe[8];
+	if (!real_getcwd(probe, sizeof(probe)) && errno == ENOENT) return; /* parked already */
+	char dir[] = "/tmp/vchardev-cwd-XXXXXX";
+	if (!mkdtemp(dir)) return;
+	if (real_chdir(dir) == 0) rmdir(dir);
+	else rmdir(dir);
 }
 
 /* into a directory of ours: remembered here (ENOTDIR for a file, the kernel's errno if absent) */
@@ -593,6 +669,7 @@ static int vchdir(const char *norm)
 	size_t n = strlen(norm);
 	memcpy(clean, norm, n + 1);
 	if (n > 1 && clean[n - 1] == '/') clean[n - 1] = 0;
+	park_real_cwd();
 	set_vcwd(clean);
 	return 0;
 }
@@ -628,8 +705,13 @@ int fchdir(int fd)
 char *getcwd(char *buf, size_t size)
 {
 	init_real();
-	if (!vcwd_on) return real_getcwd(buf, size);
-	size_t n = strlen(vcwd) + 1;
+	char cur[PATH_MAX];
+	pthread_mutex_lock(&cwd_lock);
+	int on = vcwd_on;
+	if (on) strcpy(cur, vcwd);
+	pthread_mutex_unlock(&cwd_lock);
+	if (!on) return real_getcwd(buf, size);
+	size_t n = strlen(cur) + 1;
 	/* glibc's extension: no buffer asks for one of the size given, or of the path's */
 	if (!buf) {
 		if (size && size < n) {
@@ -645,7 +727,7 @@ char *getcwd(char *buf, size_t size)
 		errno = size ? ERANGE : EINVAL;
 		return NULL;
 	}
-	memcpy(buf, vcwd, n);
+	memcpy(buf, cur, n);
 	return buf;
 }
 
@@ -655,29 +737,24 @@ char *getcwd(char *buf, size_t size)
  */
 int execve(const char *path, char *const argv[], char *const envp[])
 {
-	init_real();
-	static __typeof__(execve) *real_execve;
-	if (!real_execve) real_execve = dlsym(RTLD_NEXT, "execve");
+	/* no malloc here: after vfork the child shares the parent's heap */
 	char hostbuf[PATH_MAX];
 	size_t n = 0;
 	while (envp && envp[n]) n++;
-	char **env = malloc((n + 2) * sizeof(*env));
-	char *mine = NULL;
-	if (!env || (vcwd_on && asprintf(&mine, "VCHARDEV_CWD=%s", vcwd) < 0)) {
-		free(env);
-		return real_execve(HOST(path), argv, envp);
-	}
+	if (n > 8192) return real_execve(HOST(path), argv, envp);
+	char *env[n + 2];
+	char mine[sizeof("VCHARDEV_CWD=") + PATH_MAX];
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(envp[i], "VCHARDEV_CWD=", 13)) env[o++] = envp[i];
-	if (mine) env[o++] = mine;
+	pthread_mutex_lock(&cwd_lock);
+	if (vcwd_on) {
+		snprintf(mine, sizeof(mine), "VCHARDEV_CWD=%s", vcwd);
+		env[o++] = mine;
+	}
+	pthread_mutex_unlock(&cwd_lock);
 	env[o] = NULL;
-	int r = real_execve(HOST(path), argv, env);
-	int e = errno;
-	free(env);
-	free(mine);
-	errno = e;
-	return r;
+	return real_execve(HOST(path), argv, env);
 }
 
 int close(int fd)

@@ -238,17 +238,21 @@ export class RealClock extends Clock {
   private arm(at: number): void {
     if (this.timer !== null) clearTimeout(this.timer);
     // setTimeout fires at once past 2^31-1 ms: far deadlines re-arm in steps instead
-    const delay = Math.min(Math.max(0, at - this.now()), MAX_TIMEOUT_MS);
+    // a whole millisecond at least (setTimeout's own floor) so a not-yet-due event is not spun on
+    const delay = Math.min(Math.max(1, Math.ceil(at - this.now())), MAX_TIMEOUT_MS);
     this.armedAt = this.now() + delay;
     this.timer = setTimeout(() => this.fire(), delay);
     this.held = true;
   }
+  /** the events being run by fire() (cancelAll from one of them stops the rest) */
+  private firing: HeapEvent[] = [];
   private fire(): void {
     this.timer = null;
     this.held = false;
     this.armedAt = Infinity;
-    // the host timer's millisecond granularity: an event within 1 ms is due
-    const now = this.now() + 1;
+    // never early: the host timer may fire a fraction of a millisecond before the event's time,
+    // and an event not yet due waits for the next arming
+    const now = this.now();
     const due: HeapEvent[] = [];
     for (let ev = this.heap.peek(); ev && ev.at <= now; ev = this.heap.peek()) {
       this.heap.remove(ev);
@@ -256,11 +260,13 @@ export class RealClock extends Clock {
     }
     const next = this.heap.peek();
     if (next) this.arm(next.at);
+    this.firing = due;
     for (const ev of due) {
       if (ev.cancelled) continue;
       ev.cancelled = true;
       void this.run(ev.fn);
     }
+    this.firing = [];
   }
   /** Events still pending (for tests and diagnostics). */
   get pending(): number {
@@ -271,6 +277,7 @@ export class RealClock extends Clock {
   }
   cancelAll(): void {
     for (const e of this.heap.clear()) e.cancelled = true;
+    for (const e of this.firing) e.cancelled = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.held = false;

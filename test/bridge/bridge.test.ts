@@ -98,6 +98,16 @@ describe('the working directory in the kernel\'s tree', () => {
     expect(r.out).toMatch(/^\/sys\/class\/kxo\/kxo\n\d \d \d\ndev\nkxo_state\nuevent\n\/tmp\n$/);
     expect(r.err).toMatch(/can't cd to \/sys\/class\/kxo\/kxo\/kxo_state/);
   });
+  it('in such a directory a call the shim does not wrap cannot act on the directory left behind', async () => {
+    const r = await sh(`cd ${dir} && cd /sys/class/kxo/kxo && mkdir zz; echo "rc=$?"; ls ${dir}`);
+    expect(r.out).toMatch(/^rc=1\n/);
+    expect(r.out).not.toMatch(/zz/);
+  });
+  it('VCHARDEV_CWD is believed only for a directory of ours that its shell really is in', async () => {
+    const real = (await run(['/bin/pwd'])).out;
+    expect((await run(['/bin/pwd'], { VCHARDEV_CWD: '/etc' })).out).toBe(real);
+    expect((await run(['/bin/pwd'], { VCHARDEV_CWD: '/sys/class/kxo/kxo' })).out).toBe(real);
+  });
   it('Python: os.chdir, os.getcwd, a relative open and os.listdir(".")', async () => {
     const r = await run(['python3', '-c', 'import os; os.chdir("/sys/module/kxo"); print(os.getcwd(), open("initstate").read().strip(), "initstate" in os.listdir("."))']);
     expect(r.err).toBe('');
@@ -111,7 +121,7 @@ describe('a C program of our own (test/bridge/client.c)', () => {
     expect(r.out.split('\n').filter((l) => l.startsWith('FAIL'))).toEqual([]);
     expect(r.code).toBe(0);
     // every check ran (a crash part way would leave fewer)
-    expect(r.out.match(/^ok /gm)!.length).toBe(36);
+    expect(r.out.match(/^ok /gm)!.length).toBe(37);
   }, 30_000);
 });
 

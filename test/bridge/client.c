@@ -71,6 +71,22 @@ static void *reader(void *arg)
 	return NULL;
 }
 
+/* the opening thread itself blocks in read: its channel is the one the open made */
+static volatile int opener_fd = -1;
+static void *opener_reader(void *arg)
+{
+	(void)arg;
+	char b[KXO_BOARD];
+	int f = open("/dev/kxo", O_RDONLY);
+	fcntl(f, F_SETFL, O_NONBLOCK);
+	while (read(f, b, KXO_BOARD) > 0) {}
+	fcntl(f, F_SETFL, 0);
+	opener_fd = f;
+	reader_got = read(f, b, KXO_BOARD);
+	reader_errno = errno;
+	return NULL;
+}
+
 static volatile int alarms;
 static void on_alarm(int sig)
 {
@@ -244,6 +260,27 @@ static void kxo_checks(void)
 	char left[64];
 	int stray = piped == 0 && fcntl(pipefd[0], F_SETFL, O_NONBLOCK) == 0 ? (int)read(pipefd[0], left, sizeof(left)) : -2;
 	CHECK("close-while-read", closed == 0 && still && reader_got == -1 && reader_errno == EINTR && alarms == alarms0 + 1 && stray == -1 && errno == EAGAIN,
+	      "close %d, blocked %d, reader got %zd (errno %d), pipe read %d", closed, still, reader_got, reader_errno, stray);
+	if (piped == 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+	}
+	/* the same when the blocked thread is the one that opened the file */
+	write(st2, "0 1 0", 5);
+	reader_got = -2;
+	opener_fd = -1;
+	alarms0 = alarms;
+	pthread_create(&th, NULL, opener_reader, NULL);
+	for (int i = 0; i < 200 && opener_fd < 0; i++) usleep(5000);
+	usleep(100000);
+	closed = close(opener_fd);
+	piped = pipe(pipefd);
+	still = reader_got == -2;
+	pthread_kill(th, SIGUSR1);
+	pthread_join(th, NULL);
+	write(st2, "1 1 0", 5);
+	stray = piped == 0 && fcntl(pipefd[0], F_SETFL, O_NONBLOCK) == 0 ? (int)read(pipefd[0], left, sizeof(left)) : -2;
+	CHECK("close-while-opener-reads", closed == 0 && still && reader_got == -1 && reader_errno == EINTR && alarms == alarms0 + 1 && stray == -1 && errno == EAGAIN,
 	      "close %d, blocked %d, reader got %zd (errno %d), pipe read %d", closed, still, reader_got, reader_errno, stray);
 	if (piped == 0) {
 		close(pipefd[0]);

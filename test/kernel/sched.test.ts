@@ -74,4 +74,32 @@ describe('RealClock', () => {
     await sleep(20);
     expect([errors.length, ok]).toEqual([1, 1]);
   });
+
+  it('never runs an event before its time', async () => {
+    const c = new RealClock();
+    const early: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const at = c.now() + 0.3 + (i % 8) * 0.7;
+      c.schedule(at, () => {
+        if (c.now() < at) early.push(at - c.now());
+      });
+    }
+    await sleep(40);
+    expect(c.pending).toBe(0);
+    expect(early).toEqual([]);
+  });
+
+  it('cancelAll from inside a callback stops the events due with it', async () => {
+    const c = new RealClock();
+    const got: string[] = [];
+    const t = c.now() + 2;
+    c.schedule(t, () => {
+      got.push('first');
+      c.cancelAll();
+    });
+    c.schedule(t, () => got.push('second'));
+    await sleep(30);
+    expect(got).toEqual(['first']);
+  });
 });
+
