@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
+#include <linux/close_range.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -271,6 +272,8 @@ static int raw_fstat(int fd, struct stat *st)
 }
 
 /* is fd a file of ours? (cached; a cached fd is checked by inode, it may have been reused) */
+static void forget(int fd);
+
 static int virt(int fd)
 {
 	init_real();
@@ -279,7 +282,8 @@ static int virt(int fd)
 	struct stat st;
 	if (e->kind == 1) {
 		if (raw_fstat(fd, &st) == 0 && st.st_ino == e->ino) return 1;
-		e->kind = 0;
+		/* closed by a route we do not wrap (a raw syscall): its channels go as close() would */
+		forget(fd);
 	}
 	if (e->kind == 2) return 0;
 	/* unknown (after exec): a Unix socket connected to the server is ours, to attach before use */
@@ -303,7 +307,12 @@ static int virt(int fd)
 static void mark_real(int fd)
 {
 	struct vfd *e = entry(fd);
-	if (e) e->kind = 2;
+	if (!e) return;
+	/* the number was a file of ours closed behind our back (a raw close): its channels go first */
+	if (e->kind == 1) forget(fd);
+	pthread_mutex_lock(&table_lock);
+	e->kind = 2;
+	pthread_mutex_unlock(&table_lock);
 }
 
 /* a call is done with c: the last one out of an orphaned channel closes and frees it */
@@ -762,6 +771,38 @@ int close(int fd)
 	init_real();
 	forget(fd);
 	return real_close(fd);
+}
+
+/* close_range and closefrom close many at once: ours among them are forgotten first */
+static void forget_range(unsigned first, unsigned last)
+{
+	for (unsigned i = first / CHUNK; i < MAX_CHUNKS && i <= last / CHUNK; i++) {
+		struct vfd *c = __atomic_load_n(&chunks[i], __ATOMIC_ACQUIRE);
+		for (unsigned j = 0; c && j < CHUNK; j++) {
+			unsigned fd = i * CHUNK + j;
+			if (fd >= first && fd <= last && c[j].kind == 1) forget((int)fd);
+		}
+	}
+}
+int close_range(unsigned first, unsigned last, int flags)
+{
+	init_real();
+	static __typeof__(close_range) *real_close_range;
+	if (!real_close_range) real_close_range = dlsym(RTLD_NEXT, "close_range");
+	if (!(flags & CLOSE_RANGE_CLOEXEC)) forget_range(first, last);
+	if (!real_close_range) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return real_close_range(first, last, flags);
+}
+void closefrom(int lowfd)
+{
+	init_real();
+	static __typeof__(closefrom) *real_closefrom;
+	if (!real_closefrom) real_closefrom = dlsym(RTLD_NEXT, "closefrom");
+	if (lowfd >= 0) forget_range((unsigned)lowfd, ~0u);
+	if (real_closefrom) real_closefrom(lowfd);
 }
 
 /* a new descriptor for the same open file: its first user attaches a channel (none is shared) */

@@ -115,6 +115,20 @@ describe('the working directory in the kernel\'s tree', () => {
   });
 });
 
+describe('files closed behind the shim\'s back', () => {
+  it('a raw close syscall or close_range still releases the kernel\'s file while the program lives on', async () => {
+    const before = k.nrFiles;
+    const c = spawn(client, ['raw-close'], { env: { ...process.env, ...bridge.env }, stdio: ['pipe', 'pipe', 'inherit'] });
+    const line = await new Promise<string>((resolve) => c.stdout.once('data', (d: Buffer) => resolve(d.toString())));
+    expect(line).toBe('ready 1 1 0\n');
+    // the server sees the sockets go; give it a moment to run the releases
+    for (let i = 0; i < 50 && k.nrFiles !== before; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(k.nrFiles).toBe(before);
+    c.stdin.end();
+    await new Promise((r) => c.once('exit', r));
+  });
+});
+
 describe('a C program of our own (test/bridge/client.c)', () => {
   it('select, fopen, kxo_state, O_NONBLOCK, poll, EFAULT, fork + exec, dup; NVMe, QAT, TEST_RDWR', async () => {
     const r = await run([client, 'kxo', 'nvme', 'qat', 'testbus']);
