@@ -71,7 +71,8 @@ export function seqFileFops(
     read(file: File, ubuf: number, count: number, cur: Task) {
       // kernfs_get_active fails once the node is removed: the show may belong to a gone module
       if (file.inode.nlink === 0) return -ENODEV;
-      if (file.pos === 0 || !file.seqBuf) {
+      // seq_read: a read from anywhere but where the last one ended (a seek, a pread) shows again
+      if (file.pos === 0 || !file.seqBuf || file.pos !== file.seqPos) {
         const r = show!(cur);
         if (typeof r === 'number') return r < 0 ? r : -EINVAL;
         let bytes = latin1ToBytes(r);
@@ -84,6 +85,7 @@ export function seqFileFops(
       if (n === 0) return 0;
       if (cur.copyToUser(ubuf, file.seqBuf.subarray(file.pos, file.pos + n), n)) return -EFAULT;
       file.pos += n;
+      file.seqPos = file.pos;
       return n;
     },
     write(file: File, ubuf: number, count: number, cur: Task) {

@@ -92,6 +92,8 @@ export class File {
   count = 1;
   /** seq_file-style cache for generated files (sysfs attributes, procfs) */
   seqBuf: Uint8Array | null = null;
+  /** where the last read of seqBuf ended (seq_file's read_pos) */
+  seqPos = 0;
   /** the module pinned while this file is open (module_put at the last close) */
   owner: ModuleRef | null = null;
 

@@ -378,3 +378,37 @@ describe('Process API contract (design.md)', () => {
     await k2.shutdown();
   });
 });
+
+describe('sysfs reads as seq_read does', () => {
+  it('a read that does not continue where the last one ended (pread, a seek) shows again; one that continues does not', async () => {
+    let shows = 0;
+    k = await Kernel.boot();
+    await k.insmod(defineModule({
+      name: 'counter',
+      init(mk: ModuleApi) {
+        const cls = mk.classCreate('counter');
+        if (typeof cls === 'number') return cls;
+        const dev = mk.deviceCreate(cls, null, 0, null, 'c0');
+        if (typeof dev === 'number') return dev;
+        return mk.deviceCreateFile(dev, { name: 'n', show: () => `${String(++shows).padStart(4, '0')}\n` });
+      },
+    }));
+    const p = k.spawn();
+    const fd = await p.open('/sys/class/counter/c0/n', O_RDONLY);
+    const buf = p.mmap(4096);
+    const text = (n: number) => new TextDecoder().decode(p.peek(buf, n));
+    expect(await p.read(fd, buf, 2)).toBe(2);
+    expect(text(2)).toBe('00');
+    // continuing: the same snapshot
+    expect(await p.read(fd, buf, 3)).toBe(3);
+    expect(text(3)).toBe('01\n');
+    // elsewhere: shown again (pread leaves the offset as it was)
+    expect(await p.pread(fd, buf, 2, 2)).toBe(2);
+    expect(text(2)).toBe('02');
+    expect(await p.read(fd, buf, 4)).toBe(0);
+    await p.lseek(fd, 1, 0);
+    expect(await p.read(fd, buf, 4)).toBe(4);
+    expect(text(4)).toBe('003\n');
+    expect(shows).toBe(3);
+  });
+});
