@@ -3,6 +3,8 @@
 // preload shim, so the command's opens of /dev/kxo, /sys/class/kxo/…, /proc/devices reach this
 // kernel. The command's exit status (or its signal) is vchardev's.
 import { spawn } from 'node:child_process';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { Kernel, BUILTIN_MODULES } from '../index.js';
 import type { ModuleParams } from '../kernel/module.js';
 import { CliError, UsageError, parse } from './args.js';
@@ -20,6 +22,66 @@ binaries and raw syscalls are not reached.`;
 
 /** what real programs expect that a bare kernel leaves off: nvme-cli's `nvme list` needs class nvme */
 const RUN_DEFAULTS: Record<string, ModuleParams> = { nvme: { classSysfs: true } };
+
+const PT_INTERP = 3;
+const PT_NOTE = 4;
+
+/** The file `cmd` runs, found as execvp finds it; null when there is none. */
+function resolveCommand(cmd: string): string | null {
+  const candidates = cmd.includes('/') ? [cmd] : (process.env.PATH ?? '/usr/bin:/bin').split(delimiter).map((d) => join(d || '.', cmd));
+  for (const c of candidates) {
+    try {
+      closeSync(openSync(c, 'r'));
+      return c;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/**
+ * Why the preload shim cannot reach a program: 'static' (an ELF without PT_INTERP: no dynamic
+ * loader reads LD_PRELOAD), 'go' (a Go binary, with its "Go" build-id note: it makes its own
+ * system calls), or null (a dynamic ELF, a script, or not readable).
+ */
+export function unreachable(file: string): 'static' | 'go' | null {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const h = Buffer.alloc(64);
+    if (readSync(fd, h, 0, 64, 0) < 64 || h.readUInt32BE(0) !== 0x7f454c46 || h[4] !== 2 || h[5] !== 1) return null;
+    const phoff = Number(h.readBigUInt64LE(32));
+    const phentsize = h.readUInt16LE(54);
+    const phnum = Math.min(h.readUInt16LE(56), 64);
+    let dynamic = false;
+    for (let i = 0; i < phnum; i++) {
+      const ph = Buffer.alloc(56);
+      if (readSync(fd, ph, 0, 56, phoff + i * phentsize) < 56) return null;
+      const type = ph.readUInt32LE(0);
+      if (type === PT_INTERP) dynamic = true;
+      if (type === PT_NOTE) {
+        const size = Math.min(Number(ph.readBigUInt64LE(32)), 4096);
+        const note = Buffer.alloc(size);
+        const n = readSync(fd, note, 0, size, Number(ph.readBigUInt64LE(8)));
+        // notes: namesz, descsz, type, then the name and the desc, each padded to 4 bytes
+        for (let at = 0; at + 12 <= n; ) {
+          const namesz = note.readUInt32LE(at);
+          const descsz = note.readUInt32LE(at + 4);
+          if (namesz === 4 && note.toString('latin1', at + 12, at + 14) === 'Go') return 'go';
+          at += 12 + Math.ceil(namesz / 4) * 4 + Math.ceil(descsz / 4) * 4;
+        }
+      }
+    }
+    return dynamic ? null : 'static';
+  } finally {
+    closeSync(fd);
+  }
+}
 
 function paramValue(v: string): string | number | boolean {
   if (v === 'true' || v === 'false') return v === 'true';
@@ -57,6 +119,12 @@ export async function runMain(argv: string[], traceOn: boolean): Promise<number>
       bridge = await k.bridge();
     } catch (e) {
       throw new CliError(`run: ${(e as Error).message}`);
+    }
+    const file = resolveCommand(command[0]!);
+    const why = file && unreachable(file);
+    if (why) {
+      process.stderr.write(`vchardev run: ${command[0]} ${why === 'static' ? 'is statically linked' : 'is a Go program (it makes its own system calls)'}: ` +
+        `the preload shim cannot reach it, so it sees the host's /dev, /sys and /proc, not this kernel's\n`);
     }
     try {
       const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env: { ...process.env, ...bridge.env } });
