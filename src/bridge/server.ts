@@ -77,6 +77,12 @@ export interface Bridge {
   readonly paths: string[];
   /** requests served so far */
   readonly requests: number;
+  /**
+   * The argv that runs `argv` against this kernel when the preload shim cannot reach it (a
+   * statically linked or Go program): under the seccomp supervisor, compiled on first use. Spawn
+   * it with `env`.
+   */
+  supervised(argv: readonly string[]): string[];
   close(): Promise<void>;
 }
 
@@ -85,31 +91,51 @@ export function defaultShim(): string {
   return fileURLToPath(new URL('../../build/libvchardev-shim.so', import.meta.url));
 }
 
+type NativePart = 'shim' | 'supervisor';
+
 /**
- * The shim to preload: the build's, else compiled now from the package's native/ source into the
- * system's tmpdir (an installed package has no build step: npm does not run its scripts).
+ * A native part of the bridge: the build's (build/), else compiled now from the package's native/
+ * sources into the system's tmpdir, named by their hash (an installed package has no build step:
+ * npm does not run its scripts). native/parts.json says how each is compiled.
  */
+function ensureNative(part: NativePart): string {
+  const native = (f: string) => fileURLToPath(new URL(`../../native/${f}`, import.meta.url));
+  const parts = JSON.parse(readFileSync(native('parts.json'), 'utf8')) as Record<NativePart, { source: string; output: string; flags: string[]; libs: string[] }>;
+  const { source, output, flags, libs } = parts[part];
+  const built = fileURLToPath(new URL(`../../build/${output}`, import.meta.url));
+  if (existsSync(built)) return built;
+  const src = native(source);
+  if (!existsSync(src)) throw new Error(`the bridge's source is missing (${src})`);
+  const hash = createHash('sha256').update(readFileSync(src)).update(readFileSync(native('vchardev-wire.h'))).digest('hex').slice(0, 16);
+  const out = join(tmpdir(), `vchardev-${hash}-${output}`);
+  if (existsSync(out)) return out;
+  const cc = process.env.CC || 'cc';
+  try {
+    execFileSync(cc, [...flags, '-o', `${out}.${process.pid}`, src, ...libs], { stdio: 'pipe' });
+  } catch (e) {
+    const why = (e as { code?: string }).code === 'ENOENT' ? `no C compiler (${cc})` : String((e as { stderr?: Buffer }).stderr ?? e).split('\n')[0];
+    throw new Error(`the bridge needs its ${part === 'shim' ? 'preload shim' : 'seccomp supervisor'}, built from ${src} with a C compiler: ${why}. Install gcc (apt-get install gcc) or set CC`);
+  }
+  renameSync(`${out}.${process.pid}`, out);
+  return out;
+}
+
+/** The shim to preload: an explicit path, the build's, or compiled on first use. */
 export function ensureShim(explicit?: string): string {
   if (explicit) {
     if (!existsSync(explicit)) throw new Error(`no preload shim at ${explicit}`);
     return explicit;
   }
-  const built = defaultShim();
-  if (existsSync(built)) return built;
-  const src = fileURLToPath(new URL('../../native/vchardev-shim.c', import.meta.url));
-  if (!existsSync(src)) throw new Error(`the bridge's shim source is missing (${src})`);
-  const hash = createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 16);
-  const out = join(tmpdir(), `vchardev-shim-${hash}.so`);
-  if (existsSync(out)) return out;
-  const cc = process.env.CC || 'cc';
-  try {
-    execFileSync(cc, ['-shared', '-fPIC', '-O2', '-o', `${out}.${process.pid}`, src, '-ldl'], { stdio: 'pipe' });
-  } catch (e) {
-    const why = (e as { code?: string }).code === 'ENOENT' ? `no C compiler (${cc})` : String((e as { stderr?: Buffer }).stderr ?? e).split('\n')[0];
-    throw new Error(`the bridge needs its preload shim, built from ${src} with a C compiler: ${why}. Install gcc (apt-get install gcc) or set CC`);
-  }
-  renameSync(`${out}.${process.pid}`, out);
-  return out;
+  return ensureNative('shim');
+}
+
+/**
+ * The seccomp supervisor (native/vchardev-seccomp.c) for programs the shim cannot reach
+ * (statically linked, Go): `[supervisor, program, ...args]` with the bridge's env runs them
+ * against the kernel.
+ */
+export function ensureSupervisor(): string {
+  return ensureNative('supervisor');
 }
 
 /** The memory devices stay the host's: a shell's `> /dev/null` must not reach this kernel. */
@@ -462,6 +488,9 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
     },
     get env() {
       return { LD_PRELOAD: shim, VCHARDEV_SOCK: socketPath, VCHARDEV_PATHS: servedPaths(k).join(':') };
+    },
+    supervised(argv) {
+      return [ensureSupervisor(), ...argv];
     },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

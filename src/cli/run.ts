@@ -120,14 +120,20 @@ export async function runMain(argv: string[], traceOn: boolean): Promise<number>
     } catch (e) {
       throw new CliError(`run: ${(e as Error).message}`);
     }
+    // a program the preload shim cannot reach runs under the seccomp supervisor instead
     const file = resolveCommand(command[0]!);
     const why = file && unreachable(file);
+    let argv: readonly string[] = command;
     if (why) {
-      process.stderr.write(`vchardev run: ${command[0]} ${why === 'static' ? 'is statically linked' : 'is a Go program (it makes its own system calls)'}: ` +
-        `the preload shim cannot reach it, so it sees the host's /dev, /sys and /proc, not this kernel's\n`);
+      try {
+        argv = bridge.supervised(command);
+      } catch (e) {
+        process.stderr.write(`vchardev run: ${command[0]} ${why === 'static' ? 'is statically linked' : 'is a Go program (it makes its own system calls)'}, ` +
+          `and the seccomp supervisor that would reach it is unavailable (${(e as Error).message}): it sees the host's /dev, /sys and /proc\n`);
+      }
     }
     try {
-      const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env: { ...process.env, ...bridge.env } });
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', env: { ...process.env, ...bridge.env } });
       const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
       const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)] as const);
       for (const [s, h] of handlers) process.on(s, h);

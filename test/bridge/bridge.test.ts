@@ -115,6 +115,21 @@ describe('the working directory in the kernel\'s tree', () => {
   });
 });
 
+describe('a statically linked program, under the seccomp supervisor', () => {
+  it('opens, reads, fstats, stats, writes sysfs, O_NONBLOCK, EINTR, forks + execs, and makes NVMe ioctls on the kernel; a bad pointer is EFAULT', async () => {
+    const prog = join(dir, 'static');
+    execFileSync('cc', ['-static', '-O1', '-o', prog, new URL('./static.c', import.meta.url).pathname]);
+    const before = k.nrFiles;
+    const r = await run(bridge.supervised([prog]));
+    expect(r.out.split('\n').filter((l) => l.startsWith('FAIL'))).toEqual([]);
+    expect(r.out.match(/^ok /gm)!.length).toBe(13);
+    expect(r.code).toBe(0);
+    // every file it opened went at its last close
+    for (let i = 0; i < 50 && k.nrFiles !== before; i++) await new Promise((res) => setTimeout(res, 10));
+    expect(k.nrFiles).toBe(before);
+  }, 30_000);
+});
+
 describe('files closed behind the shim\'s back', () => {
   it('a raw close syscall or close_range still releases the kernel\'s file while the program lives on', async () => {
     const before = k.nrFiles;

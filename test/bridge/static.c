@@ -1,0 +1,119 @@
+/*
+ * Built with `cc -static`: no dynamic loader, so no preload shim. It runs under the seccomp
+ * supervisor (native/vchardev-seccomp.c) and must still reach the kernel. Each check prints
+ * "ok <name>" or "FAIL <name>: why"; the exit status is the number of failures.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int failures;
+#define CHECK(name, cond, ...) \
+	do { \
+		if (cond) printf("ok %s\n", name); \
+		else { \
+			printf("FAIL %s: ", name); \
+			printf(__VA_ARGS__); \
+			printf(" (errno %d %s)\n", errno, strerror(errno)); \
+			failures++; \
+		} \
+		fflush(stdout); \
+	} while (0)
+
+struct nvme_admin_cmd {
+	uint8_t opcode, flags;
+	uint16_t rsvd1;
+	uint32_t nsid, cdw2, cdw3;
+	uint64_t metadata, addr;
+	uint32_t metadata_len, data_len;
+	uint32_t cdw10, cdw11, cdw12, cdw13, cdw14, cdw15;
+	uint32_t timeout_ms, result;
+};
+
+static volatile int alarms;
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "child-read")) {
+		char b[66];
+		return read(atoi(argv[2]), b, sizeof(b)) == (ssize_t)sizeof(b) ? 0 : 1;
+	}
+	char line[64] = { 0 };
+	FILE *f = fopen("/sys/module/kxo/initstate", "r");
+	CHECK("fopen-initstate", f && fgets(line, sizeof(line), f) && !strcmp(line, "live\n"), "got '%s'", line);
+	if (f) fclose(f);
+
+	int fd = open("/dev/kxo", O_RDONLY);
+	struct stat st;
+	CHECK("fstat-kxo", fd >= 0 && fstat(fd, &st) == 0 && S_ISCHR(st.st_mode), "open %d", fd);
+	struct stat ps;
+	CHECK("stat-path", stat("/dev/kxo", &ps) == 0 && S_ISCHR(ps.st_mode) && ps.st_rdev == st.st_rdev, "stat");
+	char board[66];
+	CHECK("read-board", read(fd, board, sizeof(board)) == (ssize_t)sizeof(board) && board[0] == '\n', "read");
+	CHECK("read-efault", read(fd, (void *)16, sizeof(board)) < 0 && errno == EFAULT, "read");
+
+	int s = open("/sys/class/kxo/kxo/kxo_state", O_RDWR);
+	char state[8] = { 0 };
+	CHECK("kxo_state", s >= 0 && read(s, state, 6) == 6 && write(s, "1 1 0", 5) == 5, "got '%s'", state);
+	if (s >= 0) close(s);
+
+	/* O_NONBLOCK through fcntl, and a signal ending a read blocked in the kernel (EINTR) */
+	int st2 = open("/sys/class/kxo/kxo/kxo_state", O_WRONLY);
+	write(st2, "0 1 0", 5);
+	int fl = fcntl(fd, F_GETFL);
+	CHECK("fcntl-nonblock", fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0 && (fcntl(fd, F_GETFL) & O_NONBLOCK), "flags 0x%x", fl);
+	while (read(fd, board, sizeof(board)) > 0) {}
+	CHECK("nonblock-eagain", read(fd, board, sizeof(board)) < 0 && errno == EAGAIN, "read");
+	fcntl(fd, F_SETFL, fl);
+	struct sigaction sa = { .sa_handler = on_alarm };
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it = { .it_value = { .tv_usec = 200000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	ssize_t got = read(fd, board, sizeof(board));
+	CHECK("read-eintr", got < 0 && errno == EINTR && alarms == 1, "read returned %zd after %d alarms", got, alarms);
+	write(st2, "1 1 0", 5);
+	close(st2);
+
+	/* fork + exec of ourselves with the descriptor: the filter and the file go along */
+	pid_t c = fork();
+	if (c == 0) {
+		char num[16];
+		snprintf(num, sizeof(num), "%d", fd);
+		execl("/proc/self/exe", argv[0], "child-read", num, (char *)NULL);
+		_exit(127);
+	}
+	int status = -1;
+	waitpid(c, &status, 0);
+	CHECK("fork-exec-read", WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status 0x%x", status);
+	close(fd);
+
+	int nv = open("/dev/nvme0", O_RDWR);
+	static unsigned char id[4096];
+	struct nvme_admin_cmd cmd = { .opcode = 6, .addr = (uintptr_t)id, .data_len = sizeof(id), .cdw10 = 1 };
+	int r = ioctl(nv, 0xC0484E41, &cmd);
+	CHECK("nvme-identify", r == 0 && !memcmp(id + 4, "VCHARDEV0001", 12), "ioctl %d", r);
+	r = ioctl(nv, 0xC0484E41, NULL);
+	CHECK("ioctl-null-efault", r < 0 && errno == EFAULT, "ioctl %d", r);
+	close(nv);
+
+	/* the host's files are untouched by the filter */
+	int h = open("/proc/self/status", O_RDONLY);
+	CHECK("host-file", h >= 0 && read(h, line, 5) == 5 && !memcmp(line, "Name:", 5), "open %d", h);
+	return failures;
+}
