@@ -17,8 +17,9 @@ export const RUN_USAGE = `usage: vchardev run [--load kxo,nvme,…] [--param mod
   --strace          (global) every syscall the command makes on the kernel, on stderr
 
 The command runs with LD_PRELOAD set to vchardev's shim: dynamically linked programs (nvme-cli,
-cat, dd, sh, Python, your own C) see the kernel's devices, sysfs and /proc files. Static
-binaries and raw syscalls are not reached.`;
+cat, dd, sh, Python, your own C) see the kernel's devices, sysfs and /proc files. A statically
+linked or Go program runs under vchardev's seccomp supervisor instead, with the same effect for
+open, read, write, ioctl, lseek, stat and fcntl (not poll/select on the kernel's files).`;
 
 /** what real programs expect that a bare kernel leaves off: nvme-cli's `nvme list` needs class nvme */
 const RUN_DEFAULTS: Record<string, ModuleParams> = { nvme: { classSysfs: true } };
