@@ -40,35 +40,30 @@
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "vchardev-wire.h"
 
 static int listener = -1;
 static pid_t child = -1;
+static const char *sock_path, *served;
 
 /* what reaches the supervisor (vchardev run forwards Ctrl-C to it) goes to the program */
 static void forward(int sig)
 {
 	if (child > 0) kill(child, sig);
 }
-static const char *sock_path, *served;
 
 /* the calls the filter hands over; everything else runs untouched */
 static const int trapped[] = {
-	SYS_open, SYS_openat, SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_ioctl, SYS_lseek,
-	SYS_fstat, SYS_stat, SYS_lstat, SYS_newfstatat, SYS_statx, SYS_fcntl,
+	SYS_open, SYS_openat, SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_readv, SYS_writev,
+	SYS_ioctl, SYS_lseek, SYS_fstat, SYS_stat, SYS_lstat, SYS_newfstatat, SYS_statx, SYS_fcntl,
+	SYS_access, SYS_faccessat, SYS_faccessat2, SYS_poll, SYS_ppoll, SYS_epoll_ctl,
 };
 #define NTRAPPED (sizeof(trapped) / sizeof(trapped[0]))
-
-/* the nonce each connection we made was greeted with, by its socket's inode */
-struct conn {
-	ino_t ino;
-	unsigned char nonce[NONCE];
-	struct conn *next;
-};
-static struct conn *conns;
-static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int install_filter(void)
 {
@@ -115,7 +110,7 @@ static int recv_fd(int s)
 	return fd;
 }
 
-/* ---- the caller's memory (we are its parent, or its ancestor's supervisor: ptrace rights) ---- */
+/* ---- the caller's memory (an ancestor of the caller: ptrace rights) ---- */
 
 static int peek(pid_t tid, uint64_t addr, void *buf, size_t n)
 {
@@ -136,8 +131,7 @@ static int peek_string(pid_t tid, uint64_t addr, char *out)
 		size_t n = 4096 - ((addr + got) & 4095);
 		if (n > PATH_MAX - got) n = PATH_MAX - got;
 		if (peek(tid, addr + got, out + got, n)) return -1;
-		char *z = memchr(out + got, 0, n);
-		if (z) return 0;
+		if (memchr(out + got, 0, n)) return 0;
 		got += n;
 	}
 	return -1;
@@ -158,24 +152,6 @@ static pid_t tgid_of(pid_t tid)
 		}
 	fclose(f);
 	return tgid;
-}
-
-/* where the nonce goes: below the caller's stack pointer and its red zone, while it waits */
-static uint64_t scratch_of(pid_t tid)
-{
-	char path[64], buf[256];
-	snprintf(path, sizeof(path), "/proc/%d/syscall", tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0) return 0;
-	buf[n] = 0;
-	/* "nr a1 a2 a3 a4 a5 a6 sp pc" */
-	char *p = buf;
-	for (int i = 0; i < 7 && p; i++) p = strchr(p + 1, ' ');
-	uint64_t sp = p ? strtoull(p + 1, NULL, 16) : 0;
-	return sp > 4096 ? ((sp - 1024) & ~(uint64_t)15) : 0;
 }
 
 /* ---- paths ---- */
@@ -205,11 +181,12 @@ static int normalize(const char *base, const char *path, char *out)
 	return 1;
 }
 
+/* VCHARDEV_PATHS: one served prefix a line */
 static int is_served(const char *norm)
 {
 	size_t len = strlen(norm);
 	for (const char *p = served; p && *p;) {
-		const char *end = strchr(p, ':');
+		const char *end = strchr(p, '\n');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 		if (n && n <= len && !strncmp(norm, p, n) && (norm[n] == 0 || norm[n] == '/')) return 1;
 		if (!end) break;
@@ -218,20 +195,24 @@ static int is_served(const char *norm)
 	return 0;
 }
 
-/* the caller's (dirfd, path) as an absolute path in norm, if it is one of ours */
+/*
+ * The caller's (dirfd, path) as an absolute path in norm. @returns 1 if it is one of ours, 0 if
+ * not, -errno if the path cannot be read (the call then fails rather than reach the host)
+ */
 static int ours_at(pid_t tid, int dirfd, uint64_t upath, char *norm)
 {
 	char path[PATH_MAX], base[PATH_MAX + 1], link[64];
-	if (peek_string(tid, upath, path)) return 0;
+	if (peek_string(tid, upath, path)) return -EFAULT;
 	base[0] = 0;
 	if (path[0] != '/') {
 		if (dirfd == AT_FDCWD) snprintf(link, sizeof(link), "/proc/%d/cwd", tid);
 		else snprintf(link, sizeof(link), "/proc/%d/fd/%d", tid, dirfd);
 		ssize_t n = readlink(link, base, PATH_MAX);
-		if (n <= 0) return 0;
+		if (n <= 0) return 0; /* the real call answers for a bad dirfd */
 		base[n] = 0;
 	}
-	return normalize(base, path, norm) && is_served(norm);
+	if (!normalize(base, path, norm)) return -ENAMETOOLONG;
+	return is_served(norm);
 }
 
 /* ---- the wire ---- */
@@ -259,48 +240,52 @@ static int recv_all(int s, void *buf, size_t n)
 	return 0;
 }
 
+/* a call's outcome: the server's result, or that the caller went (interrupted: nothing to answer) */
+struct result {
+	int64_t ret;
+	int gone;
+};
+
 /*
- * One request on socket s for the caller `tid` (notification `id`); the reply's ret (or -errno)
- * and up to rmax payload bytes in rbuf. While the server works, the caller may be interrupted
- * by a signal: the notification then goes stale, and the server is told to stop (OP_INTR).
- * @returns the result, or 1 << 62 when the caller is gone (nothing to answer)
+ * One request on channel s, for process pid, while notification id is pending; up to rmax
+ * payload bytes in rbuf (the rest of rbuf zeroed). A signal to the caller makes the notification
+ * stale: the server is then told to stop (OP_INTR) and nothing is answered. The channel is this
+ * call's alone, so an interrupt reaches no other.
  */
-#define GONE ((int64_t)1 << 62)
-static int64_t call(int s, const unsigned char *nonce, pid_t tid, uint64_t id, uint32_t op, uint64_t a, uint64_t b,
-		    uint64_t c, const char *payload, void *rbuf, uint32_t rmax)
+static struct result call(int s, uint64_t auth, pid_t pid, uint64_t id, uint32_t op, uint64_t a, uint64_t b, uint64_t c,
+			  const char *payload, void *rbuf, uint32_t rmax)
 {
-	pid_t pid = tgid_of(tid);
-	uint64_t at = scratch_of(tid);
-	if (pid <= 0 || !at || poke(tid, at, nonce, NONCE)) return -EFAULT;
+	struct result out = { -EIO, 0 };
+	if (rbuf) memset(rbuf, 0, rmax);
 	uint32_t len = payload ? (uint32_t)strlen(payload) : 0;
-	struct req q = { .op = op, .pid = (uint32_t)pid, .a = a, .b = b, .c = c, .auth = at, .len = len };
-	if (send_all(s, &q, sizeof(q)) || (len && send_all(s, payload, len))) return -EIO;
-	int stale = 0;
+	struct req q = { .op = op, .pid = (uint32_t)pid, .a = a, .b = b, .c = c, .auth = auth, .len = len };
+	if (send_all(s, &q, sizeof(q)) || (len && send_all(s, payload, len))) return out;
 	for (;;) {
 		struct pollfd p = { .fd = s, .events = POLLIN };
 		int r = poll(&p, 1, 20);
 		if (r > 0) break;
-		if (r < 0 && errno != EINTR) return -EIO;
-		if (!stale && ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0) {
+		if (r < 0 && errno != EINTR) return out;
+		if (id && !out.gone && ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0) {
 			struct req intr = { .op = OP_INTR, .pid = (uint32_t)pid };
 			send_all(s, &intr, sizeof(intr));
-			stale = 1;
+			out.gone = 1;
 		}
 	}
 	struct rep rp;
-	if (recv_all(s, &rp, sizeof(rp))) return -EIO;
+	if (recv_all(s, &rp, sizeof(rp))) return out;
 	char sink[256];
 	for (uint32_t left = rp.len; left;) {
 		uint32_t keep = rbuf && rmax ? (left < rmax ? left : rmax) : 0;
 		uint32_t n = keep ? keep : (left < sizeof(sink) ? left : (uint32_t)sizeof(sink));
-		if (recv_all(s, keep ? rbuf : sink, n)) return -EIO;
+		if (recv_all(s, keep ? rbuf : sink, n)) return out;
 		if (keep) {
 			rbuf = (char *)rbuf + keep;
 			rmax -= keep;
 		}
 		left -= n;
 	}
-	return stale ? GONE : rp.ret;
+	out.ret = rp.ret;
+	return out;
 }
 
 static int connect_server(unsigned char *nonce)
@@ -308,46 +293,69 @@ static int connect_server(unsigned char *nonce)
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	strncpy(sa.sun_path, sock_path, sizeof(sa.sun_path) - 1);
-	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) || recv_all(s, nonce, NONCE)) {
-		if (s >= 0) close(s);
+	for (;;) {
+		if (s < 0) return -1;
+		if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0) break;
+		if (errno == EINTR) continue;
+		close(s);
 		return -1;
 	}
-	return s;
-}
-
-/* a copy of the caller's descriptor fd if it is a socket of ours (its nonce in nonce), else -1 */
-static int our_socket(pid_t tid, int fd, unsigned char *nonce)
-{
-	pid_t pid = tgid_of(tid);
-	int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
-	if (pidfd < 0) return -1;
-	int s = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	close(pidfd);
-	if (s < 0) return -1;
-	struct stat st;
-	int found = 0;
-	if (fstat(s, &st) == 0 && S_ISSOCK(st.st_mode)) {
-		pthread_mutex_lock(&conns_lock);
-		for (struct conn *c = conns; c; c = c->next)
-			if (c->ino == st.st_ino) {
-				memcpy(nonce, c->nonce, NONCE);
-				found = 1;
-				break;
-			}
-		pthread_mutex_unlock(&conns_lock);
-	}
-	if (!found) {
+	if (recv_all(s, nonce, NONCE)) {
 		close(s);
 		return -1;
 	}
 	return s;
 }
 
+/*
+ * A connection acting for process pid: the server believes us (our own nonce, in our own
+ * memory) and lets us name pid, a descendant of ours with our credentials (OP_ACTFOR).
+ * @returns the socket or -errno
+ */
+static int channel_for(pid_t pid)
+{
+	unsigned char nonce[NONCE];
+	int s = connect_server(nonce);
+	if (s < 0) return -EIO;
+	struct result r = call(s, (uint64_t)(uintptr_t)nonce, getpid(), 0, OP_ACTFOR, (uint64_t)pid, 0, 0, NULL, NULL, 0);
+	if (r.ret < 0) {
+		close(s);
+		return (int)r.ret;
+	}
+	return s;
+}
+
+/*
+ * Is the caller's descriptor fd one of the kernel's files (a socket connected to the server)?
+ * @returns its socket's inode, 0 if not, -errno if it cannot be told (the call then fails: a
+ * descriptor of ours must never get the host's read or write)
+ */
+static int64_t our_socket(pid_t tid, int fd)
+{
+	pid_t pid = tgid_of(tid);
+	int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	if (pidfd < 0) return -ESRCH;
+	int s = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	int e = errno;
+	close(pidfd);
+	if (s < 0) return e == EBADF ? 0 : -e;
+	struct stat st;
+	int64_t ino = 0;
+	/* an unnamed peer (a socketpair) fills in no path: the buffer starts zeroed */
+	struct sockaddr_un sa;
+	memset(&sa, 0, sizeof(sa));
+	socklen_t sl = sizeof(sa);
+	if (fstat(s, &st) == 0 && S_ISSOCK(st.st_mode) && getpeername(s, (struct sockaddr *)&sa, &sl) == 0 &&
+	    sl > offsetof(struct sockaddr_un, sun_path) && sa.sun_family == AF_UNIX && !strncmp(sa.sun_path, sock_path, sizeof(sa.sun_path)))
+		ino = (int64_t)st.st_ino;
+	close(s);
+	return ino;
+}
+
 /* ---- answering ---- */
 
 static void answer(uint64_t id, int64_t r)
 {
-	if (r == GONE) return;
 	struct seccomp_notif_resp resp = { .id = id };
 	if (r < 0) resp.error = (int32_t)r;
 	else resp.val = r;
@@ -379,7 +387,8 @@ static int64_t put_statx(pid_t tid, uint64_t addr, const struct vstat *v)
 {
 	struct statx sx;
 	memset(&sx, 0, sizeof(sx));
-	sx.stx_mask = STATX_BASIC_STATS;
+	/* no times: the kernel keeps none */
+	sx.stx_mask = STATX_TYPE | STATX_MODE | STATX_NLINK | STATX_UID | STATX_GID | STATX_INO | STATX_SIZE;
 	sx.stx_mode = (uint16_t)v->mode;
 	sx.stx_uid = v->uid;
 	sx.stx_gid = v->gid;
@@ -393,102 +402,239 @@ static int64_t put_statx(pid_t tid, uint64_t addr, const struct vstat *v)
 	return poke(tid, addr, &sx, sizeof(sx)) ? -EFAULT : 0;
 }
 
-/* a stat of a path of ours, on a connection of its own */
-static int64_t stat_path(struct seccomp_notif *n, const char *norm, int follow, uint64_t out, int x)
-{
-	unsigned char nonce[NONCE];
-	int s = connect_server(nonce);
-	if (s < 0) return -EIO;
-	struct vstat v;
-	int64_t r = call(s, nonce, (pid_t)n->pid, n->id, OP_STAT, (uint64_t)follow, 0, 0, norm, &v, sizeof(v));
-	close(s);
-	if (r < 0 || r == GONE) return r;
-	return x ? put_statx((pid_t)n->pid, out, &v) : put_stat((pid_t)n->pid, out, &v);
-}
-
-static int64_t do_open(struct seccomp_notif *n, const char *norm, int flags)
-{
-	unsigned char nonce[NONCE];
-	int s = connect_server(nonce);
-	if (s < 0) return -EIO;
-	int64_t r = call(s, nonce, (pid_t)n->pid, n->id, OP_OPEN, (uint64_t)(unsigned)flags, (uint64_t)-1, 0, norm, NULL, 0);
-	if (r < 0 || r == GONE) {
-		close(s);
-		return r;
-	}
-	struct stat st;
-	struct conn *c = calloc(1, sizeof(*c));
-	if (!c || fstat(s, &st)) {
-		free(c);
-		close(s);
-		return -ENOMEM;
-	}
-	c->ino = st.st_ino;
-	memcpy(c->nonce, nonce, NONCE);
-	pthread_mutex_lock(&conns_lock);
-	c->next = conns;
-	conns = c;
-	pthread_mutex_unlock(&conns_lock);
-	/* the socket becomes the caller's descriptor, and open's result, in one step */
-	struct seccomp_notif_addfd add = { .id = n->id, .flags = SECCOMP_ADDFD_FLAG_SEND, .srcfd = (uint32_t)s,
-					   .newfd_flags = (flags & O_CLOEXEC) ? O_CLOEXEC : 0 };
-	ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
-	close(s);
-	return GONE; /* answered by ADDFD */
-}
-
-/* a call on a descriptor of ours: the request for it on a copy of the caller's socket */
-static int64_t do_fd(struct seccomp_notif *n, int s, const unsigned char *nonce)
-{
-	const __u64 *a = n->data.args;
-	pid_t tid = (pid_t)n->pid;
-	struct vstat v;
-	int64_t r;
-	switch (n->data.nr) {
-	case SYS_read: return call(s, nonce, tid, n->id, OP_READ, a[1], a[2], 0, NULL, NULL, 0);
-	case SYS_write: return call(s, nonce, tid, n->id, OP_WRITE, a[1], a[2], 0, NULL, NULL, 0);
-	case SYS_pread64: return call(s, nonce, tid, n->id, OP_PREAD, a[1], a[2], a[3], NULL, NULL, 0);
-	case SYS_pwrite64: return call(s, nonce, tid, n->id, OP_PWRITE, a[1], a[2], a[3], NULL, NULL, 0);
-	case SYS_ioctl: return call(s, nonce, tid, n->id, OP_IOCTL, a[1], a[2], 0, NULL, NULL, 0);
-	case SYS_lseek: return call(s, nonce, tid, n->id, OP_LSEEK, a[1], a[2], 0, NULL, NULL, 0);
-	case SYS_fcntl:
-		return call(s, nonce, tid, n->id, a[1] == F_GETFL ? OP_GETFL : OP_SETFL, a[2], 0, 0, NULL, NULL, 0);
-	default: /* fstat, or newfstatat/statx with AT_EMPTY_PATH */
-		r = call(s, nonce, tid, n->id, OP_FSTAT, 0, 0, 0, NULL, &v, sizeof(v));
-		if (r < 0 || r == GONE) return r;
-		if (n->data.nr == SYS_statx) return put_statx(tid, a[4], &v);
-		return put_stat(tid, n->data.nr == SYS_fstat ? a[1] : a[2], &v);
-	}
-}
+/* ---- the calls ---- */
 
 struct job {
 	struct seccomp_notif n;
-	int s; /* a copy of the caller's socket, or -1 for a path call */
-	unsigned char nonce[NONCE];
+	int64_t ino;  /* the caller's descriptor is the kernel's file with this socket inode, or 0 */
 	char norm[PATH_MAX];
 };
+
+/* a stat or access of a path of ours (a path request needs no channel) */
+static void path_stat(struct job *j, int follow, uint64_t out, int how)
+{
+	unsigned char nonce[NONCE];
+	int s = connect_server(nonce);
+	if (s < 0) return answer(j->n.id, -EIO);
+	struct vstat v;
+	struct result r = call(s, 0, 0, j->n.id, OP_STAT, (uint64_t)follow, 0, 0, j->norm, &v, sizeof(v));
+	close(s);
+	if (r.gone) return;
+	if (r.ret < 0) return answer(j->n.id, r.ret);
+	pid_t tid = (pid_t)j->n.pid;
+	if (how == 'x') return answer(j->n.id, put_statx(tid, out, &v));
+	if (how == 's') return answer(j->n.id, put_stat(tid, out, &v));
+	/* access: the permission bits for the caller's real ids, as generic_permission reads them */
+	int mode = (int)out;
+	uid_t uid = 0;
+	gid_t gid = 0;
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Uid:", 4)) uid = (uid_t)strtoul(line + 4, NULL, 10);
+		if (!strncmp(line, "Gid:", 4)) gid = (gid_t)strtoul(line + 4, NULL, 10);
+	}
+	if (f) fclose(f);
+	int bits = uid == v.uid ? (int)(v.mode >> 6) : gid == v.gid ? (int)(v.mode >> 3) : (int)v.mode;
+	if (uid == 0) bits = R_OK | W_OK | ((v.mode & 0111) ? X_OK : 0);
+	int want = mode & (R_OK | W_OK | X_OK);
+	answer(j->n.id, (bits & want) == want ? 0 : -EACCES);
+}
+
+static void do_open(struct job *j, int flags)
+{
+	pid_t tid = (pid_t)j->n.pid, pid = tgid_of(tid);
+	int s = pid > 0 ? channel_for(pid) : -ESRCH;
+	if (s < 0) return answer(j->n.id, s);
+	struct result r = call(s, 0, pid, j->n.id, OP_OPEN, (uint64_t)(unsigned)flags, (uint64_t)-1, 0, j->norm, NULL, 0);
+	if (r.gone || r.ret < 0) {
+		close(s);
+		if (!r.gone) answer(j->n.id, r.ret);
+		return;
+	}
+	/* the socket becomes the caller's descriptor; registered with the server (so its other
+	 * channels can attach) before open returns it */
+	struct seccomp_notif_addfd add = { .id = j->n.id, .srcfd = (uint32_t)s, .newfd_flags = (flags & O_CLOEXEC) ? O_CLOEXEC : 0 };
+	int fd = ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+	if (fd < 0) {
+		int e = errno;
+		close(s);
+		return answer(j->n.id, e == ENOENT ? -EINTR : -e);
+	}
+	struct stat st;
+	fstat(s, &st);
+	call(s, 0, pid, 0, OP_REGISTER, (uint64_t)fd, (uint64_t)st.st_ino, 0, NULL, NULL, 0);
+	close(s);
+	answer(j->n.id, fd);
+}
+
+/* readv/writev on a file of ours: a read or write per segment, as the kernel's do_loop_readv_writev */
+static struct result do_vector(int s, pid_t tid, pid_t pid, uint64_t id, int write, uint64_t iov, uint64_t cnt)
+{
+	struct result total = { 0, 0 };
+	if (cnt > 1024) return (struct result){ -EINVAL, 0 };
+	for (uint64_t i = 0; i < cnt; i++) {
+		uint64_t seg[2];
+		if (peek(tid, iov + 16 * i, seg, sizeof(seg))) return (struct result){ total.ret ? total.ret : -EFAULT, 0 };
+		if (!seg[1]) continue;
+		struct result r = call(s, 0, pid, id, write ? OP_WRITE : OP_READ, seg[0], seg[1], 0, NULL, NULL, 0);
+		if (r.gone) return r;
+		if (r.ret < 0) return total.ret ? total : r;
+		total.ret += r.ret;
+		if ((uint64_t)r.ret < seg[1]) break;
+	}
+	return total;
+}
+
+/* a call on a descriptor of ours, on a channel of its own attached to the same open file */
+static void do_fd(struct job *j)
+{
+	const __u64 *a = j->n.data.args;
+	pid_t tid = (pid_t)j->n.pid, pid = tgid_of(tid);
+	int s = pid > 0 ? channel_for(pid) : -ESRCH;
+	if (s < 0) return answer(j->n.id, s);
+	uint64_t id = j->n.id;
+	struct result r = call(s, 0, pid, id, OP_ATTACH, a[0], (uint64_t)j->ino, 0, NULL, NULL, 0);
+	if (!r.gone && r.ret == 0) {
+		struct vstat v;
+		switch (j->n.data.nr) {
+		case SYS_read: r = call(s, 0, pid, id, OP_READ, a[1], a[2], 0, NULL, NULL, 0); break;
+		case SYS_write: r = call(s, 0, pid, id, OP_WRITE, a[1], a[2], 0, NULL, NULL, 0); break;
+		case SYS_pread64: r = call(s, 0, pid, id, OP_PREAD, a[1], a[2], a[3], NULL, NULL, 0); break;
+		case SYS_pwrite64: r = call(s, 0, pid, id, OP_PWRITE, a[1], a[2], a[3], NULL, NULL, 0); break;
+		case SYS_readv: r = do_vector(s, tid, pid, id, 0, a[1], a[2]); break;
+		case SYS_writev: r = do_vector(s, tid, pid, id, 1, a[1], a[2]); break;
+		case SYS_ioctl: r = call(s, 0, pid, id, OP_IOCTL, (uint32_t)a[1], a[2], 0, NULL, NULL, 0); break;
+		case SYS_lseek: r = call(s, 0, pid, id, OP_LSEEK, a[1], a[2], 0, NULL, NULL, 0); break;
+		case SYS_fcntl: r = call(s, 0, pid, id, (int)a[1] == F_GETFL ? OP_GETFL : OP_SETFL, a[2], 0, 0, NULL, NULL, 0); break;
+		default: /* fstat, or newfstatat/statx with AT_EMPTY_PATH */
+			r = call(s, 0, pid, id, OP_FSTAT, 0, 0, 0, NULL, &v, sizeof(v));
+			if (!r.gone && r.ret >= 0)
+				r.ret = j->n.data.nr == SYS_statx ? put_statx(tid, a[4], &v) : put_stat(tid, j->n.data.nr == SYS_fstat ? a[1] : a[2], &v);
+			break;
+		}
+	} else if (!r.gone) r.ret = -EBADF;
+	close(s);
+	if (!r.gone) answer(id, r.ret);
+}
+
+/*
+ * poll/ppoll over the caller's descriptors when some are ours: each is asked for its state (the
+ * others through copies of them), until something is ready or the time is up. It looks again
+ * every few milliseconds: good enough for a program that could not be reached otherwise.
+ */
+static void do_poll(struct job *j)
+{
+	const __u64 *a = j->n.data.args;
+	pid_t tid = (pid_t)j->n.pid, pid = tgid_of(tid);
+	uint64_t nfds = a[1];
+	if (nfds > 1024) return answer(j->n.id, -EINVAL);
+	struct pollfd *fds = calloc(nfds ? nfds : 1, sizeof(*fds));
+	int *dup = calloc(nfds ? nfds : 1, sizeof(int));
+	int64_t *ino = calloc(nfds ? nfds : 1, sizeof(int64_t));
+	if (!fds || !dup || !ino || (nfds && peek(tid, a[0], fds, nfds * sizeof(*fds)))) {
+		free(fds), free(dup), free(ino);
+		return answer(j->n.id, -EFAULT);
+	}
+	long timeout = -1;
+	if (j->n.data.nr == SYS_poll) timeout = (long)(int)a[2];
+	else if (a[2]) {
+		struct timespec ts;
+		if (peek(tid, a[2], &ts, sizeof(ts))) {
+			free(fds), free(dup), free(ino);
+			return answer(j->n.id, -EFAULT);
+		}
+		timeout = ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	}
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	for (uint64_t i = 0; i < nfds; i++) {
+		dup[i] = -1;
+		if (fds[i].fd < 0) continue;
+		ino[i] = our_socket(tid, fds[i].fd);
+		if (!ino[i] && pidfd >= 0) dup[i] = (int)syscall(SYS_pidfd_getfd, pidfd, fds[i].fd, 0);
+	}
+	if (pidfd >= 0) close(pidfd);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int64_t ready = 0;
+	int gone = 0;
+	for (;;) {
+		ready = 0;
+		for (uint64_t i = 0; i < nfds; i++) {
+			fds[i].revents = 0;
+			if (fds[i].fd < 0) continue;
+			if (ino[i] > 0) {
+				int s = channel_for(pid);
+				struct result r = { -EIO, 0 };
+				if (s >= 0) {
+					r = call(s, 0, pid, j->n.id, OP_ATTACH, (uint64_t)fds[i].fd, (uint64_t)ino[i], 0, NULL, NULL, 0);
+					if (r.ret == 0) r = call(s, 0, pid, j->n.id, OP_POLL, (uint16_t)fds[i].events, 0, 0, NULL, NULL, 0);
+					close(s);
+				}
+				gone |= r.gone;
+				fds[i].revents = r.ret < 0 ? POLLERR : (short)r.ret;
+			} else if (dup[i] >= 0) {
+				struct pollfd p = { dup[i], fds[i].events, 0 };
+				poll(&p, 1, 0);
+				fds[i].revents = p.revents;
+			} else fds[i].revents = POLLNVAL;
+			if (fds[i].revents) ready++;
+		}
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		long spent = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		uint64_t id = j->n.id;
+		if (gone || ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0) {
+			gone = 1;
+			break;
+		}
+		if (ready || (timeout >= 0 && spent >= timeout)) break;
+		usleep(5000);
+	}
+	for (uint64_t i = 0; i < nfds; i++)
+		if (dup[i] >= 0) close(dup[i]);
+	if (!gone) {
+		int64_t r = ready;
+		for (uint64_t i = 0; i < nfds && r >= 0; i++)
+			if (poke(tid, a[0] + i * sizeof(*fds) + offsetof(struct pollfd, revents), &fds[i].revents, sizeof(short))) r = -EFAULT;
+		answer(j->n.id, r);
+	}
+	free(fds), free(dup), free(ino);
+}
 
 static void *run_job(void *arg)
 {
 	struct job *j = arg;
 	const __u64 *a = j->n.data.args;
-	int64_t r;
-	if (j->s >= 0) {
-		r = do_fd(&j->n, j->s, j->nonce);
-		close(j->s);
-	} else {
-		switch (j->n.data.nr) {
-		case SYS_open: r = do_open(&j->n, j->norm, (int)a[1]); break;
-		case SYS_openat: r = do_open(&j->n, j->norm, (int)a[2]); break;
-		case SYS_stat: r = stat_path(&j->n, j->norm, 1, a[1], 0); break;
-		case SYS_lstat: r = stat_path(&j->n, j->norm, 0, a[1], 0); break;
-		case SYS_newfstatat: r = stat_path(&j->n, j->norm, !((int)a[3] & AT_SYMLINK_NOFOLLOW), a[2], 0); break;
-		default: r = stat_path(&j->n, j->norm, !((int)a[2] & AT_SYMLINK_NOFOLLOW), a[4], 1); break; /* statx */
-		}
+	switch (j->n.data.nr) {
+	case SYS_open: do_open(j, (int)a[1]); break;
+	case SYS_openat: do_open(j, (int)a[2]); break;
+	case SYS_stat: path_stat(j, 1, a[1], 's'); break;
+	case SYS_lstat: path_stat(j, 0, a[1], 's'); break;
+	case SYS_newfstatat: if (j->ino) do_fd(j); else path_stat(j, !((int)a[3] & AT_SYMLINK_NOFOLLOW), a[2], 's'); break;
+	case SYS_statx: if (j->ino) do_fd(j); else path_stat(j, !((int)a[2] & AT_SYMLINK_NOFOLLOW), a[4], 'x'); break;
+	case SYS_access: path_stat(j, 1, a[1], 'a'); break;
+	case SYS_faccessat:
+	case SYS_faccessat2: path_stat(j, 1, a[2], 'a'); break;
+	case SYS_poll:
+	case SYS_ppoll: do_poll(j); break;
+	default: do_fd(j); break;
 	}
-	answer(j->n.id, r);
 	free(j);
 	return NULL;
+}
+
+/* is any pollfd in the caller's array one of ours? */
+static int polls_ours(pid_t tid, uint64_t addr, uint64_t nfds)
+{
+	if (nfds > 1024) return 0;
+	for (uint64_t i = 0; i < nfds; i++) {
+		struct pollfd p;
+		if (peek(tid, addr + i * sizeof(p), &p, sizeof(p))) return 0;
+		if (p.fd >= 0 && our_socket(tid, p.fd) != 0) return 1;
+	}
+	return 0;
 }
 
 /* decides at once whether a call is ours; ours run on a thread of their own (they may block) */
@@ -497,39 +643,59 @@ static void dispatch(const struct seccomp_notif *n)
 	const __u64 *a = n->data.args;
 	pid_t tid = (pid_t)n->pid;
 	struct job *j = calloc(1, sizeof(*j));
-	if (!j) return go_on(n->id);
+	if (!j) return answer(n->id, -ENOMEM);
 	j->n = *n;
-	j->s = -1;
-	int mine = 0;
+	int64_t mine = 0;
 	int fdcall = -1;
 	switch (n->data.nr) {
-	case SYS_open: mine = ours_at(tid, AT_FDCWD, a[0], j->norm); break;
+	case SYS_open:
 	case SYS_stat:
-	case SYS_lstat: mine = ours_at(tid, AT_FDCWD, a[0], j->norm); break;
-	case SYS_openat: mine = ours_at(tid, (int)a[0], a[1], j->norm); break;
+	case SYS_lstat:
+	case SYS_access: mine = ours_at(tid, AT_FDCWD, a[0], j->norm); break;
+	case SYS_openat:
+	case SYS_faccessat:
+	case SYS_faccessat2: mine = ours_at(tid, (int)a[0], a[1], j->norm); break;
 	case SYS_newfstatat:
 	case SYS_statx: {
 		char first = 1;
-		peek(tid, a[1], &first, 1);
-		int empty = ((int)(n->data.nr == SYS_statx ? a[2] : a[3]) & AT_EMPTY_PATH) && first == 0;
+		if (a[1]) peek(tid, a[1], &first, 1);
+		int empty = ((int)(n->data.nr == SYS_statx ? a[2] : a[3]) & AT_EMPTY_PATH) && (first == 0 || !a[1]);
 		if (empty) fdcall = (int)a[0];
 		else mine = ours_at(tid, (int)a[0], a[1], j->norm);
 		break;
 	}
 	case SYS_fcntl:
-		if (a[1] == F_GETFL || a[1] == F_SETFL) fdcall = (int)a[0];
+		if ((int)a[1] == F_GETFL || (int)a[1] == F_SETFL) fdcall = (int)a[0];
 		break;
-	default: fdcall = (int)a[0]; break; /* read, write, pread64, pwrite64, ioctl, lseek, fstat */
+	case SYS_ioctl:
+		/* close-on-exec belongs to the descriptor, which the host kernel keeps */
+		if ((uint32_t)a[1] != FIOCLEX && (uint32_t)a[1] != FIONCLEX) fdcall = (int)a[0];
+		break;
+	case SYS_epoll_ctl:
+		/* the kernel's files are not pollable by epoll (as a regular file is not: Go then reads
+		 * them blocking) */
+		if (((int)a[1] == EPOLL_CTL_ADD || (int)a[1] == EPOLL_CTL_MOD) && our_socket(tid, (int)a[2]) > 0) {
+			free(j);
+			return answer(n->id, -EPERM);
+		}
+		break;
+	case SYS_poll:
+	case SYS_ppoll: mine = polls_ours(tid, a[0], a[1]); break;
+	default: fdcall = (int)a[0]; break; /* read, write, pread64, pwrite64, readv, writev, lseek, fstat */
 	}
 	if (fdcall >= 0) {
-		j->s = our_socket(tid, fdcall, j->nonce);
-		mine = j->s >= 0;
+		j->ino = our_socket(tid, fdcall);
+		mine = j->ino;
 	}
 	pthread_t th;
-	if (!mine || pthread_create(&th, NULL, run_job, j)) {
-		if (j->s >= 0) close(j->s);
+	if (mine < 0) {
+		/* it may be ours and cannot be told: fail, never let the host's call touch the server */
 		free(j);
-		return go_on(n->id);
+		return answer(n->id, mine);
+	}
+	if (!mine || pthread_create(&th, NULL, run_job, j)) {
+		free(j);
+		return mine ? answer(n->id, -EAGAIN) : go_on(n->id);
 	}
 	pthread_detach(th);
 }
@@ -547,12 +713,22 @@ int main(int argc, char **argv)
 	sock_path = getenv("VCHARDEV_SOCK");
 	served = getenv("VCHARDEV_PATHS");
 	if (!sock_path || !served) return fprintf(stderr, "vchardev-seccomp: VCHARDEV_SOCK and VCHARDEV_PATHS are not set\n"), 2;
+	/* orphans of the program stay ours (their calls still come here, and we reap them), and
+	 * every call in flight may hold a descriptor or two */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	int sp[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp)) return perror("socketpair"), 1;
 	child = fork();
 	if (child < 0) return perror("fork"), 1;
 	if (child == 0) {
 		close(sp[0]);
+		/* without its supervisor the program's trapped calls could only fail */
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		int l = install_filter();
 		if (l < 0 || send_fd(sp[1], l)) {
 			perror("vchardev-seccomp: seccomp user notification");
@@ -591,8 +767,9 @@ int main(int argc, char **argv)
 		}
 		if (p.revents & (POLLHUP | POLLERR)) break;
 	}
-	int st;
-	if (waitpid(child, &st, 0) < 0) return 1;
-	if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
-	return WEXITSTATUS(st);
+	int st = 0, got = 0;
+	for (pid_t w; (w = waitpid(-1, &st, 0)) > 0 || (w < 0 && errno == EINTR);)
+		if (w == child) got = st;
+	if (WIFSIGNALED(got)) return 128 + WTERMSIG(got);
+	return WEXITSTATUS(got);
 }

@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,14 +224,14 @@ static const char *host_path(const char *path, char *buf)
 #define HOST(path) host_path(path, hostbuf)
 #define HOST_AT(dirfd, path) ((dirfd) == AT_FDCWD ? host_path(path, hostbuf) : (path))
 
-/* VCHARDEV_PATHS prefixes: "/dev/kxo" owns "/dev/kxo" and "/dev/kxo/..." */
+/* VCHARDEV_PATHS prefixes, one a line: "/dev/kxo" owns "/dev/kxo" and "/dev/kxo/..." */
 static int ours(const char *path, char *norm)
 {
 	const char *paths = env_paths;
 	if (!paths || !path || !normalize(path, norm, PATH_MAX)) return 0;
 	size_t len = strlen(norm);
 	for (const char *p = paths; *p;) {
-		const char *end = strchr(p, ':');
+		const char *end = strchr(p, '\n');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 		if (n && n <= len && !strncmp(norm, p, n) && (norm[n] == 0 || norm[n] == '/')) return 1;
 		if (!end) break;
@@ -266,10 +267,12 @@ static int virt(int fd)
 	if (e->kind == 2) return 0;
 	/* unknown (after exec): a Unix socket connected to the server is ours, to attach before use */
 	const char *sp = sock_path();
+	/* an unnamed peer (a socketpair) fills in no path: the buffer starts zeroed */
 	struct sockaddr_un sa;
+	memset(&sa, 0, sizeof(sa));
 	socklen_t sl = sizeof(sa);
-	if (sp && getpeername(fd, (struct sockaddr *)&sa, &sl) == 0 && sa.sun_family == AF_UNIX &&
-	    !strncmp(sa.sun_path, sp, sizeof(sa.sun_path)) && raw_fstat(fd, &st) == 0) {
+	if (sp && getpeername(fd, (struct sockaddr *)&sa, &sl) == 0 && sl > offsetof(struct sockaddr_un, sun_path) &&
+	    sa.sun_family == AF_UNIX && !strncmp(sa.sun_path, sp, sizeof(sa.sun_path)) && raw_fstat(fd, &st) == 0) {
 		pthread_mutex_lock(&table_lock);
 		e->kind = 1;
 		e->ino = st.st_ino;

@@ -40,6 +40,17 @@ export const OP = {
   READLINK: 15,
   /** a = the client's fd, b = its socket's inode: this connection becomes a channel to that file */
   ATTACH: 16,
+  /**
+   * a = a pid this connection's requests may name besides the sender's: a descendant of the
+   * sender with the same credentials (the seccomp supervisor, acting for the program it runs)
+   */
+  ACTFOR: 17,
+  /**
+   * a = the caller's fd, b = its socket's inode: registers the socket of this connection's open
+   * file after the fact, as OPEN does with its b and c (the supervisor places the socket into the
+   * program only after OPEN), so other channels can ATTACH to it
+   */
+  REGISTER: 18,
 } as const;
 
 export const NONCE_SIZE = 16;

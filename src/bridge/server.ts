@@ -59,6 +59,35 @@ function credsOf(pid: number): { uid: number; gid: number } | null {
   }
 }
 
+/** Every uid and gid a process holds (real, effective, saved, fs), from /proc/<pid>/status. */
+function allIdsOf(pid: number): string | null {
+  try {
+    const st = readFileSync(`/proc/${pid}/status`, 'latin1');
+    const uid = /^Uid:\s+(.*)$/m.exec(st);
+    const gid = /^Gid:\s+(.*)$/m.exec(st);
+    return uid && gid ? `${uid[1]!.trim()}/${gid[1]!.trim()}` : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether `pid` descends from `ancestor` (a bounded walk up /proc/<pid>/status PPid). */
+function descendsFrom(pid: number, ancestor: number): boolean {
+  for (let p = pid, steps = 0; p > 1 && steps < 64; steps++) {
+    let st: string;
+    try {
+      st = readFileSync(`/proc/${p}/status`, 'latin1');
+    } catch {
+      return false;
+    }
+    const m = /^PPid:\s+(\d+)/m.exec(st);
+    if (!m) return false;
+    p = Number(m[1]);
+    if (p === ancestor) return true;
+  }
+  return false;
+}
+
 export interface BridgeOptions {
   /** where to listen (default: a fresh directory under the system's tmpdir) */
   socketPath?: string;
@@ -68,7 +97,8 @@ export interface BridgeOptions {
 
 export interface Bridge {
   /**
-   * What a child process needs: LD_PRELOAD, VCHARDEV_SOCK, VCHARDEV_PATHS. Computed when read,
+   * What a child process needs: LD_PRELOAD, VCHARDEV_SOCK, VCHARDEV_PATHS (one path a line: sysfs
+   * names hold colons, as pci0000:00 does). Computed when read,
    * so a child spawned after an insmod sees that driver's paths too.
    */
   readonly env: Record<string, string>;
@@ -343,6 +373,27 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
       case OP.INTR:
         conn.abort?.abort();
         return null;
+      case OP.ACTFOR: {
+        // the seccomp supervisor (verified as the sender) acts for the program under its filter:
+        // only a descendant that holds exactly its credentials (so no setuid child's)
+        const target = q.a;
+        if (!Number.isSafeInteger(target) || target <= 1 || target === process.pid) return reply(-EPERM);
+        const ids = allIdsOf(target);
+        if (!ids || ids !== allIdsOf(q.pid) || !descendsFrom(target, q.pid)) return reply(-EPERM);
+        const start = startTimeOf(target);
+        if (!start) return reply(-ESRCH);
+        conn.keys.set(target, `${target}/${start}`);
+        return reply(0);
+      }
+      case OP.REGISTER: {
+        // the socket of this connection's open file, now in the caller's hands (see OPEN)
+        const key = conn.keys.get(q.pid)!;
+        if (!conn.fds.has(key) || conn.clientIno >= 0) return reply(-EINVAL);
+        if (!(q.b > 0 && Number.isSafeInteger(q.b)) || byIno.has(q.b) || socketOf(q.pid, q.a) !== q.b) return reply(-EBADF);
+        conn.clientIno = q.b;
+        byIno.set(q.b, conn);
+        return reply(0);
+      }
       case OP.ATTACH: {
         // another process (a forked child, an exec'd image) holds the descriptor `a` on the
         // client socket with inode `b`: this connection becomes its channel to the same open file
@@ -487,7 +538,7 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
       return requests;
     },
     get env() {
-      return { LD_PRELOAD: shim, VCHARDEV_SOCK: socketPath, VCHARDEV_PATHS: servedPaths(k).join(':') };
+      return { LD_PRELOAD: shim, VCHARDEV_SOCK: socketPath, VCHARDEV_PATHS: servedPaths(k).join('\n') };
     },
     supervised(argv) {
       return [ensureSupervisor(), ...argv];

@@ -11,7 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/epoll.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/sysmacros.h>
@@ -41,6 +45,17 @@ struct nvme_admin_cmd {
 	uint32_t timeout_ms, result;
 };
 
+/* two threads calling on one file at once: each must get its own answers */
+static int shared_fd;
+static volatile int mixed;
+static void *getfl_loop(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 100; i++)
+		if (fcntl(shared_fd, F_GETFL) != O_RDWR) mixed++;
+	return NULL;
+}
+
 static volatile int alarms;
 static void on_alarm(int sig)
 {
@@ -66,7 +81,8 @@ int main(int argc, char **argv)
 	CHECK("stat-path", stat("/dev/kxo", &ps) == 0 && S_ISCHR(ps.st_mode) && ps.st_rdev == st.st_rdev, "stat");
 	char board[66];
 	CHECK("read-board", read(fd, board, sizeof(board)) == (ssize_t)sizeof(board) && board[0] == '\n', "read");
-	CHECK("read-efault", read(fd, (void *)16, sizeof(board)) < 0 && errno == EFAULT, "read");
+	void *volatile bad = (void *)16;
+	CHECK("read-efault", read(fd, bad, sizeof(board)) < 0 && errno == EFAULT, "read");
 
 	int s = open("/sys/class/kxo/kxo/kxo_state", O_RDWR);
 	char state[8] = { 0 };
@@ -111,6 +127,38 @@ int main(int argc, char **argv)
 	r = ioctl(nv, 0xC0484E41, NULL);
 	CHECK("ioctl-null-efault", r < 0 && errno == EFAULT, "ioctl %d", r);
 	close(nv);
+
+	/* threads on one file, readv, epoll (refused, as for a regular file), poll, access */
+	shared_fd = open("/dev/nvme0", O_RDWR);
+	pthread_t th;
+	pthread_create(&th, NULL, getfl_loop, NULL);
+	for (int i = 0; i < 100; i++) {
+		struct stat ns;
+		if (fstat(shared_fd, &ns) || !S_ISCHR(ns.st_mode)) mixed++;
+	}
+	pthread_join(th, NULL);
+	CHECK("threads-one-file", mixed == 0, "%d answers went astray", mixed);
+	close(shared_fd);
+	int is = open("/sys/module/kxo/initstate", O_RDONLY);
+	char p1[2], p2[10] = { 0 };
+	struct iovec iov[2] = { { p1, sizeof(p1) }, { p2, sizeof(p2) } };
+	ssize_t rv = readv(is, iov, 2);
+	CHECK("readv", rv == 5 && !memcmp(p1, "li", 2) && !memcmp(p2, "ve\n", 3), "readv %zd", rv);
+	close(is);
+	int kx = open("/dev/kxo", O_RDONLY);
+	int ep = epoll_create1(0);
+	struct epoll_event ev = { .events = EPOLLIN };
+	CHECK("epoll-eperm", epoll_ctl(ep, EPOLL_CTL_ADD, kx, &ev) < 0 && errno == EPERM, "epoll_ctl");
+	struct pollfd pfd[2] = { { kx, POLLIN, 0 }, { ep, POLLIN, 0 } };
+	int pr = poll(pfd, 2, 3000);
+	CHECK("poll", pr == 1 && (pfd[0].revents & POLLIN) && !pfd[1].revents, "poll %d revents 0x%x 0x%x", pr, pfd[0].revents, pfd[1].revents);
+	close(ep);
+	close(kx);
+	/* (root: read and write always, execute only with an x bit; the test runs as root) */
+	int acc = access("/sys/class/kxo/kxo/kxo_state", W_OK);
+	int noexec = access("/sys/module/kxo/initstate", X_OK) < 0 && errno == EACCES;
+	int none = access("/sys/module/kxo/nope", F_OK) < 0 && errno == ENOENT;
+	CHECK("access", acc == 0 && (getuid() != 0 || noexec) && none, "access %d, X_OK refused %d, ENOENT %d", acc, noexec, none);
 
 	/* the host's files are untouched by the filter */
 	int h = open("/proc/self/status", O_RDONLY);
