@@ -3,7 +3,7 @@
 // user memory is the program's (/proc/<pid>/mem), so copy_to_user, copy_from_user and
 // get_user_pages reach the real buffers and drivers run unchanged; a bad pointer is -EFAULT.
 import { createServer, type Server, type Socket } from 'node:net';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -68,6 +68,19 @@ function allIdsOf(pid: number): string | null {
     return uid && gid ? `${uid[1]!.trim()}/${gid[1]!.trim()}` : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * Whether a process is dumpable (ptrace may touch it): a process that made itself non-dumpable has
+ * its /proc/<pid> owned by root instead of its effective uid.
+ */
+function dumpable(pid: number): boolean {
+  const creds = credsOf(pid);
+  try {
+    return creds !== null && statSync(`/proc/${pid}`).uid === creds.uid;
+  } catch {
+    return false;
   }
 }
 
@@ -379,7 +392,7 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
         const target = q.a;
         if (!Number.isSafeInteger(target) || target <= 1 || target === process.pid) return reply(-EPERM);
         const ids = allIdsOf(target);
-        if (!ids || ids !== allIdsOf(q.pid) || !descendsFrom(target, q.pid)) return reply(-EPERM);
+        if (!ids || ids !== allIdsOf(q.pid) || !descendsFrom(target, q.pid) || !dumpable(target)) return reply(-EPERM);
         const start = startTimeOf(target);
         if (!start) return reply(-ESRCH);
         conn.keys.set(target, `${target}/${start}`);

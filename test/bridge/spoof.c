@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 struct req {
@@ -48,6 +50,37 @@ static long long open_as(uint32_t pid, const void *auth)
 	return r.ret;
 }
 
+/* on one connection: ACTFOR `who` (proven by our nonce), then OPEN /dev/kxo naming `who` */
+static long long act_for(uint32_t who)
+{
+	int s = conn();
+	struct req q = { .op = 17, .pid = (uint32_t)getpid(), .a = who, .auth = (uintptr_t)nonce };
+	struct rep r = { .ret = 1 };
+	send(s, &q, sizeof(q), 0);
+	if (recv(s, &r, sizeof(r), MSG_WAITALL) != sizeof(r)) r.ret = -9999;
+	if (r.ret == 0) {
+		const char *path = "/dev/kxo";
+		struct req o = { .op = 1, .pid = who, .len = (uint32_t)strlen(path) };
+		send(s, &o, sizeof(o), 0);
+		send(s, path, strlen(path), 0);
+		if (recv(s, &r, sizeof(r), MSG_WAITALL) != sizeof(r)) r.ret = -9999;
+	}
+	close(s);
+	return r.ret;
+}
+
+/* a child that waits to be killed */
+static pid_t sleeper(void)
+{
+	pid_t c = fork();
+	if (c == 0) {
+		pause();
+		_exit(0);
+	}
+	usleep(100000);
+	return c;
+}
+
 int main(int argc, char **argv)
 {
 	uint32_t server = (uint32_t)getppid();
@@ -61,6 +94,15 @@ int main(int argc, char **argv)
 	printf("no-nonce %lld\n", open_as((uint32_t)getpid(), (void *)0x10));
 	/* our pid and our nonce: accepted */
 	printf("honest %lld\n", open_as((uint32_t)getpid(), nonce));
+	/* acting for another process (the seccomp supervisor's OP_ACTFOR): only for a descendant with
+	 * our credentials that ptrace could reach anyway */
+	printf("actfor-server %lld\n", act_for(server));
+	/* (whether the child is dumpable is checked too, but as root every /proc/<pid> is root's: a
+	 * root sender is not told apart, nor need it be) */
+	pid_t kid = sleeper();
+	printf("actfor-child %lld\n", act_for((uint32_t)kid));
+	kill(kid, SIGKILL);
+	waitpid(kid, NULL, 0);
 	/* a flood that never reads a reply: the server drops the connection */
 	int s = conn();
 	struct req q = { .op = 9, .pid = (uint32_t)getpid(), .auth = (uintptr_t)nonce };
