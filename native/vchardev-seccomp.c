@@ -357,7 +357,7 @@ static int64_t our_socket(pid_t tid, int fd)
 static void answer(uint64_t id, int64_t r)
 {
 	struct seccomp_notif_resp resp = { .id = id };
-	if (r < 0) resp.error = (int32_t)r;
+	if (r < 0) resp.error = r >= -4095 ? (int32_t)r : -EIO;
 	else resp.val = r;
 	ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
@@ -531,10 +531,10 @@ static void do_poll(struct job *j)
 	uint64_t nfds = a[1];
 	if (nfds > 1024) return answer(j->n.id, -EINVAL);
 	struct pollfd *fds = calloc(nfds ? nfds : 1, sizeof(*fds));
-	int *dup = calloc(nfds ? nfds : 1, sizeof(int));
+	int *copy = calloc(nfds ? nfds : 1, sizeof(int));
 	int64_t *ino = calloc(nfds ? nfds : 1, sizeof(int64_t));
-	if (!fds || !dup || !ino || (nfds && peek(tid, a[0], fds, nfds * sizeof(*fds)))) {
-		free(fds), free(dup), free(ino);
+	if (!fds || !copy || !ino || (nfds && peek(tid, a[0], fds, nfds * sizeof(*fds)))) {
+		free(fds), free(copy), free(ino);
 		return answer(j->n.id, -EFAULT);
 	}
 	long timeout = -1;
@@ -542,17 +542,17 @@ static void do_poll(struct job *j)
 	else if (a[2]) {
 		struct timespec ts;
 		if (peek(tid, a[2], &ts, sizeof(ts))) {
-			free(fds), free(dup), free(ino);
+			free(fds), free(copy), free(ino);
 			return answer(j->n.id, -EFAULT);
 		}
 		timeout = ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	}
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	for (uint64_t i = 0; i < nfds; i++) {
-		dup[i] = -1;
+		copy[i] = -1;
 		if (fds[i].fd < 0) continue;
 		ino[i] = our_socket(tid, fds[i].fd);
-		if (!ino[i] && pidfd >= 0) dup[i] = (int)syscall(SYS_pidfd_getfd, pidfd, fds[i].fd, 0);
+		if (!ino[i] && pidfd >= 0) copy[i] = (int)syscall(SYS_pidfd_getfd, pidfd, fds[i].fd, 0);
 	}
 	if (pidfd >= 0) close(pidfd);
 	struct timespec t0;
@@ -574,8 +574,8 @@ static void do_poll(struct job *j)
 				}
 				gone |= r.gone;
 				fds[i].revents = r.ret < 0 ? POLLERR : (short)r.ret;
-			} else if (dup[i] >= 0) {
-				struct pollfd p = { dup[i], fds[i].events, 0 };
+			} else if (copy[i] >= 0) {
+				struct pollfd p = { copy[i], fds[i].events, 0 };
 				poll(&p, 1, 0);
 				fds[i].revents = p.revents;
 			} else fds[i].revents = POLLNVAL;
@@ -593,15 +593,19 @@ static void do_poll(struct job *j)
 		usleep(5000);
 	}
 	for (uint64_t i = 0; i < nfds; i++)
-		if (dup[i] >= 0) close(dup[i]);
+		if (copy[i] >= 0) close(copy[i]);
 	if (!gone) {
 		int64_t r = ready;
 		for (uint64_t i = 0; i < nfds && r >= 0; i++)
 			if (poke(tid, a[0] + i * sizeof(*fds) + offsetof(struct pollfd, revents), &fds[i].revents, sizeof(short))) r = -EFAULT;
 		answer(j->n.id, r);
 	}
-	free(fds), free(dup), free(ino);
+	free(fds), free(copy), free(ino);
 }
+
+/* calls in flight on threads of their own: bounded, a program cannot make us spawn without end */
+#define MAX_JOBS 512
+static int jobs;
 
 static void *run_job(void *arg)
 {
@@ -622,6 +626,7 @@ static void *run_job(void *arg)
 	default: do_fd(j); break;
 	}
 	free(j);
+	__atomic_sub_fetch(&jobs, 1, __ATOMIC_RELAXED);
 	return NULL;
 }
 
@@ -687,17 +692,27 @@ static void dispatch(const struct seccomp_notif *n)
 		j->ino = our_socket(tid, fdcall);
 		mine = j->ino;
 	}
-	pthread_t th;
 	if (mine < 0) {
 		/* it may be ours and cannot be told: fail, never let the host's call touch the server */
 		free(j);
 		return answer(n->id, mine);
 	}
-	if (!mine || pthread_create(&th, NULL, run_job, j)) {
+	if (!mine) {
 		free(j);
-		return mine ? answer(n->id, -EAGAIN) : go_on(n->id);
+		return go_on(n->id);
 	}
-	pthread_detach(th);
+	pthread_t th;
+	pthread_attr_t at;
+	pthread_attr_init(&at);
+	pthread_attr_setstacksize(&at, 256 * 1024);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	int busy = __atomic_add_fetch(&jobs, 1, __ATOMIC_RELAXED) > MAX_JOBS;
+	if (busy || pthread_create(&th, &at, run_job, j)) {
+		__atomic_sub_fetch(&jobs, 1, __ATOMIC_RELAXED);
+		free(j);
+		answer(n->id, -EAGAIN);
+	}
+	pthread_attr_destroy(&at);
 }
 
 int main(int argc, char **argv)
