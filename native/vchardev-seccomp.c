@@ -1,20 +1,22 @@
 /*
  * vchardev-seccomp: runs a program the preload shim cannot reach (statically linked, Go, raw
  * syscalls) against a vchardev kernel. The program and everything it starts run under a seccomp
- * filter that hands their open/read/write/ioctl/lseek/stat/fcntl calls to this supervisor
- * (SECCOMP_RET_USER_NOTIF). A call on one of the kernel's paths or files is done by the server;
- * any other goes on as if nothing happened (SECCOMP_USER_NOTIF_FLAG_CONTINUE).
+ * filter that hands their open, read/write (and the v and p forms), ioctl, lseek, stat, access,
+ * fcntl, poll and epoll_ctl calls to this supervisor (SECCOMP_RET_USER_NOTIF). A call on one of
+ * the kernel's paths or files is done by the server; any other goes on as if nothing happened
+ * (SECCOMP_USER_NOTIF_FLAG_CONTINUE), and one that cannot be told apart fails.
  *
  * An open of a served path connects to the server as the shim does and puts the socket into the
  * program (SECCOMP_IOCTL_NOTIF_ADDFD): that socket is its descriptor, so dup, fork, exec and
- * close are the kernel's own and the server releases the file at the last close. A call on such
- * a descriptor is sent on a copy of the program's socket (pidfd_getfd). The server checks who is
- * asking as for the shim: the connection's nonce must be in the caller's memory, and the
- * supervisor (the caller's parent, allowed to write it) puts it just below the caller's stack
- * pointer while the caller waits in the call. The server reaches the caller's memory itself
- * (/proc/<pid>/mem), so drivers run unchanged.
+ * close are the host kernel's own and the server releases the file at the last close. A call on
+ * such a descriptor goes on a connection of its own, attached to the same open file (OP_ATTACH),
+ * so threads never share a reply and an interrupt reaches only its call. The server believes us
+ * for the program (OP_ACTFOR: our own nonce, in our memory; the program must be a dumpable
+ * descendant with our credentials) and reaches its memory itself (/proc/<pid>/mem), so drivers
+ * run unchanged.
  *
- * Not covered: poll/select on the kernel's files, their directories (getdents), readlink, mmap.
+ * Not covered: select on the kernel's files, their directories (getdents), readlink, mmap; poll is
+ * answered by asking every few milliseconds, and epoll refuses them (EPERM, as for a regular file).
  * usage: vchardev-seccomp <program> [args...]   (VCHARDEV_SOCK and VCHARDEV_PATHS as for the shim)
  */
 #define _GNU_SOURCE
