@@ -8,8 +8,9 @@
  * program gets: dup, fork, exec and close work natively, and the server releases the file when
  * the last descriptor on it is closed (fput on last close). See src/bridge/protocol.ts.
  *
- * Environment: VCHARDEV_SOCK (the server's socket path), VCHARDEV_PATHS (':'-separated path
- * prefixes the server owns).
+ * Environment: VCHARDEV_SOCK (the server's socket path), VCHARDEV_PATHS (the path prefixes the
+ * server owns, one a line: sysfs names hold colons), VCHARDEV_CWD (a working directory of ours,
+ * see chdir).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
