@@ -2,7 +2,7 @@
  * vchardev-seccomp: runs a program the preload shim cannot reach (statically linked, Go, raw
  * syscalls) against a vchardev kernel. The program and everything it starts run under a seccomp
  * filter that hands their open, read/write (and the v and p forms), ioctl, lseek, stat, access,
- * fcntl, poll and epoll_ctl calls to this supervisor (SECCOMP_RET_USER_NOTIF). A call on one of
+ * fcntl, poll, select and epoll_ctl calls to this supervisor (SECCOMP_RET_USER_NOTIF). A call on one of
  * the kernel's paths or files is done by the server; any other goes on as if nothing happened
  * (SECCOMP_USER_NOTIF_FLAG_CONTINUE), and one that cannot be told apart fails.
  *
@@ -15,8 +15,9 @@
  * descendant with our credentials) and reaches its memory itself (/proc/<pid>/mem), so drivers
  * run unchanged.
  *
- * Not covered: select on the kernel's files, their directories (getdents), readlink, mmap; poll is
- * answered by asking every few milliseconds, and epoll refuses them (EPERM, as for a regular file).
+ * Not covered: the kernel's directories (getdents), readlink, mmap; poll and select are answered
+ * by asking every few milliseconds, and epoll refuses the kernel's files (EPERM, as for a regular
+ * file).
  * usage: vchardev-seccomp <program> [args...]   (VCHARDEV_SOCK and VCHARDEV_PATHS as for the shim)
  */
 #define _GNU_SOURCE
@@ -44,6 +45,7 @@
 #include <sys/un.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,7 +65,8 @@ static void forward(int sig)
 static const int trapped[] = {
 	SYS_open, SYS_openat, SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_readv, SYS_writev,
 	SYS_ioctl, SYS_lseek, SYS_fstat, SYS_stat, SYS_lstat, SYS_newfstatat, SYS_statx, SYS_fcntl,
-	SYS_access, SYS_faccessat, SYS_faccessat2, SYS_poll, SYS_ppoll, SYS_epoll_ctl,
+	SYS_access, SYS_faccessat, SYS_faccessat2, SYS_poll, SYS_ppoll, SYS_select, SYS_pselect6,
+	SYS_epoll_ctl,
 };
 #define NTRAPPED (sizeof(trapped) / sizeof(trapped[0]))
 
@@ -522,32 +525,19 @@ static void do_fd(struct job *j)
 }
 
 /*
- * poll/ppoll over the caller's descriptors when some are ours: each is asked for its state (the
- * others through copies of them), until something is ready or the time is up. It looks again
- * every few milliseconds: good enough for a program that could not be reached otherwise.
+ * Waits on the caller's descriptors when some are ours: each is asked for its state (the others
+ * through copies of them), until something is ready, the time (ms, -1 forever) is up or the
+ * caller is interrupted (*gone). It looks again every few milliseconds: good enough for a program
+ * that could not be reached otherwise. @returns how many have revents
  */
-static void do_poll(struct job *j)
+static int64_t wait_fds(struct job *j, struct pollfd *fds, uint64_t nfds, long timeout, int *gone)
 {
-	const __u64 *a = j->n.data.args;
 	pid_t tid = (pid_t)j->n.pid, pid = tgid_of(tid);
-	uint64_t nfds = a[1];
-	if (nfds > 1024) return answer(j->n.id, -EINVAL);
-	struct pollfd *fds = calloc(nfds ? nfds : 1, sizeof(*fds));
 	int *copy = calloc(nfds ? nfds : 1, sizeof(int));
 	int64_t *ino = calloc(nfds ? nfds : 1, sizeof(int64_t));
-	if (!fds || !copy || !ino || (nfds && peek(tid, a[0], fds, nfds * sizeof(*fds)))) {
-		free(fds), free(copy), free(ino);
-		return answer(j->n.id, -EFAULT);
-	}
-	long timeout = -1;
-	if (j->n.data.nr == SYS_poll) timeout = (long)(int)a[2];
-	else if (a[2]) {
-		struct timespec ts;
-		if (peek(tid, a[2], &ts, sizeof(ts))) {
-			free(fds), free(copy), free(ino);
-			return answer(j->n.id, -EFAULT);
-		}
-		timeout = ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (!copy || !ino) {
+		free(copy), free(ino);
+		return -ENOMEM;
 	}
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	for (uint64_t i = 0; i < nfds; i++) {
@@ -560,7 +550,7 @@ static void do_poll(struct job *j)
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int64_t ready = 0;
-	int gone = 0;
+	*gone = 0;
 	for (;;) {
 		ready = 0;
 		for (uint64_t i = 0; i < nfds; i++) {
@@ -574,7 +564,7 @@ static void do_poll(struct job *j)
 					if (r.ret == 0) r = call(s, 0, pid, j->n.id, OP_POLL, (uint16_t)fds[i].events, 0, 0, NULL, NULL, 0);
 					close(s);
 				}
-				gone |= r.gone;
+				*gone |= r.gone;
 				fds[i].revents = r.ret < 0 ? POLLERR : (short)r.ret;
 			} else if (copy[i] >= 0) {
 				struct pollfd p = { copy[i], fds[i].events, 0 };
@@ -587,8 +577,8 @@ static void do_poll(struct job *j)
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		long spent = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
 		uint64_t id = j->n.id;
-		if (gone || ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0) {
-			gone = 1;
+		if (*gone || ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0) {
+			*gone = 1;
 			break;
 		}
 		if (ready || (timeout >= 0 && spent >= timeout)) break;
@@ -596,13 +586,110 @@ static void do_poll(struct job *j)
 	}
 	for (uint64_t i = 0; i < nfds; i++)
 		if (copy[i] >= 0) close(copy[i]);
+	free(copy), free(ino);
+	return ready;
+}
+
+/* poll/ppoll with some of ours */
+static void do_poll(struct job *j)
+{
+	const __u64 *a = j->n.data.args;
+	pid_t tid = (pid_t)j->n.pid;
+	uint64_t nfds = a[1];
+	if (nfds > 1024) return answer(j->n.id, -EINVAL);
+	struct pollfd *fds = calloc(nfds ? nfds : 1, sizeof(*fds));
+	long timeout = j->n.data.nr == SYS_poll ? (long)(int)a[2] : -1;
+	struct timespec ts;
+	if (!fds || (nfds && peek(tid, a[0], fds, nfds * sizeof(*fds))) || (j->n.data.nr == SYS_ppoll && a[2] && peek(tid, a[2], &ts, sizeof(ts)))) {
+		free(fds);
+		return answer(j->n.id, -EFAULT);
+	}
+	if (j->n.data.nr == SYS_ppoll && a[2]) timeout = ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	int gone;
+	int64_t r = wait_fds(j, fds, nfds, timeout, &gone);
 	if (!gone) {
-		int64_t r = ready;
 		for (uint64_t i = 0; i < nfds && r >= 0; i++)
 			if (poke(tid, a[0] + i * sizeof(*fds) + offsetof(struct pollfd, revents), &fds[i].revents, sizeof(short))) r = -EFAULT;
 		answer(j->n.id, r);
 	}
-	free(fds), free(copy), free(ino);
+	free(fds);
+}
+
+/*
+ * select/pselect6 with some of ours (kxo's own xo-user waits with select): the three sets as
+ * pollfds, then back. @returns through answer the number of bits left set
+ */
+static void do_select(struct job *j)
+{
+	const __u64 *a = j->n.data.args;
+	pid_t tid = (pid_t)j->n.pid;
+	int nfds = (int)a[0];
+	if (nfds < 0 || nfds > FD_SETSIZE) return answer(j->n.id, -EINVAL);
+	fd_set sets[3];
+	size_t bytes = (size_t)((nfds + 63) / 64) * 8;
+	for (int k = 0; k < 3; k++) {
+		FD_ZERO(&sets[k]);
+		if (a[1 + k] && bytes && peek(tid, a[1 + k], &sets[k], bytes)) return answer(j->n.id, -EFAULT);
+	}
+	long timeout = -1;
+	if (a[4]) {
+		struct timespec ts;
+		struct timeval tv;
+		if (j->n.data.nr == SYS_select ? peek(tid, a[4], &tv, sizeof(tv)) : peek(tid, a[4], &ts, sizeof(ts))) return answer(j->n.id, -EFAULT);
+		timeout = j->n.data.nr == SYS_select ? tv.tv_sec * 1000 + tv.tv_usec / 1000 : ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	}
+	static const short ev[3] = { POLLIN, POLLOUT, POLLPRI };
+	struct pollfd fds[FD_SETSIZE];
+	uint64_t n = 0;
+	for (int fd = 0; fd < nfds; fd++) {
+		short want = 0;
+		for (int k = 0; k < 3; k++)
+			if (FD_ISSET(fd, &sets[k])) want |= ev[k];
+		if (want) fds[n++] = (struct pollfd){ fd, want, 0 };
+	}
+	int gone;
+	int64_t r = wait_fds(j, fds, n, timeout, &gone);
+	if (gone) return;
+	if (r < 0) return answer(j->n.id, r);
+	for (int k = 0; k < 3; k++) FD_ZERO(&sets[k]);
+	int64_t bits = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		if (fds[i].revents & POLLNVAL) return answer(j->n.id, -EBADF);
+		short re = fds[i].revents, want = fds[i].events;
+		/* select's readable includes hang-up and error, as do_select's POLLIN_SET does */
+		if ((want & POLLIN) && (re & (POLLIN | POLLHUP | POLLERR))) FD_SET(fds[i].fd, &sets[0]), bits++;
+		if ((want & POLLOUT) && (re & (POLLOUT | POLLERR))) FD_SET(fds[i].fd, &sets[1]), bits++;
+		if ((want & POLLPRI) && (re & POLLPRI)) FD_SET(fds[i].fd, &sets[2]), bits++;
+	}
+	for (int k = 0; k < 3; k++)
+		if (a[1 + k] && bytes && poke(tid, a[1 + k], &sets[k], bytes)) return answer(j->n.id, -EFAULT);
+	answer(j->n.id, bits);
+}
+
+/* is any of the caller's pollfds, or of the fds in its select sets, one of ours? */
+static int waits_on_ours(pid_t tid, const struct seccomp_notif *n)
+{
+	const __u64 *a = n->data.args;
+	if (n->data.nr == SYS_poll || n->data.nr == SYS_ppoll) {
+		if (a[1] > 1024) return 0;
+		for (uint64_t i = 0; i < a[1]; i++) {
+			struct pollfd p;
+			if (peek(tid, a[0] + i * sizeof(p), &p, sizeof(p))) return 0;
+			if (p.fd >= 0 && our_socket(tid, p.fd) != 0) return 1;
+		}
+		return 0;
+	}
+	int nfds = (int)a[0];
+	if (nfds <= 0 || nfds > FD_SETSIZE) return 0;
+	size_t bytes = (size_t)((nfds + 63) / 64) * 8;
+	for (int k = 0; k < 3; k++) {
+		fd_set set;
+		FD_ZERO(&set);
+		if (!a[1 + k] || peek(tid, a[1 + k], &set, bytes)) continue;
+		for (int fd = 0; fd < nfds; fd++)
+			if (FD_ISSET(fd, &set) && our_socket(tid, fd) != 0) return 1;
+	}
+	return 0;
 }
 
 /* calls in flight on threads of their own: bounded, a program cannot make us spawn without end */
@@ -625,23 +712,13 @@ static void *run_job(void *arg)
 	case SYS_faccessat2: path_stat(j, 1, a[2], 'a'); break;
 	case SYS_poll:
 	case SYS_ppoll: do_poll(j); break;
+	case SYS_select:
+	case SYS_pselect6: do_select(j); break;
 	default: do_fd(j); break;
 	}
 	free(j);
 	__atomic_sub_fetch(&jobs, 1, __ATOMIC_RELAXED);
 	return NULL;
-}
-
-/* is any pollfd in the caller's array one of ours? */
-static int polls_ours(pid_t tid, uint64_t addr, uint64_t nfds)
-{
-	if (nfds > 1024) return 0;
-	for (uint64_t i = 0; i < nfds; i++) {
-		struct pollfd p;
-		if (peek(tid, addr + i * sizeof(p), &p, sizeof(p))) return 0;
-		if (p.fd >= 0 && our_socket(tid, p.fd) != 0) return 1;
-	}
-	return 0;
 }
 
 /* decides at once whether a call is ours; ours run on a thread of their own (they may block) */
@@ -687,7 +764,9 @@ static void dispatch(const struct seccomp_notif *n)
 		}
 		break;
 	case SYS_poll:
-	case SYS_ppoll: mine = polls_ours(tid, a[0], a[1]); break;
+	case SYS_ppoll:
+	case SYS_select:
+	case SYS_pselect6: mine = waits_on_ours(tid, n); break;
 	default: fdcall = (int)a[0]; break; /* read, write, pread64, pwrite64, readv, writev, lseek, fstat */
 	}
 	if (fdcall >= 0) {

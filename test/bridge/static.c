@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/uio.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/sysmacros.h>
@@ -152,6 +153,13 @@ int main(int argc, char **argv)
 	struct pollfd pfd[2] = { { kx, POLLIN, 0 }, { ep, POLLIN, 0 } };
 	int pr = poll(pfd, 2, 3000);
 	CHECK("poll", pr == 1 && (pfd[0].revents & POLLIN) && !pfd[1].revents, "poll %d revents 0x%x 0x%x", pr, pfd[0].revents, pfd[1].revents);
+	/* select, as kxo's own xo-user waits on stdin and /dev/kxo */
+	fd_set rd;
+	FD_ZERO(&rd);
+	FD_SET(kx, &rd);
+	struct timeval tv = { .tv_sec = 3 };
+	int sr = select(kx + 1, &rd, NULL, NULL, &tv);
+	CHECK("select", sr == 1 && FD_ISSET(kx, &rd), "select %d", sr);
 	close(ep);
 	close(kx);
 	/* (root: read and write always, execute only with an x bit; the test runs as root) */
