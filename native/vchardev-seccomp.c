@@ -66,7 +66,10 @@ static const int trapped[] = {
 	SYS_open, SYS_openat, SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_readv, SYS_writev,
 	SYS_ioctl, SYS_lseek, SYS_fstat, SYS_stat, SYS_lstat, SYS_newfstatat, SYS_statx, SYS_fcntl,
 	SYS_access, SYS_faccessat, SYS_faccessat2, SYS_poll, SYS_ppoll, SYS_select, SYS_pselect6,
-	SYS_epoll_ctl,
+	SYS_epoll_ctl, SYS_preadv, SYS_pwritev, SYS_preadv2, SYS_pwritev2,
+	/* on the kernel's files these are refused: they would put raw bytes on the protocol */
+	SYS_sendfile, SYS_splice, SYS_copy_file_range, SYS_tee, SYS_sendto, SYS_recvfrom, SYS_sendmsg,
+	SYS_recvmsg, SYS_sendmmsg, SYS_recvmmsg,
 };
 #define NTRAPPED (sizeof(trapped) / sizeof(trapped[0]))
 
@@ -85,34 +88,6 @@ static int install_filter(void)
 	struct sock_fprog prog = { .len = (unsigned short)n, .filter = f };
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) return -1;
 	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
-}
-
-static int send_fd(int s, int fd)
-{
-	char c = 0;
-	struct iovec io = { &c, 1 };
-	union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
-	struct msghdr m = { .msg_iov = &io, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c1 = CMSG_FIRSTHDR(&m);
-	c1->cmsg_level = SOL_SOCKET;
-	c1->cmsg_type = SCM_RIGHTS;
-	c1->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c1), &fd, sizeof(int));
-	return sendmsg(s, &m, 0) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int s)
-{
-	char c;
-	struct iovec io = { &c, 1 };
-	union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
-	struct msghdr m = { .msg_iov = &io, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	if (recvmsg(s, &m, 0) != 1) return -1;
-	struct cmsghdr *c1 = CMSG_FIRSTHDR(&m);
-	if (!c1 || c1->cmsg_type != SCM_RIGHTS) return -1;
-	int fd;
-	memcpy(&fd, CMSG_DATA(c1), sizeof(int));
-	return fd;
 }
 
 /* ---- the caller's memory (an ancestor of the caller: ptrace rights) ---- */
@@ -323,6 +298,9 @@ static int channel_for(pid_t pid)
 	int s = connect_server(nonce);
 	if (s < 0) return -EIO;
 	struct result r = call(s, (uint64_t)(uintptr_t)nonce, getpid(), 0, OP_ACTFOR, (uint64_t)pid, 0, 0, NULL, NULL, 0);
+	/* the server has dropped us from this connection; nothing of our proof stays behind */
+	memset(nonce, 0, sizeof(nonce));
+	__asm__ __volatile__("" : : "r"(nonce) : "memory");
 	if (r.ret < 0) {
 		close(s);
 		return (int)r.ret;
@@ -474,16 +452,20 @@ static void do_open(struct job *j, int flags)
 	answer(j->n.id, fd);
 }
 
-/* readv/writev on a file of ours: a read or write per segment, as the kernel's do_loop_readv_writev */
-static struct result do_vector(int s, pid_t tid, pid_t pid, uint64_t id, int write, uint64_t iov, uint64_t cnt)
+/*
+ * readv/writev (pos < 0) and preadv/pwritev on a file of ours: a read or write per segment, as the
+ * kernel's do_loop_readv_writev
+ */
+static struct result do_vector(int s, pid_t tid, pid_t pid, uint64_t id, int write, uint64_t iov, uint64_t cnt, int64_t pos)
 {
 	struct result total = { 0, 0 };
-	if (cnt > 1024) return (struct result){ -EINVAL, 0 };
+	if (cnt > 1024 || pos < -1) return (struct result){ -EINVAL, 0 };
 	for (uint64_t i = 0; i < cnt; i++) {
 		uint64_t seg[2];
 		if (peek(tid, iov + 16 * i, seg, sizeof(seg))) return (struct result){ total.ret ? total.ret : -EFAULT, 0 };
 		if (!seg[1]) continue;
-		struct result r = call(s, 0, pid, id, write ? OP_WRITE : OP_READ, seg[0], seg[1], 0, NULL, NULL, 0);
+		struct result r = pos < 0 ? call(s, 0, pid, id, write ? OP_WRITE : OP_READ, seg[0], seg[1], 0, NULL, NULL, 0)
+					  : call(s, 0, pid, id, write ? OP_PWRITE : OP_PREAD, seg[0], seg[1], (uint64_t)(pos + total.ret), NULL, NULL, 0);
 		if (r.gone) return r;
 		if (r.ret < 0) return total.ret ? total : r;
 		total.ret += r.ret;
@@ -508,8 +490,13 @@ static void do_fd(struct job *j)
 		case SYS_write: r = call(s, 0, pid, id, OP_WRITE, a[1], a[2], 0, NULL, NULL, 0); break;
 		case SYS_pread64: r = call(s, 0, pid, id, OP_PREAD, a[1], a[2], a[3], NULL, NULL, 0); break;
 		case SYS_pwrite64: r = call(s, 0, pid, id, OP_PWRITE, a[1], a[2], a[3], NULL, NULL, 0); break;
-		case SYS_readv: r = do_vector(s, tid, pid, id, 0, a[1], a[2]); break;
-		case SYS_writev: r = do_vector(s, tid, pid, id, 1, a[1], a[2]); break;
+		case SYS_readv: r = do_vector(s, tid, pid, id, 0, a[1], a[2], -1); break;
+		case SYS_writev: r = do_vector(s, tid, pid, id, 1, a[1], a[2], -1); break;
+		case SYS_preadv: r = do_vector(s, tid, pid, id, 0, a[1], a[2], (int64_t)a[3] < 0 ? -2 : (int64_t)a[3]); break;
+		case SYS_pwritev: r = do_vector(s, tid, pid, id, 1, a[1], a[2], (int64_t)a[3] < 0 ? -2 : (int64_t)a[3]); break;
+		/* the v2 forms: flags are not supported; offset -1 is the file's own position */
+		case SYS_preadv2: r = a[5] ? (struct result){ -EOPNOTSUPP, 0 } : do_vector(s, tid, pid, id, 0, a[1], a[2], (int64_t)a[3]); break;
+		case SYS_pwritev2: r = a[5] ? (struct result){ -EOPNOTSUPP, 0 } : do_vector(s, tid, pid, id, 1, a[1], a[2], (int64_t)a[3]); break;
 		case SYS_ioctl: r = call(s, 0, pid, id, OP_IOCTL, (uint32_t)a[1], a[2], 0, NULL, NULL, 0); break;
 		case SYS_lseek: r = call(s, 0, pid, id, OP_LSEEK, a[1], a[2], 0, NULL, NULL, 0); break;
 		case SYS_fcntl: r = call(s, 0, pid, id, (int)a[1] == F_GETFL ? OP_GETFL : OP_SETFL, a[2], 0, 0, NULL, NULL, 0); break;
@@ -539,12 +526,21 @@ static int64_t wait_fds(struct job *j, struct pollfd *fds, uint64_t nfds, long t
 		free(copy), free(ino);
 		return -ENOMEM;
 	}
+	/* a copy of each of the host's descriptors; a channel attached to each of ours (made once) */
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	for (uint64_t i = 0; i < nfds; i++) {
 		copy[i] = -1;
 		if (fds[i].fd < 0) continue;
 		ino[i] = our_socket(tid, fds[i].fd);
 		if (!ino[i] && pidfd >= 0) copy[i] = (int)syscall(SYS_pidfd_getfd, pidfd, fds[i].fd, 0);
+		if (ino[i] > 0) {
+			int s = channel_for(pid);
+			if (s >= 0 && call(s, 0, pid, 0, OP_ATTACH, (uint64_t)fds[i].fd, (uint64_t)ino[i], 0, NULL, NULL, 0).ret != 0) {
+				close(s);
+				s = -1;
+			}
+			copy[i] = s;
+		}
 	}
 	if (pidfd >= 0) close(pidfd);
 	struct timespec t0;
@@ -557,13 +553,8 @@ static int64_t wait_fds(struct job *j, struct pollfd *fds, uint64_t nfds, long t
 			fds[i].revents = 0;
 			if (fds[i].fd < 0) continue;
 			if (ino[i] > 0) {
-				int s = channel_for(pid);
 				struct result r = { -EIO, 0 };
-				if (s >= 0) {
-					r = call(s, 0, pid, j->n.id, OP_ATTACH, (uint64_t)fds[i].fd, (uint64_t)ino[i], 0, NULL, NULL, 0);
-					if (r.ret == 0) r = call(s, 0, pid, j->n.id, OP_POLL, (uint16_t)fds[i].events, 0, 0, NULL, NULL, 0);
-					close(s);
-				}
+				if (copy[i] >= 0) r = call(copy[i], 0, pid, j->n.id, OP_POLL, (uint16_t)fds[i].events, 0, 0, NULL, NULL, 0);
 				*gone |= r.gone;
 				fds[i].revents = r.ret < 0 ? POLLERR : (short)r.ret;
 			} else if (copy[i] >= 0) {
@@ -767,6 +758,29 @@ static void dispatch(const struct seccomp_notif *n)
 	case SYS_ppoll:
 	case SYS_select:
 	case SYS_pselect6: mine = waits_on_ours(tid, n); break;
+	case SYS_sendfile:
+	case SYS_splice:
+	case SYS_copy_file_range:
+	case SYS_tee: {
+		/* (the in and out descriptors: sendfile's 0 and 1, the others' 0 and 2) */
+		int64_t in = our_socket(tid, (int)a[n->data.nr == SYS_sendfile ? 1 : 0]);
+		int64_t out = our_socket(tid, (int)a[n->data.nr == SYS_sendfile ? 0 : (n->data.nr == SYS_tee ? 1 : 2)]);
+		free(j);
+		/* EINVAL, as for a file that cannot splice: cat and cp then read and write */
+		if (in < 0 || out < 0) return answer(n->id, in < 0 ? in : out);
+		return in || out ? answer(n->id, -EINVAL) : go_on(n->id);
+	}
+	case SYS_sendto:
+	case SYS_recvfrom:
+	case SYS_sendmsg:
+	case SYS_recvmsg:
+	case SYS_sendmmsg:
+	case SYS_recvmmsg: {
+		int64_t mine2 = our_socket(tid, (int)a[0]);
+		free(j);
+		/* the program's descriptor is a device to it, not a socket */
+		return mine2 ? answer(n->id, mine2 < 0 ? mine2 : -ENOTSOCK) : go_on(n->id);
+	}
 	default: fdcall = (int)a[0]; break; /* read, write, pread64, pwrite64, readv, writev, lseek, fstat */
 	}
 	if (fdcall >= 0) {
@@ -825,21 +839,36 @@ int main(int argc, char **argv)
 		close(sp[0]);
 		/* without its supervisor the program's trapped calls could only fail */
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		/*
+		 * The listener reaches the supervisor without a trapped call (sendmsg is one): its
+		 * number is told first, then the child stops and the parent takes it (pidfd_getfd)
+		 */
+		int slot = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (slot < 0 || write(sp[1], &slot, sizeof(slot)) != sizeof(slot)) _exit(126);
+		close(sp[1]);
 		int l = install_filter();
-		if (l < 0 || send_fd(sp[1], l)) {
+		if (l < 0 || dup3(l, slot, O_CLOEXEC) < 0) {
 			perror("vchardev-seccomp: seccomp user notification");
 			_exit(126);
 		}
 		close(l);
-		close(sp[1]);
+		raise(SIGSTOP);
+		close(slot);
 		execvp(argv[1], argv + 1);
 		fprintf(stderr, "vchardev-seccomp: %s: %s\n", argv[1], strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);
 	}
 	close(sp[1]);
-	listener = recv_fd(sp[0]);
+	int slot = -1, st0;
+	if (read(sp[0], &slot, sizeof(slot)) == sizeof(slot) && waitpid(child, &st0, WUNTRACED) == child && WIFSTOPPED(st0)) {
+		int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+		listener = pidfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pidfd, slot, 0) : -1;
+		if (pidfd >= 0) close(pidfd);
+		kill(child, SIGCONT);
+	}
 	close(sp[0]);
 	if (listener < 0) {
+		kill(child, SIGKILL);
 		int st;
 		waitpid(child, &st, 0);
 		return WIFEXITED(st) ? WEXITSTATUS(st) : 126;

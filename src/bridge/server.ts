@@ -72,13 +72,13 @@ function allIdsOf(pid: number): string | null {
 }
 
 /**
- * Whether a process is dumpable (ptrace may touch it): a process that made itself non-dumpable has
- * its /proc/<pid> owned by root instead of its effective uid.
+ * Whether a process is dumpable (ptrace may touch it): the files in /proc/<pid> of a process that
+ * made itself non-dumpable are root's instead of its effective uid's (its directory stays its own).
  */
 function dumpable(pid: number): boolean {
   const creds = credsOf(pid);
   try {
-    return creds !== null && statSync(`/proc/${pid}`).uid === creds.uid;
+    return creds !== null && statSync(`/proc/${pid}/status`).uid === creds.uid;
   } catch {
     return false;
   }
@@ -396,6 +396,9 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
         const start = startTimeOf(target);
         if (!start) return reply(-ESRCH);
         conn.keys.set(target, `${target}/${start}`);
+        // the sender steps back: this connection may end up in the target's hands (an open's
+        // socket), and the target must not speak for its supervisor
+        conn.keys.delete(q.pid);
         return reply(0);
       }
       case OP.REGISTER: {

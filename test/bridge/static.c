@@ -17,6 +17,8 @@
 #include <sys/epoll.h>
 #include <sys/uio.h>
 #include <sys/select.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/sysmacros.h>
@@ -150,6 +152,12 @@ int main(int argc, char **argv)
 	int ep = epoll_create1(0);
 	struct epoll_event ev = { .events = EPOLLIN };
 	CHECK("epoll-eperm", epoll_ctl(ep, EPOLL_CTL_ADD, kx, &ev) < 0 && errno == EPERM, "epoll_ctl");
+	/* the descriptor is a device to the program: no socket calls, no splicing raw bytes into it */
+	char raw[48] = { 0 };
+	CHECK("sendto-enotsock", send(kx, raw, sizeof(raw), 0) < 0 && errno == ENOTSOCK, "send");
+	int hf = open("/proc/self/status", O_RDONLY);
+	CHECK("sendfile-einval", sendfile(kx, hf, NULL, 16) < 0 && errno == EINVAL, "sendfile");
+	close(hf);
 	struct pollfd pfd[2] = { { kx, POLLIN, 0 }, { ep, POLLIN, 0 } };
 	int pr = poll(pfd, 2, 3000);
 	CHECK("poll", pr == 1 && (pfd[0].revents & POLLIN) && !pfd[1].revents, "poll %d revents 0x%x 0x%x", pr, pfd[0].revents, pfd[1].revents);
