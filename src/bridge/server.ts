@@ -256,6 +256,8 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
   /** the task of each process, by "pid/start time" */
   const clients = new Map<string, Client>();
   const conns = new Set<Conn>();
+  /** the closing of connections already gone (their files' releases may still be running) */
+  const ending = new Set<Promise<void>>();
   const byIno = new Map<number, Conn>();
   let requests = 0;
 
@@ -533,6 +535,9 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
         }
         conn.fds.clear();
       });
+      // close() waits for it too: the program may have gone before the bridge closes
+      const done = conn.chain.finally(() => ending.delete(done));
+      ending.add(done);
     };
     conn.end = end;
     sock.on('close', end);
@@ -569,6 +574,7 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
         conn.end();
       }
       for (const conn of all) await conn.chain;
+      await Promise.all([...ending]);
       await closed;
       for (const key of [...clients.keys()]) {
         const c = clients.get(key)!;

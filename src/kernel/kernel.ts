@@ -50,6 +50,9 @@ export interface ModuleHandle<A = unknown> {
   readonly k: ModuleApi<ModuleParams, A>;
 }
 
+/** how many 10 ms waits shutdown gives a module still held by a release in progress (2 s) */
+const SHUTDOWN_WAITS = 200;
+
 export class KernelCore {
   readonly clock: Clock;
   readonly phys: PhysMem;
@@ -327,10 +330,17 @@ export class KernelCore {
     // so it can be unloaded and nothing it starts outlives the kernel
     for (const { mod } of [...this.modules.values()]) if (mod.state === 'coming') await mod.initDone;
     for (const name of [...this.modules.keys()].reverse()) {
-      try {
-        await this.rmmod(name);
-      } catch (e) {
-        if (!(e instanceof KernelError) || e.errno !== EBUSY) throw e;
+      // a release still running (an fput whose .release awaits its work) holds the module a
+      // moment longer: wait for it (bounded), rather than leave the module and what it started
+      for (let tries = 0; ; tries++) {
+        try {
+          await this.rmmod(name);
+          break;
+        } catch (e) {
+          if (!(e instanceof KernelError) || e.errno !== EBUSY) throw e;
+          if (tries >= SHUTDOWN_WAITS) break;
+          await new Promise((r) => setTimeout(r, 10));
+        }
       }
     }
     this.clock.cancelAll();

@@ -478,3 +478,39 @@ describe('fcntl F_GETFL / F_SETFL (fs/fcntl.c setfl)', () => {
     await k.shutdown();
   });
 });
+
+describe('shutdown with a release still running', () => {
+  it('waits for a file\'s release that is still running before unloading its module (nothing it started is left)', async () => {
+    let exited = false;
+    let released = false;
+    const slow = defineModule({
+      name: 'slowrelease',
+      init(mk: ModuleApi) {
+        const misc: MiscDevice = {
+          minor: MISC_DYNAMIC_MINOR,
+          name: 'slowrelease',
+          fops: {
+            // a release that waits for its work, as kxo's flushes its workqueue
+            async release() {
+              await new Promise((r) => setTimeout(r, 60));
+              released = true;
+              return 0;
+            },
+          },
+        };
+        const r = mk.miscRegister(misc);
+        return r < 0 ? r : 0;
+      },
+      exit() {
+        exited = true;
+      },
+    });
+    k = await Kernel.boot({ clock: 'real' });
+    await k.insmod(slow);
+    const p = k.spawn();
+    const fd = await p.open('/dev/slowrelease', O_RDONLY);
+    void p.close(fd); // the program goes without waiting for its close
+    await k.shutdown();
+    expect([released, exited, k.modules.has('slowrelease')]).toEqual([true, true, false]);
+  });
+});
