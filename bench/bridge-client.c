@@ -12,16 +12,8 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/nvme_ioctl.h>
 
-struct nvme_admin_cmd {
-	uint8_t opcode, flags;
-	uint16_t rsvd1;
-	uint32_t nsid, cdw2, cdw3;
-	uint64_t metadata, addr;
-	uint32_t metadata_len, data_len;
-	uint32_t cdw10, cdw11, cdw12, cdw13, cdw14, cdw15;
-	uint32_t timeout_ms, result;
-};
 
 static double now_us(void)
 {
@@ -50,7 +42,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n + 50; i++) {
 		struct nvme_admin_cmd c = { .opcode = 0x06, .addr = (uintptr_t)id, .data_len = sizeof(id), .cdw10 = 1 };
 		double t0 = now_us();
-		if (ioctl(fd, 0xC0484E41, &c)) return perror("identify"), 1;
+		if (ioctl(fd, NVME_IOCTL_ADMIN_CMD, &c)) return perror("identify"), 1;
 		if (i >= 50) t[i - 50] = now_us() - t0; /* the first 50 warm both sides up */
 	}
 	report("identify", t, n);

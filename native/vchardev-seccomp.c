@@ -136,43 +136,12 @@ static pid_t tgid_of(pid_t tid)
 
 /* ---- paths ---- */
 
-/* lexical normalisation of base + "/" + path (or path if absolute); 0 if it does not fit */
+/* base + "/" + path (or path if absolute), lexically normalised; 0 if it does not fit */
 static int normalize(const char *base, const char *path, char *out)
 {
 	char tmp[2 * PATH_MAX + 2];
 	snprintf(tmp, sizeof(tmp), "%s/%s", path[0] == '/' ? "" : base, path);
-	size_t o = 0;
-	char *save = NULL;
-	for (char *part = strtok_r(tmp, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
-		if (!strcmp(part, ".")) continue;
-		if (!strcmp(part, "..")) {
-			while (o > 0 && out[o - 1] != '/') o--;
-			if (o > 0) o--;
-			continue;
-		}
-		size_t n = strlen(part);
-		if (o + 1 + n + 1 > PATH_MAX) return 0;
-		out[o++] = '/';
-		memcpy(out + o, part, n);
-		o += n;
-	}
-	if (o == 0) out[o++] = '/';
-	out[o] = 0;
-	return 1;
-}
-
-/* VCHARDEV_PATHS: one served prefix a line */
-static int is_served(const char *norm)
-{
-	size_t len = strlen(norm);
-	for (const char *p = served; p && *p;) {
-		const char *end = strchr(p, '\n');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		if (n && n <= len && !strncmp(norm, p, n) && (norm[n] == 0 || norm[n] == '/')) return 1;
-		if (!end) break;
-		p = end + 1;
-	}
-	return 0;
+	return vchardev_lexical(tmp, out, PATH_MAX, 0);
 }
 
 /*
@@ -192,7 +161,7 @@ static int ours_at(pid_t tid, int dirfd, uint64_t upath, char *norm)
 		base[n] = 0;
 	}
 	if (!normalize(base, path, norm)) return -ENAMETOOLONG;
-	return is_served(norm);
+	return vchardev_served(served, norm);
 }
 
 /* ---- the wire ---- */
@@ -309,13 +278,12 @@ static int channel_for(pid_t pid)
 }
 
 /*
- * Is the caller's descriptor fd one of the kernel's files (a socket connected to the server)?
+ * Is descriptor fd of process pid one of the kernel's files (a socket connected to the server)?
  * @returns its socket's inode, 0 if not, -errno if it cannot be told (the call then fails: a
  * descriptor of ours must never get the host's read or write)
  */
-static int64_t our_socket(pid_t tid, int fd)
+static int64_t our_socket(pid_t pid, int fd)
 {
-	pid_t pid = tgid_of(tid);
 	int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
 	if (pidfd < 0) return -ESRCH;
 	int s = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
@@ -389,9 +357,17 @@ static int64_t put_statx(pid_t tid, uint64_t addr, const struct vstat *v)
 
 struct job {
 	struct seccomp_notif n;
+	pid_t pid;    /* the caller's process (tgid_of its thread), once looked up */
 	int64_t ino;  /* the caller's descriptor is the kernel's file with this socket inode, or 0 */
 	char norm[PATH_MAX];
 };
+
+/* the caller's process, looked up once per call */
+static pid_t job_pid(struct job *j)
+{
+	if (!j->pid) j->pid = tgid_of((pid_t)j->n.pid);
+	return j->pid;
+}
 
 /* a stat or access of a path of ours (a path request needs no channel) */
 static void path_stat(struct job *j, int follow, uint64_t out, int how)
@@ -427,7 +403,7 @@ static void path_stat(struct job *j, int follow, uint64_t out, int how)
 
 static void do_open(struct job *j, int flags)
 {
-	pid_t tid = (pid_t)j->n.pid, pid = tgid_of(tid);
+	pid_t pid = job_pid(j);
 	int s = pid > 0 ? channel_for(pid) : -ESRCH;
 	if (s < 0) return answer(j->n.id, s);
 	struct result r = call(s, 0, pid, j->n.id, OP_OPEN, (uint64_t)(unsigned)flags, (uint64_t)-1, 0, j->norm, NULL, 0);
@@ -478,7 +454,7 @@ static struct result do_vector(int s, pid_t tid, pid_t pid, uint64_t id, int wri
 static void do_fd(struct job *j)
 {
 	const __u64 *a = j->n.data.args;
-	pid_t tid = (pid_t)j->n.pid, pid = tgid_of(tid);
+	pid_t tid = (pid_t)j->n.pid, pid = job_pid(j);
 	int s = pid > 0 ? channel_for(pid) : -ESRCH;
 	if (s < 0) return answer(j->n.id, s);
 	uint64_t id = j->n.id;
@@ -519,7 +495,7 @@ static void do_fd(struct job *j)
  */
 static int64_t wait_fds(struct job *j, struct pollfd *fds, uint64_t nfds, long timeout, int *gone)
 {
-	pid_t tid = (pid_t)j->n.pid, pid = tgid_of(tid);
+	pid_t pid = job_pid(j);
 	int *copy = calloc(nfds ? nfds : 1, sizeof(int));
 	int64_t *ino = calloc(nfds ? nfds : 1, sizeof(int64_t));
 	if (!copy || !ino) {
@@ -531,7 +507,7 @@ static int64_t wait_fds(struct job *j, struct pollfd *fds, uint64_t nfds, long t
 	for (uint64_t i = 0; i < nfds; i++) {
 		copy[i] = -1;
 		if (fds[i].fd < 0) continue;
-		ino[i] = our_socket(tid, fds[i].fd);
+		ino[i] = our_socket(pid, fds[i].fd);
 		if (!ino[i] && pidfd >= 0) copy[i] = (int)syscall(SYS_pidfd_getfd, pidfd, fds[i].fd, 0);
 		if (ino[i] > 0) {
 			int s = channel_for(pid);
@@ -658,7 +634,7 @@ static void do_select(struct job *j)
 }
 
 /* is any of the caller's pollfds, or of the fds in its select sets, one of ours? */
-static int waits_on_ours(pid_t tid, const struct seccomp_notif *n)
+static int waits_on_ours(pid_t tid, pid_t pid, const struct seccomp_notif *n)
 {
 	const __u64 *a = n->data.args;
 	if (n->data.nr == SYS_poll || n->data.nr == SYS_ppoll) {
@@ -666,7 +642,7 @@ static int waits_on_ours(pid_t tid, const struct seccomp_notif *n)
 		for (uint64_t i = 0; i < a[1]; i++) {
 			struct pollfd p;
 			if (peek(tid, a[0] + i * sizeof(p), &p, sizeof(p))) return 0;
-			if (p.fd >= 0 && our_socket(tid, p.fd) != 0) return 1;
+			if (p.fd >= 0 && our_socket(pid, p.fd) != 0) return 1;
 		}
 		return 0;
 	}
@@ -678,7 +654,7 @@ static int waits_on_ours(pid_t tid, const struct seccomp_notif *n)
 		FD_ZERO(&set);
 		if (!a[1 + k] || peek(tid, a[1 + k], &set, bytes)) continue;
 		for (int fd = 0; fd < nfds; fd++)
-			if (FD_ISSET(fd, &set) && our_socket(tid, fd) != 0) return 1;
+			if (FD_ISSET(fd, &set) && our_socket(pid, fd) != 0) return 1;
 	}
 	return 0;
 }
@@ -749,7 +725,7 @@ static void dispatch(const struct seccomp_notif *n)
 	case SYS_epoll_ctl:
 		/* the kernel's files are not pollable by epoll (as a regular file is not: Go then reads
 		 * them blocking) */
-		if (((int)a[1] == EPOLL_CTL_ADD || (int)a[1] == EPOLL_CTL_MOD) && our_socket(tid, (int)a[2]) > 0) {
+		if (((int)a[1] == EPOLL_CTL_ADD || (int)a[1] == EPOLL_CTL_MOD) && our_socket(job_pid(j), (int)a[2]) > 0) {
 			free(j);
 			return answer(n->id, -EPERM);
 		}
@@ -757,14 +733,14 @@ static void dispatch(const struct seccomp_notif *n)
 	case SYS_poll:
 	case SYS_ppoll:
 	case SYS_select:
-	case SYS_pselect6: mine = waits_on_ours(tid, n); break;
+	case SYS_pselect6: mine = waits_on_ours(tid, job_pid(j), n); break;
 	case SYS_sendfile:
 	case SYS_splice:
 	case SYS_copy_file_range:
 	case SYS_tee: {
 		/* (the in and out descriptors: sendfile's 0 and 1, the others' 0 and 2) */
-		int64_t in = our_socket(tid, (int)a[n->data.nr == SYS_sendfile ? 1 : 0]);
-		int64_t out = our_socket(tid, (int)a[n->data.nr == SYS_sendfile ? 0 : (n->data.nr == SYS_tee ? 1 : 2)]);
+		int64_t in = our_socket(job_pid(j), (int)a[n->data.nr == SYS_sendfile ? 1 : 0]);
+		int64_t out = our_socket(job_pid(j), (int)a[n->data.nr == SYS_sendfile ? 0 : (n->data.nr == SYS_tee ? 1 : 2)]);
 		free(j);
 		/* EINVAL, as for a file that cannot splice: cat and cp then read and write */
 		if (in < 0 || out < 0) return answer(n->id, in < 0 ? in : out);
@@ -776,7 +752,7 @@ static void dispatch(const struct seccomp_notif *n)
 	case SYS_recvmsg:
 	case SYS_sendmmsg:
 	case SYS_recvmmsg: {
-		int64_t mine2 = our_socket(tid, (int)a[0]);
+		int64_t mine2 = our_socket(job_pid(j), (int)a[0]);
 		free(j);
 		/* the program's descriptor is a device to it, not a socket */
 		return mine2 ? answer(n->id, mine2 < 0 ? mine2 : -ENOTSOCK) : go_on(n->id);
@@ -784,7 +760,7 @@ static void dispatch(const struct seccomp_notif *n)
 	default: fdcall = (int)a[0]; break; /* read, write, pread64, pwrite64, readv, writev, lseek, fstat */
 	}
 	if (fdcall >= 0) {
-		j->ino = our_socket(tid, fdcall);
+		j->ino = our_socket(job_pid(j), fdcall);
 		mine = j->ino;
 	}
 	if (mine < 0) {

@@ -193,27 +193,8 @@ static int normalize(const char *path, char *out, size_t size)
 		tmp[n] = '/';
 		strcpy(tmp + n + 1, path);
 	}
-	int dir = tmp[strlen(tmp) - 1] == '/';
-	size_t o = 0;
-	char *save = NULL;
-	for (char *part = strtok_r(tmp, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
-		if (!strcmp(part, ".")) continue;
-		if (!strcmp(part, "..")) {
-			while (o > 0 && out[o - 1] != '/') o--;
-			if (o > 0) o--;
-			continue;
-		}
-		size_t n = strlen(part);
-		if (o + 1 + n + 2 > size) return 0;
-		out[o++] = '/';
-		memcpy(out + o, part, n);
-		o += n;
-	}
-	if (o == 0) out[o++] = '/';
 	/* a trailing slash asks for a directory: the kernel answers ENOTDIR for a device */
-	else if (dir) out[o++] = '/';
-	out[o] = 0;
-	return 1;
+	return vchardev_lexical(tmp, out, size, 1);
 }
 
 /* the path a host call gets: a relative one is made absolute while the working directory is ours */
@@ -225,20 +206,10 @@ static const char *host_path(const char *path, char *buf)
 #define HOST(path) host_path(path, hostbuf)
 #define HOST_AT(dirfd, path) ((dirfd) == AT_FDCWD ? host_path(path, hostbuf) : (path))
 
-/* VCHARDEV_PATHS prefixes, one a line: "/dev/kxo" owns "/dev/kxo" and "/dev/kxo/..." */
+/* a path the server serves (VCHARDEV_PATHS), normalised into norm */
 static int ours(const char *path, char *norm)
 {
-	const char *paths = env_paths;
-	if (!paths || !path || !normalize(path, norm, PATH_MAX)) return 0;
-	size_t len = strlen(norm);
-	for (const char *p = paths; *p;) {
-		const char *end = strchr(p, '\n');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		if (n && n <= len && !strncmp(norm, p, n) && (norm[n] == 0 || norm[n] == '/')) return 1;
-		if (!end) break;
-		p = end + 1;
-	}
-	return 0;
+	return env_paths && path && normalize(path, norm, PATH_MAX) && vchardev_served(env_paths, norm);
 }
 
 static const char *sock_path(void)

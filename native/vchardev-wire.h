@@ -1,12 +1,15 @@
 /*
- * The bridge's wire format (src/bridge/protocol.ts is the server's side: keep the two in step),
- * shared by the preload shim (vchardev-shim.c) and the seccomp supervisor (vchardev-seccomp.c).
+ * What the preload shim (vchardev-shim.c) and the seccomp supervisor (vchardev-seccomp.c) share:
+ * the bridge's wire format (src/bridge/protocol.ts is the server's side: keep the two in step),
+ * and how a path is found to be one the server serves.
  * The server greets every connection with a NONCE-byte nonce; requests are struct req and a
  * payload of len bytes, replies struct rep and a payload, all little-endian.
  */
 #ifndef VCHARDEV_WIRE_H
 #define VCHARDEV_WIRE_H
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 enum {
 	OP_OPEN = 1, OP_STAT = 2, OP_LIST = 3, OP_READ = 4, OP_WRITE = 5, OP_PREAD = 6, OP_PWRITE = 7,
@@ -31,5 +34,48 @@ struct vstat {
 	uint32_t mode, uid, gid, major, minor, pad;
 	uint64_t size, ino;
 };
+
+/*
+ * The lexical normalisation (".", "..", "//") of the absolute path in tmp (which it cuts up) into
+ * out; a trailing slash is kept when keep_slash (it asks for a directory). 0 when out is too small
+ */
+static inline int vchardev_lexical(char *tmp, char *out, size_t size, int keep_slash)
+{
+	int dir = keep_slash && tmp[0] && tmp[strlen(tmp) - 1] == '/';
+	size_t o = 0;
+	char *save = NULL;
+	for (char *part = strtok_r(tmp, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(part, ".")) continue;
+		if (!strcmp(part, "..")) {
+			while (o > 0 && out[o - 1] != '/') o--;
+			if (o > 0) o--;
+			continue;
+		}
+		size_t n = strlen(part);
+		if (o + 1 + n + (keep_slash ? 2 : 1) > size) return 0;
+		out[o++] = '/';
+		memcpy(out + o, part, n);
+		o += n;
+	}
+	if (o == 0) out[o++] = '/';
+	else if (dir) out[o++] = '/';
+	out[o] = 0;
+	return 1;
+}
+
+/* Is the normalised path under one of the prefixes in list (VCHARDEV_PATHS, one a line)?
+ * "/dev/kxo" owns "/dev/kxo" and "/dev/kxo/..." */
+static inline int vchardev_served(const char *list, const char *norm)
+{
+	size_t len = strlen(norm);
+	for (const char *p = list; p && *p;) {
+		const char *end = strchr(p, '\n');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (n && n <= len && !strncmp(norm, p, n) && (norm[n] == 0 || norm[n] == '/')) return 1;
+		if (!end) break;
+		p = end + 1;
+	}
+	return 0;
+}
 
 #endif

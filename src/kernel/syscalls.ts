@@ -192,27 +192,11 @@ export class Syscalls {
   }
 
   read(task: Task, fd: number, ubuf: number, count: number, signal?: AbortSignal): Promise<number> {
-    return this.rw('read', task, fd, ubuf, count, signal);
+    return this.rw('read', task, fd, ubuf, count, null, signal);
   }
 
   write(task: Task, fd: number, ubuf: number, count: number, signal?: AbortSignal): Promise<number> {
-    return this.rw('write', task, fd, ubuf, count, signal);
-  }
-
-  /** vfs_read / vfs_write: access mode (-EBADF), a hook (-EINVAL), access_ok (-EFAULT), then the driver. */
-  private rw(op: 'read' | 'write', task: Task, fd: number, ubuf: number, count: number, signal?: AbortSignal): Promise<number> {
-    return this.run(task, op, [fd, ubuf, count], signal, (cur) =>
-      this.withFile(cur, fd, async (file) => {
-        if (!(op === 'read' ? file.readable : file.writable)) return -EBADF;
-        if (!isInt(count) || count < 0) return -EINVAL;
-        const hook = file.fops[op];
-        if (!hook) return defaultFops[op]();
-        count = Math.min(count, MAX_RW_COUNT);
-        if (!cur.accessOk(ubuf, count)) return -EFAULT;
-        // linux-wins: vfs_read/vfs_write pass a driver's count through unchecked (testbus B5 returns 1 for 0)
-        return this.checked(op, await hook.call(file.fops, file, ubuf, count, cur));
-      }),
-    );
+    return this.rw('write', task, fd, ubuf, count, null, signal);
   }
 
   /**
@@ -221,15 +205,21 @@ export class Syscalls {
    * read() of the same file keeps its offset.
    */
   pread(task: Task, fd: number, ubuf: number, count: number, pos: number, signal?: AbortSignal): Promise<number> {
-    return this.prw('read', task, fd, ubuf, count, pos, signal);
+    return this.rw('read', task, fd, ubuf, count, pos, signal);
   }
   pwrite(task: Task, fd: number, ubuf: number, count: number, pos: number, signal?: AbortSignal): Promise<number> {
-    return this.prw('write', task, fd, ubuf, count, pos, signal);
+    return this.rw('write', task, fd, ubuf, count, pos, signal);
   }
-  private prw(op: 'read' | 'write', task: Task, fd: number, ubuf: number, count: number, pos: number, signal?: AbortSignal): Promise<number> {
-    return this.run(task, op === 'read' ? 'pread64' : 'pwrite64', [fd, ubuf, count, pos], signal, (cur) => {
+
+  /**
+   * vfs_read / vfs_write: access mode (-EBADF), a hook (-EINVAL), access_ok (-EFAULT), then the
+   * driver; at the file's position, or at `pos` (pread64/pwrite64)
+   */
+  private rw(op: 'read' | 'write', task: Task, fd: number, ubuf: number, count: number, pos: number | null, signal?: AbortSignal): Promise<number> {
+    const name = pos === null ? op : op === 'read' ? 'pread64' : 'pwrite64';
+    return this.run(task, name, pos === null ? [fd, ubuf, count] : [fd, ubuf, count, pos], signal, (cur) => {
       // fs/read_write.c: a negative position is -EINVAL before the descriptor is looked at
-      if (!isInt(pos) || pos < 0) return -EINVAL;
+      if (pos !== null && (!isInt(pos) || pos < 0)) return -EINVAL;
       return this.withFile(cur, fd, async (file) => {
         if (!(op === 'read' ? file.readable : file.writable)) return -EBADF;
         if (!isInt(count) || count < 0) return -EINVAL;
@@ -237,8 +227,12 @@ export class Syscalls {
         if (!hook) return defaultFops[op]();
         count = Math.min(count, MAX_RW_COUNT);
         if (!cur.accessOk(ubuf, count)) return -EFAULT;
-        const at = Object.create(file) as File;
-        at.pos = pos;
+        let at = file;
+        if (pos !== null) {
+          at = Object.create(file) as File;
+          at.pos = pos;
+        }
+        // linux-wins: vfs_read/vfs_write pass a driver's count through unchecked (testbus B5 returns 1 for 0)
         return this.checked(op, await hook.call(file.fops, at, ubuf, count, cur));
       });
     });

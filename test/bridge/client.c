@@ -21,33 +21,12 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/nvme_ioctl.h>
 
-static int failures;
-#define CHECK(name, cond, ...) \
-	do { \
-		if (cond) printf("ok %s\n", name); \
-		else { \
-			printf("FAIL %s: ", name); \
-			printf(__VA_ARGS__); \
-			printf(" (errno %d %s)\n", errno, strerror(errno)); \
-			failures++; \
-		} \
-		fflush(stdout); \
-	} while (0)
+#include "check.h"
 
 #define KXO_BOARD 66
 
-/* struct nvme_admin_cmd (Linux 3.13 uapi), 72 bytes */
-struct nvme_admin_cmd {
-	uint8_t opcode, flags;
-	uint16_t rsvd1;
-	uint32_t nsid, cdw2, cdw3;
-	uint64_t metadata, addr;
-	uint32_t metadata_len, data_len;
-	uint32_t cdw10, cdw11, cdw12, cdw13, cdw14, cdw15;
-	uint32_t timeout_ms, result;
-};
-#define NVME_IOCTL_ADMIN_CMD _IOWR('N', 0x41, struct nvme_admin_cmd)
 
 /* test_chrdev's TEST_RDWR (testbus §5) */
 struct test_msg {

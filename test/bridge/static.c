@@ -24,29 +24,10 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/nvme_ioctl.h>
 
-static int failures;
-#define CHECK(name, cond, ...) \
-	do { \
-		if (cond) printf("ok %s\n", name); \
-		else { \
-			printf("FAIL %s: ", name); \
-			printf(__VA_ARGS__); \
-			printf(" (errno %d %s)\n", errno, strerror(errno)); \
-			failures++; \
-		} \
-		fflush(stdout); \
-	} while (0)
+#include "check.h"
 
-struct nvme_admin_cmd {
-	uint8_t opcode, flags;
-	uint16_t rsvd1;
-	uint32_t nsid, cdw2, cdw3;
-	uint64_t metadata, addr;
-	uint32_t metadata_len, data_len;
-	uint32_t cdw10, cdw11, cdw12, cdw13, cdw14, cdw15;
-	uint32_t timeout_ms, result;
-};
 
 /* two threads calling on one file at once: each must get its own answers */
 static int shared_fd;
@@ -125,9 +106,9 @@ int main(int argc, char **argv)
 	int nv = open("/dev/nvme0", O_RDWR);
 	static unsigned char id[4096];
 	struct nvme_admin_cmd cmd = { .opcode = 6, .addr = (uintptr_t)id, .data_len = sizeof(id), .cdw10 = 1 };
-	int r = ioctl(nv, 0xC0484E41, &cmd);
+	int r = ioctl(nv, NVME_IOCTL_ADMIN_CMD, &cmd);
 	CHECK("nvme-identify", r == 0 && !memcmp(id + 4, "VCHARDEV0001", 12), "ioctl %d", r);
-	r = ioctl(nv, 0xC0484E41, NULL);
+	r = ioctl(nv, NVME_IOCTL_ADMIN_CMD, NULL);
 	CHECK("ioctl-null-efault", r < 0 && errno == EFAULT, "ioctl %d", r);
 	close(nv);
 
