@@ -10,10 +10,15 @@
  * program (SECCOMP_IOCTL_NOTIF_ADDFD): that socket is its descriptor, so dup, fork, exec and
  * close are the host kernel's own and the server releases the file at the last close. A call on
  * such a descriptor goes on a connection of its own, attached to the same open file (OP_ATTACH),
- * so threads never share a reply and an interrupt reaches only its call. The server believes us
- * for the program (OP_ACTFOR: our own nonce, in our memory; the program must be a dumpable
- * descendant with our credentials) and reaches its memory itself (/proc/<pid>/mem), so drivers
- * run unchanged.
+ * so threads never share a reply and an interrupt reaches only its call. The server knows us by
+ * the host kernel's word (SCM_CREDENTIALS), lets our requests act for the program (OP_ACTFOR: a
+ * dumpable descendant with our credentials) and reaches its memory itself (process_vm_readv), so
+ * drivers run unchanged.
+ *
+ * What it is not: a security boundary. A seccomp user notification is a decision made on the
+ * caller's arguments while the caller's memory can still change (seccomp_unotify(2)): a program
+ * can get past it, and it runs with the same rights as the program anyway. It is a way to reach
+ * the kernel's files, no more; the server's checks are what hold.
  *
  * Not covered: the kernel's directories (getdents), readlink, mmap; poll and select are answered
  * by asking every few milliseconds, and epoll refuses the kernel's files (EPERM, as for a regular
@@ -166,29 +171,6 @@ static int ours_at(pid_t tid, int dirfd, uint64_t upath, char *norm)
 
 /* ---- the wire ---- */
 
-static int send_all(int s, const void *buf, size_t n)
-{
-	for (const char *p = buf; n;) {
-		ssize_t r = send(s, p, n, MSG_NOSIGNAL);
-		if (r < 0 && errno == EINTR) continue;
-		if (r <= 0) return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-static int recv_all(int s, void *buf, size_t n)
-{
-	for (char *p = buf; n;) {
-		ssize_t r = recv(s, p, n, 0);
-		if (r < 0 && errno == EINTR) continue;
-		if (r <= 0) return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 /* a call's outcome: the server's result, or that the caller went (interrupted: nothing to answer) */
 struct result {
 	int64_t ret;
@@ -201,32 +183,33 @@ struct result {
  * stale: the server is then told to stop (OP_INTR) and nothing is answered. The channel is this
  * call's alone, so an interrupt reaches no other.
  */
-static struct result call(int s, uint64_t auth, pid_t pid, uint64_t id, uint32_t op, uint64_t a, uint64_t b, uint64_t c,
+static struct result call(int s, pid_t pid, uint64_t id, uint32_t op, uint64_t a, uint64_t b, uint64_t c,
 			  const char *payload, void *rbuf, uint32_t rmax)
 {
 	struct result out = { -EIO, 0 };
 	if (rbuf) memset(rbuf, 0, rmax);
 	uint32_t len = payload ? (uint32_t)strlen(payload) : 0;
-	struct req q = { .op = op, .pid = (uint32_t)pid, .a = a, .b = b, .c = c, .auth = auth, .len = len };
-	if (send_all(s, &q, sizeof(q)) || (len && send_all(s, payload, len))) return out;
+	(void)pid;
+	struct req q = { .op = op, .a = a, .b = b, .c = c, .len = len };
+	if (vchardev_send_all(s, &q, sizeof(q)) || (len && vchardev_send_all(s, payload, len))) return out;
 	for (;;) {
 		struct pollfd p = { .fd = s, .events = POLLIN };
 		int r = poll(&p, 1, 20);
 		if (r > 0) break;
 		if (r < 0 && errno != EINTR) return out;
 		if (id && !out.gone && ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0) {
-			struct req intr = { .op = OP_INTR, .pid = (uint32_t)pid };
-			send_all(s, &intr, sizeof(intr));
+			struct req intr = { .op = OP_INTR };
+			vchardev_send_all(s, &intr, sizeof(intr));
 			out.gone = 1;
 		}
 	}
 	struct rep rp;
-	if (recv_all(s, &rp, sizeof(rp))) return out;
+	if (vchardev_recv_all(s, &rp, sizeof(rp), NULL)) return out;
 	char sink[256];
 	for (uint32_t left = rp.len; left;) {
 		uint32_t keep = rbuf && rmax ? (left < rmax ? left : rmax) : 0;
 		uint32_t n = keep ? keep : (left < sizeof(sink) ? left : (uint32_t)sizeof(sink));
-		if (recv_all(s, keep ? rbuf : sink, n)) return out;
+		if (vchardev_recv_all(s, keep ? rbuf : sink, n, NULL)) return out;
 		if (keep) {
 			rbuf = (char *)rbuf + keep;
 			rmax -= keep;
@@ -237,39 +220,21 @@ static struct result call(int s, uint64_t auth, pid_t pid, uint64_t id, uint32_t
 	return out;
 }
 
-static int connect_server(unsigned char *nonce)
+static int connect_server(void)
 {
-	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	strncpy(sa.sun_path, sock_path, sizeof(sa.sun_path) - 1);
-	for (;;) {
-		if (s < 0) return -1;
-		if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0) break;
-		if (errno == EINTR) continue;
-		close(s);
-		return -1;
-	}
-	if (recv_all(s, nonce, NONCE)) {
-		close(s);
-		return -1;
-	}
-	return s;
+	return vchardev_connect(sock_path, close);
 }
 
 /*
- * A connection acting for process pid: the server believes us (our own nonce, in our own
- * memory) and lets us name pid, a descendant of ours with our credentials (OP_ACTFOR).
+ * A connection acting for process pid: our requests on it act for pid, a dumpable descendant of
+ * ours with our credentials (OP_ACTFOR); the server knows us by the host kernel's word.
  * @returns the socket or -errno
  */
 static int channel_for(pid_t pid)
 {
-	unsigned char nonce[NONCE];
-	int s = connect_server(nonce);
-	if (s < 0) return -EIO;
-	struct result r = call(s, (uint64_t)(uintptr_t)nonce, getpid(), 0, OP_ACTFOR, (uint64_t)pid, 0, 0, NULL, NULL, 0);
-	/* the server has dropped us from this connection; nothing of our proof stays behind */
-	memset(nonce, 0, sizeof(nonce));
-	__asm__ __volatile__("" : : "r"(nonce) : "memory");
+	int s = connect_server();
+	if (s < 0) return s;
+	struct result r = call(s, getpid(), 0, OP_ACTFOR, (uint64_t)pid, 0, 0, NULL, NULL, 0);
 	if (r.ret < 0) {
 		close(s);
 		return (int)r.ret;
@@ -372,11 +337,10 @@ static pid_t job_pid(struct job *j)
 /* a stat or access of a path of ours (a path request needs no channel) */
 static void path_stat(struct job *j, int follow, uint64_t out, int how)
 {
-	unsigned char nonce[NONCE];
-	int s = connect_server(nonce);
-	if (s < 0) return answer(j->n.id, -EIO);
+	int s = connect_server();
+	if (s < 0) return answer(j->n.id, s);
 	struct vstat v;
-	struct result r = call(s, 0, 0, j->n.id, OP_STAT, (uint64_t)follow, 0, 0, j->norm, &v, sizeof(v));
+	struct result r = call(s, 0, j->n.id, OP_STAT, (uint64_t)follow, 0, 0, j->norm, &v, sizeof(v));
 	close(s);
 	if (r.gone) return;
 	if (r.ret < 0) return answer(j->n.id, r.ret);
@@ -406,7 +370,7 @@ static void do_open(struct job *j, int flags)
 	pid_t pid = job_pid(j);
 	int s = pid > 0 ? channel_for(pid) : -ESRCH;
 	if (s < 0) return answer(j->n.id, s);
-	struct result r = call(s, 0, pid, j->n.id, OP_OPEN, (uint64_t)(unsigned)flags, (uint64_t)-1, 0, j->norm, NULL, 0);
+	struct result r = call(s, pid, j->n.id, OP_OPEN, (uint64_t)(unsigned)flags, (uint64_t)-1, 0, j->norm, NULL, 0);
 	if (r.gone || r.ret < 0) {
 		close(s);
 		if (!r.gone) answer(j->n.id, r.ret);
@@ -423,7 +387,7 @@ static void do_open(struct job *j, int flags)
 	}
 	struct stat st;
 	fstat(s, &st);
-	call(s, 0, pid, 0, OP_REGISTER, (uint64_t)fd, (uint64_t)st.st_ino, 0, NULL, NULL, 0);
+	call(s, pid, 0, OP_REGISTER, (uint64_t)fd, (uint64_t)st.st_ino, 0, NULL, NULL, 0);
 	close(s);
 	answer(j->n.id, fd);
 }
@@ -440,8 +404,8 @@ static struct result do_vector(int s, pid_t tid, pid_t pid, uint64_t id, int wri
 		uint64_t seg[2];
 		if (peek(tid, iov + 16 * i, seg, sizeof(seg))) return (struct result){ total.ret ? total.ret : -EFAULT, 0 };
 		if (!seg[1]) continue;
-		struct result r = pos < 0 ? call(s, 0, pid, id, write ? OP_WRITE : OP_READ, seg[0], seg[1], 0, NULL, NULL, 0)
-					  : call(s, 0, pid, id, write ? OP_PWRITE : OP_PREAD, seg[0], seg[1], (uint64_t)(pos + total.ret), NULL, NULL, 0);
+		struct result r = pos < 0 ? call(s, pid, id, write ? OP_WRITE : OP_READ, seg[0], seg[1], 0, NULL, NULL, 0)
+					  : call(s, pid, id, write ? OP_PWRITE : OP_PREAD, seg[0], seg[1], (uint64_t)(pos + total.ret), NULL, NULL, 0);
 		if (r.gone) return r;
 		if (r.ret < 0) return total.ret ? total : r;
 		total.ret += r.ret;
@@ -458,14 +422,14 @@ static void do_fd(struct job *j)
 	int s = pid > 0 ? channel_for(pid) : -ESRCH;
 	if (s < 0) return answer(j->n.id, s);
 	uint64_t id = j->n.id;
-	struct result r = call(s, 0, pid, id, OP_ATTACH, a[0], (uint64_t)j->ino, 0, NULL, NULL, 0);
+	struct result r = call(s, pid, id, OP_ATTACH, a[0], (uint64_t)j->ino, 0, NULL, NULL, 0);
 	if (!r.gone && r.ret == 0) {
 		struct vstat v;
 		switch (j->n.data.nr) {
-		case SYS_read: r = call(s, 0, pid, id, OP_READ, a[1], a[2], 0, NULL, NULL, 0); break;
-		case SYS_write: r = call(s, 0, pid, id, OP_WRITE, a[1], a[2], 0, NULL, NULL, 0); break;
-		case SYS_pread64: r = call(s, 0, pid, id, OP_PREAD, a[1], a[2], a[3], NULL, NULL, 0); break;
-		case SYS_pwrite64: r = call(s, 0, pid, id, OP_PWRITE, a[1], a[2], a[3], NULL, NULL, 0); break;
+		case SYS_read: r = call(s, pid, id, OP_READ, a[1], a[2], 0, NULL, NULL, 0); break;
+		case SYS_write: r = call(s, pid, id, OP_WRITE, a[1], a[2], 0, NULL, NULL, 0); break;
+		case SYS_pread64: r = call(s, pid, id, OP_PREAD, a[1], a[2], a[3], NULL, NULL, 0); break;
+		case SYS_pwrite64: r = call(s, pid, id, OP_PWRITE, a[1], a[2], a[3], NULL, NULL, 0); break;
 		case SYS_readv: r = do_vector(s, tid, pid, id, 0, a[1], a[2], -1); break;
 		case SYS_writev: r = do_vector(s, tid, pid, id, 1, a[1], a[2], -1); break;
 		case SYS_preadv: r = do_vector(s, tid, pid, id, 0, a[1], a[2], (int64_t)a[3] < 0 ? -2 : (int64_t)a[3]); break;
@@ -473,11 +437,11 @@ static void do_fd(struct job *j)
 		/* the v2 forms: flags are not supported; offset -1 is the file's own position */
 		case SYS_preadv2: r = a[5] ? (struct result){ -EOPNOTSUPP, 0 } : do_vector(s, tid, pid, id, 0, a[1], a[2], (int64_t)a[3]); break;
 		case SYS_pwritev2: r = a[5] ? (struct result){ -EOPNOTSUPP, 0 } : do_vector(s, tid, pid, id, 1, a[1], a[2], (int64_t)a[3]); break;
-		case SYS_ioctl: r = call(s, 0, pid, id, OP_IOCTL, (uint32_t)a[1], a[2], 0, NULL, NULL, 0); break;
-		case SYS_lseek: r = call(s, 0, pid, id, OP_LSEEK, a[1], a[2], 0, NULL, NULL, 0); break;
-		case SYS_fcntl: r = call(s, 0, pid, id, (int)a[1] == F_GETFL ? OP_GETFL : OP_SETFL, a[2], 0, 0, NULL, NULL, 0); break;
+		case SYS_ioctl: r = call(s, pid, id, OP_IOCTL, (uint32_t)a[1], a[2], 0, NULL, NULL, 0); break;
+		case SYS_lseek: r = call(s, pid, id, OP_LSEEK, a[1], a[2], 0, NULL, NULL, 0); break;
+		case SYS_fcntl: r = call(s, pid, id, (int)a[1] == F_GETFL ? OP_GETFL : OP_SETFL, a[2], 0, 0, NULL, NULL, 0); break;
 		default: /* fstat, or newfstatat/statx with AT_EMPTY_PATH */
-			r = call(s, 0, pid, id, OP_FSTAT, 0, 0, 0, NULL, &v, sizeof(v));
+			r = call(s, pid, id, OP_FSTAT, 0, 0, 0, NULL, &v, sizeof(v));
 			if (!r.gone && r.ret >= 0)
 				r.ret = j->n.data.nr == SYS_statx ? put_statx(tid, a[4], &v) : put_stat(tid, j->n.data.nr == SYS_fstat ? a[1] : a[2], &v);
 			break;
@@ -511,7 +475,7 @@ static int64_t wait_fds(struct job *j, struct pollfd *fds, uint64_t nfds, long t
 		if (!ino[i] && pidfd >= 0) copy[i] = (int)syscall(SYS_pidfd_getfd, pidfd, fds[i].fd, 0);
 		if (ino[i] > 0) {
 			int s = channel_for(pid);
-			if (s >= 0 && call(s, 0, pid, 0, OP_ATTACH, (uint64_t)fds[i].fd, (uint64_t)ino[i], 0, NULL, NULL, 0).ret != 0) {
+			if (s >= 0 && call(s, pid, 0, OP_ATTACH, (uint64_t)fds[i].fd, (uint64_t)ino[i], 0, NULL, NULL, 0).ret != 0) {
 				close(s);
 				s = -1;
 			}
@@ -530,7 +494,7 @@ static int64_t wait_fds(struct job *j, struct pollfd *fds, uint64_t nfds, long t
 			if (fds[i].fd < 0) continue;
 			if (ino[i] > 0) {
 				struct result r = { -EIO, 0 };
-				if (copy[i] >= 0) r = call(copy[i], 0, pid, j->n.id, OP_POLL, (uint16_t)fds[i].events, 0, 0, NULL, NULL, 0);
+				if (copy[i] >= 0) r = call(copy[i], pid, j->n.id, OP_POLL, (uint16_t)fds[i].events, 0, 0, NULL, NULL, 0);
 				*gone |= r.gone;
 				fds[i].revents = r.ret < 0 ? POLLERR : (short)r.ret;
 			} else if (copy[i] >= 0) {

@@ -50,7 +50,6 @@
 struct chan {
 	pid_t pid, tid;
 	int sock;
-	unsigned char nonce[NONCE]; /* the server reads it here to know our pid */
 	struct chan *next;
 	/*
 	 * calls using it now; a close() by another thread meanwhile only orphans it, and the last
@@ -315,80 +314,33 @@ static void forget(int fd)
 
 /* ---- the wire ---- */
 
-static int send_all(int s, const void *buf, size_t n)
-{
-	const char *p = buf;
-	while (n) {
-		ssize_t r = send(s, p, n, MSG_NOSIGNAL);
-		if (r < 0 && errno == EINTR) continue;
-		if (r <= 0) return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-/* receives exactly n bytes; a signal while waiting asks the server to interrupt the call */
-static int recv_all(int s, void *buf, size_t n, int *interrupted)
-{
-	char *p = buf;
-	while (n) {
-		ssize_t r = recv(s, p, n, 0);
-		if (r < 0 && errno == EINTR) {
-			if (interrupted && !*interrupted) {
-				struct req intr = { .op = OP_INTR, .pid = (uint32_t)getpid() };
-				*interrupted = 1;
-				send_all(s, &intr, sizeof(intr));
-			}
-			continue;
-		}
-		if (r <= 0) return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 /* one request and its reply on channel s; @returns the reply's ret (or -errno) */
-static int64_t call_on(int s, const unsigned char *nonce, uint32_t op, uint64_t a, uint64_t b, uint64_t c, const void *payload,
+static int64_t call_on(int s, uint32_t op, uint64_t a, uint64_t b, uint64_t c, const void *payload,
 		       uint32_t len, struct rep *out, void *rbuf, uint32_t rmax)
 {
-	struct req q = { .op = op, .pid = (uint32_t)getpid(), .a = a, .b = b, .c = c, .auth = (uint64_t)(uintptr_t)nonce, .len = len };
+	struct req q = { .op = op, .a = a, .b = b, .c = c, .len = len };
 	struct rep r;
 	int intr = 0;
-	if (send_all(s, &q, sizeof(q)) || (len && send_all(s, payload, len))) return -EIO;
-	if (recv_all(s, &r, sizeof(r), &intr)) return -EIO;
+	if (vchardev_send_all(s, &q, sizeof(q)) || (len && vchardev_send_all(s, payload, len))) return -EIO;
+	if (vchardev_recv_all(s, &r, sizeof(r), &intr)) return -EIO;
 	uint32_t keep = r.len < rmax ? r.len : rmax;
-	if (keep && recv_all(s, rbuf, keep, &intr)) return -EIO;
+	if (keep && vchardev_recv_all(s, rbuf, keep, &intr)) return -EIO;
 	for (uint32_t left = r.len - keep; left;) {
 		char sink[256];
 		uint32_t n = left < sizeof(sink) ? left : (uint32_t)sizeof(sink);
-		if (recv_all(s, sink, n, &intr)) return -EIO;
+		if (vchardev_recv_all(s, sink, n, &intr)) return -EIO;
 		left -= n;
 	}
 	if (out) *out = r;
 	return r.ret;
 }
 
-/* a connection to the server, and the nonce it greets with (the proof of our pid: we hold it) */
-static int connect_server(unsigned char **nonce)
+/* a connection to the server: the socket or -errno */
+static int connect_server(void)
 {
 	init_real();
 	const char *sp = sock_path();
-	if (!sp) return -ENOENT;
-	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s < 0) return -errno;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	strncpy(sa.sun_path, sp, sizeof(sa.sun_path) - 1);
-	unsigned char *n = malloc(NONCE);
-	if (!n || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || recv_all(s, n, NONCE, NULL)) {
-		int e = n ? errno : ENOMEM;
-		free(n);
-		real_close(s);
-		return -(e ? e : EIO);
-	}
-	*nonce = n;
-	return s;
+	return sp ? vchardev_connect(sp, real_close) : -ENOENT;
 }
 
 static pid_t gettid_(void)
@@ -419,16 +371,13 @@ static struct chan *chan_of(int fd, int64_t *err)
 		return NULL;
 	}
 	c = calloc(1, sizeof(*c));
-	unsigned char *n;
-	int s = c ? connect_server(&n) : -ENOMEM;
+	int s = c ? connect_server() : -ENOMEM;
 	if (s < 0) {
 		free(c);
 		*err = s;
 		return NULL;
 	}
-	memcpy(c->nonce, n, NONCE);
-	free(n);
-	int64_t r = call_on(s, c->nonce, OP_ATTACH, (uint64_t)fd, (uint64_t)st.st_ino, 0, NULL, 0, NULL, NULL, 0);
+	int64_t r = call_on(s, OP_ATTACH, (uint64_t)fd, (uint64_t)st.st_ino, 0, NULL, 0, NULL, NULL, 0);
 	if (r < 0) {
 		real_close(s);
 		free(c);
@@ -463,7 +412,7 @@ static int64_t call(int fd, uint32_t op, uint64_t a, uint64_t b, uint64_t c, con
 	int64_t err = 0;
 	struct chan *ch = chan_of(fd, &err);
 	if (!ch) return err;
-	int64_t r = call_on(ch->sock, ch->nonce, op, a, b, c, payload, len, out, rbuf, rmax);
+	int64_t r = call_on(ch->sock, op, a, b, c, payload, len, out, rbuf, rmax);
 	chan_put(ch);
 	return r;
 }
@@ -477,12 +426,10 @@ static int fail(int64_t r)
 /* a one-shot path request (stat, list, readlink) on a connection of its own */
 static int64_t path_call(uint32_t op, const char *norm, uint64_t a, struct rep *out, void *rbuf, uint32_t rmax)
 {
-	unsigned char *n;
-	int s = connect_server(&n);
+	int s = connect_server();
 	if (s < 0) return s;
-	int64_t r = call_on(s, n, op, a, 0, 0, norm, (uint32_t)strlen(norm), out, rbuf, rmax);
+	int64_t r = call_on(s, op, a, 0, 0, norm, (uint32_t)strlen(norm), out, rbuf, rmax);
 	real_close(s);
-	free(n);
 	return r;
 }
 
@@ -490,16 +437,18 @@ static int64_t path_call(uint32_t op, const char *norm, uint64_t a, struct rep *
 
 static int vopen(const char *norm, int flags)
 {
-	unsigned char *n;
-	int s = connect_server(&n);
+	int s = connect_server();
 	if (s < 0) return fail(s);
 	struct stat st;
-	raw_fstat(s, &st);
+	if (raw_fstat(s, &st) < 0) {
+		int e = errno;
+		real_close(s);
+		return fail(-e);
+	}
 	/* b and c: our socket's descriptor and inode, which other processes attach by */
-	int64_t r = call_on(s, n, OP_OPEN, (uint64_t)(unsigned)flags, (uint64_t)s, (uint64_t)st.st_ino, norm, (uint32_t)strlen(norm), NULL, NULL, 0);
+	int64_t r = call_on(s, OP_OPEN, (uint64_t)(unsigned)flags, (uint64_t)s, (uint64_t)st.st_ino, norm, (uint32_t)strlen(norm), NULL, NULL, 0);
 	if (r < 0) {
 		real_close(s);
-		free(n);
 		return fail(r);
 	}
 	/* the socket was opened close-on-exec; keep it across exec unless O_CLOEXEC asked for it */
@@ -511,11 +460,8 @@ static int vopen(const char *norm, int flags)
 	int own = real_fcntl(s, F_DUPFD_CLOEXEC, 0);
 	struct chan *c = calloc(1, sizeof(*c));
 	struct vfd *e = entry(s);
-	if (c) {
-		*c = (struct chan){ .pid = getpid(), .tid = gettid_(), .sock = own >= 0 ? own : s };
-		memcpy(c->nonce, n, NONCE);
-	} else if (own >= 0) real_close(own);
-	free(n);
+	if (c) *c = (struct chan){ .pid = getpid(), .tid = gettid_(), .sock = own >= 0 ? own : s };
+	else if (own >= 0) real_close(own);
 	pthread_mutex_lock(&table_lock);
 	if (e) *e = (struct vfd){ .kind = 1, .ino = st.st_ino, .chans = c, .path = strdup(norm) };
 	pthread_mutex_unlock(&table_lock);
@@ -1156,8 +1102,8 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 			/* the same channel twice in the list is armed once */
 			int twice = 0;
 			for (nfds_t j = 0; j < i; j++) twice |= armed[j] && chans[j] == ch;
-			struct req q = { .op = OP_POLL, .pid = (uint32_t)getpid(), .a = (unsigned short)fds[i].events, .b = 1, .auth = (uint64_t)(uintptr_t)ch->nonce };
-			if (!twice && send_all(ch->sock, &q, sizeof(q)) == 0) {
+			struct req q = { .op = OP_POLL, .a = (unsigned short)fds[i].events, .b = 1 };
+			if (!twice && vchardev_send_all(ch->sock, &q, sizeof(q)) == 0) {
 				armed[i] = 1;
 				chans[i] = ch; /* held until disarmed */
 				real[i].fd = ch->sock;
@@ -1170,11 +1116,11 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 		for (nfds_t i = 0; i < n; i++) {
 			if (!armed[i]) continue;
 			if (!(real[i].revents & POLLIN)) {
-				struct req q = { .op = OP_INTR, .pid = (uint32_t)getpid() };
-				send_all(chans[i]->sock, &q, sizeof(q));
+				struct req q = { .op = OP_INTR };
+				vchardev_send_all(chans[i]->sock, &q, sizeof(q));
 			}
 			struct rep rp;
-			recv_all(chans[i]->sock, &rp, sizeof(rp), NULL);
+			vchardev_recv_all(chans[i]->sock, &rp, sizeof(rp), NULL);
 			chan_put(chans[i]);
 			armed[i] = 0;
 		}

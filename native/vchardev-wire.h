@@ -2,14 +2,19 @@
  * What the preload shim (vchardev-shim.c) and the seccomp supervisor (vchardev-seccomp.c) share:
  * the bridge's wire format (src/bridge/protocol.ts is the server's side: keep the two in step),
  * and how a path is found to be one the server serves.
- * The server greets every connection with a NONCE-byte nonce; requests are struct req and a
- * payload of len bytes, replies struct rep and a payload, all little-endian.
+ * The server greets every connection with an i64 status (0, or -EMFILE/-ENFILE when the client
+ * holds too many connections); requests are struct req and a payload of len bytes, replies struct
+ * rep and a payload, all little-endian. A request does not say who sends it: the server learns
+ * that from the host kernel (SCM_CREDENTIALS) with each message.
  */
 #ifndef VCHARDEV_WIRE_H
 #define VCHARDEV_WIRE_H
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 enum {
 	OP_OPEN = 1, OP_STAT = 2, OP_LIST = 3, OP_READ = 4, OP_WRITE = 5, OP_PREAD = 6, OP_PWRITE = 7,
@@ -18,12 +23,11 @@ enum {
 };
 
 struct req {
-	uint32_t op, pid;
+	uint32_t op, rsvd;
 	uint64_t a, b, c;
-	uint64_t auth; /* where our copy of the connection's nonce is: the server reads it to know our pid */
+	uint64_t rsvd2;
 	uint32_t len, pad;
 };
-#define NONCE 16
 struct rep {
 	int64_t ret;
 	uint64_t a;
@@ -34,6 +38,68 @@ struct vstat {
 	uint32_t mode, uid, gid, major, minor, pad;
 	uint64_t size, ino;
 };
+
+/* sends all n bytes: 0, or -1 with errno */
+static inline int vchardev_send_all(int s, const void *buf, size_t n)
+{
+	for (const char *p = buf; n;) {
+		ssize_t r = send(s, p, n, MSG_NOSIGNAL);
+		if (r < 0 && errno == EINTR) continue;
+		if (r <= 0) return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * receives exactly n bytes: 0, or -1. A signal while waiting goes on waiting; with intr, the
+ * first one also asks the server to interrupt the call in flight (OP_INTR) and sets *intr
+ */
+static inline int vchardev_recv_all(int s, void *buf, size_t n, int *intr)
+{
+	for (char *p = buf; n;) {
+		ssize_t r = recv(s, p, n, 0);
+		if (r < 0 && errno == EINTR) {
+			if (intr && !*intr) {
+				struct req q = { .op = OP_INTR };
+				*intr = 1;
+				vchardev_send_all(s, &q, sizeof(q));
+			}
+			continue;
+		}
+		if (r <= 0) return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * A connection to the server at path, its greeting read: the socket (close-on-exec), or -errno
+ * (EMFILE: this process holds too many; ENFILE: its user or everyone does). close_fn is the real
+ * close (the shim's own close is wrapped).
+ */
+static inline int vchardev_connect(const char *path, int (*close_fn)(int))
+{
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0) return -errno;
+	struct sockaddr_un sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	strncpy(sa.sun_path, path, sizeof(sa.sun_path) - 1);
+	int r;
+	do r = connect(s, (struct sockaddr *)&sa, sizeof(sa));
+	while (r < 0 && errno == EINTR);
+	int64_t status = -EIO;
+	if (r < 0) status = -errno;
+	else if (vchardev_recv_all(s, &status, sizeof(status), NULL)) status = -EIO;
+	if (status < 0) {
+		close_fn(s);
+		return status < -4095 ? -EIO : (int)status;
+	}
+	return s;
+}
 
 /*
  * The lexical normalisation (".", "..", "//") of the absolute path in tmp (which it cuts up) into

@@ -1,10 +1,12 @@
 // Builds the bridge's native parts with the system's C compiler: the preload shim
-// (native/vchardev-shim.c → build/libvchardev-shim.so) and the seccomp supervisor for programs the
-// shim cannot reach (native/vchardev-seccomp.c → build/vchardev-seccomp). Without a compiler it
+// (native/vchardev-shim.c → build/libvchardev-shim.so), the seccomp supervisor for programs the
+// shim cannot reach (native/vchardev-seccomp.c → build/vchardev-seccomp) and the server's addon
+// (native/vchardev-addon.c → build/vchardev-addon.node). Without a compiler it
 // says so and exits 0: the rest of the package works, only `vchardev run` and kernel.bridge() need
 // them.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,6 +30,8 @@ for (const part of Object.values(NATIVE)) {
   const newest = Math.max(statSync(src).mtimeMs, statSync(header).mtimeMs);
   if (existsSync(out) && statSync(out).mtimeMs >= newest) continue;
   mkdirSync(dirname(out), { recursive: true });
-  execFileSync(cc, [...part.flags, '-o', out, src, ...part.libs], { stdio: 'inherit' });
+  // the addon compiles against node-api-headers (a dependency: an installed package compiles it too)
+  const include = part.include ? ['-I', createRequire(import.meta.url)(part.include).include_dir] : [];
+  execFileSync(cc, [...part.flags, ...include, '-o', out, src, ...part.libs], { stdio: 'inherit' });
   console.log(`shim: build/${part.output}`);
 }

@@ -1,15 +1,15 @@
-// The bridge's wire format, shared with native/vchardev-shim.c (keep the two in step): the server
-// greets every connection with a 16-byte nonce; then every request is a 48-byte header and a
+// The bridge's wire format, shared with native/vchardev-wire.h (keep the two in step): the server
+// greets every connection with an i64 status (0, or -EMFILE/-ENFILE when the client holds too
+// many connections, and the connection closes); then every request is a 48-byte header and a
 // payload, every reply a 24-byte header and a payload, all little-endian. A connection starts
 // with OPEN (then it is that open file until it closes), ATTACH (another process's channel to an
 // open file it inherited) or is a one-shot path request (STAT, LIST, READLINK).
 //
-//   request: u32 op, u32 pid, u64 a, u64 b, u64 c, u64 auth, u32 len, u32 pad, then len bytes
+//   request: u32 op, u32 0, u64 a, u64 b, u64 c, u64 0, u32 len, u32 0, then len bytes
 //   reply:   i64 ret (>= 0, or -errno), u64 a, u32 len, u32 pad, then len bytes
 //
-// `auth` is where the client keeps its copy of the nonce: the server reads it from
-// /proc/<pid>/mem, so a request proves it comes from the pid it names (only that process, or one
-// that could already write its memory, can put the nonce there).
+// A request says nothing of who sends it: the host kernel does (SCM_CREDENTIALS with each
+// message, read by the server's addon), and the request acts for that process, in its memory.
 export const OP = {
   /** a = open flags, b = uid | gid << 32, payload = path */
   OPEN: 1,
@@ -41,8 +41,9 @@ export const OP = {
   /** a = the client's fd, b = its socket's inode: this connection becomes a channel to that file */
   ATTACH: 16,
   /**
-   * a = a pid this connection's requests may name besides the sender's: a descendant of the
-   * sender with the same credentials (the seccomp supervisor, acting for the program it runs)
+   * a = a pid the sender's requests on this connection act for from now on: a dumpable
+   * descendant of the sender with the same credentials (the seccomp supervisor, acting for the
+   * program it runs); others' requests on it stay their own
    */
   ACTFOR: 17,
   /**
@@ -53,7 +54,8 @@ export const OP = {
   REGISTER: 18,
 } as const;
 
-export const NONCE_SIZE = 16;
+/** the greeting: an i64 status */
+export const GREETING_SIZE = 8;
 export const REQ_SIZE = 48;
 export const REP_SIZE = 24;
 /** a path payload is at most PATH_MAX bytes */
@@ -68,11 +70,9 @@ export const VSTAT_SIZE = 40;
  */
 export interface Request {
   op: number;
-  pid: number;
   a: number;
   b: number;
   c: number;
-  auth: number;
   /** a and c as i64 (lseek and pread offsets) */
   aSigned: number;
   cSigned: number;
@@ -92,11 +92,9 @@ export function parseRequests(buf: Buffer): { requests: Request[]; rest: Buffer;
     if (buf.length - off < REQ_SIZE + len) break;
     requests.push({
       op: buf.readUInt32LE(off),
-      pid: buf.readUInt32LE(off + 4),
       a: u64(buf, off + 8),
       b: u64(buf, off + 16),
       c: u64(buf, off + 24),
-      auth: u64(buf, off + 32),
       aSigned: i64(buf, off + 8),
       cSigned: i64(buf, off + 24),
       payload: buf.subarray(off + REQ_SIZE, off + REQ_SIZE + len),

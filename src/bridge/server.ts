@@ -1,111 +1,60 @@
 // The bridge (Node only): a vchardev kernel served on a Unix socket to real programs that run
-// with the preload shim (native/vchardev-shim.c). Each program's pid gets a task of its own whose
-// user memory is the program's (/proc/<pid>/mem), so copy_to_user, copy_from_user and
-// get_user_pages reach the real buffers and drivers run unchanged; a bad pointer is -EFAULT.
-import { createServer, type Server, type Socket } from 'node:net';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, statSync } from 'node:fs';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+// with the preload shim (native/vchardev-shim.c) or under the seccomp supervisor. Each process
+// that sends a request gets a task of its own whose user memory is the process's, so
+// copy_to_user, copy_from_user and get_user_pages reach the real buffers and drivers run
+// unchanged; a bad pointer is -EFAULT.
+//
+// Who may act for whom: a request acts for the process that sent it, as the host kernel says
+// (src/bridge/native.ts), never for a pid it names; a descriptor grants its holder the open file,
+// and the holder's reads land in the holder's memory. Credentials are the sender's at the time of
+// the call. The one exception is OP_ACTFOR: the supervisor acts for the program it runs.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EBADF, EINVAL, EIO, ENAMETOOLONG, ENOTDIR, EPERM, ESRCH, KernelError } from '../kernel/errno.js';
-
-/** open(2)'s O_DIRECTORY on x86-64 */
-const O_DIRECTORY = 0o200000;
 import { MAJOR, MINOR } from '../kernel/devt.js';
 import { O_APPEND, O_NONBLOCK, isBlk, isChr, isDir, isLnk } from '../kernel/vfs.js';
 import type { KernelCore } from '../kernel/kernel.js';
 import { F_GETFL, F_SETFL } from '../kernel/syscalls.js';
 import { Process } from '../user/process.js';
-import { NONCE_SIZE, OP, parseRequests, reply, vstat, type Request } from './protocol.js';
-import { ProcMem, USER_LIMIT } from './procmem.js';
+import { OP, parseRequests, reply, vstat, type Request } from './protocol.js';
+import { EV_CLOSED, EV_DATA, ensureNative, loadAddon, type Addon, type AddonServer } from './native.js';
+import { descendsFrom, hostIds, sameIds, socketOf, virtualCred, type UserMapping } from './host.js';
+import { RemoteMemory } from './remote.js';
+import { servedPaths } from './paths.js';
 
+export { ensureNative } from './native.js';
+export type { UserMapping } from './host.js';
+
+/** open(2)'s O_DIRECTORY on x86-64 */
+const O_DIRECTORY = 0o200000;
 /** A well-behaved client has one request and an interrupt in flight per connection. */
 const MAX_QUEUED = 8;
-/** replies a client does not read: past this the connection is dropped */
-const MAX_UNREAD = 1 << 20;
-
-/** The inode of the socket a process holds as descriptor fd (/proc/<pid>/fd), or -1. */
-function socketOf(pid: number, fd: number): number {
-  if (!Number.isSafeInteger(fd) || fd < 0 || fd > 0xffffff) return -1;
-  try {
-    const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-    return m ? Number(m[1]) : -1;
-  } catch {
-    return -1;
-  }
-}
-
-/** When the process started (/proc/<pid>/stat field 22): a pid the OS hands out again differs. */
-function startTimeOf(pid: number): string {
-  try {
-    const st = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return st.slice(st.lastIndexOf(')') + 2).split(' ')[19] ?? '';
-  } catch {
-    return '';
-  }
-}
-
-/** The effective uid and gid of a process, from /proc/<pid>/status; null when it is gone. */
-function credsOf(pid: number): { uid: number; gid: number } | null {
-  try {
-    const st = readFileSync(`/proc/${pid}/status`, 'latin1');
-    const uid = /^Uid:\s+\d+\s+(\d+)/m.exec(st);
-    const gid = /^Gid:\s+\d+\s+(\d+)/m.exec(st);
-    return uid && gid ? { uid: Number(uid[1]), gid: Number(gid[1]) } : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Every uid and gid a process holds (real, effective, saved, fs), from /proc/<pid>/status. */
-function allIdsOf(pid: number): string | null {
-  try {
-    const st = readFileSync(`/proc/${pid}/status`, 'latin1');
-    const uid = /^Uid:\s+(.*)$/m.exec(st);
-    const gid = /^Gid:\s+(.*)$/m.exec(st);
-    return uid && gid ? `${uid[1]!.trim()}/${gid[1]!.trim()}` : null;
-  } catch {
-    return null;
-  }
-}
-
+/** rw_verify_area: a read or write moves at most this much (MAX_RW_COUNT) */
+const MAX_RW_COUNT = 0x7ffff000;
 /**
- * Whether a process is dumpable (ptrace may touch it): the files in /proc/<pid> of a process that
- * made itself non-dumpable are root's instead of its effective uid's (its directory stays its own).
+ * A pointer at or above 2^53 (a kernel address, (void *)-1) is no number this kernel holds
+ * exactly: it stands in as an address no process has, so the call faults as Linux's would.
  */
-function dumpable(pid: number): boolean {
-  const creds = credsOf(pid);
-  try {
-    return creds !== null && statSync(`/proc/${pid}/status`).uid === creds.uid;
-  } catch {
-    return false;
-  }
-}
+const NO_ADDRESS = 2 ** 53 - 2 ** 12;
+const userPtr = (v: number) => (v >= 2 ** 53 ? NO_ADDRESS : v);
 
-/** Whether `pid` descends from `ancestor` (a bounded walk up /proc/<pid>/status PPid). */
-function descendsFrom(pid: number, ancestor: number): boolean {
-  for (let p = pid, steps = 0; p > 1 && steps < 64; steps++) {
-    let st: string;
-    try {
-      st = readFileSync(`/proc/${p}/status`, 'latin1');
-    } catch {
-      return false;
-    }
-    const m = /^PPid:\s+(\d+)/m.exec(st);
-    if (!m) return false;
-    p = Number(m[1]);
-    if (p === ancestor) return true;
-  }
-  return false;
-}
+/** Connections one process, one user, and all clients may hold at once (see BridgeOptions). */
+const LIMITS = { perProcess: 1024, perUser: 4096, total: 8192 };
 
 export interface BridgeOptions {
   /** where to listen (default: a fresh directory under the system's tmpdir) */
   socketPath?: string;
-  /** the preload shim (default: the package's build/libvchardev-shim.so) */
+  /** the preload shim (default: the package's build/libvchardev-shim.so, else compiled on first use) */
   shim?: string;
+  /**
+   * How host users appear in the kernel (default 'root'): 'root' makes the user who started the
+   * bridge root there, as `unshare --map-root-user` does, so /dev/kxo (root 0600) opens for it;
+   * 'host' keeps every process's host ids and capabilities, to try permission checks.
+   */
+  users?: UserMapping;
+  /** connections one process (default 1024), one user (4096) and all (8192) may hold */
+  limits?: Partial<typeof LIMITS>;
 }
 
 export interface Bridge {
@@ -129,40 +78,6 @@ export interface Bridge {
   close(): Promise<void>;
 }
 
-/** The shim the package's build makes (`npm run build`), from src/ and dist/ alike. */
-export function defaultShim(): string {
-  return fileURLToPath(new URL('../../build/libvchardev-shim.so', import.meta.url));
-}
-
-type NativePart = 'shim' | 'supervisor';
-
-/**
- * A native part of the bridge: the build's (build/), else compiled now from the package's native/
- * sources into the system's tmpdir, named by their hash (an installed package has no build step:
- * npm does not run its scripts). native/parts.json says how each is compiled.
- */
-function ensureNative(part: NativePart): string {
-  const native = (f: string) => fileURLToPath(new URL(`../../native/${f}`, import.meta.url));
-  const parts = JSON.parse(readFileSync(native('parts.json'), 'utf8')) as Record<NativePart, { source: string; output: string; flags: string[]; libs: string[] }>;
-  const { source, output, flags, libs } = parts[part];
-  const built = fileURLToPath(new URL(`../../build/${output}`, import.meta.url));
-  if (existsSync(built)) return built;
-  const src = native(source);
-  if (!existsSync(src)) throw new Error(`the bridge's source is missing (${src})`);
-  const hash = createHash('sha256').update(readFileSync(src)).update(readFileSync(native('vchardev-wire.h'))).digest('hex').slice(0, 16);
-  const out = join(tmpdir(), `vchardev-${hash}-${output}`);
-  if (existsSync(out)) return out;
-  const cc = process.env.CC || 'cc';
-  try {
-    execFileSync(cc, [...flags, '-o', `${out}.${process.pid}`, src, ...libs], { stdio: 'pipe' });
-  } catch (e) {
-    const why = (e as { code?: string }).code === 'ENOENT' ? `no C compiler (${cc})` : String((e as { stderr?: Buffer }).stderr ?? e).split('\n')[0];
-    throw new Error(`the bridge needs its ${part === 'shim' ? 'preload shim' : 'seccomp supervisor'}, built from ${src} with a C compiler: ${why}. Install gcc (apt-get install gcc) or set CC`);
-  }
-  renameSync(`${out}.${process.pid}`, out);
-  return out;
-}
-
 /** The shim to preload: an explicit path, the build's, or compiled on first use. */
 export function ensureShim(explicit?: string): string {
   if (explicit) {
@@ -172,297 +87,269 @@ export function ensureShim(explicit?: string): string {
   return ensureNative('shim');
 }
 
-/**
- * The seccomp supervisor (native/vchardev-seccomp.c) for programs the shim cannot reach
- * (statically linked, Go): `[supervisor, program, ...args]` with the bridge's env runs them
- * against the kernel.
- */
+/** The seccomp supervisor (native/vchardev-seccomp.c) for programs the shim cannot reach. */
 export function ensureSupervisor(): string {
   return ensureNative('supervisor');
 }
 
-/** The memory devices stay the host's: a shell's `> /dev/null` must not reach this kernel. */
-const HOST_DEVICES = new Set(['null', 'zero', 'full']);
-const HOST_CLASSES = new Set(['mem']);
-/** classes the host has too: only this kernel's own devices in them are served */
-const SHARED_CLASSES = new Set(['block']);
-const BUILTIN_MODULES = new Set(['mem']);
-const SERVED_PROC = ['/proc/devices', '/proc/misc', '/proc/modules', '/proc/partitions'];
 /** a device node's type: its dev_t means something */
 const isDev = (mode: number) => isChr(mode) || isBlk(mode);
+const errnoOf = (err: unknown): number => (err instanceof KernelError ? err.errno : EIO);
 
-/** The prefixes a program sees from this kernel: computed when the bridge starts. */
-function servedPaths(k: KernelCore): string[] {
-  const list = (dir: string) => {
-    const r = k.sys.readdir(dir);
-    return typeof r === 'number' ? [] : r;
-  };
-  return [
-    ...list('/dev').filter((n) => !HOST_DEVICES.has(n)).map((n) => `/dev/${n}`),
-    ...list('/sys/class').filter((n) => !HOST_CLASSES.has(n) && !SHARED_CLASSES.has(n)).map((n) => `/sys/class/${n}`),
-    ...[...SHARED_CLASSES].flatMap((c) => list(`/sys/class/${c}`).map((n) => `/sys/class/${c}/${n}`)),
-    ...list('/sys/block').map((n) => `/sys/block/${n}`),
-    ...list('/sys/devices/virtual').filter((n) => !HOST_CLASSES.has(n) && !SHARED_CLASSES.has(n)).map((n) => `/sys/devices/virtual/${n}`),
-    ...list('/sys/module').filter((n) => !BUILTIN_MODULES.has(n)).map((n) => `/sys/module/${n}`),
-    ...list('/sys/bus').map((n) => `/sys/bus/${n}`),
-    // the devices' own directories, which /sys/class links to (realpath lands there)
-    ...list('/sys/devices').filter((n) => n !== 'virtual').map((n) => `/sys/devices/${n}`),
-    ...SERVED_PROC,
-  ];
+/** A host process, as the host kernel named it: its pid and the addon's generation for it. */
+interface Sender {
+  pid: number;
+  gen: number;
+  key: string;
 }
+const senderKey = (pid: number, gen: number) => `${pid}/${gen}`;
 
+/** The task standing for one host process. */
 interface Client {
   proc: Process;
-  mem: ProcMem;
-  /** connections this pid has used */
+  /** connections whose open file this task holds a descriptor of */
   conns: number;
 }
 
 interface Conn {
-  sock: Socket;
-  /** what this connection greeted with; a request's pid is believed once its memory holds it */
-  nonce: Buffer;
-  /** verified pids → their process keys ("pid/start time": a reused pid is another process) */
-  keys: Map<number, string>;
-  /** tears the connection down (once): its descriptors are closed in every task */
-  end: () => void;
+  id: number;
+  /** bytes of a request not complete yet, and who sent them */
+  pending: Buffer;
+  pendingFrom: string;
+  /** ACTFOR: a sender's key → the process it acts for on this connection */
+  actFor: Map<string, Sender>;
   /** the client's socket inode (OPEN): other processes attach to the file by it */
   clientIno: number;
-  pending: Buffer;
-  /** requests not yet handled, in order; `running` while one is */
-  queue: Request[];
+  /** requests not yet handled, in order, each with the process it acts for */
+  queue: { q: Request; as: Sender }[];
   running: boolean;
   /** settles when the queue is empty */
   chain: Promise<void>;
   /** the call in flight, for OP_INTR */
   abort: AbortController | null;
-  /**
-   * the interrupt the next call gets: one controller serves call after call until an OP_INTR
-   * fires it (making one costs several µs; every call removes the listeners it added)
-   */
+  /** the interrupt the next call gets (making one costs several µs; reused until fired) */
   ctl: AbortController | null;
-  /** the open file: a descriptor in each task (by process key) that used it */
+  /** the open file: a descriptor in each task (by sender key) that used it */
   fds: Map<string, number>;
   opener: string;
+  closed: boolean;
 }
 
-const errnoOf = (err: unknown): number => (err instanceof KernelError ? err.errno : EIO);
-
-export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Promise<Bridge> {
-  if (process.platform !== 'linux') throw new Error(`the bridge needs Linux (LD_PRELOAD and /proc/<pid>/mem); this is ${process.platform}`);
-  const shim = ensureShim(opts.shim);
-  const dir = opts.socketPath ? null : mkdtempSync(join(tmpdir(), 'vchardev-'));
-  const socketPath = opts.socketPath ?? join(dir!, 'sock');
-  /** the task of each process, by "pid/start time" */
-  const clients = new Map<string, Client>();
-  const conns = new Set<Conn>();
+class BridgeServer {
+  readonly clients = new Map<string, Client>();
+  readonly conns = new Map<number, Conn>();
   /** the closing of connections already gone (their files' releases may still be running) */
-  const ending = new Set<Promise<void>>();
-  const byIno = new Map<number, Conn>();
-  let requests = 0;
+  readonly ending = new Set<Promise<void>>();
+  readonly byIno = new Map<number, Conn>();
+  requests = 0;
+  srv!: AddonServer;
+  private readonly owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
 
-  /**
-   * Does the request come from the pid it names? That process's memory must hold this
-   * connection's nonce at `auth` (read through /proc/<pid>/mem): a client cannot speak for a
-   * process whose memory it cannot write, nor for the server.
-   */
-  const verify = (conn: Conn, q: Request): boolean => {
-    if (conn.keys.has(q.pid)) return true;
-    if (q.pid <= 1 || q.pid === process.pid || q.auth === 0 || q.auth >= USER_LIMIT) return false;
-    const mem = new ProcMem(q.pid);
-    const got = new Uint8Array(NONCE_SIZE);
-    const ok = mem.read(q.auth, got, NONCE_SIZE) === NONCE_SIZE && timingSafeEqual(got, conn.nonce);
-    mem.close();
-    const start = ok ? startTimeOf(q.pid) : '';
-    if (start) conn.keys.set(q.pid, `${q.pid}/${start}`);
-    return start !== '';
-  };
+  constructor(readonly k: KernelCore, readonly addon: Addon, readonly users: UserMapping) {}
 
-  /**
-   * The task standing for a process (made at its first request, with its credentials and a pid
-   * of this kernel's own: the host's pids and the kernel's tasks are separate namespaces).
-   */
-  const clientOf = (key: string): Client | null => {
-    let c = clients.get(key);
-    if (!c) {
-      const pid = Number(key.split('/')[0]);
-      const creds = credsOf(pid);
-      if (!creds) return null;
-      const mem = new ProcMem(pid);
-      const task = k.createTask({ uid: creds.uid, gid: creds.gid, remote: mem, comm: `pid${pid}` });
-      c = { proc: new Process(k, task), mem, conns: 0 };
-      clients.set(key, c);
-    }
+  // ---- who is asking ----
+
+  /** The task standing for a process (made at its first request, with a pid of this kernel's own). */
+  clientOf(s: Sender): Client | null {
+    let c = this.clients.get(s.key);
+    if (c) return c;
+    const cred = this.credOf(s);
+    if (!cred) return null;
+    const task = this.k.createTask({ uid: cred.uid, gid: cred.gid, remote: new RemoteMemory(this.addon, this.srv, s.pid, s.gen), comm: `pid${s.pid}` });
+    task.cred = cred;
+    task.credSource = () => this.credOf(s);
+    c = { proc: new Process(this.k, task), conns: 0 };
+    this.clients.set(s.key, c);
     return c;
-  };
-  const release = async (key: string) => {
-    const c = clients.get(key);
+  }
+  credOf(s: Sender) {
+    const ids = hostIds(this.addon.creds(this.srv, s.pid, s.gen));
+    return ids && virtualCred(ids, this.users, this.owner);
+  }
+  async release(key: string): Promise<void> {
+    const c = this.clients.get(key);
     if (!c || --c.conns > 0) return;
-    clients.delete(key);
+    this.clients.delete(key);
     await c.proc.exit().catch(() => {});
-    c.mem.close();
-  };
+  }
 
-  /** The descriptor of this connection's file in the caller's task (a forked child shares the file). */
-  const fdFor = (conn: Conn, pid: number): { c: Client; fd: number } | number => {
-    const key = conn.keys.get(pid)!;
-    const fd = conn.fds.get(key);
-    if (fd !== undefined) return { c: clients.get(key)!, fd };
-    const owner = clients.get(conn.opener);
-    const ownerFd = conn.fds.get(conn.opener);
-    if (!owner || ownerFd === undefined) return -EBADF;
-    const c = clientOf(key);
-    if (!c) return -ESRCH;
-    const nfd = k.sys.fdShare(owner.proc.task, ownerFd, c.proc.task);
-    if (nfd < 0) return nfd;
-    c.conns++;
-    conn.fds.set(key, nfd);
-    return { c, fd: nfd };
-  };
+  // ---- the operations ----
 
-  const statOf = (path: string, follow: boolean): Buffer | number => {
-    const st = k.sys.stat(path, follow);
-    if (typeof st === 'number') return st;
-    const size = isLnk(st.mode) ? (k.vfs.lookup(path, false) as { target: string }).target.length : isDir(st.mode) || isDev(st.mode) ? 0 : 4096;
-    return vstat({ mode: st.mode, uid: st.uid, gid: st.gid, major: isDev(st.mode) ? MAJOR(st.rdev) : 0, minor: isDev(st.mode) ? MINOR(st.rdev) : 0, size, ino: st.ino });
-  };
-
-  async function handle(conn: Conn, q: Request): Promise<Buffer | null> {
-    requests++;
-    // only the path requests and OPEN carry a path
-    const path = q.payload.length ? q.payload.toString('latin1') : '';
-    // path requests touch no process memory; everything else acts for a verified pid
-    const pathOnly = q.op === OP.STAT || q.op === OP.LIST || q.op === OP.READLINK;
-    if (!pathOnly && !verify(conn, q)) return reply(-EPERM);
+  async handle(conn: Conn, q: Request, as: Sender): Promise<Buffer | null> {
+    this.requests++;
     switch (q.op) {
-      case OP.OPEN: {
-        if (conn.fds.size) return reply(-EINVAL);
-        if (q.payload.length >= 4096) return reply(-ENAMETOOLONG);
-        const key = conn.keys.get(q.pid)!;
-        const c = clientOf(key);
-        if (!c) return reply(-ESRCH);
-        c.conns++;
-        conn.opener = key;
-        try {
-          // O_DIRECTORY: only a directory opens
-          if (q.a & O_DIRECTORY) {
-            const st = k.sys.stat(path);
-            if (typeof st === 'number') throw new KernelError(-st, 'open', path);
-            if (!isDir(st.mode)) throw new KernelError(ENOTDIR, 'open', path);
-          }
-          // O_LARGEFILE and other bits the kernel does not keep are dropped; O_CLOEXEC is the socket's
-          const fd = await c.proc.open(path, q.a & (3 | 0o100 | 0o200 | 0o1000 | O_APPEND | O_NONBLOCK));
-          conn.fds.set(key, fd);
-          // the client socket's inode, for other processes to attach by: believed when the
-          // caller's descriptor b is that socket
-          if (q.c > 0 && Number.isSafeInteger(q.c) && !byIno.has(q.c) && socketOf(q.pid, q.b) === q.c) {
-            conn.clientIno = q.c;
-            byIno.set(conn.clientIno, conn);
-          }
-          return reply(0);
-        } catch (err) {
-          await release(key);
-          return reply(-errnoOf(err));
-        }
-      }
-      case OP.STAT: {
-        const st = statOf(path, q.a !== 0);
-        return typeof st === 'number' ? reply(st) : reply(0, st);
-      }
-      case OP.LIST: {
-        const names = k.sys.readdir(path);
-        if (typeof names === 'number') return reply(names);
-        const parts = names.map((n) => {
-          const st = k.sys.stat(`${path}/${n}`, false);
-          const t = typeof st === 'number' ? 'f' : isDir(st.mode) ? 'd' : isLnk(st.mode) ? 'l' : isChr(st.mode) ? 'c' : isBlk(st.mode) ? 'b' : 'f';
-          return `${t}${n}\0`;
-        });
-        return reply(0, Buffer.from(parts.join(''), 'latin1'));
-      }
-      case OP.READLINK: {
-        const node = k.vfs.lookup(path, false);
-        if (typeof node === 'number') return reply(node);
-        if (!isLnk(node.mode)) return reply(-EINVAL);
-        return reply(0, Buffer.from(node.target, 'latin1'));
-      }
+      case OP.STAT: return this.stat(q);
+      case OP.LIST: return this.list(q);
+      case OP.READLINK: return this.readlink(q);
       case OP.INTR:
         conn.abort?.abort();
         return null;
-      case OP.ACTFOR: {
-        // the seccomp supervisor (verified as the sender) acts for the program under its filter:
-        // only a descendant that holds exactly its credentials (so no setuid child's)
-        const target = q.a;
-        if (!Number.isSafeInteger(target) || target <= 1 || target === process.pid) return reply(-EPERM);
-        const ids = allIdsOf(target);
-        if (!ids || ids !== allIdsOf(q.pid) || !descendsFrom(target, q.pid) || !dumpable(target)) return reply(-EPERM);
-        const start = startTimeOf(target);
-        if (!start) return reply(-ESRCH);
-        conn.keys.set(target, `${target}/${start}`);
-        // the sender steps back: this connection may end up in the target's hands (an open's
-        // socket), and the target must not speak for its supervisor
-        conn.keys.delete(q.pid);
-        return reply(0);
-      }
-      case OP.REGISTER: {
-        // the socket of this connection's open file, now in the caller's hands (see OPEN)
-        const key = conn.keys.get(q.pid)!;
-        if (!conn.fds.has(key) || conn.clientIno >= 0) return reply(-EINVAL);
-        if (!(q.b > 0 && Number.isSafeInteger(q.b)) || byIno.has(q.b) || socketOf(q.pid, q.a) !== q.b) return reply(-EBADF);
-        conn.clientIno = q.b;
-        byIno.set(q.b, conn);
-        return reply(0);
-      }
-      case OP.ATTACH: {
-        // another process (a forked child, an exec'd image) holds the descriptor `a` on the
-        // client socket with inode `b`: this connection becomes its channel to the same open file
-        if (conn.fds.size) return reply(-EINVAL);
-        const ino = Number.isSafeInteger(q.b) ? q.b : -1;
-        const target = byIno.get(ino);
-        if (socketOf(q.pid, q.a) !== ino || !target) return reply(-EBADF);
-        const from = clients.get(target.opener);
-        const fromFd = target.fds.get(target.opener);
-        const key = conn.keys.get(q.pid)!;
-        const c = clientOf(key);
-        if (!from || fromFd === undefined || !c) return reply(-EBADF);
-        const nfd = k.sys.fdShare(from.proc.task, fromFd, c.proc.task);
-        if (nfd < 0) return reply(nfd);
-        c.conns++;
-        conn.opener = key;
-        conn.fds.set(key, nfd);
-        return reply(0);
-      }
     }
-    const at = fdFor(conn, q.pid);
+    // everything else acts for a process the host kernel named
+    if (as.gen === 0) return reply(-ESRCH);
+    switch (q.op) {
+      case OP.OPEN: return this.open(conn, q, as);
+      case OP.ACTFOR: return this.actFor(conn, q, as);
+      case OP.REGISTER: return this.register(conn, q, as);
+      case OP.ATTACH: return this.attach(conn, q, as);
+    }
+    return this.onFile(conn, q, as);
+  }
+
+  private pathOf(q: Request): string {
+    return q.payload.length ? q.payload.toString('latin1') : '';
+  }
+
+  private stat(q: Request): Buffer {
+    const path = this.pathOf(q);
+    const st = this.k.sys.stat(path, q.a !== 0);
+    if (typeof st === 'number') return reply(st);
+    const size = isLnk(st.mode) ? (this.k.vfs.lookup(path, false) as { target: string }).target.length : isDir(st.mode) || isDev(st.mode) ? 0 : 4096;
+    return reply(0, vstat({ mode: st.mode, uid: st.uid, gid: st.gid, major: isDev(st.mode) ? MAJOR(st.rdev) : 0, minor: isDev(st.mode) ? MINOR(st.rdev) : 0, size, ino: st.ino }));
+  }
+
+  private list(q: Request): Buffer {
+    const path = this.pathOf(q);
+    const names = this.k.sys.readdir(path);
+    if (typeof names === 'number') return reply(names);
+    const parts = names.map((n) => {
+      const st = this.k.sys.stat(`${path}/${n}`, false);
+      const t = typeof st === 'number' ? 'f' : isDir(st.mode) ? 'd' : isLnk(st.mode) ? 'l' : isChr(st.mode) ? 'c' : isBlk(st.mode) ? 'b' : 'f';
+      return `${t}${n}\0`;
+    });
+    return reply(0, Buffer.from(parts.join(''), 'latin1'));
+  }
+
+  private readlink(q: Request): Buffer {
+    const node = this.k.vfs.lookup(this.pathOf(q), false);
+    if (typeof node === 'number') return reply(node);
+    if (!isLnk(node.mode)) return reply(-EINVAL);
+    return reply(0, Buffer.from(node.target, 'latin1'));
+  }
+
+  private async open(conn: Conn, q: Request, as: Sender): Promise<Buffer> {
+    if (conn.fds.size) return reply(-EINVAL);
+    if (q.payload.length >= 4096) return reply(-ENAMETOOLONG);
+    const path = this.pathOf(q);
+    const c = this.clientOf(as);
+    if (!c) return reply(-ESRCH);
+    c.conns++;
+    conn.opener = as.key;
+    try {
+      // O_DIRECTORY: only a directory opens
+      if (q.a & O_DIRECTORY) {
+        const st = this.k.sys.stat(path);
+        if (typeof st === 'number') throw new KernelError(-st, 'open', path);
+        if (!isDir(st.mode)) throw new KernelError(ENOTDIR, 'open', path);
+      }
+      c.proc.task.credsChanged();
+      // O_LARGEFILE and other bits the kernel does not keep are dropped; O_CLOEXEC is the socket's
+      const fd = await c.proc.open(path, q.a & (3 | 0o100 | 0o200 | 0o1000 | O_APPEND | O_NONBLOCK));
+      conn.fds.set(as.key, fd);
+      // the client socket's inode, for other processes to attach by: believed when the
+      // caller's descriptor b is that socket
+      if (q.c > 0 && Number.isSafeInteger(q.c) && !this.byIno.has(q.c) && socketOf(as.pid, q.b) === q.c) {
+        conn.clientIno = q.c;
+        this.byIno.set(conn.clientIno, conn);
+      }
+      return reply(0);
+    } catch (err) {
+      await this.release(as.key);
+      return reply(-errnoOf(err));
+    }
+  }
+
+  /**
+   * The seccomp supervisor (the sender) acts for the program under its filter: only a dumpable
+   * descendant that holds exactly its ids (so no setuid child's). Its own requests on this
+   * connection then act for that program; anyone else's stay their own.
+   */
+  private actFor(conn: Conn, q: Request, as: Sender): Buffer {
+    const target = q.a;
+    if (!Number.isSafeInteger(target) || target <= 1 || target === process.pid) return reply(-EPERM);
+    const gen = this.addon.track(this.srv, target);
+    if (gen === 0) return reply(-ESRCH);
+    const mine = hostIds(this.addon.creds(this.srv, as.pid, as.gen));
+    const theirs = hostIds(this.addon.creds(this.srv, target, gen));
+    if (!mine || !theirs || !sameIds(mine, theirs) || !theirs.dumpable || !descendsFrom(target, as.pid)) return reply(-EPERM);
+    conn.actFor.set(as.key, { pid: target, gen, key: senderKey(target, gen) });
+    return reply(0);
+  }
+
+  /** the socket of this connection's open file, now in the caller's hands (see OPEN) */
+  private register(conn: Conn, q: Request, as: Sender): Buffer {
+    if (!conn.fds.has(as.key) || conn.clientIno >= 0) return reply(-EINVAL);
+    if (!(q.b > 0 && Number.isSafeInteger(q.b)) || this.byIno.has(q.b) || socketOf(as.pid, q.a) !== q.b) return reply(-EBADF);
+    conn.clientIno = q.b;
+    this.byIno.set(q.b, conn);
+    return reply(0);
+  }
+
+  /**
+   * Another process (a forked child, an exec'd image) holds the descriptor `a` on the client
+   * socket with inode `b`: this connection becomes its channel to the same open file.
+   */
+  private attach(conn: Conn, q: Request, as: Sender): Buffer {
+    if (conn.fds.size) return reply(-EINVAL);
+    const ino = Number.isSafeInteger(q.b) ? q.b : -1;
+    const target = this.byIno.get(ino);
+    if (socketOf(as.pid, q.a) !== ino || !target) return reply(-EBADF);
+    const from = this.clients.get(target.opener);
+    const fromFd = target.fds.get(target.opener);
+    const c = this.clientOf(as);
+    if (!from || fromFd === undefined || !c) return reply(-EBADF);
+    const nfd = this.k.sys.fdShare(from.proc.task, fromFd, c.proc.task);
+    if (nfd < 0) return reply(nfd);
+    c.conns++;
+    conn.opener = as.key;
+    conn.fds.set(as.key, nfd);
+    return reply(0);
+  }
+
+  /** The descriptor of this connection's file in the caller's task (a forked child shares the file). */
+  private fdFor(conn: Conn, as: Sender): { c: Client; fd: number } | number {
+    const fd = conn.fds.get(as.key);
+    if (fd !== undefined) return { c: this.clients.get(as.key)!, fd };
+    const owner = this.clients.get(conn.opener);
+    const ownerFd = conn.fds.get(conn.opener);
+    if (!owner || ownerFd === undefined) return -EBADF;
+    const c = this.clientOf(as);
+    if (!c) return -ESRCH;
+    const nfd = this.k.sys.fdShare(owner.proc.task, ownerFd, c.proc.task);
+    if (nfd < 0) return nfd;
+    c.conns++;
+    conn.fds.set(as.key, nfd);
+    return { c, fd: nfd };
+  }
+
+  /** A call on the connection's open file, in the caller's task. */
+  private async onFile(conn: Conn, q: Request, as: Sender): Promise<Buffer> {
+    const at = this.fdFor(conn, as);
     if (typeof at === 'number') return reply(at);
     const { c, fd } = at;
     const p = c.proc;
-    // only calls that may sleep get an interrupt (an AbortController costs a few µs): on a
-    // character device, a blocking read or write, any ioctl, a waiting poll
+    p.task.credsChanged();
+    // only calls that may sleep get an interrupt: on a device, a blocking read or write, any
+    // ioctl, a waiting poll
     const file = p.task.fdGet(fd);
     const dev = file !== null && isDev(file.inode.mode);
-    const mayBlock = q.op === OP.IOCTL || (q.op === OP.POLL && q.b !== 0) ||
-      ((q.op === OP.READ || q.op === OP.WRITE || q.op === OP.PREAD || q.op === OP.PWRITE) && file !== null && !(file.flags & O_NONBLOCK));
+    const rw = q.op === OP.READ || q.op === OP.WRITE || q.op === OP.PREAD || q.op === OP.PWRITE;
+    const mayBlock = q.op === OP.IOCTL || (q.op === OP.POLL && q.b !== 0) || (rw && file !== null && !(file.flags & O_NONBLOCK));
     const abort = dev && mayBlock ? (conn.ctl ??= new AbortController()) : null;
     conn.abort = abort;
     const call = abort ? { signal: abort.signal } : {};
+    const buf = userPtr(q.a);
+    const count = Math.min(q.b, MAX_RW_COUNT);
     try {
       switch (q.op) {
-        case OP.READ:
-          return reply(await p.read(fd, q.a, q.b, call));
-        case OP.WRITE:
-          return reply(await p.write(fd, q.a, q.b, call));
-        case OP.PREAD:
-          return reply(await p.pread(fd, q.a, q.b, q.cSigned, call));
-        case OP.PWRITE:
-          return reply(await p.pwrite(fd, q.a, q.b, q.cSigned, call));
-        case OP.IOCTL:
-          return reply(await p.ioctl(fd, q.a % 2 ** 32, q.b, call));
-        case OP.LSEEK:
-          return reply(await p.lseek(fd, q.aSigned, q.b));
+        case OP.READ: return reply(await p.read(fd, buf, count, call));
+        case OP.WRITE: return reply(await p.write(fd, buf, count, call));
+        case OP.PREAD: return reply(await p.pread(fd, buf, count, q.cSigned, call));
+        case OP.PWRITE: return reply(await p.pwrite(fd, buf, count, q.cSigned, call));
+        case OP.IOCTL: return reply(await p.ioctl(fd, q.a % 2 ** 32, userPtr(q.b), call));
+        case OP.LSEEK: return reply(await p.lseek(fd, q.aSigned, q.b));
         case OP.FSTAT: {
-          const file = p.task.fdGet(fd);
-          if (!file) return reply(-EBADF);
-          const ino = file.inode;
+          const ino = file!.inode;
           return reply(0, vstat({ mode: ino.mode, uid: ino.uid, gid: ino.gid, major: isDev(ino.mode) ? MAJOR(ino.rdev) : 0, minor: isDev(ino.mode) ? MINOR(ino.rdev) : 0, size: 0, ino: ino.ino }));
         }
         case OP.POLL: {
@@ -472,12 +359,9 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
           });
           return reply(r!.revents);
         }
-        case OP.GETFL:
-          return reply(await p.fcntl(fd, F_GETFL));
-        case OP.SETFL:
-          return reply(await p.fcntl(fd, F_SETFL, q.a % 2 ** 32));
-        default:
-          return reply(-EINVAL);
+        case OP.GETFL: return reply(await p.fcntl(fd, F_GETFL));
+        case OP.SETFL: return reply(await p.fcntl(fd, F_SETFL, q.a % 2 ** 32));
+        default: return reply(-EINVAL);
       }
     } catch (err) {
       return reply(-errnoOf(err));
@@ -487,68 +371,113 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
     }
   }
 
-  const onConnection = (sock: Socket) => {
-    const conn: Conn = {
-      sock, nonce: randomBytes(NONCE_SIZE), keys: new Map(), end: () => {}, clientIno: -1,
-      pending: Buffer.alloc(0), queue: [], running: false, chain: Promise.resolve(), abort: null, ctl: null, fds: new Map(), opener: '',
-    };
-    conns.add(conn);
-    sock.write(conn.nonce);
-    // one request at a time per connection, as one thread of the program makes them
-    const drain = async () => {
-      conn.running = true;
-      for (let q = conn.queue.shift(); q; q = conn.queue.shift()) {
-        const out = await handle(conn, q).catch(() => reply(-EIO));
-        if (out && !sock.destroyed) sock.write(out);
-      }
-      conn.running = false;
-    };
-    sock.on('data', (data: Buffer) => {
-      const parsed = parseRequests(conn.pending.length ? Buffer.concat([conn.pending, data]) : data);
-      conn.pending = parsed.rest.length ? Buffer.from(parsed.rest) : Buffer.alloc(0);
-      if (parsed.error) {
-        sock.destroy();
-        return;
-      }
-      for (const q of parsed.requests) {
-        // an interrupt reaches the call in flight now, not after it
-        if (q.op === OP.INTR) conn.abort?.abort();
-        else conn.queue.push(q);
-      }
-      // a client that floods requests, or never reads its replies, loses the connection
-      if (conn.queue.length > MAX_QUEUED || sock.writableLength > MAX_UNREAD) {
-        sock.destroy();
-        return;
-      }
-      if (!conn.running && conn.queue.length) conn.chain = drain();
-    });
-    // the last descriptor on the socket is gone: fput on every task's descriptor (last close)
-    const end = () => {
-      if (!conns.delete(conn)) return;
-      if (byIno.get(conn.clientIno) === conn) byIno.delete(conn.clientIno);
-      conn.abort?.abort();
-      conn.queue.length = 0;
-      conn.chain = conn.chain.then(async () => {
-        for (const [key, fd] of conn.fds) {
-          await clients.get(key)?.proc.close(fd).catch(() => {});
-          await release(key);
-        }
-        conn.fds.clear();
-      });
-      // close() waits for it too: the program may have gone before the bridge closes
-      const done = conn.chain.finally(() => ending.delete(done));
-      ending.add(done);
-    };
-    conn.end = end;
-    sock.on('close', end);
-    sock.on('error', end);
-  };
+  // ---- connections ----
 
-  const server: Server = createServer(onConnection);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => resolve());
-  });
+  onEvent(kind: number, id: number, pid: number, gen: number, data: Buffer | undefined): void {
+    if (kind === EV_CLOSED) {
+      const conn = this.conns.get(id);
+      if (conn) this.end(conn);
+      return;
+    }
+    if (kind !== EV_DATA || !data) return;
+    let conn = this.conns.get(id);
+    if (!conn) {
+      conn = {
+        id, pending: Buffer.alloc(0), pendingFrom: '', actFor: new Map(), clientIno: -1, queue: [], running: false,
+        chain: Promise.resolve(), abort: null, ctl: null, fds: new Map(), opener: '', closed: false,
+      };
+      this.conns.set(id, conn);
+    }
+    if (conn.closed) return;
+    const from: Sender = { pid, gen, key: senderKey(pid, gen) };
+    // a request is one sender's bytes: another's joining a half-sent one is a broken stream
+    if (conn.pending.length && conn.pendingFrom !== from.key) return this.drop(conn);
+    const parsed = parseRequests(conn.pending.length ? Buffer.concat([conn.pending, data]) : data);
+    conn.pending = parsed.rest.length ? Buffer.from(parsed.rest) : Buffer.alloc(0);
+    conn.pendingFrom = from.key;
+    if (parsed.error) return this.drop(conn);
+    const as = conn.actFor.get(from.key) ?? from;
+    for (const q of parsed.requests) {
+      // an interrupt reaches the call in flight now, not after it
+      if (q.op === OP.INTR) conn.abort?.abort();
+      else conn.queue.push({ q, as });
+    }
+    // a client that floods requests loses the connection
+    if (conn.queue.length > MAX_QUEUED) return this.drop(conn);
+    if (!conn.running && conn.queue.length) conn.chain = this.drain(conn);
+  }
+
+  /** one request at a time per connection, as one thread of the program makes them */
+  private async drain(conn: Conn): Promise<void> {
+    conn.running = true;
+    for (let e = conn.queue.shift(); e; e = conn.queue.shift()) {
+      const out = await this.handle(conn, e.q, e.as).catch(() => reply(-EIO));
+      // a reply the client does not take at once (it reads none): the connection goes
+      if (out && !conn.closed && this.addon.send(this.srv, conn.id, out) < 0) this.drop(conn);
+    }
+    conn.running = false;
+  }
+
+  private drop(conn: Conn): void {
+    this.addon.close(this.srv, conn.id);
+    this.end(conn);
+  }
+
+  /** the last descriptor on the socket is gone: fput on every task's descriptor (last close) */
+  end(conn: Conn): void {
+    if (conn.closed) return;
+    conn.closed = true;
+    this.conns.delete(conn.id);
+    if (this.byIno.get(conn.clientIno) === conn) this.byIno.delete(conn.clientIno);
+    conn.abort?.abort();
+    conn.queue.length = 0;
+    conn.chain = conn.chain.then(async () => {
+      for (const [key, fd] of conn.fds) {
+        await this.clients.get(key)?.proc.close(fd).catch(() => {});
+        await this.release(key);
+      }
+      conn.fds.clear();
+    });
+    // close() waits for it too: the program may have gone before the bridge closes
+    const done = conn.chain.finally(() => this.ending.delete(done));
+    this.ending.add(done);
+  }
+
+  async close(): Promise<void> {
+    // calls still sleeping in the kernel (a blocked read) end now, and every connection's
+    // descriptors are closed before close() returns
+    this.addon.stop(this.srv);
+    const all = [...this.conns.values()];
+    for (const conn of all) this.end(conn);
+    for (const conn of all) await conn.chain;
+    await Promise.all([...this.ending]);
+    for (const key of [...this.clients.keys()]) {
+      const c = this.clients.get(key)!;
+      this.clients.delete(key);
+      await c.proc.exit().catch(() => {});
+    }
+  }
+}
+
+export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Promise<Bridge> {
+  if (process.platform !== 'linux') throw new Error(`the bridge needs Linux (LD_PRELOAD, SCM_CREDENTIALS, process_vm_readv); this is ${process.platform}`);
+  const users = opts.users ?? 'root';
+  if (users !== 'root' && users !== 'host') throw new KernelError(EINVAL, 'bridge', `users: '${String(users)}' (root or host)`);
+  const limits = { ...LIMITS, ...opts.limits };
+  for (const [name, v] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(v) || v < 1 || v > LIMITS.total) throw new KernelError(EINVAL, 'bridge', `limits.${name}: ${String(v)}`);
+  }
+  const shim = ensureShim(opts.shim);
+  const addon = loadAddon();
+  const dir = opts.socketPath ? null : mkdtempSync(join(tmpdir(), 'vchardev-'));
+  const socketPath = opts.socketPath ?? join(dir!, 'sock');
+  const server = new BridgeServer(k, addon, users);
+  const srv = addon.listen(socketPath, (kind, id, pid, gen, data) => server.onEvent(kind, id, pid, gen, data), limits.perProcess, limits.perUser, limits.total);
+  if (typeof srv === 'number') {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    throw new KernelError(-srv, 'bridge', socketPath);
+  }
+  server.srv = srv;
   return {
     socketPath,
     // read when a child is spawned: drivers loaded after bridge() are served to later children
@@ -556,7 +485,7 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
       return servedPaths(k);
     },
     get requests() {
-      return requests;
+      return server.requests;
     },
     get env() {
       return { LD_PRELOAD: shim, VCHARDEV_SOCK: socketPath, VCHARDEV_PATHS: servedPaths(k).join('\n') };
@@ -565,24 +494,9 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
       return [ensureSupervisor(), ...argv];
     },
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // calls still sleeping in the kernel (a blocked read) end now, and every connection's
-      // descriptors are closed before close() returns
-      const all = [...conns];
-      for (const conn of all) {
-        conn.sock.destroy();
-        conn.end();
-      }
-      for (const conn of all) await conn.chain;
-      await Promise.all([...ending]);
-      await closed;
-      for (const key of [...clients.keys()]) {
-        const c = clients.get(key)!;
-        clients.delete(key);
-        await c.proc.exit().catch(() => {});
-        c.mem.close();
-      }
+      await server.close();
       if (dir) rmSync(dir, { recursive: true, force: true });
+      else rmSync(socketPath, { force: true });
     },
   };
 }

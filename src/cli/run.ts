@@ -14,12 +14,20 @@ export const RUN_USAGE = `usage: vchardev run [--load kxo,nvme,…] [--param mod
   --load M,…        drivers to load (default: kxo,nvme); any of ${Object.keys(BUILTIN_MODULES).filter((m) => m !== 'mem').join(', ')}
   --param m.k=v     a module parameter (a number, true/false, or text), e.g. kxo.delay=50;
                     nvme.classSysfs is true here (nvme-cli's \`nvme list\` scans that sysfs)
+  --host-ids        the command keeps its host uid, gid and capabilities inside the kernel
+                    (to try a driver's permission checks as an ordinary user); by default the
+                    user running vchardev is root there, as under unshare --map-root-user
   --strace          (global) every syscall the command makes on the kernel, on stderr
 
 The command runs with LD_PRELOAD set to vchardev's shim: dynamically linked programs (nvme-cli,
 cat, dd, sh, Python, your own C) see the kernel's devices, sysfs and /proc files. A statically
 linked or Go program runs under vchardev's seccomp supervisor instead, with the same effect for
-open, read, write, ioctl, lseek, stat and fcntl (not poll/select on the kernel's files).`;
+open, read, write, ioctl, lseek, stat, fcntl, poll and select.
+
+Who acts for whom: each call acts for the process that makes it (the host kernel says which, with
+every message), in that process's memory, with its credentials at the time of the call. Nothing
+runs with more rights on the host than the command has. /dev/kxo is root's, mode 0600, inside
+the kernel: the mapping to root opens it for you; with --host-ids only host root can.`;
 
 /** what real programs expect that a bare kernel leaves off: nvme-cli's `nvme list` needs class nvme */
 const RUN_DEFAULTS: Record<string, ModuleParams> = { nvme: { classSysfs: true } };
@@ -95,7 +103,7 @@ export async function runMain(argv: string[], traceOn: boolean): Promise<number>
   const own = sep < 0 ? argv : argv.slice(0, sep);
   const command = sep < 0 ? [] : argv.slice(sep + 1);
   const { values } = parse('run', own, {
-    load: { type: 'string' }, param: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
+    load: { type: 'string' }, param: { type: 'string', multiple: true }, 'host-ids': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   } as never);
   if (values.help) return void console.log(RUN_USAGE), 0;
   if (!command.length) throw new UsageError('run: a command after -- is required (vchardev run --help)');
@@ -117,7 +125,7 @@ export async function runMain(argv: string[], traceOn: boolean): Promise<number>
     }
     let bridge;
     try {
-      bridge = await k.bridge();
+      bridge = await k.bridge({ users: values['host-ids'] ? 'host' : 'root' });
     } catch (e) {
       throw new CliError(`run: ${(e as Error).message}`);
     }

@@ -20,12 +20,21 @@ export const CAP_LAST_CAP = 40;
 export class Cred {
   readonly caps: ReadonlySet<number>;
 
-  constructor(readonly uid: number, readonly gid: number, caps?: Iterable<number>) {
+  /**
+   * @param uid the uid permission checks use (fsuid)
+   * @param gid the gid they use (fsgid)
+   * @param groups the supplementary groups (in_group_p)
+   */
+  constructor(readonly uid: number, readonly gid: number, caps?: Iterable<number>, readonly groups: readonly number[] = []) {
     const all = Array.from({ length: CAP_LAST_CAP + 1 }, (_, i) => i);
     this.caps = new Set(caps ?? (uid === 0 ? all : []));
   }
   capable(cap: number): boolean {
     return this.caps.has(cap);
+  }
+  /** in_group_p: the fsgid or a supplementary group */
+  inGroup(gid: number): boolean {
+    return this.gid === gid || this.groups.includes(gid);
   }
 }
 

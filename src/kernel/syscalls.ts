@@ -112,7 +112,7 @@ export class Syscalls {
       const inode = this.k.vfs.lookup(path);
       if (typeof inode === 'number') return inode;
       if (isDir(inode.mode) && (flags & O_ACCMODE) !== O_RDONLY) return -EISDIR;
-      const denied = mayOpen(inode, flags, cur.uid, cur.gid, cur.capable(CAP_DAC_OVERRIDE));
+      const denied = mayOpen(inode, flags, cur.cred, cur.capable(CAP_DAC_OVERRIDE));
       if (denied) return denied;
       const file = new File(inode, {}, flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC));
       let r: number;
@@ -366,7 +366,7 @@ export class Syscalls {
       if (!isDir(dir.mode)) return -ENOTDIR;
       // only devtmpfs takes device nodes; sysfs and procfs have no mknod (-EPERM)
       if (!(dir.path === '/dev' || dir.path.startsWith('/dev/'))) return -EPERM;
-      if (!cur.capable(CAP_DAC_OVERRIDE) && mayAccess(dir, MAY_WRITE | MAY_EXEC, cur.uid, cur.gid)) return -EACCES;
+      if (!cur.capable(CAP_DAC_OVERRIDE) && mayAccess(dir, MAY_WRITE | MAY_EXEC, cur.cred)) return -EACCES;
       const node = this.k.vfs.createIn(dir, path.slice(slash + 1), mode, dev >>> 0, cur.uid, cur.gid);
       return typeof node === 'number' ? node : 0;
     });

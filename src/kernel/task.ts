@@ -5,7 +5,10 @@ import { copyFromUser, copyToUser, copyFromRemote, copyToRemote, getUser, putUse
 import type { UserAccess, UserMemoryBackend } from './uaccess.js';
 import type { Interruptible } from './wait.js';
 import { TASK_SIZE, type AddressSpace } from './mm.js';
-import type { Cred } from './cred.js';
+import { Cred } from './cred.js';
+
+/** what a task whose process is gone holds: nobody's ids, no capability */
+const NOBODY = new Cred(65534, 65534, []);
 import type { File } from './vfs.js';
 import type { FaultAttr } from './fault.js';
 
@@ -63,7 +66,35 @@ export class Task implements UserAccess, Interruptible {
    * @param remote the memory of a process outside this kernel (the bridge); the task's own
    * address space then only carries its lifetime (mm_users), and user copies go to the process
    */
-  constructor(readonly pid: number, public cred: Cred, readonly mm: AddressSpace, readonly remote: UserMemoryBackend | null = null) {}
+  constructor(readonly pid: number, cred: Cred, readonly mm: AddressSpace, readonly remote: UserMemoryBackend | null = null) {
+    this.ownCred = cred;
+  }
+
+  private ownCred: Cred;
+  private credStale = false;
+  /**
+   * Where the credentials of a task that stands for a real process come from (the bridge): that
+   * process's, read again for each call that looks at them, so a setuid exec or a setgroups in
+   * the process counts from its next call on, as current_cred() would. null: the process is gone
+   * (the task then holds nothing: an unprivileged nobody).
+   */
+  credSource: (() => Cred | null) | null = null;
+
+  get cred(): Cred {
+    if (this.credStale && this.credSource) {
+      this.credStale = false;
+      this.ownCred = this.credSource() ?? NOBODY;
+    }
+    return this.ownCred;
+  }
+  set cred(c: Cred) {
+    this.ownCred = c;
+    this.credStale = false;
+  }
+  /** A call begins: the credentials are read again when it first uses them (credSource). */
+  credsChanged(): void {
+    if (this.credSource) this.credStale = true;
+  }
 
   get tgid(): number {
     return this.pid;

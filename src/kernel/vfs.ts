@@ -230,17 +230,23 @@ export const MAY_EXEC = 1;
 export const MAY_WRITE = 2;
 export const MAY_READ = 4;
 
+/** Who asks, as generic_permission sees it: the fsuid, and in_group_p for the group bits. */
+export interface Asker {
+  readonly uid: number;
+  inGroup(gid: number): boolean;
+}
+
 /** generic_permission over the mode bits: @returns 0 or -EACCES (no capability considered) */
-export function mayAccess(inode: Inode, want: number, uid: number, gid: number): number {
-  const bits = inode.uid === uid ? (inode.mode >> 6) & 7 : inode.gid === gid ? (inode.mode >> 3) & 7 : inode.mode & 7;
+export function mayAccess(inode: Inode, want: number, who: Asker): number {
+  const bits = inode.uid === who.uid ? (inode.mode >> 6) & 7 : who.inGroup(inode.gid) ? (inode.mode >> 3) & 7 : inode.mode & 7;
   return (bits & want) === want ? 0 : -EACCES;
 }
 
 /** Permission check at open: owner/group/other bits; uid 0 bypasses (CAP_DAC_OVERRIDE). */
-export function mayOpen(inode: Inode, flags: number, uid: number, gid: number, dacOverride: boolean): number {
+export function mayOpen(inode: Inode, flags: number, who: Asker, dacOverride: boolean): number {
   if (dacOverride) return 0;
   // ACC_MODE: O_RDONLY needs r, O_WRONLY w, O_RDWR and mode 3 both
-  return mayAccess(inode, ACC_MODE[flags & O_ACCMODE]!, uid, gid);
+  return mayAccess(inode, ACC_MODE[flags & O_ACCMODE]!, who);
 }
 
 // ---- dispatch defaults (fs/read_write.c, fs/ioctl.c, fs/select.c) ----

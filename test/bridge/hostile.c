@@ -1,0 +1,205 @@
+/*
+ * A hostile client of the bridge (test/bridge/hostile.test.ts): each mode tries one way past the
+ * bridge's promises and prints one line per attempt, "name value ...". Built dynamically (the
+ * preload shim) and statically (the seccomp supervisor).
+ *
+ *   inherit   a descriptor passed to a child that dropped to nobody: the child speaks the wire
+ *             protocol on it itself, naming its parent, and must reach only its own memory
+ *   creds     credentials are the caller's at each call: open as root, drop to nobody, open again
+ *   protect   reads into memory the program may not write: PROT_NONE, PROT_READ, a const string,
+ *             its own code; EFAULT, the memory untouched
+ *   pointers  a pointer at or above 2^53 is EFAULT
+ *   flood     1100 raw connections: the ones past the per-process bound are refused with EMFILE;
+ *             prints "holding" and keeps them until stdin closes
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/nvme_ioctl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* the wire, as a client that does not use the shim's header writes it */
+struct req {
+	uint32_t op, pid;
+	uint64_t a, b, c, auth;
+	uint32_t len, pad;
+};
+struct rep {
+	int64_t ret;
+	uint64_t a;
+	uint32_t len, pad;
+};
+enum { OP_READ = 4, OP_PREAD = 6, OP_PWRITE = 7 };
+
+#define DISK "/dev/nvme0n1"
+
+static long long raw_call(int s, struct req q)
+{
+	struct rep r;
+	if (send(s, &q, sizeof(q), MSG_NOSIGNAL) != (ssize_t)sizeof(q)) return -10000;
+	if (recv(s, &r, sizeof(r), MSG_WAITALL) != (ssize_t)sizeof(r)) return -10001;
+	return r.ret;
+}
+
+static int inherit(void)
+{
+	const char secret[] = "PARENT-SECRET";
+	char *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char disk[4096], zero[4096] = { 0 };
+	int fd = open(DISK, O_RDWR);
+	if (fd < 0 || page == MAP_FAILED) return printf("open %d\n", -errno), 1;
+	/* sector 8 holds "DISKDATA", sector 0 zeros */
+	memset(disk, 0, sizeof(disk));
+	strcpy(disk, "DISKDATA");
+	if (pwrite(fd, disk, 4096, 4096) != 4096 || pwrite(fd, zero, 4096, 0) != 4096) return printf("setup %d\n", -errno), 1;
+	int go[2];
+	if (pipe(go)) return 1;
+	pid_t parent = getpid();
+	pid_t child = fork();
+	if (child == 0) {
+		char c;
+		if (read(go[0], &c, 1) != 1) _exit(3);
+		if (getuid() == 0 && setresuid(65534, 65534, 65534)) _exit(4);
+		/* the descriptor is the socket: speak on it directly, naming the parent and its page */
+		struct req w = { .op = OP_PWRITE, .pid = (uint32_t)parent, .a = (uintptr_t)page, .b = 4096, .c = 0, .auth = (uintptr_t)page };
+		long long rw = raw_call(fd, w);
+		struct req r = { .op = OP_PREAD, .pid = (uint32_t)parent, .a = (uintptr_t)page, .b = 4096, .c = 4096, .auth = (uintptr_t)page };
+		long long rr = raw_call(fd, r);
+		/* the read landed in our own copy of the page */
+		printf("child-pwrite %lld\nchild-pread %lld\nchild-got %s\n", rw, rr, page);
+		fflush(stdout);
+		_exit(0);
+	}
+	/* after the fork: the secret is in the parent's page only */
+	memcpy(page, secret, sizeof(secret));
+	if (write(go[1], "x", 1) != 1) return 1;
+	int status;
+	waitpid(child, &status, 0);
+	char back[4096];
+	if (pread(fd, back, 4096, 0) != 4096) return printf("readback %d\n", -errno), 1;
+	printf("disk-has-secret %d\n", memmem(back, sizeof(back), secret, sizeof(secret) - 1) != NULL);
+	printf("parent-page %s\n", page);
+	return 0;
+}
+
+static int creds(void)
+{
+	int fd = open("/dev/kxo", O_RDONLY);
+	printf("open-as-root %d\n", fd < 0 ? -errno : 0);
+	if (fd >= 0) close(fd);
+	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534)) return printf("drop %d\n", -errno), 1;
+	fd = open("/dev/kxo", O_RDONLY);
+	printf("open-as-nobody %d\n", fd < 0 ? -errno : 0);
+	return 0;
+}
+
+static const char constant[4096] __attribute__((aligned(4096))) = "CONSTANT";
+
+static void try_read(const char *name, int fd, void *at, int readable)
+{
+	char before[512];
+	if (readable) memcpy(before, at, sizeof(before));
+	errno = 0;
+	ssize_t r = pread(fd, at, sizeof(before), 4096);
+	int e = errno;
+	printf("%s %zd %d %d\n", name, r, r < 0 ? -e : 0, readable ? !memcmp(before, at, sizeof(before)) : 1);
+}
+
+static int protect(void)
+{
+	int fd = open(DISK, O_RDWR);
+	if (fd < 0) return printf("open %d\n", -errno), 1;
+	char disk[4096] = "DISKDATA";
+	if (pwrite(fd, disk, 4096, 4096) != 4096) return printf("setup %d\n", -errno), 1;
+	char *none = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(ro, 'R', 4096);
+	mprotect(ro, 4096, PROT_READ);
+	try_read("prot-none", fd, none, 0);
+	try_read("prot-read", fd, ro, 1);
+	try_read("const", fd, (void *)constant, 1);
+	try_read("code", fd, (void *)(uintptr_t)&protect, 1);
+	/* a device writing into a read-only buffer (get_user_pages for writing): NVMe Identify */
+	int ctrl = open("/dev/nvme0", O_RDWR);
+	struct nvme_admin_cmd cmd = { .opcode = 0x06, .addr = (uintptr_t)ro, .data_len = 4096, .cdw10 = 1 };
+	errno = 0;
+	int r = ioctl(ctrl, NVME_IOCTL_ADMIN_CMD, &cmd);
+	printf("identify-into-prot-read %d %d %d\n", r, r < 0 ? -errno : 0, ro[0] == 'R' && ro[4095] == 'R');
+	/* and a writable one still works */
+	char *rw = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cmd.addr = (uintptr_t)rw;
+	printf("identify-into-rw %d\n", ioctl(ctrl, NVME_IOCTL_ADMIN_CMD, &cmd));
+	printf("pread-into-rw %zd %.8s\n", pread(fd, rw, 512, 4096), rw);
+	return 0;
+}
+
+static int pointers(void)
+{
+	int kxo = open("/dev/kxo", O_RDONLY);
+	int ctrl = open("/dev/nvme0", O_RDWR);
+	errno = 0;
+	ssize_t r = read(kxo, (void *)-1, 66);
+	printf("read-minus-one %zd %d\n", r, r < 0 ? -errno : 0);
+	errno = 0;
+	int i = ioctl(ctrl, NVME_IOCTL_ADMIN_CMD, (void *)0xffff888000000000ULL);
+	printf("ioctl-kernel-address %d %d\n", i, i < 0 ? -errno : 0);
+	errno = 0;
+	struct nvme_admin_cmd cmd = { .opcode = 0x06, .addr = 0xffffffffffff0000ULL, .data_len = 4096, .cdw10 = 1 };
+	i = ioctl(ctrl, NVME_IOCTL_ADMIN_CMD, &cmd);
+	printf("identify-to-kernel-address %d %d\n", i, i < 0 ? -errno : 0);
+	return 0;
+}
+
+static int flood(void)
+{
+	struct rlimit rl;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	int ok = 0, refused = 0, why = 0;
+	for (int i = 0; i < 1100; i++) {
+		int s = socket(AF_UNIX, SOCK_STREAM, 0);
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		strncpy(sa.sun_path, getenv("VCHARDEV_SOCK"), sizeof(sa.sun_path) - 1);
+		int64_t status = -99999;
+		if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) || recv(s, &status, 8, MSG_WAITALL) != 8) {
+			printf("connect %d %d\n", i, -errno);
+			return 1;
+		}
+		if (status == 0) ok++;
+		else {
+			refused++;
+			why = (int)status;
+			close(s);
+		}
+	}
+	printf("flood %d %d %d\nholding\n", ok, refused, why);
+	fflush(stdout);
+	char c;
+	while (read(0, &c, 1) > 0) {}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	const char *mode = argc > 1 ? argv[1] : "";
+	if (!strcmp(mode, "inherit")) return inherit();
+	if (!strcmp(mode, "creds")) return creds();
+	if (!strcmp(mode, "protect")) return protect();
+	if (!strcmp(mode, "pointers")) return pointers();
+	if (!strcmp(mode, "flood")) return flood();
+	fprintf(stderr, "usage: hostile inherit|creds|protect|pointers|flood\n");
+	return 2;
+}

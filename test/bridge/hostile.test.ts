@@ -1,0 +1,176 @@
+// Issue 18: the bridge as a security boundary. A hostile client per finding: a descriptor passed
+// to another process, credentials that change, memory the program may not write, pointers
+// beyond the address space, a connection flood, a library planted where the native parts are
+// cached, and the README's commands as an ordinary user.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn, execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kernel, type Bridge } from '../../src/index.js';
+import { cacheDir, ensureNative } from '../../src/bridge/native.js';
+
+const root = process.getuid?.() === 0;
+const dir = mkdtempSync(join(tmpdir(), 'hostile-test-'));
+const hostile = join(dir, 'hostile');
+const hostileStatic = join(dir, 'hostile-static');
+
+let k: Kernel;
+let bridge: Bridge;
+
+interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+}
+function run(argv: string[], opts: { input?: (c: ReturnType<typeof spawn>) => void } = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const c = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, ...bridge.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    c.stdout!.on('data', (d: Buffer) => (out += d));
+    c.stderr!.on('data', (d: Buffer) => (err += d));
+    c.on('exit', (code) => resolve({ code, out, err }));
+    if (opts.input) opts.input(c);
+    else c.stdin!.end();
+  });
+}
+/** "name v1 v2 …" lines → name → values */
+const lines = (out: string) => Object.fromEntries(out.trim().split('\n').map((l) => {
+  const [name, ...rest] = l.split(' ');
+  return [name!, rest.join(' ')];
+}));
+
+beforeAll(async () => {
+  execFileSync('cc', ['-O1', '-Wall', '-o', hostile, new URL('./hostile.c', import.meta.url).pathname]);
+  execFileSync('cc', ['-O1', '-static', '-o', hostileStatic, new URL('./hostile.c', import.meta.url).pathname]);
+  k = await Kernel.boot({ clock: 'real' });
+  await k.insmod('kxo', { delay: 20 });
+  await k.insmod('nvme', {});
+  bridge = await k.bridge();
+}, 60_000);
+afterAll(async () => {
+  await bridge?.close();
+  await k?.shutdown();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('who a request acts for', () => {
+  it('a child holding an inherited descriptor (dropped to nobody) that speaks the protocol itself, naming its parent, reaches only its own memory', async () => {
+    const r = await run([hostile, 'inherit']);
+    expect(r.err).toBe('');
+    const got = lines(r.out);
+    // the child's write took its own (zero) page to the disk, its read landed in its own page
+    expect(got['child-pwrite']).toBe('4096');
+    expect(got['child-pread']).toBe('4096');
+    expect(got['child-got']).toBe('DISKDATA');
+    expect(got['disk-has-secret']).toBe('0');
+    expect(got['parent-page']).toBe('PARENT-SECRET');
+  });
+  it.skipIf(!root)('credentials are the caller\'s at each call: after dropping to nobody the same process no longer opens root\'s /dev/kxo', async () => {
+    const r = await run([hostile, 'creds']);
+    expect(lines(r.out)).toEqual({ 'open-as-root': '0', 'open-as-nobody': '-13' });
+  });
+});
+
+describe('user memory honours the program\'s page protections', () => {
+  const expected = {
+    'prot-none': '-1 -14 1',
+    'prot-read': '-1 -14 1',
+    const: '-1 -14 1',
+    code: '-1 -14 1',
+    'identify-into-prot-read': '-1 -14 1',
+    'identify-into-rw': '0',
+    'pread-into-rw': '512 DISKDATA',
+  };
+  it('through the preload shim: pread into PROT_NONE, PROT_READ, a const string or code is EFAULT and changes nothing', async () => {
+    const r = await run([hostile, 'protect']);
+    expect(r.err).toBe('');
+    expect(lines(r.out)).toEqual(expected);
+  });
+  it('through the seccomp supervisor, the same', async () => {
+    const r = await run(bridge.supervised([hostileStatic, 'protect']));
+    expect(lines(r.out)).toEqual(expected);
+  });
+  const far = { 'read-minus-one': '-1 -14', 'ioctl-kernel-address': '-1 -14', 'identify-to-kernel-address': '-1 -14' };
+  it('a pointer at or above 2^53 ((void *)-1, a kernel address) is EFAULT, by both routes', async () => {
+    expect(lines((await run([hostile, 'pointers'])).out)).toEqual(far);
+    expect(lines((await run(bridge.supervised([hostileStatic, 'pointers']))).out)).toEqual(far);
+  });
+});
+
+describe('bounds', () => {
+  it('a program flooding connections is refused past its bound (EMFILE) while another program keeps working', async () => {
+    const tasks = k.tasks.size;
+    let release!: () => void;
+    let holding!: () => void;
+    const held = new Promise<void>((res) => (holding = res));
+    const flood = run([hostile, 'flood'], {
+      input: (c) => {
+        c.stdout!.on('data', (d: Buffer) => { if (String(d).includes('holding')) holding(); });
+        release = () => c.stdin!.end();
+      },
+    });
+    await held;
+    const cat = await run(['cat', '/sys/class/kxo/kxo/kxo_state']);
+    expect(cat.out).toBe('1 1 0\n');
+    const dd = await run(['dd', 'if=/dev/kxo', 'bs=66', 'count=1', 'status=none']);
+    expect(dd.out.length).toBe(66);
+    release();
+    const r = await flood;
+    // 1024 accepted, the other 76 refused with EMFILE (-24)
+    expect(lines(r.out).flood).toBe('1024 76 -24');
+    for (let i = 0; i < 100 && k.tasks.size > tasks; i++) await new Promise((res) => setTimeout(res, 20));
+    expect(k.tasks.size).toBe(tasks);
+  }, 30_000);
+});
+
+describe('the native parts are built where no other user can plant one', () => {
+  it('the cache is the user\'s own 0700 directory; a library planted at the old shared name in the temp directory is never used', () => {
+    const home = mkdtempSync(join(tmpdir(), 'xdg-'));
+    const env = { XDG_CACHE_HOME: home };
+    const cache = cacheDir(env);
+    expect(cache).toBe(join(home, 'vchardev'));
+    expect(statSync(cache).mode & 0o777).toBe(0o700);
+    // what the bridge used before: $TMPDIR/vchardev-<hash>-<output>, trusted if present
+    writeFileSync(join(tmpdir(), 'vchardev-0000000000000000-libvchardev-shim.so'), 'planted');
+    const shim = ensureNative('shim', { build: false, env });
+    expect(shim.startsWith(`${cache}/`)).toBe(true);
+    expect(readFileSync(shim).subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+    // a second call takes the cached build
+    expect(ensureNative('shim', { build: false, env })).toBe(shim);
+    rmSync(home, { recursive: true, force: true });
+  });
+  it.skipIf(!root)('a cache directory or a cached build owned by another user is refused, not loaded', () => {
+    const home = mkdtempSync(join(tmpdir(), 'xdg-'));
+    const env = { XDG_CACHE_HOME: home };
+    const shim = ensureNative('shim', { build: false, env });
+    chownSync(shim, 65534, 65534);
+    expect(() => ensureNative('shim', { build: false, env })).toThrow(/not this user's own file/);
+    const other = join(home, 'other');
+    mkdirSync(join(other, 'vchardev'), { recursive: true });
+    chownSync(join(other, 'vchardev'), 65534, 65534);
+    expect(() => cacheDir({ XDG_CACHE_HOME: other })).toThrow(/not a directory of this user's/);
+    rmSync(home, { recursive: true, force: true });
+  });
+});
+
+describe('an ordinary user', () => {
+  const cli = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+  const asNobody = (args: string[]) => spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, cli, ...args], { encoding: 'latin1', timeout: 60_000 });
+  it.skipIf(!root || !existsSync(cli))('runs the README\'s commands: dd of /dev/kxo and nvme id-ctrl work as nobody, who is root inside the kernel', () => {
+    const dd = asNobody(['run', '--', 'dd', 'if=/dev/kxo', 'bs=66', 'count=1', 'status=none']);
+    expect(dd.stderr).toBe('');
+    expect(dd.stdout.length).toBe(66);
+    const id = asNobody(['run', '--', 'nvme', 'id-ctrl', '/dev/nvme0']);
+    expect(id.status).toBe(0);
+    expect(id.stdout).toMatch(/^mn\s+: /m);
+    const who = asNobody(['run', '--', 'sh', '-c', 'stat -c "%U %a" /dev/kxo; id -u']);
+    expect(who.stdout).toBe('root 600\n65534\n');
+  });
+  it.skipIf(!root || !existsSync(cli))('with --host-ids nobody is nobody inside the kernel too: Permission denied on root\'s 0600 /dev/kxo', () => {
+    const dd = asNobody(['run', '--host-ids', '--', 'dd', 'if=/dev/kxo', 'bs=66', 'count=1', 'status=none']);
+    expect(dd.status).not.toBe(0);
+    expect(dd.stderr).toMatch(/Permission denied/);
+  });
+});
