@@ -1,28 +1,26 @@
 /*
  * vchardev-addon: the bridge server's native part, a Node-API addon (Node has no SCM_CREDENTIALS,
- * no process_vm_readv and no pidfd). It owns the bridge's listening socket; one I/O thread accepts
- * connections and reads them; the kernel's side (src/bridge/) runs in JS on Node's thread.
+ * no process_vm_readv and no pidfd). It owns the bridge's listening socket and its connections,
+ * polled on Node's own event loop (libuv's uv_poll), so a request reaches the kernel's side
+ * (src/bridge/) on Node's thread with no other thread between: everything here runs there.
  *
  * - Who sent a request is the host kernel's word, per message: the socket has SO_PASSCRED (and
  *   SO_PASSPIDFD where the kernel has it), so every chunk read carries its sender's pid, and a
- *   unix stream socket never joins bytes of two senders in one read. A claimed pid is never
- *   believed.
+ *   unix stream socket never joins bytes of two senders in one read (unix_stream_read_generic
+ *   stops where the credentials differ). A claimed pid is never believed.
  * - A pid is tied to the process it named when the message arrived: each sender is kept with a
  *   pidfd (the one SCM_PIDFD gave, else pidfd_open at once) and a generation number; while that
  *   pidfd has not exited, the pid is that process. A pid whose process exited starts a new
  *   generation, so a reused pid is never taken for the process that had it.
  * - User memory goes through process_vm_readv/process_vm_writev, which fault on pages the
  *   process cannot read or write (a PROT_NONE page, a read-only mapping, code), as copy_to_user
- *   does; /proc/<pid>/mem would not (FOLL_FORCE). Before and after each access the process's
- *   pidfd is checked: a process that exited meanwhile had its access count as a fault.
+ *   does; /proc/<pid>/mem would not (FOLL_FORCE). After each access the pidfd is checked: a
+ *   process that exited meanwhile had its access count as a fault.
  * - Credentials are read when asked (/proc/<pid>/status, then the pidfd checked): the caller's
  *   at the time of the call.
  * - Connections are bounded per process, per user and in all; past a bound the client is told
  *   EMFILE or ENFILE in the greeting and the connection closed, so one client cannot starve
- *   another.
- *
- * Each connection is read one chunk at a time (EPOLLONESHOT): the next read waits until JS has
- * taken the last, so a client that floods cannot make the server buffer more than a chunk.
+ *   another. A chunk read is handed to JS at once: JS bounds what it queues.
  */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
@@ -30,13 +28,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -55,6 +50,35 @@
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
+#include <linux/capability.h>
+
+/* PIDFD_GET_INFO (Linux 6.13, uapi/linux/pidfd.h), its first version */
+struct vchardev_pidfd_info {
+	uint64_t mask, cgroupid;
+	uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid, spare0;
+};
+#define VCHARDEV_PIDFD_GET_INFO _IOWR(0xFF, 11, struct vchardev_pidfd_info)
+#define VCHARDEV_PIDFD_INFO_CREDS 2
+
+/*
+ * The few libuv calls used, declared here: Node exports libuv's symbols to addons and keeps its
+ * ABI within a major version (libuv 1.x), but node-api-headers carries no uv.h. Handles are
+ * allocated by uv_handle_size, so no libuv struct layout is assumed.
+ */
+typedef struct uv_loop_s uv_loop_t;
+typedef struct uv_handle_s uv_handle_t;
+typedef struct uv_poll_s uv_poll_t;
+typedef void (*uv_poll_cb)(uv_poll_t *handle, int status, int events);
+typedef void (*uv_close_cb)(uv_handle_t *handle);
+extern size_t uv_handle_size(int type);
+extern int uv_poll_init(uv_loop_t *loop, uv_poll_t *handle, int fd);
+extern int uv_poll_start(uv_poll_t *handle, int events, uv_poll_cb cb);
+extern int uv_poll_stop(uv_poll_t *handle);
+extern void uv_close(uv_handle_t *handle, uv_close_cb cb);
+extern void *uv_handle_get_data(const uv_handle_t *handle);
+extern void uv_handle_set_data(uv_handle_t *handle, void *data);
+#define UV_POLL_TYPE 8 /* uv_handle_type's UV_POLL */
+#define UV_READABLE_EV 1
 
 /* the procfs PROCMAP_QUERY ioctl (Linux 6.11, uapi/linux/fs.h), for kernels whose headers lack it */
 struct vchardev_procmap_query {
@@ -68,15 +92,22 @@ struct vchardev_procmap_query {
 /* a chunk: requests are 48 bytes and a path of at most 4096 */
 #define CHUNK 16384
 #define MAX_CONNS 8192
-#define PAGE 4096UL
+#define BUCKETS 1024
+#define MAX_SENDERS 32768
 
 enum { EV_DATA = 1, EV_CLOSED = 2 };
 
-struct conn {
-	int fd;        /* -1: free */
-	uint32_t id;   /* what JS calls it; a slot's ids differ each time it is reused */
-	pid_t owner;   /* who connected (SO_PEERCRED), for the bounds */
+struct server;
+
+/* a polled descriptor: the listening socket or a connection */
+struct watch {
+	struct server *srv;
+	uv_poll_t *poll;
+	int fd;
+	uint32_t id; /* a connection's id (what JS calls it; a slot's ids differ each time it is reused) */
+	pid_t owner; /* who connected (SO_PEERCRED), for the bounds */
 	uid_t uid;
+	int closing;
 };
 
 struct sender {
@@ -84,37 +115,39 @@ struct sender {
 	pid_t pid;
 	uint32_t gen;
 	int pidfd;
-	int maps; /* an open /proc/<pid>/maps for PROCMAP_QUERY, or -1 */
+	int maps;   /* an open /proc/<pid>/maps for PROCMAP_QUERY, or -1 */
+	int status; /* an open /proc/<pid>/status (read again from 0 each time), or -1 */
+	/* the credentials last read: ids (real, effective, saved, fs; uids then gids), CapEff, groups */
+	int known;
+	uint64_t ids[8], cap;
+	int ngroups;
+	uint32_t *groups;
 };
 
-#define BUCKETS 1024
-#define MAX_SENDERS 32768
-
 struct server {
-	int listen_fd, epoll_fd, wake_fd;
-	int running;
-	pthread_t thread;
-	napi_threadsafe_function tsfn;
-	pthread_mutex_t lock; /* conns */
-	struct conn conns[MAX_CONNS];
+	napi_env env;
+	napi_ref callback;
+	napi_async_context async;
+	struct watch listener;
+	struct watch *conns[MAX_CONNS];
 	uint32_t next_id;
 	int per_process, per_user, total, nconns;
-	pthread_mutex_t senders_lock;
 	struct sender *bucket[BUCKETS];
 	int nsenders;
 	uint32_t next_gen;
-	int stopped;
+	int running;
+	int has_pidfd; /* the kernel sends SCM_PIDFD (SO_PASSPIDFD took): never fall back to pidfd_open */
+	dev_t userns_dev; /* our user namespace: capabilities count only in it */
+	ino_t userns_ino;
+	int handles;   /* uv handles not yet closed: the server's memory outlives them */
+	int finalized; /* JS let go of it */
 	unsigned char buf[CHUNK];
 };
 
-struct event {
-	int kind;
-	uint32_t conn;
-	int32_t pid;
-	uint32_t gen;
-	uint32_t len;
-	unsigned char data[];
-};
+static void server_free_if_done(struct server *S)
+{
+	if (S->finalized && !S->running && S->handles == 0) free(S);
+}
 
 /* ---- senders: pid → (generation, pidfd) ---- */
 
@@ -128,11 +161,13 @@ static void sender_free(struct server *S, struct sender *s)
 {
 	close(s->pidfd);
 	if (s->maps >= 0) close(s->maps);
+	if (s->status >= 0) close(s->status);
+	free(s->groups);
 	free(s);
 	S->nsenders--;
 }
 
-/* drops every sender whose process has exited (senders_lock held) */
+/* drops every sender whose process has exited */
 static void prune(struct server *S)
 {
 	for (int b = 0; b < BUCKETS; b++) {
@@ -150,70 +185,189 @@ static void prune(struct server *S)
 
 /*
  * The generation of the process with this pid, as the message that named it arrived: pidfd is
- * the sender's own (SCM_PIDFD, taken over) or -1 (opened here). 0: the sender is gone or too many
- * are known.
+ * the sender's own (SCM_PIDFD, taken over) or -1. `named`: the pid is not a sender's but one a
+ * verified sender named (OP_ACTFOR), opened here. 0: the sender is gone, cannot be seen from here
+ * (pid 0: another pid namespace) or too many are known.
  */
-static uint32_t sender_gen(struct server *S, pid_t pid, int pidfd)
+static uint32_t sender_gen(struct server *S, pid_t pid, int pidfd, int named)
 {
-	if (pid <= 0) {
+	if (pid <= 0 || (pidfd >= 0 && exited(pidfd))) {
 		if (pidfd >= 0) close(pidfd);
 		return 0;
 	}
-	if (pidfd >= 0 && exited(pidfd)) {
-		close(pidfd);
-		return 0;
-	}
-	pthread_mutex_lock(&S->senders_lock);
 	struct sender **pp = &S->bucket[(unsigned)pid % BUCKETS];
 	for (; *pp; pp = &(*pp)->next) {
 		if ((*pp)->pid != pid) continue;
 		struct sender *s = *pp;
 		if (!exited(s->pidfd)) {
 			/* both alive with one pid: the same process */
-			uint32_t gen = s->gen;
-			pthread_mutex_unlock(&S->senders_lock);
 			if (pidfd >= 0) close(pidfd);
-			return gen;
+			return s->gen;
 		}
 		*pp = s->next;
 		sender_free(S, s);
 		break;
 	}
+	/*
+	 * no pidfd with the message: where the kernel sends one, the sender is gone (older kernels
+	 * give a negative one for a reaped sender); before Linux 6.5 the pid is opened now, a
+	 * window in which a sender that exited at once and had its pid reused is not told apart
+	 */
+	if (pidfd < 0 && S->has_pidfd && !named) return 0;
 	if (pidfd < 0) pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0 || exited(pidfd)) goto gone;
+	if (pidfd < 0) return 0;
+	if (exited(pidfd)) goto gone;
 	if (S->nsenders >= MAX_SENDERS) prune(S);
 	if (S->nsenders >= MAX_SENDERS) goto gone;
 	struct sender *s = malloc(sizeof(*s));
 	if (!s) goto gone;
 	if (++S->next_gen == 0) S->next_gen = 1;
-	*s = (struct sender){ .next = S->bucket[(unsigned)pid % BUCKETS], .pid = pid, .gen = S->next_gen, .pidfd = pidfd, .maps = -1 };
+	*s = (struct sender){ .next = S->bucket[(unsigned)pid % BUCKETS], .pid = pid, .gen = S->next_gen, .pidfd = pidfd, .maps = -1, .status = -1, .groups = NULL };
 	S->bucket[(unsigned)pid % BUCKETS] = s;
 	S->nsenders++;
-	pthread_mutex_unlock(&S->senders_lock);
 	return s->gen;
 gone:
-	pthread_mutex_unlock(&S->senders_lock);
-	if (pidfd >= 0) close(pidfd);
+	close(pidfd);
 	return 0;
 }
 
-/* the sender (pid, gen) while its process lives (senders_lock held), else NULL */
+/*
+ * The sender (pid, gen), or NULL. Whether its process still lives is for the caller to check
+ * after using the pid: alive then, the pid was that process's all along.
+ */
 static struct sender *sender_find(struct server *S, pid_t pid, uint32_t gen)
 {
 	for (struct sender *s = S->bucket[(unsigned)pid % BUCKETS]; s; s = s->next)
-		if (s->pid == pid) return s->gen == gen && !exited(s->pidfd) ? s : NULL;
+		if (s->pid == pid) return s->gen == gen ? s : NULL;
 	return NULL;
 }
 
-/* ---- the I/O thread ---- */
+/* ---- connections, on Node's loop ---- */
 
-static void emit(struct server *S, int kind, uint32_t conn, pid_t pid, uint32_t gen, const void *data, uint32_t len)
+static void emit(struct server *S, int kind, uint32_t conn, pid_t pid, uint32_t gen, uid_t uid, gid_t gid, const void *data, uint32_t len)
 {
-	struct event *e = malloc(sizeof(*e) + len);
-	if (!e) return;
-	*e = (struct event){ .kind = kind, .conn = conn, .pid = pid, .gen = gen, .len = len };
-	if (len) memcpy(e->data, data, len);
-	if (napi_call_threadsafe_function(S->tsfn, e, napi_tsfn_nonblocking) != napi_ok) free(e);
+	napi_env env = S->env;
+	napi_handle_scope scope;
+	if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+	napi_value cb, recv, undef, argv[7];
+	/* napi_make_callback wants an object to call on */
+	napi_get_global(env, &recv);
+	napi_get_undefined(env, &undef);
+	if (napi_get_reference_value(env, S->callback, &cb) == napi_ok && cb) {
+		napi_create_int32(env, kind, &argv[0]);
+		napi_create_uint32(env, conn, &argv[1]);
+		napi_create_int32(env, pid, &argv[2]);
+		napi_create_uint32(env, gen, &argv[3]);
+		napi_create_uint32(env, uid, &argv[4]);
+		napi_create_uint32(env, gid, &argv[5]);
+		void *copy;
+		argv[6] = undef;
+		if (len && napi_create_buffer_copy(env, len, data, &copy, &argv[6]) != napi_ok) argv[6] = undef;
+		/* a callback scope: the promises the handler starts run their reactions before we return */
+		if (napi_make_callback(env, S->async, recv, cb, 7, argv, NULL) == napi_pending_exception) {
+			napi_value err;
+			napi_get_and_clear_last_exception(env, &err);
+			napi_fatal_exception(env, err);
+		}
+	}
+	napi_close_handle_scope(env, scope);
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+	struct watch *w = uv_handle_get_data(h);
+	struct server *S = w->srv;
+	free(h);
+	if (w != &S->listener) free(w);
+	S->handles--;
+	server_free_if_done(S);
+}
+
+/* stops polling fd and closes it; the handle goes when libuv is done with it */
+static void unwatch(struct watch *w)
+{
+	if (w->closing) return;
+	w->closing = 1;
+	/* libuv forgets the descriptor while it is still open, then it closes */
+	uv_poll_stop(w->poll);
+	uv_close((uv_handle_t *)w->poll, handle_closed);
+	close(w->fd);
+	w->fd = -1;
+}
+
+static int watch(struct server *S, struct watch *w, int fd, uv_poll_cb cb)
+{
+	uv_loop_t *loop;
+	w->srv = S;
+	w->fd = fd;
+	w->poll = malloc(uv_handle_size(UV_POLL_TYPE));
+	if (!w->poll || napi_get_uv_event_loop(S->env, &loop) != napi_ok || uv_poll_init(loop, w->poll, fd) != 0) {
+		free(w->poll);
+		return -1;
+	}
+	uv_handle_set_data((uv_handle_t *)w->poll, w);
+	S->handles++;
+	uv_poll_start(w->poll, UV_READABLE_EV, cb);
+	return 0;
+}
+
+static struct watch *conn_of(struct server *S, uint32_t id)
+{
+	struct watch *c = S->conns[id % MAX_CONNS];
+	return c && c->id == id && !c->closing ? c : NULL;
+}
+
+/* a connection ends: closed at once, nothing more read from it; JS is told when it did not ask */
+static void conn_end(struct server *S, struct watch *c, int tell)
+{
+	S->conns[c->id % MAX_CONNS] = NULL;
+	S->nconns--;
+	uint32_t id = c->id;
+	unwatch(c);
+	if (tell) emit(S, EV_CLOSED, id, 0, 0, 0, 0, NULL, 0);
+}
+
+static void on_readable(uv_poll_t *h, int status, int events)
+{
+	(void)events;
+	struct watch *c = uv_handle_get_data((uv_handle_t *)h);
+	struct server *S = c->srv;
+	if (c->closing) return;
+	/* room for the credentials, the pidfd, and descriptors a hostile client attaches (closed) */
+	union {
+		char space[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(int) * 64)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { S->buf, sizeof(S->buf) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space, .msg_controllen = sizeof(ctl.space) };
+	ssize_t n = status < 0 ? 0 : recvmsg(c->fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+	struct ucred cr = { 0, (uid_t)-1, (gid_t)-1 };
+	int pidfd = -1, bad = n > 0 && (m.msg_flags & MSG_CTRUNC);
+	for (struct cmsghdr *ch = n > 0 ? CMSG_FIRSTHDR(&m) : NULL; ch; ch = CMSG_NXTHDR(&m, ch)) {
+		if (ch->cmsg_level != SOL_SOCKET) continue;
+		if (ch->cmsg_type == SCM_CREDENTIALS && ch->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
+			memcpy(&cr, CMSG_DATA(ch), sizeof(cr));
+		} else if (ch->cmsg_type == SCM_PIDFD && ch->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			memcpy(&pidfd, CMSG_DATA(ch), sizeof(int));
+		} else if (ch->cmsg_type == SCM_RIGHTS) {
+			/* no request passes descriptors: they are closed and the connection goes */
+			size_t k = (ch->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (size_t i = 0; i < k; i++) {
+				int fd;
+				memcpy(&fd, CMSG_DATA(ch) + i * sizeof(int), sizeof(int));
+				if (fd >= 0) close(fd);
+			}
+			bad = 1;
+		}
+	}
+	if (n <= 0 || bad) {
+		if (pidfd >= 0) close(pidfd);
+		return conn_end(S, c, 1);
+	}
+	/* gen 0: a sender whose process is gone or cannot be seen: JS answers nothing it asks for */
+	uint32_t gen = sender_gen(S, cr.pid, pidfd, 0);
+	emit(S, EV_DATA, c->id, cr.pid, gen, cr.uid, cr.gid, S->buf, (uint32_t)n);
 }
 
 static void greet(int fd, int64_t status)
@@ -223,9 +377,12 @@ static void greet(int fd, int64_t status)
 	(void)r;
 }
 
-static void accept_one(struct server *S)
+static void on_accept(uv_poll_t *h, int status, int events)
 {
-	int fd = accept4(S->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	(void)events;
+	struct server *S = ((struct watch *)uv_handle_get_data((uv_handle_t *)h))->srv;
+	if (status < 0 || !S->running) return;
+	int fd = accept4(S->listener.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) return;
 	struct ucred cr;
 	socklen_t sl = sizeof(cr);
@@ -233,151 +390,39 @@ static void accept_one(struct server *S)
 		close(fd);
 		return;
 	}
-	pthread_mutex_lock(&S->lock);
 	int mine = 0, theirs = 0, slot = -1;
 	for (int i = 0; i < MAX_CONNS; i++) {
-		if (S->conns[i].fd < 0) {
+		struct watch *c = S->conns[i];
+		if (!c) {
 			if (slot < 0) slot = i;
 			continue;
 		}
-		if (S->conns[i].owner == cr.pid) mine++;
-		if (S->conns[i].uid == cr.uid) theirs++;
+		if (c->owner == cr.pid) mine++;
+		if (c->uid == cr.uid) theirs++;
 	}
 	int64_t refuse = mine >= S->per_process ? -EMFILE : theirs >= S->per_user || S->nconns >= S->total || slot < 0 ? -ENFILE : 0;
-	if (refuse) {
-		pthread_mutex_unlock(&S->lock);
-		greet(fd, refuse);
-		close(fd);
-		return;
-	}
-	struct conn *c = &S->conns[slot];
-	S->next_id += MAX_CONNS;
-	*c = (struct conn){ .fd = fd, .id = (uint32_t)slot + S->next_id, .owner = cr.pid, .uid = cr.uid };
-	S->nconns++;
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.u32 = c->id };
-	greet(fd, 0);
-	if (epoll_ctl(S->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		c->fd = -1;
-		S->nconns--;
-		close(fd);
-	}
-	pthread_mutex_unlock(&S->lock);
-}
-
-/* (S->lock held) */
-static struct conn *conn_of(struct server *S, uint32_t id)
-{
-	struct conn *c = &S->conns[id % MAX_CONNS];
-	return c->fd >= 0 && c->id == id ? c : NULL;
-}
-
-static void read_one(struct server *S, uint32_t id)
-{
-	union {
-		char space[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	pthread_mutex_lock(&S->lock);
-	struct conn *c = conn_of(S, id);
+	struct watch *c = refuse ? NULL : calloc(1, sizeof(*c));
 	if (!c) {
-		pthread_mutex_unlock(&S->lock);
+		greet(fd, refuse ? refuse : -ENOMEM);
+		close(fd);
 		return;
 	}
-	struct iovec iov = { S->buf, sizeof(S->buf) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space, .msg_controllen = sizeof(ctl.space) };
-	ssize_t n = recvmsg(c->fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-		struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.u32 = id };
-		epoll_ctl(S->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
-		pthread_mutex_unlock(&S->lock);
+	S->next_id += MAX_CONNS;
+	c->id = (uint32_t)slot + S->next_id;
+	c->owner = cr.pid;
+	c->uid = cr.uid;
+	if (watch(S, c, fd, on_readable) < 0) {
+		greet(fd, -ENOMEM);
+		close(fd);
+		free(c);
 		return;
 	}
-	pid_t pid = 0;
-	int pidfd = -1;
-	for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
-		if (h->cmsg_level != SOL_SOCKET) continue;
-		if (h->cmsg_type == SCM_CREDENTIALS && h->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
-			struct ucred cr;
-			memcpy(&cr, CMSG_DATA(h), sizeof(cr));
-			pid = cr.pid;
-		} else if (h->cmsg_type == SCM_PIDFD && h->cmsg_len >= CMSG_LEN(sizeof(int))) {
-			memcpy(&pidfd, CMSG_DATA(h), sizeof(int));
-		}
-	}
-	if (n <= 0) {
-		epoll_ctl(S->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
-		close(c->fd);
-		c->fd = -1;
-		S->nconns--;
-		pthread_mutex_unlock(&S->lock);
-		if (pidfd >= 0) close(pidfd);
-		emit(S, EV_CLOSED, id, 0, 0, NULL, 0);
-		return;
-	}
-	pthread_mutex_unlock(&S->lock);
-	/* gen 0: a sender whose process is gone (or who is in a pid namespace we cannot see): JS
-	 * answers nothing it asked for */
-	uint32_t gen = sender_gen(S, pid, pidfd);
-	emit(S, EV_DATA, id, pid, gen, S->buf, (uint32_t)n);
-}
-
-static void *io_thread(void *arg)
-{
-	struct server *S = arg;
-	struct epoll_event evs[64];
-	while (__atomic_load_n(&S->running, __ATOMIC_ACQUIRE)) {
-		int n = epoll_wait(S->epoll_fd, evs, 64, -1);
-		for (int i = 0; i < n; i++) {
-			uint32_t id = evs[i].data.u32;
-			if (id == UINT32_MAX) {
-				uint64_t v;
-				ssize_t r = read(S->wake_fd, &v, sizeof(v));
-				(void)r;
-			} else if (id == UINT32_MAX - 1) {
-				accept_one(S);
-			} else {
-				read_one(S, id);
-			}
-		}
-	}
-	return NULL;
+	S->conns[slot] = c;
+	S->nconns++;
+	greet(fd, 0);
 }
 
 /* ---- JS side ---- */
-
-#define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, #call " failed"); return NULL; } } while (0)
-
-static void call_js(napi_env env, napi_value cb, void *context, void *data)
-{
-	struct server *S = context;
-	struct event *e = data;
-	if (env && cb) {
-		napi_value argv[5], undef;
-		napi_get_undefined(env, &undef);
-		napi_create_int32(env, e->kind, &argv[0]);
-		napi_create_uint32(env, e->conn, &argv[1]);
-		napi_create_int32(env, e->pid, &argv[2]);
-		napi_create_uint32(env, e->gen, &argv[3]);
-		if (e->len) {
-			void *copy;
-			napi_create_buffer_copy(env, e->len, e->data, &copy, &argv[4]);
-		} else {
-			argv[4] = undef;
-		}
-		napi_call_function(env, undef, cb, 5, argv, NULL);
-	}
-	if (e->kind == EV_DATA) {
-		/* JS has taken the chunk: the connection may be read again */
-		pthread_mutex_lock(&S->lock);
-		struct conn *c = conn_of(S, e->conn);
-		if (c) {
-			struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.u32 = e->conn };
-			epoll_ctl(S->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
-		}
-		pthread_mutex_unlock(&S->lock);
-	}
-	free(e);
-}
 
 static int arg_int(napi_env env, napi_value v, int64_t *out)
 {
@@ -409,8 +454,8 @@ static void server_finalize(napi_env env, void *data, void *hint)
 	(void)env;
 	(void)hint;
 	struct server *S = data;
-	/* a server still running keeps its memory: its thread uses it */
-	if (!S->running) free(S);
+	S->finalized = 1;
+	server_free_if_done(S);
 }
 
 /* listen(path, onEvent, perProcess, perUser, total): the server's handle, or -errno */
@@ -418,24 +463,12 @@ static napi_value js_listen(napi_env env, napi_callback_info info)
 {
 	size_t argc = 5;
 	napi_value argv[5];
-	CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-	if (argc < 5) return num(env, -EINVAL);
-	struct server *S = calloc(1, sizeof(*S));
-	if (!S) return num(env, -ENOMEM);
-	S->listen_fd = S->epoll_fd = S->wake_fd = -1;
-	pthread_mutex_init(&S->lock, NULL);
-	pthread_mutex_init(&S->senders_lock, NULL);
+	if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5) return num(env, -EINVAL);
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	size_t plen;
 	int64_t pp, pu, tot;
-	if (napi_get_value_string_utf8(env, argv[0], path, sizeof(path), &plen) != napi_ok || plen >= sizeof(path) - 1) {
-		free(S);
-		return num(env, -ENAMETOOLONG);
-	}
-	if (arg_int(env, argv[2], &pp) || arg_int(env, argv[3], &pu) || arg_int(env, argv[4], &tot)) {
-		free(S);
-		return num(env, -EINVAL);
-	}
+	if (napi_get_value_string_utf8(env, argv[0], path, sizeof(path), &plen) != napi_ok || plen >= sizeof(path) - 1) return num(env, -ENAMETOOLONG);
+	if (arg_int(env, argv[2], &pp) || arg_int(env, argv[3], &pu) || arg_int(env, argv[4], &tot)) return num(env, -EINVAL);
 	/* the descriptors the bound needs, and a margin for Node's own */
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -445,78 +478,65 @@ static napi_value js_listen(napi_env env, napi_callback_info info)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (int64_t)rl.rlim_cur - 256 < tot)
 		tot = (int64_t)rl.rlim_cur > 512 ? (int64_t)rl.rlim_cur - 256 : (int64_t)rl.rlim_cur / 2;
 	if (tot > MAX_CONNS) tot = MAX_CONNS;
+
+	struct server *S = calloc(1, sizeof(*S));
+	if (!S) return num(env, -ENOMEM);
+	S->env = env;
 	S->per_process = (int)pp;
 	S->per_user = (int)pu;
 	S->total = (int)tot;
-	for (int i = 0; i < MAX_CONNS; i++) S->conns[i].fd = -1;
-	S->nconns = 0;
-
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s < 0) return num(env, -errno);
-	int one = 1;
+	if (s < 0) {
+		free(S);
+		return num(env, -errno);
+	}
+	int one = 1, e = 0;
 	/* set on the listener: every accepted socket has them before its peer sends a byte */
-	if (setsockopt(s, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) goto fail;
+	if (setsockopt(s, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) e = errno;
 	/* Linux 6.5: the sender's pidfd with each message (else pidfd_open as it arrives) */
-	if (setsockopt(s, SOL_SOCKET, SO_PASSPIDFD, &one, sizeof(one)) < 0) errno = 0;
+	else S->has_pidfd = setsockopt(s, SOL_SOCKET, SO_PASSPIDFD, &one, sizeof(one)) == 0;
+	struct stat ns;
+	if (stat("/proc/self/ns/user", &ns) == 0) {
+		S->userns_dev = ns.st_dev;
+		S->userns_ino = ns.st_ino;
+	}
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	memcpy(sa.sun_path, path, plen + 1);
-	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s, 256) < 0) goto fail;
-	S->listen_fd = s;
-	S->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	S->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (S->epoll_fd < 0 || S->wake_fd < 0) goto fail;
-	struct epoll_event lev = { .events = EPOLLIN, .data.u32 = UINT32_MAX - 1 };
-	struct epoll_event wev = { .events = EPOLLIN, .data.u32 = UINT32_MAX };
-	if (epoll_ctl(S->epoll_fd, EPOLL_CTL_ADD, s, &lev) < 0 || epoll_ctl(S->epoll_fd, EPOLL_CTL_ADD, S->wake_fd, &wev) < 0) goto fail;
-	napi_value name;
-	napi_create_string_utf8(env, "vchardev-bridge", NAPI_AUTO_LENGTH, &name);
-	if (napi_create_threadsafe_function(env, argv[1], NULL, name, 0, 1, NULL, NULL, S, call_js, &S->tsfn) != napi_ok) {
-		errno = ENOMEM;
-		goto fail;
+	if (!e && (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s, 256) < 0)) e = errno;
+	napi_value name, handle;
+	if (!e) {
+		napi_create_string_utf8(env, "vchardev-bridge", NAPI_AUTO_LENGTH, &name);
+		napi_value resource;
+		napi_create_object(env, &resource);
+		if (napi_create_reference(env, argv[1], 1, &S->callback) != napi_ok ||
+		    napi_async_init(env, resource, name, &S->async) != napi_ok || watch(S, &S->listener, s, on_accept) < 0)
+			e = ENOMEM;
+	}
+	if (e) {
+		close(s);
+		if (S->callback) napi_delete_reference(env, S->callback);
+		free(S);
+		return num(env, -e);
 	}
 	S->running = 1;
-	if (pthread_create(&S->thread, NULL, io_thread, S) != 0) {
-		S->running = 0;
-		napi_release_threadsafe_function(S->tsfn, napi_tsfn_abort);
-		errno = EAGAIN;
-		goto fail;
-	}
-	napi_value handle;
 	if (napi_create_external(env, S, server_finalize, NULL, &handle) != napi_ok) return num(env, -ENOMEM);
 	return handle;
-fail:;
-	int e = errno;
-	if (S->epoll_fd >= 0) close(S->epoll_fd);
-	if (S->wake_fd >= 0) close(S->wake_fd);
-	close(s);
-	free(S);
-	return num(env, -e);
 }
 
-/* stop(): the thread ends, every connection and known sender is closed */
+/* stop(): the listener and every connection close now; no event is reported after it */
 static napi_value js_stop(napi_env env, napi_callback_info info)
 {
 	ARGS(0);
 	(void)argv;
 	if (!S->running) return num(env, 0);
-	__atomic_store_n(&S->running, 0, __ATOMIC_RELEASE);
-	uint64_t one = 1;
-	ssize_t r = write(S->wake_fd, &one, sizeof(one));
-	(void)r;
-	pthread_join(S->thread, NULL);
-	napi_release_threadsafe_function(S->tsfn, napi_tsfn_abort);
-	pthread_mutex_lock(&S->lock);
+	S->running = 0;
+	unwatch(&S->listener);
 	for (int i = 0; i < MAX_CONNS; i++) {
-		if (S->conns[i].fd >= 0) close(S->conns[i].fd);
-		S->conns[i].fd = -1;
+		if (!S->conns[i]) continue;
+		unwatch(S->conns[i]);
+		S->conns[i] = NULL;
 	}
 	S->nconns = 0;
-	pthread_mutex_unlock(&S->lock);
-	close(S->listen_fd);
-	close(S->epoll_fd);
-	close(S->wake_fd);
-	S->listen_fd = S->epoll_fd = S->wake_fd = -1;
-	pthread_mutex_lock(&S->senders_lock);
 	for (int b = 0; b < BUCKETS; b++) {
 		while (S->bucket[b]) {
 			struct sender *s = S->bucket[b];
@@ -524,41 +544,48 @@ static napi_value js_stop(napi_env env, napi_callback_info info)
 			sender_free(S, s);
 		}
 	}
-	pthread_mutex_unlock(&S->senders_lock);
+	napi_async_destroy(env, S->async);
+	napi_delete_reference(env, S->callback);
 	return num(env, 0);
 }
 
-/* send(conn, bytes): 0, or -errno (a reply that does not fit at once: the client reads none, it is dropped) */
+/* send(conn, bytes): 0, or -errno: a reply that does not fit at once (the client reads none) closes the connection, no EV_CLOSED follows */
 static napi_value js_send(napi_env env, napi_callback_info info)
 {
 	ARGS(2);
 	int64_t id;
 	void *data;
 	size_t len;
-	if (argc < 2 || arg_int(env, argv[0], &id) || napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok) return num(env, -EINVAL);
-	pthread_mutex_lock(&S->lock);
-	struct conn *c = conn_of(S, (uint32_t)id);
-	ssize_t n = c ? send(c->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL) : -1;
-	int e = c ? errno : EBADF;
-	if (c && n != (ssize_t)len) {
-		shutdown(c->fd, SHUT_RDWR);
-		if (n >= 0) e = EAGAIN;
-	}
-	pthread_mutex_unlock(&S->lock);
-	return num(env, n == (ssize_t)len ? 0 : -e);
+	if (arg_int(env, argv[0], &id) || napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok) return num(env, -EINVAL);
+	struct watch *c = conn_of(S, (uint32_t)id);
+	if (!c) return num(env, -EBADF);
+	ssize_t n = send(c->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n == (ssize_t)len) return num(env, 0);
+	int e = n < 0 ? errno : EAGAIN;
+	conn_end(S, c, 0);
+	return num(env, -e);
 }
 
-/* close(conn): the connection ends; its EV_CLOSED follows */
+/* close(conn): the connection ends now; nothing more is read from it, no EV_CLOSED follows */
 static napi_value js_close(napi_env env, napi_callback_info info)
 {
 	ARGS(1);
 	int64_t id;
-	if (argc < 1 || arg_int(env, argv[0], &id)) return num(env, -EINVAL);
-	pthread_mutex_lock(&S->lock);
-	struct conn *c = conn_of(S, (uint32_t)id);
-	if (c) shutdown(c->fd, SHUT_RDWR);
-	pthread_mutex_unlock(&S->lock);
+	if (arg_int(env, argv[0], &id)) return num(env, -EINVAL);
+	struct watch *c = conn_of(S, (uint32_t)id);
+	if (c) conn_end(S, c, 0);
 	return num(env, c ? 0 : -EBADF);
+}
+
+/* alive(pid, gen): the process is still the one named (after looking it up by pid elsewhere) */
+static napi_value js_alive(napi_env env, napi_callback_info info)
+{
+	ARGS(2);
+	int64_t pid, gen;
+	napi_value r;
+	struct sender *s = arg_int(env, argv[0], &pid) || arg_int(env, argv[1], &gen) ? NULL : sender_find(S, (pid_t)pid, (uint32_t)gen);
+	napi_get_boolean(env, s && !exited(s->pidfd), &r);
+	return r;
 }
 
 /* track(pid): the generation of a process named by a verified sender (OP_ACTFOR), 0 if gone */
@@ -566,8 +593,8 @@ static napi_value js_track(napi_env env, napi_callback_info info)
 {
 	ARGS(1);
 	int64_t pid;
-	if (argc < 1 || arg_int(env, argv[0], &pid) || pid <= 0 || pid > INT32_MAX) return num(env, 0);
-	return num(env, sender_gen(S, (pid_t)pid, -1));
+	if (arg_int(env, argv[0], &pid) || pid <= 0 || pid > INT32_MAX) return num(env, 0);
+	return num(env, sender_gen(S, (pid_t)pid, -1, 1));
 }
 
 /*
@@ -581,24 +608,18 @@ static napi_value js_memory(napi_env env, napi_callback_info info)
 	napi_typedarray_type type;
 	size_t count;
 	void *data;
-	if (argc < 7 || arg_int(env, argv[0], &write) || arg_int(env, argv[1], &pid) || arg_int(env, argv[2], &gen) ||
+	if (arg_int(env, argv[0], &write) || arg_int(env, argv[1], &pid) || arg_int(env, argv[2], &gen) ||
 	    arg_int(env, argv[3], &addr) || arg_int(env, argv[5], &off) || arg_int(env, argv[6], &len) ||
 	    napi_get_typedarray_info(env, argv[4], &type, &count, &data, NULL, NULL) != napi_ok || type != napi_uint8_array ||
-	    off < 0 || len < 0 || (uint64_t)off + (uint64_t)len > count || addr < 0)
+	    off < 0 || len <= 0 || (uint64_t)off + (uint64_t)len > count || addr < 0)
 		return num(env, 0);
-	if (len == 0) return num(env, 0);
-	pthread_mutex_lock(&S->senders_lock);
 	struct sender *s = sender_find(S, (pid_t)pid, (uint32_t)gen);
-	if (!s) {
-		pthread_mutex_unlock(&S->senders_lock);
-		return num(env, 0);
-	}
+	if (!s) return num(env, 0);
 	struct iovec local = { (char *)data + off, (size_t)len };
 	struct iovec remote = { (void *)(uintptr_t)addr, (size_t)len };
 	ssize_t n = write ? process_vm_writev((pid_t)pid, &local, 1, &remote, 1, 0) : process_vm_readv((pid_t)pid, &local, 1, &remote, 1, 0);
-	/* the process still the one named: what was read is its memory */
+	/* still the process named: what was read is its memory */
 	if (exited(s->pidfd)) n = 0;
-	pthread_mutex_unlock(&S->senders_lock);
 	return num(env, n > 0 ? (double)n : 0);
 }
 
@@ -623,33 +644,47 @@ static int writable_by_text(pid_t pid, uint64_t lo, uint64_t hi)
 	return at >= hi;
 }
 
+/* the procfs file of a sender's, opened once and kept (it stays that process's) */
+static int proc_fd(struct sender *s, int *slot, const char *name)
+{
+	if (*slot < 0) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)s->pid, name);
+		*slot = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	return *slot;
+}
+
 /* writable(pid, gen, addr, len): whether every page of the range is in a mapping the process may write */
 static napi_value js_writable(napi_env env, napi_callback_info info)
 {
-	napi_value f;
-	napi_get_boolean(env, 0, &f);
 	ARGS(4);
+	napi_value r;
 	int64_t pid, gen, addr, len;
-	if (argc < 4 || arg_int(env, argv[0], &pid) || arg_int(env, argv[1], &gen) || arg_int(env, argv[2], &addr) || arg_int(env, argv[3], &len) ||
-	    addr < 0 || len < 0)
-		return f;
-	pthread_mutex_lock(&S->senders_lock);
-	struct sender *s = sender_find(S, (pid_t)pid, (uint32_t)gen);
 	int ok = 0;
+	struct sender *s = NULL;
+	if (!arg_int(env, argv[0], &pid) && !arg_int(env, argv[1], &gen) && !arg_int(env, argv[2], &addr) && !arg_int(env, argv[3], &len) &&
+	    addr >= 0 && len >= 0)
+		s = sender_find(S, (pid_t)pid, (uint32_t)gen);
 	if (s) {
-		if (s->maps < 0) {
-			char path[64];
-			snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-			s->maps = open(path, O_RDONLY | O_CLOEXEC);
-		}
+		int maps = proc_fd(s, &s->maps, "maps");
 		uint64_t at = (uint64_t)addr, hi = (uint64_t)addr + (uint64_t)len;
-		int text = 0;
+		int text = 0, reopened = 0;
 		ok = 1;
 		while (at < hi) {
 			struct vchardev_procmap_query q = { .size = sizeof(q), .query_addr = at };
-			if (s->maps < 0 || ioctl(s->maps, VCHARDEV_PROCMAP_QUERY, &q) < 0) {
-				/* ENOTTY: a kernel before 6.11 */
-				if (s->maps < 0 || errno == ENOTTY || errno == EINVAL) text = 1;
+			int r = maps < 0 ? -1 : ioctl(maps, VCHARDEV_PROCMAP_QUERY, &q);
+			if (r < 0 && errno == ESRCH && !reopened) {
+				/* the open maps holds the image before an exec: the process's own now */
+				close(s->maps);
+				s->maps = -1;
+				maps = proc_fd(s, &s->maps, "maps");
+				reopened = 1;
+				continue;
+			}
+			if (r < 0) {
+				/* ENOTTY: a kernel before 6.11; ENOENT: nothing mapped there */
+				if (maps >= 0 && errno == ENOTTY) text = 1;
 				else ok = 0;
 				break;
 			}
@@ -662,13 +697,11 @@ static napi_value js_writable(napi_env env, napi_callback_info info)
 		if (text) ok = writable_by_text((pid_t)pid, at, hi);
 		if (exited(s->pidfd)) ok = 0;
 	}
-	pthread_mutex_unlock(&S->senders_lock);
-	napi_value r;
 	napi_get_boolean(env, ok, &r);
 	return r;
 }
 
-/* after "Name:" in status, the numbers on that line, at most max */
+/* after "\nName:" in status, the numbers on that line, at most max */
 static int status_numbers(const char *status, const char *key, int base, uint64_t *out, int max)
 {
 	const char *p = strstr(status, key);
@@ -686,55 +719,96 @@ static int status_numbers(const char *status, const char *key, int base, uint64_
 	return n;
 }
 
+/* the ids and CapEff now, cheaply: PIDFD_GET_INFO and capget (no procfs); 0, or -1 where the kernel lacks it */
+static int fast_ids(struct sender *s, uint64_t ids[8], uint64_t *cap)
+{
+	struct vchardev_pidfd_info info = { .mask = VCHARDEV_PIDFD_INFO_CREDS };
+	if (ioctl(s->pidfd, VCHARDEV_PIDFD_GET_INFO, &info) < 0 || !(info.mask & VCHARDEV_PIDFD_INFO_CREDS)) return -1;
+	uint64_t v[8] = { info.ruid, info.euid, info.suid, info.fsuid, info.rgid, info.egid, info.sgid, info.fsgid };
+	memcpy(ids, v, sizeof(v));
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = s->pid };
+	struct __user_cap_data_struct d[2];
+	if (syscall(SYS_capget, &h, d) < 0) return -1;
+	*cap = (uint64_t)d[1].effective << 32 | d[0].effective;
+	return 0;
+}
+
+/* everything from /proc/<pid>/status into the sender's record: 0 or -1 */
+static int read_status(struct sender *s)
+{
+	int fd = proc_fd(s, &s->status, "status");
+	char st[8192];
+	/* a seq_file read from offset 0 shows it anew */
+	ssize_t n = fd >= 0 ? pread(fd, st, sizeof(st) - 1, 0) : -1;
+	if (n <= 0) return -1;
+	st[n] = 0;
+	uint64_t ids[8], cap, groups[1024];
+	int ng;
+	if (status_numbers(st, "\nUid:", 10, ids, 4) != 4 || status_numbers(st, "\nGid:", 10, ids + 4, 4) != 4 ||
+	    status_numbers(st, "\nCapEff:", 16, &cap, 1) != 1 || (ng = status_numbers(st, "\nGroups:", 10, groups, 1024)) < 0)
+		return -1;
+	uint32_t *g = malloc(sizeof(uint32_t) * (size_t)(ng ? ng : 1));
+	if (!g) return -1;
+	for (int i = 0; i < ng; i++) g[i] = (uint32_t)groups[i];
+	free(s->groups);
+	s->groups = g;
+	s->ngroups = ng;
+	memcpy(s->ids, ids, sizeof(ids));
+	s->cap = cap;
+	s->known = 1;
+	return 0;
+}
+
 /*
  * creds(pid, gen): the process's credentials now, [ruid, euid, suid, fsuid, rgid, egid, sgid,
- * fsgid, cap_effective (as a number below 2^53), dumpable, ...groups], or null when it is gone
+ * fsgid, cap_effective (its low 53 bits), ...groups], or null when it is gone. The ids and
+ * capabilities are read at each call (PIDFD_GET_INFO and capget, a microsecond; procfs on kernels
+ * before 6.13); the supplementary groups, which only /proc/<pid>/status shows, again whenever
+ * those changed.
  */
 static napi_value js_creds(napi_env env, napi_callback_info info)
 {
+	ARGS(2);
 	napi_value nul;
 	napi_get_null(env, &nul);
-	ARGS(2);
 	int64_t pid, gen;
-	if (argc < 2 || arg_int(env, argv[0], &pid) || arg_int(env, argv[1], &gen)) return nul;
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	char st[8192];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) return nul;
-	ssize_t n = read(fd, st, sizeof(st) - 1);
-	/* /proc/<pid>/status of a process that made itself non-dumpable is root's */
-	struct stat sb;
-	int dumpable = 0;
-	uint64_t ids[8], cap[1], groups[1024];
-	int ng = 0;
-	if (n > 0) {
-		st[n] = 0;
-		if (status_numbers(st, "\nUid:", 10, ids, 4) != 4 || status_numbers(st, "\nGid:", 10, ids + 4, 4) != 4 ||
-		    status_numbers(st, "\nCapEff:", 16, cap, 1) != 1 || (ng = status_numbers(st, "\nGroups:", 10, groups, 1024)) < 0)
-			n = 0;
-		else if (fstat(fd, &sb) == 0)
-			dumpable = sb.st_uid == ids[1];
+	if (arg_int(env, argv[0], &pid) || arg_int(env, argv[1], &gen)) return nul;
+	struct sender *s = sender_find(S, (pid_t)pid, (uint32_t)gen);
+	if (!s) return nul;
+	uint64_t ids[8], cap;
+	int fast = fast_ids(s, ids, &cap) == 0;
+	if (!fast || !s->known || memcmp(ids, s->ids, sizeof(ids)) || cap != s->cap) {
+		if (read_status(s) < 0) return nul;
 	}
-	close(fd);
-	pthread_mutex_lock(&S->senders_lock);
-	int alive = sender_find(S, (pid_t)pid, (uint32_t)gen) != NULL;
-	pthread_mutex_unlock(&S->senders_lock);
-	if (n <= 0 || !alive) return nul;
+	/*
+	 * CapEff is relative to the process's own user namespace (unshare -Ur gives them all):
+	 * capabilities count only in ours, as ns_capable over the initial namespace sees them
+	 */
+	uint64_t caps = s->cap;
+	if (caps) {
+		char path[48];
+		struct stat ns;
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+		if (stat(path, &ns) < 0 || ns.st_dev != S->userns_dev || ns.st_ino != S->userns_ino) caps = 0;
+	}
+	if (exited(s->pidfd)) return nul;
 	napi_value arr;
-	napi_create_array_with_length(env, 10 + (size_t)ng, &arr);
-	for (int i = 0; i < 8; i++) napi_set_element(env, arr, i, num(env, (double)ids[i]));
-	napi_set_element(env, arr, 8, num(env, (double)(cap[0] & ((1ULL << 53) - 1))));
-	napi_set_element(env, arr, 9, num(env, dumpable));
-	for (int i = 0; i < ng; i++) napi_set_element(env, arr, 10 + (uint32_t)i, num(env, (double)groups[i]));
+	napi_create_array_with_length(env, 9 + (size_t)s->ngroups, &arr);
+	for (int i = 0; i < 8; i++) napi_set_element(env, arr, (uint32_t)i, num(env, (double)s->ids[i]));
+	napi_set_element(env, arr, 8, num(env, (double)(caps & ((1ULL << 53) - 1))));
+	for (int i = 0; i < s->ngroups; i++) napi_set_element(env, arr, 9 + (uint32_t)i, num(env, (double)s->groups[i]));
 	return arr;
 }
 
 NAPI_MODULE_INIT()
 {
-	struct { const char *name; napi_callback fn; } fns[] = {
+	struct {
+		const char *name;
+		napi_callback fn;
+	} fns[] = {
 		{ "listen", js_listen }, { "stop", js_stop }, { "send", js_send }, { "close", js_close },
 		{ "track", js_track }, { "memory", js_memory }, { "writable", js_writable }, { "creds", js_creds },
+		{ "alive", js_alive },
 	};
 	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
 		napi_value f;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 enum {
 	OP_OPEN = 1, OP_STAT = 2, OP_LIST = 3, OP_READ = 4, OP_WRITE = 5, OP_PREAD = 6, OP_PWRITE = 7,
@@ -39,11 +40,28 @@ struct vstat {
 	uint64_t size, ino;
 };
 
-/* sends all n bytes: 0, or -1 with errno */
+/*
+ * sends all n bytes: 0, or -1 with errno. Each piece carries our credentials as we hold them now
+ * (SCM_CREDENTIALS, checked by the host kernel as it is sent): the server acts with these ids,
+ * so a setuid exec after the send gains the call nothing. Without them the kernel would attach
+ * the real ids.
+ */
 static inline int vchardev_send_all(int s, const void *buf, size_t n)
 {
+	union {
+		char space[CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr align;
+	} ctl;
 	for (const char *p = buf; n;) {
-		ssize_t r = send(s, p, n, MSG_NOSIGNAL);
+		struct ucred cr = { getpid(), geteuid(), getegid() };
+		struct iovec iov = { (void *)p, n };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space, .msg_controllen = sizeof(ctl.space) };
+		struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_CREDENTIALS;
+		h->cmsg_len = CMSG_LEN(sizeof(cr));
+		memcpy(CMSG_DATA(h), &cr, sizeof(cr));
+		ssize_t r = sendmsg(s, &m, MSG_NOSIGNAL);
 		if (r < 0 && errno == EINTR) continue;
 		if (r <= 0) return -1;
 		p += r;

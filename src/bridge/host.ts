@@ -1,7 +1,7 @@
 // What the bridge learns of a host process from procfs, and how its host credentials become the
 // virtual kernel's. The pids here are always ones the host kernel vouched for (the sender of a
 // message, src/bridge/native.ts); nothing a client claims is looked up.
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { CAP_LAST_CAP, Cred } from '../kernel/cred.js';
 
 /** The inode of the socket a process holds as descriptor fd (/proc/<pid>/fd), or -1. */
@@ -38,15 +38,25 @@ export interface HostIds {
   rgid: number; egid: number; sgid: number; fsgid: number;
   /** CapEff's bits (the low 53: CAP_LAST_CAP is 40) */
   capEff: number;
-  /** /proc/<pid> is its euid's (not made non-dumpable) */
-  dumpable: boolean;
   groups: number[];
 }
 
 export function hostIds(raw: number[] | null): HostIds | null {
-  if (!raw || raw.length < 10) return null;
-  const [ruid, euid, suid, fsuid, rgid, egid, sgid, fsgid, capEff, dumpable] = raw as [number, number, number, number, number, number, number, number, number, number];
-  return { ruid, euid, suid, fsuid, rgid, egid, sgid, fsgid, capEff, dumpable: dumpable !== 0, groups: raw.slice(10) };
+  if (!raw || raw.length < 9) return null;
+  const [ruid, euid, suid, fsuid, rgid, egid, sgid, fsgid, capEff] = raw as [number, number, number, number, number, number, number, number, number];
+  return { ruid, euid, suid, fsuid, rgid, egid, sgid, fsgid, capEff, groups: raw.slice(9) };
+}
+
+/**
+ * Whether a process is dumpable (ptrace may touch it): the files in /proc/<pid> of a process that
+ * made itself non-dumpable are root's instead of its effective uid's.
+ */
+export function dumpable(pid: number, euid: number): boolean {
+  try {
+    return statSync(`/proc/${pid}/status`).uid === euid;
+  } catch {
+    return false;
+  }
 }
 
 /** Two processes hold exactly the same ids (real, effective, saved, fs), as OP_ACTFOR asks. */

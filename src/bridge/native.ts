@@ -130,7 +130,7 @@ export const EV_CLOSED = 2;
 
 /** The server addon's functions (native/vchardev-addon.c says what each does). */
 export interface Addon {
-  listen(path: string, onEvent: (kind: number, conn: number, pid: number, gen: number, data: Buffer | undefined) => void,
+  listen(path: string, onEvent: (kind: number, conn: number, pid: number, gen: number, uid: number, gid: number, data: Buffer | undefined) => void,
     perProcess: number, perUser: number, total: number): AddonServer | number;
   stop(srv: AddonServer): number;
   send(srv: AddonServer, conn: number, data: Buffer): number;
@@ -139,6 +139,7 @@ export interface Addon {
   memory(srv: AddonServer, write: 0 | 1, pid: number, gen: number, addr: number, buf: Uint8Array, off: number, len: number): number;
   writable(srv: AddonServer, pid: number, gen: number, addr: number, len: number): boolean;
   creds(srv: AddonServer, pid: number, gen: number): number[] | null;
+  alive(srv: AddonServer, pid: number, gen: number): boolean;
 }
 /** a listening server of the addon's */
 export type AddonServer = { readonly __addonServer: unique symbol };

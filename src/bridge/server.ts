@@ -11,7 +11,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EBADF, EINVAL, EIO, ENAMETOOLONG, ENOTDIR, EPERM, ESRCH, KernelError } from '../kernel/errno.js';
+import { EBADF, EINVAL, EIO, EMFILE, ENAMETOOLONG, ENOTDIR, EPERM, ESRCH, KernelError } from '../kernel/errno.js';
 import { MAJOR, MINOR } from '../kernel/devt.js';
 import { O_APPEND, O_NONBLOCK, isBlk, isChr, isDir, isLnk } from '../kernel/vfs.js';
 import type { KernelCore } from '../kernel/kernel.js';
@@ -19,7 +19,7 @@ import { F_GETFL, F_SETFL } from '../kernel/syscalls.js';
 import { Process } from '../user/process.js';
 import { OP, parseRequests, reply, vstat, type Request } from './protocol.js';
 import { EV_CLOSED, EV_DATA, ensureNative, loadAddon, type Addon, type AddonServer } from './native.js';
-import { descendsFrom, hostIds, sameIds, socketOf, virtualCred, type UserMapping } from './host.js';
+import { descendsFrom, dumpable, hostIds, sameIds, socketOf, virtualCred, type UserMapping } from './host.js';
 import { RemoteMemory } from './remote.js';
 import { servedPaths } from './paths.js';
 
@@ -30,6 +30,8 @@ export type { UserMapping } from './host.js';
 const O_DIRECTORY = 0o200000;
 /** A well-behaved client has one request and an interrupt in flight per connection. */
 const MAX_QUEUED = 8;
+/** processes besides the opener using one connection's file directly (the shim attaches instead) */
+const MAX_SHARERS = 64;
 /** rw_verify_area: a read or write moves at most this much (MAX_RW_COUNT) */
 const MAX_RW_COUNT = 0x7ffff000;
 /**
@@ -102,6 +104,11 @@ interface Sender {
   gen: number;
   key: string;
 }
+/** The ids a message was sent with: the host kernel checked them against the sender's then. */
+interface SentIds {
+  uid: number;
+  gid: number;
+}
 const senderKey = (pid: number, gen: number) => `${pid}/${gen}`;
 
 /** The task standing for one host process. */
@@ -109,6 +116,8 @@ interface Client {
   proc: Process;
   /** connections whose open file this task holds a descriptor of */
   conns: number;
+  /** the ids the call being made was sent with (its credentials: see credOf) */
+  sent: SentIds;
 }
 
 interface Conn {
@@ -118,10 +127,12 @@ interface Conn {
   pendingFrom: string;
   /** ACTFOR: a sender's key → the process it acts for on this connection */
   actFor: Map<string, Sender>;
+  /** tasks other than the opener's holding a descriptor of the file here (bounded) */
+  sharers: number;
   /** the client's socket inode (OPEN): other processes attach to the file by it */
   clientIno: number;
-  /** requests not yet handled, in order, each with the process it acts for */
-  queue: { q: Request; as: Sender }[];
+  /** requests not yet handled, in order: each with the process it acts for, who sent it and with which ids */
+  queue: { q: Request; as: Sender; from: Sender; sent: SentIds }[];
   running: boolean;
   /** settles when the queue is empty */
   chain: Promise<void>;
@@ -149,22 +160,41 @@ class BridgeServer {
 
   // ---- who is asking ----
 
-  /** The task standing for a process (made at its first request, with a pid of this kernel's own). */
-  clientOf(s: Sender): Client | null {
+  /**
+   * The task standing for a process (made at its first request, with a pid of this kernel's
+   * own), its credentials those of the call about to be made (sent with `sent`).
+   */
+  clientOf(s: Sender, sent: SentIds): Client | null {
     let c = this.clients.get(s.key);
-    if (c) return c;
-    const cred = this.credOf(s);
-    if (!cred) return null;
-    const task = this.k.createTask({ uid: cred.uid, gid: cred.gid, remote: new RemoteMemory(this.addon, this.srv, s.pid, s.gen), comm: `pid${s.pid}` });
-    task.cred = cred;
-    task.credSource = () => this.credOf(s);
-    c = { proc: new Process(this.k, task), conns: 0 };
-    this.clients.set(s.key, c);
+    if (!c) {
+      const cred = this.credOf(s, sent);
+      if (!cred) return null;
+      const task = this.k.createTask({ uid: cred.uid, gid: cred.gid, remote: new RemoteMemory(this.addon, this.srv, s.pid, s.gen), comm: `pid${s.pid}` });
+      task.cred = cred;
+      const client: Client = { proc: new Process(this.k, task), conns: 0, sent };
+      task.credSource = () => this.credOf(s, client.sent);
+      this.clients.set(s.key, client);
+      return client;
+    }
+    c.sent = sent;
+    c.proc.task.credsChanged();
     return c;
   }
-  credOf(s: Sender) {
+  /**
+   * The credentials of a call: the process's now, as long as they are still the ids its message
+   * was sent with. If they differ, the process changed them after sending (a setuid exec while
+   * its request waited): the call acts with the ids it was sent with, and no capability.
+   */
+  credOf(s: Sender, sent: SentIds) {
     const ids = hostIds(this.addon.creds(this.srv, s.pid, s.gen));
-    return ids && virtualCred(ids, this.users, this.owner);
+    if (!ids) return null;
+    if (ids.fsuid === sent.uid && ids.fsgid === sent.gid) return virtualCred(ids, this.users, this.owner);
+    const then = { ...ids, ruid: sent.uid, euid: sent.uid, suid: sent.uid, fsuid: sent.uid, rgid: sent.gid, egid: sent.gid, sgid: sent.gid, fsgid: sent.gid, capEff: 0, groups: [] };
+    return virtualCred(then, this.users, this.owner);
+  }
+  /** Is the process still the one its sender record names (after a look-up in /proc by pid)? */
+  alive(s: Sender): boolean {
+    return this.addon.alive(this.srv, s.pid, s.gen);
   }
   async release(key: string): Promise<void> {
     const c = this.clients.get(key);
@@ -175,7 +205,7 @@ class BridgeServer {
 
   // ---- the operations ----
 
-  async handle(conn: Conn, q: Request, as: Sender): Promise<Buffer | null> {
+  async handle(conn: Conn, q: Request, as: Sender, from: Sender, sent: SentIds): Promise<Buffer | null> {
     this.requests++;
     switch (q.op) {
       case OP.STAT: return this.stat(q);
@@ -187,13 +217,25 @@ class BridgeServer {
     }
     // everything else acts for a process the host kernel named
     if (as.gen === 0) return reply(-ESRCH);
+    // acting for another (ACTFOR): only while it still holds the very ids the sender sent with
+    // and lets itself be traced (a setuid exec since, or PR_SET_DUMPABLE 0, ends it)
+    if (as !== from && !this.stillActsFor(as, sent)) {
+      conn.actFor.delete(from.key);
+      return reply(-EPERM);
+    }
     switch (q.op) {
-      case OP.OPEN: return this.open(conn, q, as);
+      case OP.OPEN: return this.open(conn, q, as, sent);
       case OP.ACTFOR: return this.actFor(conn, q, as);
       case OP.REGISTER: return this.register(conn, q, as);
-      case OP.ATTACH: return this.attach(conn, q, as);
+      case OP.ATTACH: return this.attach(conn, q, as, sent);
     }
-    return this.onFile(conn, q, as);
+    return this.onFile(conn, q, as, sent);
+  }
+
+  private stillActsFor(target: Sender, sent: SentIds): boolean {
+    const ids = hostIds(this.addon.creds(this.srv, target.pid, target.gen));
+    return ids !== null && ids.ruid === sent.uid && ids.euid === sent.uid && ids.fsuid === sent.uid &&
+      ids.rgid === sent.gid && ids.egid === sent.gid && ids.fsgid === sent.gid && dumpable(target.pid, ids.euid) && this.alive(target);
   }
 
   private pathOf(q: Request): string {
@@ -227,11 +269,11 @@ class BridgeServer {
     return reply(0, Buffer.from(node.target, 'latin1'));
   }
 
-  private async open(conn: Conn, q: Request, as: Sender): Promise<Buffer> {
+  private async open(conn: Conn, q: Request, as: Sender, sent: SentIds): Promise<Buffer> {
     if (conn.fds.size) return reply(-EINVAL);
     if (q.payload.length >= 4096) return reply(-ENAMETOOLONG);
     const path = this.pathOf(q);
-    const c = this.clientOf(as);
+    const c = this.clientOf(as, sent);
     if (!c) return reply(-ESRCH);
     c.conns++;
     conn.opener = as.key;
@@ -242,13 +284,12 @@ class BridgeServer {
         if (typeof st === 'number') throw new KernelError(-st, 'open', path);
         if (!isDir(st.mode)) throw new KernelError(ENOTDIR, 'open', path);
       }
-      c.proc.task.credsChanged();
       // O_LARGEFILE and other bits the kernel does not keep are dropped; O_CLOEXEC is the socket's
       const fd = await c.proc.open(path, q.a & (3 | 0o100 | 0o200 | 0o1000 | O_APPEND | O_NONBLOCK));
       conn.fds.set(as.key, fd);
       // the client socket's inode, for other processes to attach by: believed when the
       // caller's descriptor b is that socket
-      if (q.c > 0 && Number.isSafeInteger(q.c) && !this.byIno.has(q.c) && socketOf(as.pid, q.b) === q.c) {
+      if (q.c > 0 && Number.isSafeInteger(q.c) && !this.byIno.has(q.c) && socketOf(as.pid, q.b) === q.c && this.alive(as)) {
         conn.clientIno = q.c;
         this.byIno.set(conn.clientIno, conn);
       }
@@ -271,7 +312,9 @@ class BridgeServer {
     if (gen === 0) return reply(-ESRCH);
     const mine = hostIds(this.addon.creds(this.srv, as.pid, as.gen));
     const theirs = hostIds(this.addon.creds(this.srv, target, gen));
-    if (!mine || !theirs || !sameIds(mine, theirs) || !theirs.dumpable || !descendsFrom(target, as.pid)) return reply(-EPERM);
+    if (!mine || !theirs || !sameIds(mine, theirs) || !dumpable(target, theirs.euid) || !descendsFrom(target, as.pid)) return reply(-EPERM);
+    // the look-ups above went by pid: both must still be the processes named
+    if (!this.alive(as) || !this.addon.alive(this.srv, target, gen)) return reply(-ESRCH);
     conn.actFor.set(as.key, { pid: target, gen, key: senderKey(target, gen) });
     return reply(0);
   }
@@ -279,7 +322,7 @@ class BridgeServer {
   /** the socket of this connection's open file, now in the caller's hands (see OPEN) */
   private register(conn: Conn, q: Request, as: Sender): Buffer {
     if (!conn.fds.has(as.key) || conn.clientIno >= 0) return reply(-EINVAL);
-    if (!(q.b > 0 && Number.isSafeInteger(q.b)) || this.byIno.has(q.b) || socketOf(as.pid, q.a) !== q.b) return reply(-EBADF);
+    if (!(q.b > 0 && Number.isSafeInteger(q.b)) || this.byIno.has(q.b) || socketOf(as.pid, q.a) !== q.b || !this.alive(as)) return reply(-EBADF);
     conn.clientIno = q.b;
     this.byIno.set(q.b, conn);
     return reply(0);
@@ -289,46 +332,72 @@ class BridgeServer {
    * Another process (a forked child, an exec'd image) holds the descriptor `a` on the client
    * socket with inode `b`: this connection becomes its channel to the same open file.
    */
-  private attach(conn: Conn, q: Request, as: Sender): Buffer {
+  private async attach(conn: Conn, q: Request, as: Sender, sent: SentIds): Promise<Buffer> {
     if (conn.fds.size) return reply(-EINVAL);
     const ino = Number.isSafeInteger(q.b) ? q.b : -1;
     const target = this.byIno.get(ino);
-    if (socketOf(as.pid, q.a) !== ino || !target) return reply(-EBADF);
+    if (!target || socketOf(as.pid, q.a) !== ino || !this.alive(as)) return reply(-EBADF);
     const from = this.clients.get(target.opener);
     const fromFd = target.fds.get(target.opener);
-    const c = this.clientOf(as);
-    if (!from || fromFd === undefined || !c) return reply(-EBADF);
-    const nfd = this.k.sys.fdShare(from.proc.task, fromFd, c.proc.task);
-    if (nfd < 0) return reply(nfd);
+    if (!from || fromFd === undefined) return reply(-EBADF);
+    const c = this.clientOf(as, sent);
+    if (!c) return reply(-ESRCH);
     c.conns++;
+    const nfd = this.k.sys.fdShare(from.proc.task, fromFd, c.proc.task);
+    if (nfd < 0) {
+      await this.release(as.key);
+      return reply(nfd);
+    }
     conn.opener = as.key;
     conn.fds.set(as.key, nfd);
     return reply(0);
   }
 
-  /** The descriptor of this connection's file in the caller's task (a forked child shares the file). */
-  private fdFor(conn: Conn, as: Sender): { c: Client; fd: number } | number {
+  /**
+   * The descriptor of this connection's file in the caller's task: a process that got the socket
+   * (fork, SCM_RIGHTS) shares the open file in a task of its own, bounded per connection (past
+   * the bound, the tasks of processes gone are let go first).
+   */
+  private async fdFor(conn: Conn, as: Sender, sent: SentIds): Promise<{ c: Client; fd: number } | number> {
     const fd = conn.fds.get(as.key);
-    if (fd !== undefined) return { c: this.clients.get(as.key)!, fd };
+    if (fd !== undefined) return { c: this.clientOf(as, sent) ?? this.clients.get(as.key)!, fd };
     const owner = this.clients.get(conn.opener);
     const ownerFd = conn.fds.get(conn.opener);
     if (!owner || ownerFd === undefined) return -EBADF;
-    const c = this.clientOf(as);
+    if (conn.sharers >= MAX_SHARERS) await this.forgetGone(conn);
+    if (conn.sharers >= MAX_SHARERS) return -EMFILE;
+    const c = this.clientOf(as, sent);
     if (!c) return -ESRCH;
-    const nfd = this.k.sys.fdShare(owner.proc.task, ownerFd, c.proc.task);
-    if (nfd < 0) return nfd;
     c.conns++;
+    const nfd = this.k.sys.fdShare(owner.proc.task, ownerFd, c.proc.task);
+    if (nfd < 0) {
+      await this.release(as.key);
+      return nfd;
+    }
+    conn.sharers++;
     conn.fds.set(as.key, nfd);
     return { c, fd: nfd };
   }
 
+  /** closes the descriptors of this connection's file held by tasks whose process has gone */
+  private async forgetGone(conn: Conn): Promise<void> {
+    for (const [key, fd] of [...conn.fds]) {
+      if (key === conn.opener) continue;
+      const [pid, gen] = key.split('/').map(Number) as [number, number];
+      if (this.addon.alive(this.srv, pid, gen)) continue;
+      conn.fds.delete(key);
+      conn.sharers--;
+      await this.clients.get(key)?.proc.close(fd).catch(() => {});
+      await this.release(key);
+    }
+  }
+
   /** A call on the connection's open file, in the caller's task. */
-  private async onFile(conn: Conn, q: Request, as: Sender): Promise<Buffer> {
-    const at = this.fdFor(conn, as);
+  private async onFile(conn: Conn, q: Request, as: Sender, sent: SentIds): Promise<Buffer> {
+    const at = await this.fdFor(conn, as, sent);
     if (typeof at === 'number') return reply(at);
     const { c, fd } = at;
     const p = c.proc;
-    p.task.credsChanged();
     // only calls that may sleep get an interrupt: on a device, a blocking read or write, any
     // ioctl, a waiting poll
     const file = p.task.fdGet(fd);
@@ -373,7 +442,7 @@ class BridgeServer {
 
   // ---- connections ----
 
-  onEvent(kind: number, id: number, pid: number, gen: number, data: Buffer | undefined): void {
+  onEvent(kind: number, id: number, pid: number, gen: number, uid: number, gid: number, data: Buffer | undefined): void {
     if (kind === EV_CLOSED) {
       const conn = this.conns.get(id);
       if (conn) this.end(conn);
@@ -383,24 +452,27 @@ class BridgeServer {
     let conn = this.conns.get(id);
     if (!conn) {
       conn = {
-        id, pending: Buffer.alloc(0), pendingFrom: '', actFor: new Map(), clientIno: -1, queue: [], running: false,
+        id, pending: Buffer.alloc(0), pendingFrom: '', actFor: new Map(), sharers: 0, clientIno: -1, queue: [], running: false,
         chain: Promise.resolve(), abort: null, ctl: null, fds: new Map(), opener: '', closed: false,
       };
       this.conns.set(id, conn);
     }
     if (conn.closed) return;
     const from: Sender = { pid, gen, key: senderKey(pid, gen) };
-    // a request is one sender's bytes: another's joining a half-sent one is a broken stream
-    if (conn.pending.length && conn.pendingFrom !== from.key) return this.drop(conn);
+    const sent: SentIds = { uid, gid };
+    // a request is one sender's bytes, sent with one set of ids: another's joining a half-sent
+    // one is a broken stream
+    const pendingFrom = `${from.key}/${uid}/${gid}`;
+    if (conn.pending.length && conn.pendingFrom !== pendingFrom) return this.drop(conn);
     const parsed = parseRequests(conn.pending.length ? Buffer.concat([conn.pending, data]) : data);
     conn.pending = parsed.rest.length ? Buffer.from(parsed.rest) : Buffer.alloc(0);
-    conn.pendingFrom = from.key;
+    conn.pendingFrom = pendingFrom;
     if (parsed.error) return this.drop(conn);
     const as = conn.actFor.get(from.key) ?? from;
     for (const q of parsed.requests) {
       // an interrupt reaches the call in flight now, not after it
       if (q.op === OP.INTR) conn.abort?.abort();
-      else conn.queue.push({ q, as });
+      else conn.queue.push({ q, as, from, sent });
     }
     // a client that floods requests loses the connection
     if (conn.queue.length > MAX_QUEUED) return this.drop(conn);
@@ -411,7 +483,7 @@ class BridgeServer {
   private async drain(conn: Conn): Promise<void> {
     conn.running = true;
     for (let e = conn.queue.shift(); e; e = conn.queue.shift()) {
-      const out = await this.handle(conn, e.q, e.as).catch(() => reply(-EIO));
+      const out = await this.handle(conn, e.q, e.as, e.from, e.sent).catch(() => reply(-EIO));
       // a reply the client does not take at once (it reads none): the connection goes
       if (out && !conn.closed && this.addon.send(this.srv, conn.id, out) < 0) this.drop(conn);
     }
@@ -472,7 +544,7 @@ export async function startBridge(k: KernelCore, opts: BridgeOptions = {}): Prom
   const dir = opts.socketPath ? null : mkdtempSync(join(tmpdir(), 'vchardev-'));
   const socketPath = opts.socketPath ?? join(dir!, 'sock');
   const server = new BridgeServer(k, addon, users);
-  const srv = addon.listen(socketPath, (kind, id, pid, gen, data) => server.onEvent(kind, id, pid, gen, data), limits.perProcess, limits.perUser, limits.total);
+  const srv = addon.listen(socketPath, (kind, id, pid, gen, uid, gid, data) => server.onEvent(kind, id, pid, gen, uid, gid, data), limits.perProcess, limits.perUser, limits.total);
   if (typeof srv === 'number') {
     if (dir) rmSync(dir, { recursive: true, force: true });
     throw new KernelError(-srv, 'bridge', socketPath);
