@@ -95,7 +95,7 @@ struct vchardev_procmap_query {
 #define BUCKETS 1024
 #define MAX_SENDERS 32768
 
-enum { EV_DATA = 1, EV_CLOSED = 2 };
+enum { EV_DATA = 1, EV_CLOSED = 2, EV_EXIT = 3 };
 
 struct server;
 
@@ -112,6 +112,8 @@ struct watch {
 
 struct sender {
 	struct sender *next;
+	struct server *srv;
+	uv_poll_t *poll; /* on its pidfd: the process's exit ends the record and is told to JS */
 	pid_t pid;
 	uint32_t gen;
 	int pidfd;
@@ -157,30 +159,48 @@ static int exited(int pidfd)
 	return poll(&p, 1, 0) != 0; /* readable (exited), or the pidfd is broken: both mean gone */
 }
 
-static void sender_free(struct server *S, struct sender *s)
+static void sender_closed(uv_handle_t *h)
 {
-	close(s->pidfd);
-	if (s->maps >= 0) close(s->maps);
-	if (s->status >= 0) close(s->status);
+	struct sender *s = uv_handle_get_data(h);
+	struct server *S = s->srv;
+	free(h);
 	free(s->groups);
 	free(s);
-	S->nsenders--;
+	S->handles--;
+	server_free_if_done(S);
 }
 
-/* drops every sender whose process has exited */
-static void prune(struct server *S)
+/* unlinks a sender and lets it go (its memory when libuv is done with its poll) */
+static void sender_free(struct server *S, struct sender *s)
 {
-	for (int b = 0; b < BUCKETS; b++) {
-		for (struct sender **pp = &S->bucket[b]; *pp;) {
-			struct sender *s = *pp;
-			if (exited(s->pidfd)) {
-				*pp = s->next;
-				sender_free(S, s);
-			} else {
-				pp = &s->next;
-			}
+	for (struct sender **pp = &S->bucket[(unsigned)s->pid % BUCKETS]; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			break;
 		}
 	}
+	S->nsenders--;
+	if (s->maps >= 0) close(s->maps);
+	if (s->status >= 0) close(s->status);
+	s->maps = s->status = -1;
+	uv_poll_stop(s->poll);
+	uv_close((uv_handle_t *)s->poll, sender_closed);
+	close(s->pidfd);
+}
+
+static void emit(struct server *S, int kind, uint32_t conn, pid_t pid, uint32_t gen, uid_t uid, gid_t gid, const void *data, uint32_t len);
+
+/* a sender's process exited: its record goes, and JS lets its task go */
+static void on_exit_(uv_poll_t *h, int status, int events)
+{
+	(void)status;
+	(void)events;
+	struct sender *s = uv_handle_get_data((uv_handle_t *)h);
+	struct server *S = s->srv;
+	pid_t pid = s->pid;
+	uint32_t gen = s->gen;
+	sender_free(S, s);
+	emit(S, EV_EXIT, 0, pid, gen, 0, 0, NULL, 0);
 }
 
 /*
@@ -195,18 +215,13 @@ static uint32_t sender_gen(struct server *S, pid_t pid, int pidfd, int named)
 		if (pidfd >= 0) close(pidfd);
 		return 0;
 	}
-	struct sender **pp = &S->bucket[(unsigned)pid % BUCKETS];
-	for (; *pp; pp = &(*pp)->next) {
-		if ((*pp)->pid != pid) continue;
-		struct sender *s = *pp;
-		if (!exited(s->pidfd)) {
-			/* both alive with one pid: the same process */
+	/* a live record for the pid: both alive with one pid, the same process (a record whose
+	 * process exited waits for its exit to be told, and is another generation) */
+	for (struct sender *s = S->bucket[(unsigned)pid % BUCKETS]; s; s = s->next) {
+		if (s->pid == pid && !exited(s->pidfd)) {
 			if (pidfd >= 0) close(pidfd);
 			return s->gen;
 		}
-		*pp = s->next;
-		sender_free(S, s);
-		break;
 	}
 	/*
 	 * no pidfd with the message: where the kernel sends one, the sender is gone (older kernels
@@ -216,19 +231,28 @@ static uint32_t sender_gen(struct server *S, pid_t pid, int pidfd, int named)
 	if (pidfd < 0 && S->has_pidfd && !named) return 0;
 	if (pidfd < 0) pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0) return 0;
-	if (exited(pidfd)) goto gone;
-	if (S->nsenders >= MAX_SENDERS) prune(S);
-	if (S->nsenders >= MAX_SENDERS) goto gone;
-	struct sender *s = malloc(sizeof(*s));
-	if (!s) goto gone;
+	uv_loop_t *loop;
+	struct sender *s = NULL;
+	if (exited(pidfd) || S->nsenders >= MAX_SENDERS || !(s = calloc(1, sizeof(*s))) || !(s->poll = malloc(uv_handle_size(UV_POLL_TYPE))) ||
+	    napi_get_uv_event_loop(S->env, &loop) != napi_ok || uv_poll_init(loop, s->poll, pidfd) != 0) {
+		if (s) free(s->poll);
+		free(s);
+		close(pidfd);
+		return 0;
+	}
 	if (++S->next_gen == 0) S->next_gen = 1;
-	*s = (struct sender){ .next = S->bucket[(unsigned)pid % BUCKETS], .pid = pid, .gen = S->next_gen, .pidfd = pidfd, .maps = -1, .status = -1, .groups = NULL };
+	s->next = S->bucket[(unsigned)pid % BUCKETS];
+	s->srv = S;
+	s->pid = pid;
+	s->gen = S->next_gen;
+	s->pidfd = pidfd;
+	s->maps = s->status = -1;
+	uv_handle_set_data((uv_handle_t *)s->poll, s);
+	uv_poll_start(s->poll, UV_READABLE_EV, on_exit_);
+	S->handles++;
 	S->bucket[(unsigned)pid % BUCKETS] = s;
 	S->nsenders++;
 	return s->gen;
-gone:
-	close(pidfd);
-	return 0;
 }
 
 /*
@@ -238,7 +262,7 @@ gone:
 static struct sender *sender_find(struct server *S, pid_t pid, uint32_t gen)
 {
 	for (struct sender *s = S->bucket[(unsigned)pid % BUCKETS]; s; s = s->next)
-		if (s->pid == pid) return s->gen == gen ? s : NULL;
+		if (s->pid == pid && s->gen == gen) return s;
 	return NULL;
 }
 
@@ -537,13 +561,8 @@ static napi_value js_stop(napi_env env, napi_callback_info info)
 		S->conns[i] = NULL;
 	}
 	S->nconns = 0;
-	for (int b = 0; b < BUCKETS; b++) {
-		while (S->bucket[b]) {
-			struct sender *s = S->bucket[b];
-			S->bucket[b] = s->next;
-			sender_free(S, s);
-		}
-	}
+	for (int b = 0; b < BUCKETS; b++)
+		while (S->bucket[b]) sender_free(S, S->bucket[b]);
 	napi_async_destroy(env, S->async);
 	napi_delete_reference(env, S->callback);
 	return num(env, 0);

@@ -127,6 +127,8 @@ export function ensureNative(part: NativePart, opts: { build?: boolean; env?: No
 /** An open connection's events, as the addon reports them. */
 export const EV_DATA = 1;
 export const EV_CLOSED = 2;
+/** a sender's process exited (pid, gen) */
+export const EV_EXIT = 3;
 
 /** The server addon's functions (native/vchardev-addon.c says what each does). */
 export interface Addon {

@@ -18,7 +18,7 @@ import type { KernelCore } from '../kernel/kernel.js';
 import { F_GETFL, F_SETFL } from '../kernel/syscalls.js';
 import { Process } from '../user/process.js';
 import { OP, parseRequests, reply, vstat, type Request } from './protocol.js';
-import { EV_CLOSED, EV_DATA, ensureNative, loadAddon, type Addon, type AddonServer } from './native.js';
+import { EV_CLOSED, EV_DATA, EV_EXIT, ensureNative, loadAddon, type Addon, type AddonServer } from './native.js';
 import { descendsFrom, dumpable, hostIds, sameIds, socketOf, virtualCred, type UserMapping } from './host.js';
 import { RemoteMemory } from './remote.js';
 import { servedPaths } from './paths.js';
@@ -30,8 +30,8 @@ export type { UserMapping } from './host.js';
 const O_DIRECTORY = 0o200000;
 /** A well-behaved client has one request and an interrupt in flight per connection. */
 const MAX_QUEUED = 8;
-/** processes besides the opener using one connection's file directly (the shim attaches instead) */
-const MAX_SHARERS = 64;
+/** processes using one connection's file directly (fork, SCM_RIGHTS; the shim attaches instead) */
+const MAX_HOLDERS = 64;
 /** rw_verify_area: a read or write moves at most this much (MAX_RW_COUNT) */
 const MAX_RW_COUNT = 0x7ffff000;
 /**
@@ -127,8 +127,6 @@ interface Conn {
   pendingFrom: string;
   /** ACTFOR: a sender's key → the process it acts for on this connection */
   actFor: Map<string, Sender>;
-  /** tasks other than the opener's holding a descriptor of the file here (bounded) */
-  sharers: number;
   /** the client's socket inode (OPEN): other processes attach to the file by it */
   clientIno: number;
   /** requests not yet handled, in order: each with the process it acts for, who sent it and with which ids */
@@ -140,9 +138,8 @@ interface Conn {
   abort: AbortController | null;
   /** the interrupt the next call gets (making one costs several µs; reused until fired) */
   ctl: AbortController | null;
-  /** the open file: a descriptor in each task (by sender key) that used it */
+  /** the open file: a descriptor in each task (by sender key) that used it, while its process lives */
   fds: Map<string, number>;
-  opener: string;
   closed: boolean;
 }
 
@@ -276,7 +273,6 @@ class BridgeServer {
     const c = this.clientOf(as, sent);
     if (!c) return reply(-ESRCH);
     c.conns++;
-    conn.opener = as.key;
     try {
       // O_DIRECTORY: only a directory opens
       if (q.a & O_DIRECTORY) {
@@ -337,59 +333,62 @@ class BridgeServer {
     const ino = Number.isSafeInteger(q.b) ? q.b : -1;
     const target = this.byIno.get(ino);
     if (!target || socketOf(as.pid, q.a) !== ino || !this.alive(as)) return reply(-EBADF);
-    const from = this.clients.get(target.opener);
-    const fromFd = target.fds.get(target.opener);
-    if (!from || fromFd === undefined) return reply(-EBADF);
+    const from = this.holder(target);
+    if (!from) return reply(-EBADF);
     const c = this.clientOf(as, sent);
     if (!c) return reply(-ESRCH);
     c.conns++;
-    const nfd = this.k.sys.fdShare(from.proc.task, fromFd, c.proc.task);
+    const nfd = this.k.sys.fdShare(from.c.proc.task, from.fd, c.proc.task);
     if (nfd < 0) {
       await this.release(as.key);
       return reply(nfd);
     }
-    conn.opener = as.key;
     conn.fds.set(as.key, nfd);
     return reply(0);
   }
 
   /**
    * The descriptor of this connection's file in the caller's task: a process that got the socket
-   * (fork, SCM_RIGHTS) shares the open file in a task of its own, bounded per connection (past
-   * the bound, the tasks of processes gone are let go first).
+   * (fork, SCM_RIGHTS) shares the open file in a task of its own, at most MAX_HOLDERS live ones
+   * per connection (a process's task goes when it exits: EV_EXIT).
    */
   private async fdFor(conn: Conn, as: Sender, sent: SentIds): Promise<{ c: Client; fd: number } | number> {
     const fd = conn.fds.get(as.key);
     if (fd !== undefined) return { c: this.clientOf(as, sent) ?? this.clients.get(as.key)!, fd };
-    const owner = this.clients.get(conn.opener);
-    const ownerFd = conn.fds.get(conn.opener);
-    if (!owner || ownerFd === undefined) return -EBADF;
-    if (conn.sharers >= MAX_SHARERS) await this.forgetGone(conn);
-    if (conn.sharers >= MAX_SHARERS) return -EMFILE;
+    const from = this.holder(conn);
+    if (!from) return -EBADF;
+    if (conn.fds.size >= MAX_HOLDERS) return -EMFILE;
     const c = this.clientOf(as, sent);
     if (!c) return -ESRCH;
     c.conns++;
-    const nfd = this.k.sys.fdShare(owner.proc.task, ownerFd, c.proc.task);
+    const nfd = this.k.sys.fdShare(from.c.proc.task, from.fd, c.proc.task);
     if (nfd < 0) {
       await this.release(as.key);
       return nfd;
     }
-    conn.sharers++;
     conn.fds.set(as.key, nfd);
     return { c, fd: nfd };
   }
 
-  /** closes the descriptors of this connection's file held by tasks whose process has gone */
-  private async forgetGone(conn: Conn): Promise<void> {
-    for (const [key, fd] of [...conn.fds]) {
-      if (key === conn.opener) continue;
-      const [pid, gen] = key.split('/').map(Number) as [number, number];
-      if (this.addon.alive(this.srv, pid, gen)) continue;
-      conn.fds.delete(key);
-      conn.sharers--;
-      await this.clients.get(key)?.proc.close(fd).catch(() => {});
-      await this.release(key);
+  /** A task holding this connection's open file (whichever process still does). */
+  private holder(conn: Conn): { c: Client; fd: number } | null {
+    for (const [key, fd] of conn.fds) {
+      const c = this.clients.get(key);
+      if (c) return { c, fd };
     }
+    return null;
+  }
+
+  /**
+   * A process the bridge knew has exited: its task exits (do_exit closes its descriptors; files
+   * other processes still hold live on in their tasks).
+   */
+  private async exited(key: string): Promise<void> {
+    const c = this.clients.get(key);
+    if (!c) return;
+    this.clients.delete(key);
+    for (const conn of this.conns.values()) conn.fds.delete(key);
+    await c.proc.exit().catch(() => {});
   }
 
   /** A call on the connection's open file, in the caller's task. */
@@ -448,12 +447,17 @@ class BridgeServer {
       if (conn) this.end(conn);
       return;
     }
+    if (kind === EV_EXIT) {
+      const done = this.exited(senderKey(pid, gen)).finally(() => this.ending.delete(done));
+      this.ending.add(done);
+      return;
+    }
     if (kind !== EV_DATA || !data) return;
     let conn = this.conns.get(id);
     if (!conn) {
       conn = {
-        id, pending: Buffer.alloc(0), pendingFrom: '', actFor: new Map(), sharers: 0, clientIno: -1, queue: [], running: false,
-        chain: Promise.resolve(), abort: null, ctl: null, fds: new Map(), opener: '', closed: false,
+        id, pending: Buffer.alloc(0), pendingFrom: '', actFor: new Map(), clientIno: -1, queue: [], running: false,
+        chain: Promise.resolve(), abort: null, ctl: null, fds: new Map(), closed: false,
       };
       this.conns.set(id, conn);
     }

@@ -11,6 +11,10 @@
  *   pointers  a pointer at or above 2^53 is EFAULT
  *   flood     1100 raw connections: the ones past the per-process bound are refused with EMFILE;
  *             prints "holding" and keeps them until stdin closes
+ *   sentids   (root) a process whose ids are not the ones its message carried (as after a setuid
+ *             exec while the request waited) acts with the message's, without capabilities
+ *   rights    a message passing descriptors (SCM_RIGHTS): the connection is dropped
+ *   opencap   opens /dev/kxo (root's, 0600): run inside unshare -Ur by a user who is not root
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -161,6 +165,82 @@ static int pointers(void)
 	return 0;
 }
 
+static int raw_connect(void)
+{
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int64_t status = -99999;
+	strncpy(sa.sun_path, getenv("VCHARDEV_SOCK"), sizeof(sa.sun_path) - 1);
+	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) || recv(s, &status, 8, MSG_WAITALL) != 8 || status) exit(5);
+	return s;
+}
+
+/* OPEN path on a new connection, the message carrying the given ids (or none) and descriptors */
+static long long raw_open(const char *path, int claim, uid_t uid, gid_t gid, int pass_fd)
+{
+	int s = raw_connect();
+	struct req q = { .op = 1, .len = (uint32_t)strlen(path) };
+	char msg[sizeof(q) + 256];
+	memcpy(msg, &q, sizeof(q));
+	memcpy(msg + sizeof(q), path, q.len);
+	union {
+		char space[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	memset(&ctl, 0, sizeof(ctl));
+	struct iovec iov = { msg, sizeof(q) + q.len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space, .msg_controllen = 0 };
+	struct cmsghdr *h = (struct cmsghdr *)ctl.space;
+	if (claim) {
+		struct ucred cr = { getpid(), uid, gid };
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_CREDENTIALS;
+		h->cmsg_len = CMSG_LEN(sizeof(cr));
+		memcpy(CMSG_DATA(h), &cr, sizeof(cr));
+		m.msg_controllen += CMSG_SPACE(sizeof(cr));
+		h = (struct cmsghdr *)(ctl.space + CMSG_SPACE(sizeof(cr)));
+	}
+	if (pass_fd >= 0) {
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_RIGHTS;
+		h->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(h), &pass_fd, sizeof(int));
+		m.msg_controllen += CMSG_SPACE(sizeof(int));
+	}
+	if (!m.msg_controllen) m.msg_control = NULL;
+	if (sendmsg(s, &m, MSG_NOSIGNAL) < 0) return -10000 - errno;
+	struct rep r;
+	ssize_t got = recv(s, &r, sizeof(r), MSG_WAITALL);
+	close(s);
+	return got == (ssize_t)sizeof(r) ? r.ret : -20000;
+}
+
+static int sentids(void)
+{
+	/* real and saved ids nobody's, effective root's: a message may carry either */
+	if (setresgid(65534, 0, 0) || setresuid(65534, 0, 0)) return printf("ids %d\n", -errno), 1;
+	printf("sent-as-root %lld\n", raw_open("/dev/kxo", 1, 0, 0, -1));
+	/* sent as nobody, handled while the process is root: it acts as nobody */
+	printf("sent-as-nobody %lld\n", raw_open("/dev/kxo", 1, 65534, 65534, -1));
+	return 0;
+}
+
+static int rights(void)
+{
+	int devnull = open("/dev/null", O_RDONLY);
+	printf("plain %lld\n", raw_open("/sys/class/kxo/kxo/kxo_state", 0, 0, 0, -1));
+	/* the server drops the connection: no reply */
+	printf("with-fd %lld\n", raw_open("/sys/class/kxo/kxo/kxo_state", 0, 0, 0, devnull));
+	return 0;
+}
+
+static int opencap(void)
+{
+	int fd = open("/dev/kxo", O_RDONLY);
+	printf("uid %d open %d\n", (int)getuid(), fd < 0 ? -errno : 0);
+	return 0;
+}
+
 static int flood(void)
 {
 	struct rlimit rl;
@@ -200,6 +280,9 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "protect")) return protect();
 	if (!strcmp(mode, "pointers")) return pointers();
 	if (!strcmp(mode, "flood")) return flood();
-	fprintf(stderr, "usage: hostile inherit|creds|protect|pointers|flood\n");
+	if (!strcmp(mode, "sentids")) return sentids();
+	if (!strcmp(mode, "rights")) return rights();
+	if (!strcmp(mode, "opencap")) return opencap();
+	fprintf(stderr, "usage: hostile inherit|creds|protect|pointers|flood|sentids|rights|opencap\n");
 	return 2;
 }

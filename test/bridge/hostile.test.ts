@@ -4,9 +4,9 @@
 // cached, and the README's commands as an ordinary user.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Kernel, type Bridge } from '../../src/index.js';
 import { cacheDir, ensureNative } from '../../src/bridge/native.js';
 
@@ -30,7 +30,7 @@ function run(argv: string[], opts: { input?: (c: ReturnType<typeof spawn>) => vo
     let err = '';
     c.stdout!.on('data', (d: Buffer) => (out += d));
     c.stderr!.on('data', (d: Buffer) => (err += d));
-    c.on('exit', (code) => resolve({ code, out, err }));
+    c.on('close', (code) => resolve({ code, out, err }));
     if (opts.input) opts.input(c);
     else c.stdin!.end();
   });
@@ -70,6 +70,29 @@ describe('who a request acts for', () => {
   it.skipIf(!root)('credentials are the caller\'s at each call: after dropping to nobody the same process no longer opens root\'s /dev/kxo', async () => {
     const r = await run([hostile, 'creds']);
     expect(lines(r.out)).toEqual({ 'open-as-root': '0', 'open-as-nobody': '-13' });
+  });
+  it.skipIf(!root)('a call acts with the ids its message was sent with: a process root now but nobody when it sent (a setuid exec while the request waited) is nobody, without capabilities', async () => {
+    const r = await run([hostile, 'sentids']);
+    expect(lines(r.out)).toEqual({ 'sent-as-root': '0', 'sent-as-nobody': '-13' });
+  });
+  it('a message passing descriptors (SCM_RIGHTS) loses its connection, and the descriptors do not stay in the server', async () => {
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    for (let i = 0; i < 3; i++) {
+      const r = await run([hostile, 'rights']);
+      // -20000: no reply, the connection was closed
+      expect(lines(r.out)).toEqual({ plain: '0', 'with-fd': '-20000' });
+    }
+    expect(fds()).toBe(before);
+  });
+  it.skipIf(!root || !existsSync('/usr/bin/unshare'))('capabilities count only in the bridge\'s user namespace: nobody inside unshare -Ur (root there, every capability) is still nobody', async () => {
+    // another user than the bridge's must reach its socket
+    chmodSync(dirname(bridge.socketPath), 0o755);
+    chmodSync(bridge.socketPath, 0o777);
+    chmodSync(dir, 0o755);
+    const r = await run(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'unshare', '-Ur', hostile, 'opencap']);
+    expect(r.err).toBe('');
+    expect(r.out).toBe('uid 0 open -13\n');
   });
 });
 
