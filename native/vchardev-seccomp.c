@@ -26,6 +26,10 @@
  * usage: vchardev-seccomp <program> [args...]   (VCHARDEV_SOCK and VCHARDEV_PATHS as for the shim)
  */
 #define _GNU_SOURCE
+#if !defined(__x86_64__) || defined(__ILP32__)
+/* the filter and the argument decoding are x86-64's (its syscall numbers, struct stat, AUDIT_ARCH) */
+#error "vchardev-seccomp supports x86-64 only (for statically linked and Go programs); dynamically linked programs reach vchardev through the preload shim on any architecture"
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -72,20 +76,28 @@ static const int trapped[] = {
 	SYS_ioctl, SYS_lseek, SYS_fstat, SYS_stat, SYS_lstat, SYS_newfstatat, SYS_statx, SYS_fcntl,
 	SYS_access, SYS_faccessat, SYS_faccessat2, SYS_poll, SYS_ppoll, SYS_select, SYS_pselect6,
 	SYS_epoll_ctl, SYS_preadv, SYS_pwritev, SYS_preadv2, SYS_pwritev2,
+	SYS_fsync, SYS_fdatasync, SYS_sync_file_range, SYS_syncfs, SYS_fallocate, SYS_fadvise64,
 	/* on the kernel's files these are refused: they would put raw bytes on the protocol */
 	SYS_sendfile, SYS_splice, SYS_copy_file_range, SYS_tee, SYS_sendto, SYS_recvfrom, SYS_sendmsg,
 	SYS_recvmsg, SYS_sendmmsg, SYS_recvmmsg,
 };
 #define NTRAPPED (sizeof(trapped) / sizeof(trapped[0]))
 
+/*
+ * The filter: x86-64 system calls by number. A call of another ABI the same program can make (the
+ * i386 one through int 0x80, x32's numbers with __X32_SYSCALL_BIT) would pass the numbers by, so
+ * those fail with ENOSYS rather than reach the host's files unseen.
+ */
 static int install_filter(void)
 {
-	struct sock_filter f[4 + NTRAPPED + 2];
+	struct sock_filter f[6 + NTRAPPED + 2];
 	size_t n = 0;
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
 	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000 /* __X32_SYSCALL_BIT */, 0, 1);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
 	for (size_t i = 0; i < NTRAPPED; i++)
 		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)trapped[i], (unsigned char)(NTRAPPED - i), 0);
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
@@ -440,6 +452,12 @@ static void do_fd(struct job *j)
 		case SYS_ioctl: r = call(s, pid, id, OP_IOCTL, (uint32_t)a[1], a[2], 0, NULL, NULL, 0); break;
 		case SYS_lseek: r = call(s, pid, id, OP_LSEEK, a[1], a[2], 0, NULL, NULL, 0); break;
 		case SYS_fcntl: r = call(s, pid, id, (int)a[1] == F_GETFL ? OP_GETFL : OP_SETFL, a[2], 0, 0, NULL, NULL, 0); break;
+		case SYS_fsync: r = call(s, pid, id, OP_FSYNC, 0, 0, 0, NULL, NULL, 0); break;
+		case SYS_fdatasync: r = call(s, pid, id, OP_FSYNC, 1, 0, 0, NULL, NULL, 0); break;
+		case SYS_sync_file_range: r = call(s, pid, id, OP_SYNC_FILE_RANGE, a[1], a[2], (uint32_t)a[3], NULL, NULL, 0); break;
+		case SYS_syncfs: r = call(s, pid, id, OP_SYNCFS, 0, 0, 0, NULL, NULL, 0); break;
+		case SYS_fallocate: r = call(s, pid, id, OP_FALLOCATE, (uint32_t)a[1], a[2], a[3], NULL, NULL, 0); break;
+		case SYS_fadvise64: r = call(s, pid, id, OP_FADVISE, a[1], a[2], (uint32_t)a[3], NULL, NULL, 0); break;
 		default: /* fstat, or newfstatat/statx with AT_EMPTY_PATH */
 			r = call(s, pid, id, OP_FSTAT, 0, 0, 0, NULL, &v, sizeof(v));
 			if (!r.gone && r.ret >= 0)
@@ -721,7 +739,7 @@ static void dispatch(const struct seccomp_notif *n)
 		/* the program's descriptor is a device to it, not a socket */
 		return mine2 ? answer(n->id, mine2 < 0 ? mine2 : -ENOTSOCK) : go_on(n->id);
 	}
-	default: fdcall = (int)a[0]; break; /* read, write, pread64, pwrite64, readv, writev, lseek, fstat */
+	default: fdcall = (int)a[0]; break; /* read, write, their v and p forms, lseek, fstat, the syncs, fallocate, fadvise64 */
 	}
 	if (fdcall >= 0) {
 		j->ino = our_socket(job_pid(j), fdcall);

@@ -105,6 +105,7 @@ REAL(open); REAL(openat); REAL(read); REAL(write); REAL(pread); REAL(pwrite); RE
 REAL(ioctl); REAL(poll); REAL(lseek); REAL(fcntl); REAL(dup); REAL(dup2); REAL(dup3);
 REAL(fopen); REAL(opendir); REAL(readdir); REAL(readdir64); REAL(closedir); REAL(access);
 REAL(readlink); REAL(chdir); REAL(fchdir); REAL(getcwd);
+REAL(fsync); REAL(fdatasync); REAL(sync_file_range); REAL(syncfs); REAL(fallocate); REAL(posix_fadvise);
 static int (*real_fstat)(int, struct stat *);
 static int (*real_stat)(const char *, struct stat *);
 static int (*real_lstat)(const char *, struct stat *);
@@ -139,6 +140,7 @@ static void init_real(void)
 	LOAD(fopen); LOAD(opendir); LOAD(readdir); LOAD(readdir64); LOAD(closedir); LOAD(access);
 	LOAD(readlink); LOAD(chdir); LOAD(fchdir); LOAD(getcwd); LOAD(fstat); LOAD(stat); LOAD(lstat); LOAD(__fxstat); LOAD(__xstat); LOAD(__lxstat);
 	LOAD(execve);
+	LOAD(fsync); LOAD(fdatasync); LOAD(sync_file_range); LOAD(syncfs); LOAD(fallocate); LOAD(posix_fadvise);
 	const char *e = getenv("VCHARDEV_PATHS");
 	env_paths = e ? strdup(e) : NULL;
 	e = getenv("VCHARDEV_SOCK");
@@ -803,6 +805,47 @@ off_t lseek(int fd, off_t off, int whence)
 	return r < 0 ? fail(r) : (off_t)r;
 }
 off_t lseek64(int fd, off_t off, int whence) { return lseek(fd, off, whence); }
+
+/* what a block device needs besides read and write: mkfs, dd conv=fsync */
+int fsync(int fd)
+{
+	if (!virt(fd)) return real_fsync(fd);
+	int64_t r = call(fd, OP_FSYNC, 0, 0, 0, NULL, 0, NULL, NULL, 0);
+	return r < 0 ? fail(r) : 0;
+}
+int fdatasync(int fd)
+{
+	if (!virt(fd)) return real_fdatasync(fd);
+	int64_t r = call(fd, OP_FSYNC, 1, 0, 0, NULL, 0, NULL, NULL, 0);
+	return r < 0 ? fail(r) : 0;
+}
+int sync_file_range(int fd, off64_t off, off64_t n, unsigned int flags)
+{
+	if (!virt(fd)) return real_sync_file_range(fd, off, n, flags);
+	int64_t r = call(fd, OP_SYNC_FILE_RANGE, (uint64_t)off, (uint64_t)n, flags, NULL, 0, NULL, NULL, 0);
+	return r < 0 ? fail(r) : 0;
+}
+int syncfs(int fd)
+{
+	if (!virt(fd)) return real_syncfs(fd);
+	int64_t r = call(fd, OP_SYNCFS, 0, 0, 0, NULL, 0, NULL, NULL, 0);
+	return r < 0 ? fail(r) : 0;
+}
+int fallocate(int fd, int mode, off_t off, off_t len)
+{
+	if (!virt(fd)) return real_fallocate(fd, mode, off, len);
+	int64_t r = call(fd, OP_FALLOCATE, (uint64_t)(unsigned)mode, (uint64_t)off, (uint64_t)len, NULL, 0, NULL, NULL, 0);
+	return r < 0 ? fail(r) : 0;
+}
+int fallocate64(int fd, int mode, off64_t off, off64_t len) { return fallocate(fd, mode, off, len); }
+/* posix_fadvise returns the error instead of setting errno */
+int posix_fadvise(int fd, off_t off, off_t len, int advice)
+{
+	if (!virt(fd)) return real_posix_fadvise(fd, off, len, advice);
+	int64_t r = call(fd, OP_FADVISE, (uint64_t)off, (uint64_t)len, (uint64_t)(unsigned)advice, NULL, 0, NULL, NULL, 0);
+	return r < 0 ? (int)-r : 0;
+}
+int posix_fadvise64(int fd, off64_t off, off64_t len, int advice) { return posix_fadvise(fd, off, len, advice); }
 
 int fcntl(int fd, int cmd, ...)
 {

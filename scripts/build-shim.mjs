@@ -24,7 +24,11 @@ if (spawnSync(cc, ['--version'], { stdio: 'ignore' }).status !== 0) {
 // same way on first use, src/bridge/server.ts)
 const NATIVE = JSON.parse(readFileSync(join(root, 'native', 'parts.json'), 'utf8'));
 const header = join(root, 'native', 'vchardev-wire.h');
-for (const part of Object.values(NATIVE)) {
+for (const [name, part] of Object.entries(NATIVE)) {
+  if (name === 'supervisor' && process.arch !== 'x64') {
+    console.log(`shim: the seccomp supervisor is x86-64 only (this is ${process.arch}): statically linked programs are not reached here`);
+    continue;
+  }
   const src = join(root, 'native', part.source);
   const out = join(root, 'build', part.output);
   const newest = Math.max(statSync(src).mtimeMs, statSync(header).mtimeMs);

@@ -7,6 +7,7 @@ import { execSync } from 'node:child_process';
 const TOOLS = [
   { bin: '/usr/bin/chromium', pkg: 'chromium', why: 'the browser test' },
   { bin: '/usr/sbin/nvme', pkg: 'nvme-cli', why: 'the bridge test (nvme-cli through vchardev run)' },
+  { bin: '/usr/sbin/mkfs.ext4', pkg: 'e2fsprogs', why: 'the bridge test (mkfs.ext4 and e2fsck on /dev/nvme0n1)' },
 ];
 const missing = TOOLS.filter((t) => !existsSync(t.bin));
 if (missing.length) {

@@ -99,6 +99,7 @@ export function compileArgs(part: NativePart, out: string): string[] {
  * @param opts.env where XDG_CACHE_HOME and HOME are read
  */
 export function ensureNative(part: NativePart, opts: { build?: boolean; env?: NodeJS.ProcessEnv } = {}): string {
+  if (part === 'supervisor' && process.arch !== 'x64') throw new Error(`the seccomp supervisor is x86-64 only (this is ${process.arch}): a statically linked or Go program cannot be reached here`);
   const spec = specs()[part];
   const built = here(`../../build/${spec.output}`);
   if (opts.build !== false && existsSync(built) && trusted(built, 'file')) return built;

@@ -52,6 +52,15 @@ export const OP = {
    * program only after OPEN), so other channels can ATTACH to it
    */
   REGISTER: 18,
+  /** a = 1 for fdatasync */
+  FSYNC: 19,
+  /** a = offset, b = nbytes, c = flags */
+  SYNC_FILE_RANGE: 20,
+  SYNCFS: 21,
+  /** a = mode, b = offset, c = len */
+  FALLOCATE: 22,
+  /** a = offset, b = len, c = advice */
+  FADVISE: 23,
 } as const;
 
 /** the greeting: an i64 status */
@@ -73,8 +82,9 @@ export interface Request {
   a: number;
   b: number;
   c: number;
-  /** a and c as i64 (lseek and pread offsets) */
+  /** a, b and c as i64 (offsets and lengths) */
   aSigned: number;
+  bSigned: number;
   cSigned: number;
   payload: Buffer;
 }
@@ -96,6 +106,7 @@ export function parseRequests(buf: Buffer): { requests: Request[]; rest: Buffer;
       b: u64(buf, off + 16),
       c: u64(buf, off + 24),
       aSigned: i64(buf, off + 8),
+      bSigned: i64(buf, off + 16),
       cSigned: i64(buf, off + 24),
       payload: buf.subarray(off + REQ_SIZE, off + REQ_SIZE + len),
     });

@@ -402,7 +402,7 @@ class BridgeServer {
     const file = p.task.fdGet(fd);
     const dev = file !== null && isDev(file.inode.mode);
     const rw = q.op === OP.READ || q.op === OP.WRITE || q.op === OP.PREAD || q.op === OP.PWRITE;
-    const mayBlock = q.op === OP.IOCTL || (q.op === OP.POLL && q.b !== 0) || (rw && file !== null && !(file.flags & O_NONBLOCK));
+    const mayBlock = q.op === OP.IOCTL || q.op === OP.FSYNC || (q.op === OP.POLL && q.b !== 0) || (rw && file !== null && !(file.flags & O_NONBLOCK));
     const abort = dev && mayBlock ? (conn.ctl ??= new AbortController()) : null;
     conn.abort = abort;
     const call = abort ? { signal: abort.signal } : {};
@@ -427,6 +427,11 @@ class BridgeServer {
           });
           return reply(r!.revents);
         }
+        case OP.FSYNC: return reply(await p.fsync(fd, q.a !== 0));
+        case OP.SYNC_FILE_RANGE: return reply(await p.syncFileRange(fd, q.aSigned, q.bSigned, q.c % 2 ** 32));
+        case OP.SYNCFS: return reply(await p.syncfs(fd));
+        case OP.FALLOCATE: return reply(await p.fallocate(fd, q.a % 2 ** 32, q.bSigned, q.cSigned));
+        case OP.FADVISE: return reply(await p.fadvise(fd, q.aSigned, q.bSigned, q.c % 2 ** 32));
         case OP.GETFL: return reply(await p.fcntl(fd, F_GETFL));
         case OP.SETFL: return reply(await p.fcntl(fd, F_SETFL, q.a % 2 ** 32));
         default: return reply(-EINVAL);

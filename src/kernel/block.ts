@@ -3,7 +3,7 @@
 // `block`, its devtmpfs node, /sys/block, /proc/partitions) and the block device file, whose
 // reads and writes go straight to the driver's request function (there is no page cache: every
 // read reaches the device, every write is on it when write() returns).
-import { EACCES, EBUSY, EFAULT, EINTR, EINVAL, EIO, ENOMEM, ENOSPC, ENOTTY, ENXIO, EPERM } from './errno.js';
+import { EACCES, EBUSY, EFAULT, EINTR, EINVAL, EIO, ENOMEM, ENOSPC, ENOTTY, ENXIO, EOPNOTSUPP, EPERM } from './errno.js';
 import { Mutex } from './locking.js';
 import { MAJOR, MINOR, MKDEV } from './devt.js';
 import { CAP_SYS_ADMIN } from './cred.js';
@@ -83,6 +83,11 @@ export interface GendiskInit {
    * (whole pages, in order). @returns 0 or -errno (-EIO for a failed command)
    */
   submit(write: boolean, sector: number, pfns: readonly number[], bytes: number, cur: Task): Promise<number>;
+  /**
+   * An empty REQ_FLUSH request (blkdev_issue_flush): the disk's volatile cache to its media.
+   * Without it (no cache, blk_queue_flush unset) a flush completes at once.
+   */
+  flush?(cur: Task): Promise<number>;
 }
 
 /** struct gendisk once added */
@@ -370,6 +375,19 @@ function blockFileOps(disk: Gendisk, phys: PhysMem): FileOperations {
       return to;
     },
     unlockedIoctl: (file, cmd, arg, cur) => blkdevIoctl(disk, file, cmd >>> 0, arg, cur),
+    // see: fs/block_dev.c blkdev_fsync — no page cache to write back here, then
+    // blkdev_issue_flush, whose -EOPNOTSUPP is no error; requests before it are done first
+    fsync: async (_file, _start, _end, _datasync, cur) => {
+      if (!d.flush) return 0;
+      if (await disk.lock.lockInterruptible(killable(cur))) return -EINTR;
+      try {
+        if (disk.dead) return -EIO;
+        const r = await d.flush(cur);
+        return r === -EOPNOTSUPP ? 0 : r;
+      } finally {
+        disk.lock.unlock();
+      }
+    },
   };
 }
 

@@ -21,6 +21,7 @@ export const EISDIR = 21;
 export const EINVAL = 22;
 export const EMFILE = 24;
 export const ENOTTY = 25;
+export const EFBIG = 27;
 export const ENOSPC = 28;
 export const ESPIPE = 29;
 export const ENAMETOOLONG = 36;
@@ -54,6 +55,7 @@ const TABLE = [
   [EINVAL, 'EINVAL', 'invalid argument'],
   [EMFILE, 'EMFILE', 'too many open files'],
   [ENOTTY, 'ENOTTY', 'inappropriate ioctl for device'],
+  [EFBIG, 'EFBIG', 'file too large'],
   [ENOSPC, 'ENOSPC', 'no space left on device'],
   [ESPIPE, 'ESPIPE', 'illegal seek'],
   [ENAMETOOLONG, 'ENAMETOOLONG', 'file name too long'],

@@ -3,14 +3,15 @@
 // at the boundary: a driver exception is an oops and -EIO, -ERESTARTSYS leaves as -EINTR.
 import { blkdevOpen, type BlockRegistry } from './block.js';
 import {
-  EACCES, EBADF, EFAULT, EINTR, EINVAL, EIO, EISDIR, EMFILE, ENAMETOOLONG, ENOENT, ENOIOCTLCMD, ENOTDIR, ENOTTY, EPERM, ERESTARTSYS, ESRCH,
+  EACCES, EBADF, EFAULT, EFBIG, EINTR, EINVAL, EIO, EISDIR, EMFILE, ENAMETOOLONG, ENODEV, ENOENT, ENOIOCTLCMD, ENOTDIR, ENOTTY, EOPNOTSUPP,
+  EPERM, ERESTARTSYS, ESPIPE, ESRCH,
 } from './errno.js';
 import { FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX } from './ioctl.js';
 import { chrdevOpen } from './chrdev.js';
 import { CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_MKNOD } from './cred.js';
 import {
   File, O_ACCMODE, O_APPEND, O_CLOEXEC, O_CREAT, O_EXCL, O_NOCTTY, O_NONBLOCK, O_RDONLY, O_TRUNC, S_IFCHR, S_IFMT,
-  defaultFops, isBlk, isChr, isDir, isReg, mayOpen, mayAccess, MAY_EXEC, MAY_WRITE, type Inode,
+  defaultFops, isBlk, isChr, isDir, isLnk, isReg, mayOpen, mayAccess, MAY_EXEC, MAY_WRITE, type Inode,
 } from './vfs.js';
 import { POLLERR, POLLHUP, POLLNVAL, PollTable } from './wait.js';
 import type { ChrdevRegistry, ModuleGetter } from './chrdev.js';
@@ -53,6 +54,14 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSaf
 /** MAX_RW_COUNT: Linux caps one read/write at INT_MAX rounded down to a page. */
 export const MAX_RW_COUNT = 0x7ffff000;
 const SEEK_MAX = 4;
+/** loff_t's largest: "to the end" for vfs_fsync_range, and s_maxbytes' ceiling */
+const LLONG_MAX = Number.MAX_SAFE_INTEGER;
+/** sync_file_range's flags: WAIT_BEFORE | WRITE | WAIT_AFTER */
+const SYNC_FILE_RANGE_ALL = 7;
+const FALLOC_FL_KEEP_SIZE = 1;
+const FALLOC_FL_PUNCH_HOLE = 2;
+/** posix_fadvise's last advice (0 NORMAL … 5 NOREUSE) */
+const POSIX_FADV_NOREUSE = 5;
 const O_FASYNC = 0o20000;
 
 export const F_GETFL = 3;
@@ -288,6 +297,71 @@ export class Syscalls {
         if (!isInt(offset)) return -EINVAL; // loff_t: a safe integer, not 1e300
         if (!file.fops.llseek) return defaultFops.llseek();
         return this.checked('llseek', file.fops.llseek(file, offset, whence, cur));
+      }),
+    );
+  }
+
+  /** fsync(2) / fdatasync(2): vfs_fsync_range over the whole file (fs/sync.c) */
+  fsync(task: Task, fd: number, datasync = false): Promise<number> {
+    return this.run(task, datasync ? 'fdatasync' : 'fsync', [fd], undefined, (cur) =>
+      this.withFile(cur, fd, async (file) => {
+        if (!file.fops.fsync) return -EINVAL;
+        return this.checked('fsync', await file.fops.fsync(file, 0, LLONG_MAX, datasync, cur));
+      }),
+    );
+  }
+
+  /**
+   * sync_file_range(2) (fs/sync.c): it starts and waits for page-cache writeback, which this
+   * kernel has none of, so only its checks remain; a file that is not regular, a block device, a
+   * directory or a link is -ESPIPE.
+   */
+  syncFileRange(task: Task, fd: number, offset: number, nbytes: number, flags: number): Promise<number> {
+    return this.run(task, 'sync_file_range', [fd, offset, nbytes, flags], undefined, (cur) => {
+      if (!isInt(flags) || flags & ~SYNC_FILE_RANGE_ALL) return Promise.resolve(-EINVAL);
+      if (!isInt(offset) || !isInt(nbytes) || offset < 0 || nbytes < 0 || offset + nbytes < offset) return Promise.resolve(-EINVAL);
+      return this.withFile(cur, fd, (file) => {
+        const mode = file.inode.mode;
+        if (!isReg(mode) && !isBlk(mode) && !isDir(mode) && !isLnk(mode)) return -ESPIPE;
+        return 0;
+      });
+    });
+  }
+
+  /** syncfs(2): the file's filesystem is written back; this kernel's are all in memory */
+  syncfs(task: Task, fd: number): Promise<number> {
+    return this.run(task, 'syncfs', [fd], undefined, (cur) => this.withFile(cur, fd, () => 0));
+  }
+
+  /**
+   * fallocate(2) as Linux 3.13's do_fallocate checks it: no file here implements it, so past the
+   * checks it is -EOPNOTSUPP (a block device too: blkdev_fallocate came in 4.9).
+   */
+  fallocate(task: Task, fd: number, mode: number, offset: number, len: number): Promise<number> {
+    return this.run(task, 'fallocate', [fd, mode, offset, len], undefined, (cur) =>
+      this.withFile(cur, fd, (file) => {
+        if (!isInt(offset) || !isInt(len) || offset < 0 || len <= 0) return -EINVAL;
+        if (!isInt(mode) || mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) return -EOPNOTSUPP;
+        if (mode & FALLOC_FL_PUNCH_HOLE && !(mode & FALLOC_FL_KEEP_SIZE)) return -EOPNOTSUPP;
+        if (!file.writable) return -EBADF;
+        const m = file.inode.mode;
+        if (!isReg(m) && !isBlk(m)) return -ENODEV;
+        if (offset + len > LLONG_MAX || offset + len < 0) return -EFBIG;
+        return -EOPNOTSUPP;
+      }),
+    );
+  }
+
+  /**
+   * posix_fadvise(2) (mm/fadvise.c): advice about the page cache, which this kernel has none of;
+   * the checks hold (an unknown advice or a negative length is -EINVAL).
+   */
+  fadvise(task: Task, fd: number, offset: number, len: number, advice: number): Promise<number> {
+    return this.run(task, 'fadvise64', [fd, offset, len, advice], undefined, (cur) =>
+      this.withFile(cur, fd, () => {
+        if (!isInt(offset) || !isInt(len) || len < 0) return -EINVAL;
+        if (!isInt(advice) || advice < 0 || advice > POSIX_FADV_NOREUSE) return -EINVAL;
+        return 0;
       }),
     );
   }

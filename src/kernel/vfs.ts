@@ -45,6 +45,8 @@ export interface FileOperations {
   unlockedIoctl?(file: File, cmd: number, arg: number, cur: Task): Ret;
   poll?(file: File, pt: PollTable | null, cur: Task): number;
   llseek?(file: File, offset: number, whence: number, cur: Task): number;
+  /** fsync/fdatasync over [start, end] (vfs_fsync_range); a file without it is -EINVAL */
+  fsync?(file: File, start: number, end: number, datasync: boolean, cur: Task): Ret;
 }
 
 /** The part of a module the VFS needs for try_module_get/module_put. */

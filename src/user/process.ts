@@ -95,6 +95,26 @@ export class Process {
   async lseek(fd: number, offset: number, whence: number): Promise<number> {
     return check(await this.kernel.sys.lseek(this.task, fd, offset, whence), 'lseek', `fd ${str(fd)}`);
   }
+  /** fsync(2); fdatasync(2) with `datasync` */
+  async fsync(fd: number, datasync = false): Promise<number> {
+    return check(await this.kernel.sys.fsync(this.task, fd, datasync), datasync ? 'fdatasync' : 'fsync', `fd ${str(fd)}`);
+  }
+  /** sync_file_range(2) */
+  async syncFileRange(fd: number, offset: number, nbytes: number, flags: number): Promise<number> {
+    return check(await this.kernel.sys.syncFileRange(this.task, fd, offset, nbytes, flags), 'sync_file_range', `fd ${str(fd)}`);
+  }
+  /** syncfs(2) */
+  async syncfs(fd: number): Promise<number> {
+    return check(await this.kernel.sys.syncfs(this.task, fd), 'syncfs', `fd ${str(fd)}`);
+  }
+  /** fallocate(2) */
+  async fallocate(fd: number, mode: number, offset: number, len: number): Promise<number> {
+    return check(await this.kernel.sys.fallocate(this.task, fd, mode, offset, len), 'fallocate', `fd ${str(fd)}`);
+  }
+  /** posix_fadvise(2) (the fadvise64 syscall: it throws where the C function returns the error) */
+  async fadvise(fd: number, offset: number, len: number, advice: number): Promise<number> {
+    return check(await this.kernel.sys.fadvise(this.task, fd, offset, len, advice), 'fadvise64', `fd ${str(fd)}`);
+  }
   async dup(fd: number): Promise<number> {
     return check(await this.kernel.sys.dup(this.task, fd), 'dup', `fd ${str(fd)}`);
   }

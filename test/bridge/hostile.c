@@ -15,6 +15,7 @@
  *             exec while the request waited) acts with the message's, without capabilities
  *   rights    a message passing descriptors (SCM_RIGHTS): the connection is dropped
  *   opencap   opens /dev/kxo (root's, 0600): run inside unshare -Ur by a user who is not root
+ *   sync      the calls a block device needs besides read and write (not hostile: both routes)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -241,6 +242,34 @@ static int opencap(void)
 	return 0;
 }
 
+/* prints "name result -errno" (the errno read after the call) */
+#define SHOW(name, call)                                      \
+	do {                                                   \
+		errno = 0;                                     \
+		long r_ = (long)(call);                        \
+		int e_ = errno;                                \
+		printf("%s %ld %d\n", name, r_, r_ < 0 ? -e_ : 0); \
+	} while (0)
+
+static int sync_calls(void)
+{
+	int fd = open(DISK, O_RDWR);
+	if (fd < 0) return printf("open %d\n", -errno), 1;
+	char block[4096] = "SYNCED";
+	printf("pwrite %zd\n", pwrite(fd, block, sizeof(block), 0));
+	SHOW("fsync", fsync(fd));
+	SHOW("fdatasync", fdatasync(fd));
+	SHOW("sync_file_range", sync_file_range(fd, 0, 4096, SYNC_FILE_RANGE_WRITE));
+	SHOW("syncfs", syncfs(fd));
+	/* posix_fadvise returns the error number itself */
+	printf("posix_fadvise %d\n", posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED));
+	printf("posix_fadvise-bad %d\n", posix_fadvise(fd, 0, 0, 99));
+	SHOW("fallocate", fallocate(fd, 0, 0, 4096));
+	int chr = open("/dev/nvme0", O_RDWR);
+	SHOW("fsync-chr", fsync(chr));
+	return 0;
+}
+
 static int flood(void)
 {
 	struct rlimit rl;
@@ -283,6 +312,7 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "sentids")) return sentids();
 	if (!strcmp(mode, "rights")) return rights();
 	if (!strcmp(mode, "opencap")) return opencap();
-	fprintf(stderr, "usage: hostile inherit|creds|protect|pointers|flood|sentids|rights|opencap\n");
+	if (!strcmp(mode, "sync")) return sync_calls();
+	fprintf(stderr, "usage: hostile inherit|creds|protect|pointers|flood|sentids|rights|opencap|sync\n");
 	return 2;
 }

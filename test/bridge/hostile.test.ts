@@ -122,6 +122,30 @@ describe('user memory honours the program\'s page protections', () => {
   });
 });
 
+describe('the calls a block device needs (fsync and friends), by both routes', () => {
+  const expected = {
+    pwrite: '4096', fsync: '0 0', fdatasync: '0 0', sync_file_range: '0 0', syncfs: '0 0',
+    posix_fadvise: '0', 'posix_fadvise-bad': '22', fallocate: '-1 -95', 'fsync-chr': '-1 -22',
+  };
+  it('through the preload shim', async () => {
+    const r = await run([hostile, 'sync']);
+    expect(r.err).toBe('');
+    expect(lines(r.out)).toEqual(expected);
+  });
+  it('through the seccomp supervisor', async () => {
+    expect(lines((await run(bridge.supervised([hostileStatic, 'sync']))).out)).toEqual(expected);
+  });
+  it.skipIf(!existsSync('/usr/sbin/mkfs.ext4'))('dd conv=fsync, then mkfs.ext4 and a clean e2fsck -fn of /dev/nvme0n1', async () => {
+    const dd = await run(['dd', 'if=/dev/zero', 'of=/dev/nvme0n1', 'bs=4k', 'count=16', 'conv=fsync', 'status=none']);
+    expect([dd.code, dd.err]).toEqual([0, '']);
+    const mkfs = await run(['mkfs.ext4', '-q', '-F', '/dev/nvme0n1']);
+    expect([mkfs.code, mkfs.err]).toEqual([0, '']);
+    const fsck = await run(['e2fsck', '-fn', '/dev/nvme0n1']);
+    expect(fsck.code).toBe(0);
+    expect(fsck.out).toMatch(/^\/dev\/nvme0n1: 11\/\d+ files/m);
+  }, 60_000);
+});
+
 describe('bounds', () => {
   it('a program flooding connections is refused past its bound (EMFILE) while another program keeps working', async () => {
     const tasks = k.tasks.size;

@@ -272,6 +272,35 @@ describe('the namespace block device (nvme §1, §6)', () => {
     expect(await root.readFile('/proc/devices')).toMatch(/Block devices:\n259 blkext\n254 nvme\n$/);
   });
 
+  it('fsync and fdatasync send one NVMe Flush each (blkdev_fsync → blkdev_issue_flush, the controller has a volatile cache); sync_file_range, syncfs and posix_fadvise pass; fallocate is EOPNOTSUPP as in 3.13', async () => {
+    const before = ctrl().executed;
+    expect(await root.fsync(ns)).toBe(0);
+    expect(ctrl().executed).toBe(before + 1);
+    expect(await root.fsync(ns, true)).toBe(0);
+    expect(ctrl().executed).toBe(before + 2);
+    expect(await root.syncFileRange(ns, 0, 4096, 7)).toBe(0);
+    await expect(root.syncFileRange(ns, 0, 4096, 8)).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(root.syncFileRange(ns, -1, 4096, 2)).rejects.toMatchObject({ code: 'EINVAL' });
+    expect(await root.syncfs(ns)).toBe(0);
+    expect(await root.fadvise(ns, 0, 0, 4 /* DONTNEED */)).toBe(0);
+    await expect(root.fadvise(ns, 0, 0, 6)).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(root.fadvise(ns, 0, -1, 0)).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(root.fallocate(ns, 0, 0, 4096)).rejects.toMatchObject({ code: 'EOPNOTSUPP' });
+    await expect(root.fallocate(ns, 0, 0, 0)).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(root.fallocate(ns, 4, 0, 4096)).rejects.toMatchObject({ code: 'EOPNOTSUPP' });
+    // no command reached the controller for any of those
+    expect(ctrl().executed).toBe(before + 2);
+    const ro = await root.open('/dev/nvme0n1', O_RDONLY);
+    await expect(root.fallocate(ro, 0, 0, 4096)).rejects.toMatchObject({ code: 'EBADF' });
+    // a character device has no fsync (vfs_fsync_range: -EINVAL) and no page cache range (-ESPIPE)
+    const chr = await root.open('/dev/nvme0', O_RDWR);
+    await expect(root.fsync(chr)).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(root.syncFileRange(chr, 0, 0, 0)).rejects.toMatchObject({ code: 'ESPIPE' });
+    await expect(root.fallocate(chr, 0, 0, 1)).rejects.toMatchObject({ code: 'ENODEV' });
+    expect(await root.syncfs(chr)).toBe(0);
+    await expect(root.fsync(99)).rejects.toMatchObject({ code: 'EBADF' });
+  });
+
   it('NVME_IOCTL_ID is the namespace id; NVME_IOCTL_ADMIN_CMD works through it too; others ENOTTY', async () => {
     expect(await root.ioctl(ns, NVME_IOCTL_ID, 0)).toBe(1);
     putCmd(root, io, { opcode: 6, nsid: 1, addr: BigInt(data), dataLen: 4096, cdw10: 0 });

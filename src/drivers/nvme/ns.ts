@@ -39,6 +39,9 @@ export interface NvmeNs {
   disk: Gendisk;
 }
 
+/** Identify Controller's VWC bit 0: a volatile write cache is present */
+const NVME_CTRL_VWC_PRESENT = 1;
+
 const emptySqe = (): Sqe => ({
   opcode: 0, flags: 0, cid: 0, nsid: 0, cdw2: 0, cdw3: 0, mptr: 0n, prp1: 0n, prp2: 0n,
   cdw10: 0, cdw11: 0, cdw12: 0, cdw13: 0, cdw14: 0, cdw15: 0,
@@ -133,11 +136,13 @@ export async function addNamespaces(
   // nothing can open one of them before the scan has succeeded as a whole
   const found: Array<{ nsId: number; nsze: number; ms: number; lbaShift: number }> = [];
   let mdts = 0;
+  let vwc = 0;
   try {
     if (await identify(1, 0, pfn)) return [];
     const view = new DataView(k.phys.u8.buffer, k.phys.u8.byteOffset + pfn * 4096, 4096);
     const nn = view.getUint32(516, true);
     mdts = view.getUint8(77);
+    vwc = view.getUint8(525);
     for (let nsId = 1; nsId <= Math.min(nn, MAX_NAMESPACES); nsId++) {
       if (await identify(0, nsId, pfn)) continue;
       if (view.getBigUint64(8, true) === 0n) continue; // NCAP 0: nothing to show
@@ -178,6 +183,13 @@ export async function addNamespaces(
         const r = await submitIo(host, rwSqe(write ? S.nvme_cmd_write : S.nvme_cmd_read, nsId, slba, nblocks, m), m, cur);
         return r === 0 ? 0 : -EIO;
       },
+      // see: nvme-core.c nvme_submit_flush: an empty REQ_FLUSH bio is an NVMe Flush, and only a
+      // controller with a volatile write cache gets one (blk_queue_flush is set for VWC alone)
+      flush: vwc & NVME_CTRL_VWC_PRESENT ? async (cur) => {
+        const m: PrpMapping = { prp1: 0n, prp2: 0n, lenBuilt: 0, release: () => {} };
+        const r = await submitIo(host, { ...emptySqe(), opcode: S.nvme_cmd_flush, nsid: nsId }, m, cur);
+        return r === 0 ? 0 : -EIO;
+      } : undefined,
     });
     if (typeof disk === 'number') {
       removeNamespaces(k, out);
