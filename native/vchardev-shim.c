@@ -169,8 +169,13 @@ __attribute__((constructor)) static void shim_load(void)
 
 /* ---- which paths and fds are ours ---- */
 
-/* an absolute, lexically normalised path (".", "..", "//"); 0 when it does not fit */
-static int normalize(const char *path, char *out, size_t size)
+static int64_t resolve_call(const char *path, char *out, size_t size, struct rep *r);
+
+/*
+ * an absolute, lexically normalised path (".", "..", "//"), but walked by the server where a ".."
+ * follows one of the kernel's paths (*walked set then); 0 when it does not fit
+ */
+static int normalize_walk(const char *path, char *out, size_t size, int *walked)
 {
 	char tmp[PATH_MAX];
 	if (path[0] == '/') {
@@ -194,15 +199,45 @@ static int normalize(const char *path, char *out, size_t size)
 		tmp[n] = '/';
 		strcpy(tmp + n + 1, path);
 	}
+	/*
+	 * A ".." after one of the kernel's paths goes up from where that path really is: the server
+	 * walks it (a device is no directory; a sysfs link goes elsewhere). Where it cannot (the
+	 * walk fails), the path goes to the server with its ".." kept: the call gets the walk's error
+	 */
+	char kept[PATH_MAX];
+	if (env_paths && vchardev_needs_walk(env_paths, tmp, kept, sizeof(kept))) {
+		if (walked) *walked = 1;
+		int dir = tmp[strlen(tmp) - 1] == '/';
+		struct rep r;
+		int64_t n = resolve_call(kept, out, size - 2, &r);
+		/* (the last component is left as it is: an lstat or readlink of it must not follow it) */
+		if (n < 0 || r.len == 0 || r.len >= size - 2) {
+			snprintf(out, size, "%s", kept);
+			return strlen(kept) < size - 1;
+		}
+		out[r.len] = 0;
+		if (dir && r.len > 1) strcat(out, "/");
+		return 1;
+	}
 	/* a trailing slash asks for a directory: the kernel answers ENOTDIR for a device */
 	return vchardev_lexical(tmp, out, size, 1);
+}
+
+static int normalize(const char *path, char *out, size_t size)
+{
+	return normalize_walk(path, out, size, NULL);
 }
 
 /* the path a host call gets: a relative one is made absolute while the working directory is ours */
 static const char *host_path(const char *path, char *buf)
 {
-	if (!vcwd_on || !path || !path[0] || path[0] == '/' || !normalize(path, buf, PATH_MAX)) return path;
-	return buf;
+	if (!path || !path[0]) return path;
+	if (vcwd_on && path[0] != '/') return normalize(path, buf, PATH_MAX) ? buf : path;
+	/* a ".." after one of the kernel's paths: the host gets the path the walk arrived at
+	 * (/sys/class/kxo/kxo/../.. is the host's /sys/devices/virtual) */
+	int walked = 0;
+	if (env_paths && strstr(path, "..") && normalize_walk(path, buf, PATH_MAX, &walked) && walked) return buf;
+	return path;
 }
 #define HOST(path) host_path(path, hostbuf)
 #define HOST_AT(dirfd, path) ((dirfd) == AT_FDCWD ? host_path(path, hostbuf) : (path))
@@ -433,6 +468,12 @@ static int64_t path_call(uint32_t op, const char *norm, uint64_t a, struct rep *
 	int64_t r = call_on(s, op, a, 0, 0, norm, (uint32_t)strlen(norm), out, rbuf, rmax);
 	real_close(s);
 	return r;
+}
+
+/* a path with ".." walked by the server (OP_RESOLVE): its result in out, not NUL-terminated */
+static int64_t resolve_call(const char *path, char *out, size_t size, struct rep *r)
+{
+	return path_call(OP_RESOLVE, path, 0, r, out, (uint32_t)size);
 }
 
 /* ---- open and close ---- */
@@ -1326,12 +1367,83 @@ static DIR *vopendir(const char *norm, int fd)
 	return (DIR *)d;
 }
 
+/* Does a host directory hold paths of ours (/sys/class holds /sys/class/kxo)? */
+static int has_served_children(const char *norm)
+{
+	size_t n = strlen(norm);
+	for (const char *p = env_paths; p && *p;) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		const char *rest = p + (n == 1 ? 1 : n + 1);
+		if (len > n + 1 && !strncmp(p, norm, n) && (n == 1 || p[n] == '/') && !memchr(rest, '/', (size_t)(p + len - rest))) return 1;
+		if (!end) break;
+		p = end + 1;
+	}
+	return 0;
+}
+
+/*
+ * The listing of a host directory that holds paths of ours: the host's entries and, after them,
+ * the kernel's that are served there (ls /sys/class shows kxo beside the host's classes)
+ */
+static DIR *merged_opendir(const char *host, const char *norm)
+{
+	DIR *real = real_opendir(host);
+	if (!real) return NULL;
+	size_t cap = 65536, len = 0;
+	char *buf = malloc(cap), *ours_buf = malloc(65536);
+	struct vdir *d = calloc(1, sizeof(*d));
+	struct rep r;
+	int64_t n = buf && ours_buf && d ? path_call(OP_LIST, norm, 0, &r, ours_buf, 65536) : -ENOMEM;
+	if (n == -ENOMEM) {
+		free(buf);
+		free(ours_buf);
+		free(d);
+		real_closedir(real);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (struct dirent64 *e; (e = real_readdir64(real));) {
+		size_t k = strlen(e->d_name);
+		if (len + k + 2 > cap) break;
+		char t = e->d_type == DT_DIR ? 'd' : e->d_type == DT_LNK ? 'l' : e->d_type == DT_CHR ? 'c' : e->d_type == DT_BLK ? 'b' : 'f';
+		buf[len++] = t;
+		memcpy(buf + len, e->d_name, k + 1);
+		len += k + 1;
+	}
+	real_closedir(real);
+	size_t got = n < 0 ? 0 : (r.len < 65536 ? r.len : 65536);
+	for (size_t at = 0; at < got;) {
+		const char *ent = ours_buf + at;
+		size_t k = strnlen(ent, got - at);
+		at += k + 1;
+		if (k < 2) continue;
+		char full[PATH_MAX];
+		if (snprintf(full, sizeof(full), "%s/%s", strcmp(norm, "/") ? norm : "", ent + 1) >= (int)sizeof(full) || !vchardev_served(env_paths, full)) continue;
+		/* a name the host has too is listed once */
+		int dup = 0;
+		for (size_t h = 0; h < len && !dup; h += strlen(buf + h) + 1) dup = !strcmp(buf + h + 1, ent + 1);
+		if (dup || len + k + 1 > cap) continue;
+		memcpy(buf + len, ent, k + 1);
+		len += k + 1;
+	}
+	free(ours_buf);
+	d->magic = VDIR_MAGIC;
+	d->names = buf;
+	d->len = len;
+	d->fd = -1;
+	return (DIR *)d;
+}
+
 DIR *opendir(const char *path)
 {
 	init_real();
 	char norm[PATH_MAX];
 	char hostbuf[PATH_MAX];
-	if (!ours(path, norm)) return real_opendir(HOST(path));
+	if (!ours(path, norm)) {
+		if (env_paths && path && normalize(path, norm, PATH_MAX) && has_served_children(norm)) return merged_opendir(HOST(path), norm);
+		return real_opendir(HOST(path));
+	}
 	int fd = vopen(norm, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) return NULL;
 	DIR *d = vopendir(norm, fd);
@@ -1465,7 +1577,7 @@ int scandir(const char *path, struct dirent ***list, int (*filter)(const struct 
 {
 	init_real();
 	char norm[PATH_MAX];
-	if (ours(path, norm)) return vscandir(norm, list, filter, compar);
+	if (ours(path, norm) || (env_paths && path && normalize(path, norm, PATH_MAX) && has_served_children(norm))) return vscandir(path, list, filter, compar);
 	static __typeof__(scandir) *real_scandir;
 	if (!real_scandir) real_scandir = dlsym(RTLD_NEXT, "scandir");
 	char hostbuf[PATH_MAX];
@@ -1478,7 +1590,8 @@ int scandir64(const char *path, struct dirent64 ***list, int (*filter)(const str
 	init_real();
 	char norm[PATH_MAX];
 	/* on x86-64 struct dirent and struct dirent64 are the same */
-	if (ours(path, norm)) return vscandir(norm, (struct dirent ***)list, (int (*)(const struct dirent *))filter,
+	if (ours(path, norm) || (env_paths && path && normalize(path, norm, PATH_MAX) && has_served_children(norm)))
+		return vscandir(path, (struct dirent ***)list, (int (*)(const struct dirent *))filter,
 					     (int (*)(const struct dirent **, const struct dirent **))compar);
 	static __typeof__(scandir64) *real_scandir64;
 	if (!real_scandir64) real_scandir64 = dlsym(RTLD_NEXT, "scandir64");

@@ -21,7 +21,7 @@ enum {
 	OP_OPEN = 1, OP_STAT = 2, OP_LIST = 3, OP_READ = 4, OP_WRITE = 5, OP_PREAD = 6, OP_PWRITE = 7,
 	OP_IOCTL = 8, OP_LSEEK = 9, OP_FSTAT = 10, OP_POLL = 11, OP_GETFL = 12, OP_SETFL = 13,
 	OP_INTR = 14, OP_READLINK = 15, OP_ATTACH = 16, OP_ACTFOR = 17, OP_REGISTER = 18,
-	OP_FSYNC = 19, OP_SYNC_FILE_RANGE = 20, OP_SYNCFS = 21, OP_FALLOCATE = 22, OP_FADVISE = 23,
+	OP_FSYNC = 19, OP_SYNC_FILE_RANGE = 20, OP_SYNCFS = 21, OP_FALLOCATE = 22, OP_FADVISE = 23, OP_RESOLVE = 24,
 };
 
 struct req {
@@ -161,6 +161,43 @@ static inline int vchardev_served(const char *list, const char *norm)
 		p = end + 1;
 	}
 	return 0;
+}
+
+/*
+ * Does the absolute path in `in` need a walk as Linux does it, not a lexical one: a ".." after a
+ * prefix the server serves (where a device is no directory and a sysfs link goes elsewhere)?
+ * `in` is left as it was; its "." and "//" removed, with its ".." kept, into kept.
+ */
+static inline int vchardev_needs_walk(const char *list, const char *in, char *kept, size_t size)
+{
+	size_t o = 0;
+	int need = 0;
+	for (const char *p = in; *p;) {
+		while (*p == '/') p++;
+		if (!*p) break;
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n == 1 && p[0] == '.') {
+			p += n;
+			continue;
+		}
+		if (n == 2 && p[0] == '.' && p[1] == '.' && o) {
+			kept[o] = 0;
+			char lex[4096], tmp[4096];
+			if (o < sizeof(tmp)) {
+				memcpy(tmp, kept, o + 1);
+				if (vchardev_lexical(tmp, lex, sizeof(lex), 0) && vchardev_served(list, lex)) need = 1;
+			}
+		}
+		if (o + 1 + n + 1 > size) return 0;
+		kept[o++] = '/';
+		memcpy(kept + o, p, n);
+		o += n;
+		p += n;
+	}
+	if (!o) kept[o++] = '/';
+	kept[o] = 0;
+	return need;
 }
 
 #endif

@@ -3,7 +3,7 @@
 // many connections, and the connection closes); then every request is a 48-byte header and a
 // payload, every reply a 24-byte header and a payload, all little-endian. A connection starts
 // with OPEN (then it is that open file until it closes), ATTACH (another process's channel to an
-// open file it inherited) or is a one-shot path request (STAT, LIST, READLINK).
+// open file it inherited) or is a one-shot path request (STAT, LIST, READLINK, RESOLVE).
 //
 //   request: u32 op, u32 0, u64 a, u64 b, u64 c, u64 0, u32 len, u32 0, then len bytes
 //   reply:   i64 ret (>= 0, or -errno), u64 a, u32 len, u32 pad, then len bytes
@@ -61,6 +61,11 @@ export const OP = {
   FALLOCATE: 22,
   /** a = offset, b = len, c = advice */
   FADVISE: 23,
+  /**
+   * a = follow the last symlink, payload = an absolute path with its ".." kept; reply payload =
+   * the path walked as Linux walks it (where it leaves the kernel's tree, the rest as given)
+   */
+  RESOLVE: 24,
 } as const;
 
 /** the greeting: an i64 status */

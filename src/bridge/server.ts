@@ -21,7 +21,7 @@ import { OP, parseRequests, reply, vstat, type Request } from './protocol.js';
 import { EV_CLOSED, EV_DATA, EV_EXIT, ensureNative, loadAddon, type Addon, type AddonServer } from './native.js';
 import { descendsFrom, dumpable, hostIds, sameIds, socketOf, virtualCred, type UserMapping } from './host.js';
 import { RemoteMemory } from './remote.js';
-import { servedPaths } from './paths.js';
+import { resolvePath, servedPaths } from './paths.js';
 
 export { ensureNative } from './native.js';
 export type { UserMapping } from './host.js';
@@ -208,6 +208,10 @@ class BridgeServer {
       case OP.STAT: return this.stat(q);
       case OP.LIST: return this.list(q);
       case OP.READLINK: return this.readlink(q);
+      case OP.RESOLVE: {
+        const r = resolvePath(this.k, this.pathOf(q), q.a !== 0);
+        return typeof r === 'number' ? reply(r) : reply(0, Buffer.from(r, 'latin1'));
+      }
       case OP.INTR:
         conn.abort?.abort();
         return null;

@@ -4,7 +4,7 @@
 // cached, and the README's commands as an ordinary user.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Kernel, type Bridge } from '../../src/index.js';
@@ -46,7 +46,7 @@ beforeAll(async () => {
   execFileSync('cc', ['-O1', '-static', '-o', hostileStatic, new URL('./hostile.c', import.meta.url).pathname]);
   k = await Kernel.boot({ clock: 'real' });
   await k.insmod('kxo', { delay: 20 });
-  await k.insmod('nvme', {});
+  await k.insmod('nvme', { classSysfs: true });
   bridge = await k.bridge();
 }, 60_000);
 afterAll(async () => {
@@ -144,6 +144,30 @@ describe('the calls a block device needs (fsync and friends), by both routes', (
     expect(fsck.code).toBe(0);
     expect(fsck.out).toMatch(/^\/dev\/nvme0n1: 11\/\d+ files/m);
   }, 60_000);
+});
+
+describe('paths as Linux walks them', () => {
+  it('.. of a device node is ENOTDIR; .. in sysfs goes up from where a class link really points', async () => {
+    const cat = await run(['cat', '/dev/kxo/../kxo']);
+    expect(cat.err).toMatch(/Not a directory/);
+    const up = await run(['sh', '-c', 'cd -P /sys/class/kxo/kxo/.. && pwd; ls -d /sys/class/kxo/kxo/../.. && cat /sys/class/kxo/../kxo/kxo/kxo_state']);
+    expect(up.err).toBe('');
+    expect(up.out).toBe('/sys/devices/virtual/kxo\n/sys/class/kxo/kxo/../..\n1 1 0\n');
+  });
+  it('a host directory that holds the kernel\'s entries lists both (ls /sys/class, /dev, Python\'s os.listdir)', async () => {
+    const host = readdirSync('/sys/class');
+    const ls = await run(['ls', '-1', '/sys/class']);
+    expect(ls.out.trim().split('\n').sort()).toEqual([...new Set([...host, 'kxo', 'nvme', 'nvme-subsystem'])].sort());
+    const dev = await run(['python3', '-c', 'import os; print(sorted(n for n in os.listdir("/dev") if n in ("kxo", "nvme0", "nvme0n1", "null")))']);
+    expect(dev.out).toBe("['kxo', 'null', 'nvme0', 'nvme0n1']\n");
+  });
+  it('a host path with .. is left to the host (a symlink in it is the host\'s to follow)', async () => {
+    mkdirSync(join(dir, 'pw/a'), { recursive: true });
+    mkdirSync(join(dir, 'pw/x'), { recursive: true });
+    symlinkSync(join(dir, 'pw/a'), join(dir, 'pw/link'));
+    const r = await run(['ls', '-d', join(dir, 'pw/link/../x')]);
+    expect([r.out.trim(), r.err]).toEqual([join(dir, 'pw/link/../x'), '']);
+  });
 });
 
 describe('bounds', () => {
