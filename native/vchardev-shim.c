@@ -60,7 +60,10 @@ struct chan {
 	int orphan;
 	int own; /* the socket is the channel's own (not the program's fd): closed with it */
 };
-/* What the shim knows of a descriptor. */
+/*
+ * What the shim knows of a descriptor. `kind` is read and written atomically: close() and dup2()
+ * of a host descriptor touch nothing else and take no lock, so a signal handler may call them.
+ */
 struct vfd {
 	unsigned char kind;     /* 0 unknown, 1 a virtual file, 2 not one of ours */
 	ino_t ino;              /* the socket's inode: a reused fd number is noticed */
@@ -71,8 +74,19 @@ struct vfd {
  * another adds a chunk) */
 #define CHUNK 1024
 #define MAX_CHUNKS 1024 /* fds below 2^20 */
-static struct vfd *chunks[MAX_CHUNKS];
+/* the first chunk is static: descriptors below 1024 never make the shim allocate */
+static struct vfd chunk0[CHUNK];
+static struct vfd *chunks[MAX_CHUNKS] = { chunk0 };
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static unsigned char kind_of(const struct vfd *e)
+{
+	return __atomic_load_n(&e->kind, __ATOMIC_ACQUIRE);
+}
+static void set_kind(struct vfd *e, unsigned char kind)
+{
+	__atomic_store_n(&e->kind, kind, __ATOMIC_RELEASE);
+}
 
 /* the entry for fd, made if need be; NULL for an fd out of range or no memory */
 static struct vfd *entry(int fd)
@@ -264,44 +278,47 @@ static void forget(int fd);
 static int virt(int fd)
 {
 	init_real();
-	struct vfd *e = entry(fd);
-	if (!e) return 0;
+	struct vfd *e = known(fd);
+	unsigned char kind = e ? kind_of(e) : 0;
 	struct stat st;
-	if (e->kind == 1) {
+	if (kind == 1) {
 		if (raw_fstat(fd, &st) == 0 && st.st_ino == e->ino) return 1;
 		/* closed by a route we do not wrap (a raw syscall): its channels go as close() would */
 		forget(fd);
 	}
-	if (e->kind == 2) return 0;
+	if (kind == 2) return 0;
 	/* unknown (after exec): a Unix socket connected to the server is ours, to attach before use */
 	const char *sp = sock_path();
 	/* an unnamed peer (a socketpair) fills in no path: the buffer starts zeroed */
 	struct sockaddr_un sa;
 	memset(&sa, 0, sizeof(sa));
 	socklen_t sl = sizeof(sa);
-	if (sp && getpeername(fd, (struct sockaddr *)&sa, &sl) == 0 && sl > offsetof(struct sockaddr_un, sun_path) &&
-	    sa.sun_family == AF_UNIX && !strncmp(sa.sun_path, sp, sizeof(sa.sun_path)) && raw_fstat(fd, &st) == 0) {
+	int mine = sp && getpeername(fd, (struct sockaddr *)&sa, &sl) == 0 && sl > offsetof(struct sockaddr_un, sun_path) &&
+		   sa.sun_family == AF_UNIX && !strncmp(sa.sun_path, sp, sizeof(sa.sun_path)) && raw_fstat(fd, &st) == 0;
+	/* only a descriptor of ours may make an entry (and so allocate): a host one is cached where
+	 * the table already has room */
+	if (mine) e = entry(fd);
+	if (!e) return mine;
+	if (mine) {
 		pthread_mutex_lock(&table_lock);
-		e->kind = 1;
 		e->ino = st.st_ino;
 		e->chans = NULL; /* the ones listed before exec are gone with that image */
 		e->path = NULL;
+		set_kind(e, 1);
 		pthread_mutex_unlock(&table_lock);
 		return 1;
 	}
-	e->kind = 2;
+	set_kind(e, 2);
 	return 0;
 }
 
 static void mark_real(int fd)
 {
-	struct vfd *e = entry(fd);
+	struct vfd *e = known(fd);
 	if (!e) return;
 	/* the number was a file of ours closed behind our back (a raw close): its channels go first */
-	if (e->kind == 1) forget(fd);
-	pthread_mutex_lock(&table_lock);
-	e->kind = 2;
-	pthread_mutex_unlock(&table_lock);
+	if (kind_of(e) == 1) forget(fd);
+	set_kind(e, 2);
 }
 
 /* a call is done with c: the last one out of an orphaned channel closes and frees it */
@@ -319,15 +336,19 @@ static void chan_put(struct chan *c)
 static void forget(int fd)
 {
 	struct vfd *e = known(fd);
+	if (!e) return;
+	/* a host descriptor: no lock, no allocation (close() may be called from a signal handler) */
+	if (kind_of(e) != 1) {
+		set_kind(e, 0);
+		return;
+	}
 	struct chan *idle = NULL;
 	pthread_mutex_lock(&table_lock);
-	struct chan *c = e && e->kind == 1 ? e->chans : NULL;
-	char *path = e && e->kind == 1 ? e->path : NULL;
-	if (e) {
-		e->kind = 0;
-		e->chans = NULL;
-		e->path = NULL;
-	}
+	struct chan *c = kind_of(e) == 1 ? e->chans : NULL;
+	char *path = kind_of(e) == 1 ? e->path : NULL;
+	set_kind(e, 0);
+	e->chans = NULL;
+	e->path = NULL;
 	/* a channel a call is using is left to that call (chan_put); the others go now */
 	while (c) {
 		struct chan *next = c->next;
@@ -392,12 +413,12 @@ static struct chan *chan_of(int fd, int64_t *err)
 	struct vfd *e = known(fd);
 	pthread_mutex_lock(&table_lock);
 	struct chan *c = NULL;
-	if (e && e->kind == 1)
+	if (e && kind_of(e) == 1)
 		for (c = e->chans; c && !(c->pid == pid && c->tid == tid); c = c->next) {}
 	if (c) c->refs++;
 	pthread_mutex_unlock(&table_lock);
 	if (c) return c;
-	if (!e || e->kind != 1) {
+	if (!e || kind_of(e) != 1) {
 		*err = -EBADF;
 		return NULL;
 	}
@@ -426,12 +447,12 @@ static struct chan *chan_of(int fd, int64_t *err)
 	c->sock = s;
 	c->refs = 1;
 	pthread_mutex_lock(&table_lock);
-	if (e->kind == 1 && e->ino == st.st_ino) {
+	if (kind_of(e) == 1 && e->ino == st.st_ino) {
 		c->next = e->chans;
 		e->chans = c;
 	}
 	/* closed meanwhile, or its number now another file */
-	int gone = e->kind != 1 || e->ino != st.st_ino;
+	int gone = kind_of(e) != 1 || e->ino != st.st_ino;
 	pthread_mutex_unlock(&table_lock);
 	if (gone) { /* closed meanwhile by another thread */
 		real_close(s);
@@ -506,7 +527,10 @@ static int vopen(const char *norm, int flags)
 	if (c) *c = (struct chan){ .pid = getpid(), .tid = gettid_(), .sock = own >= 0 ? own : s };
 	else if (own >= 0) real_close(own);
 	pthread_mutex_lock(&table_lock);
-	if (e) *e = (struct vfd){ .kind = 1, .ino = st.st_ino, .chans = c, .path = strdup(norm) };
+	if (e) {
+		*e = (struct vfd){ .kind = 0, .ino = st.st_ino, .chans = c, .path = strdup(norm) };
+		set_kind(e, 1);
+	}
 	pthread_mutex_unlock(&table_lock);
 	if (!e) free(c);
 	return s;
@@ -573,7 +597,7 @@ static void atfork_child(void)
 	for (int i = 0; i < MAX_CHUNKS; i++) {
 		struct vfd *c = chunks[i];
 		for (int j = 0; c && j < CHUNK; j++)
-			if (c[j].kind == 1)
+			if (kind_of(&c[j]) == 1)
 				for (struct chan *ch = c[j].chans; ch; ch = ch->next) ch->refs = 0;
 	}
 	pthread_mutex_unlock(&table_lock);
@@ -688,12 +712,16 @@ char *getcwd(char *buf, size_t size)
  */
 int execve(const char *path, char *const argv[], char *const envp[])
 {
-	/* no malloc here: after vfork the child shares the parent's heap */
+	/*
+	 * no malloc here: after vfork the child shares the parent's heap; and a small stack only
+	 * (posix_spawn's child runs on one of a few pages): an environment of more than 256
+	 * variables goes as it is, without our working directory
+	 */
 	char hostbuf[PATH_MAX];
 	size_t n = 0;
 	while (envp && envp[n]) n++;
-	if (n > 8192) return real_execve(HOST(path), argv, envp);
-	char *env[n + 2];
+	if (n > 256) return real_execve(HOST(path), argv, envp);
+	char *env[256 + 2];
 	char mine[sizeof("VCHARDEV_CWD=") + PATH_MAX];
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++)
@@ -729,7 +757,7 @@ static void forget_range(unsigned first, unsigned last)
 		struct vfd *c = __atomic_load_n(&chunks[i], __ATOMIC_ACQUIRE);
 		for (unsigned j = 0; c && j < CHUNK; j++) {
 			unsigned fd = i * CHUNK + j;
-			if (fd >= first && fd <= last && c[j].kind == 1) forget((int)fd);
+			if (fd >= first && fd <= last && kind_of(&c[j]) == 1) forget((int)fd);
 		}
 	}
 }
@@ -762,8 +790,10 @@ static void mark_dup(int from, int to)
 	struct vfd *src = entry(from), *e = entry(to);
 	if (!src || !e) return;
 	pthread_mutex_lock(&table_lock);
-	if (src->kind == 1) *e = (struct vfd){ .kind = 1, .ino = src->ino, .chans = NULL, .path = src->path ? strdup(src->path) : NULL };
-	else e->kind = 2;
+	if (kind_of(src) == 1) {
+		*e = (struct vfd){ .kind = 0, .ino = src->ino, .chans = NULL, .path = src->path ? strdup(src->path) : NULL };
+		set_kind(e, 1);
+	} else set_kind(e, 2);
 	pthread_mutex_unlock(&table_lock);
 }
 
@@ -1119,23 +1149,46 @@ static int has_virtual(struct pollfd *fds, nfds_t n)
 	return 0;
 }
 
-static long long now_ms(void)
+static long long now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* a deadline from a timeout: -1 for none (NULL, or too far to count in 64 bits of ns) */
+static long long deadline_of(const struct timespec *ts)
+{
+	if (!ts) return -1;
+	long long now = now_ns();
+	if (ts->tv_sec > (LLONG_MAX - now) / 1000000000LL - 1) return -1;
+	return now + (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
+}
+
+static struct timespec left_of(long long deadline)
+{
+	long long left = deadline - now_ns();
+	if (left < 0) left = 0;
+	return (struct timespec){ left / 1000000000LL, left % 1000000000LL };
+}
+
+static __typeof__(ppoll) *real_ppoll_fn(void)
+{
+	static __typeof__(ppoll) *real_ppoll;
+	if (!real_ppoll) real_ppoll = dlsym(RTLD_NEXT, "ppoll");
+	return real_ppoll;
 }
 
 /*
  * poll over real and virtual fds: the virtual ones are asked for their state; when nothing is
- * ready each is armed (the server answers once the device is ready) and the real poll waits on
- * the real fds and the armed sockets together.
+ * ready each is armed (the server answers once the device is ready) and the real ppoll waits on
+ * the real fds and the armed sockets together, with `mask` (ppoll's, pselect's) in force for
+ * that wait alone, atomically: a signal the mask unblocks ends the wait as in Linux. The asking
+ * before it runs with the caller's own mask (Linux would apply `mask` from the start: a signal
+ * that `mask` blocks but the caller's does not may be handled during that asking).
  */
-int poll(struct pollfd *fds, nfds_t n, int timeout)
+static int poll_wait(struct pollfd *fds, nfds_t n, long long deadline, const sigset_t *mask)
 {
-	init_real();
-	if (!has_virtual(fds, n)) return real_poll(fds, n, timeout);
-	long long deadline = timeout < 0 ? -1 : now_ms() + timeout;
 	struct pollfd *real = calloc(n ? n : 1, sizeof(*real));
 	char *armed = calloc(n ? n : 1, 1);
 	struct chan **chans = calloc(n ? n : 1, sizeof(*chans));
@@ -1171,8 +1224,8 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 				fds[i].revents = real[i].revents;
 				if (real[i].revents) ready++;
 			}
-		long long left = deadline < 0 ? -1 : deadline - now_ms();
-		if (ready || (deadline >= 0 && left <= 0)) break;
+		struct timespec left = deadline < 0 ? (struct timespec){ 0, 0 } : left_of(deadline);
+		if (ready || (deadline >= 0 && !left.tv_sec && !left.tv_nsec)) break;
 		/* arm the virtual fds (on this process's channels) and wait on everything */
 		for (nfds_t i = 0; i < n; i++) {
 			armed[i] = 0;
@@ -1194,7 +1247,7 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 				real[i].events = POLLIN;
 			} else chan_put(ch);
 		}
-		r = real_poll(real, n, deadline < 0 ? -1 : (int)left);
+		r = real_ppoll_fn()(real, n, deadline < 0 ? NULL : &left, mask);
 		int saved = errno;
 		/* disarm: every armed channel answers once (its state, or 0 after OP_INTR) */
 		for (nfds_t i = 0; i < n; i++) {
@@ -1204,7 +1257,8 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 				vchardev_send_all(chans[i]->sock, &q, sizeof(q));
 			}
 			struct rep rp;
-			vchardev_recv_all(chans[i]->sock, &rp, sizeof(rp), NULL);
+			/* a channel that does not answer is broken: its file reads as an error */
+			if (vchardev_recv_all(chans[i]->sock, &rp, sizeof(rp), NULL)) fds[i].revents = POLLERR;
 			chan_put(chans[i]);
 			armed[i] = 0;
 		}
@@ -1219,25 +1273,37 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 	free(chans);
 	return ready;
 }
+
+int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	init_real();
+	if (!has_virtual(fds, n)) return real_poll(fds, n, timeout);
+	struct timespec ts = { timeout / 1000, (long)(timeout % 1000) * 1000000L };
+	return poll_wait(fds, n, timeout < 0 ? -1 : deadline_of(&ts), NULL);
+}
 int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
 {
 	(void)fdslen;
 	return poll(fds, n, timeout);
 }
 
-int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
+static int bad_timespec(const struct timespec *ts)
 {
-	sigset_t old;
-	int timeout = ts ? (int)(ts->tv_sec * 1000 + ts->tv_nsec / 1000000) : -1;
-	if (mask) sigprocmask(SIG_SETMASK, mask, &old);
-	int r = poll(fds, n, timeout);
-	int e = errno;
-	if (mask) sigprocmask(SIG_SETMASK, &old, NULL);
-	errno = e;
-	return r;
+	return ts && (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L);
 }
 
-static int select_common(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, int timeout)
+int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
+{
+	init_real();
+	if (!has_virtual(fds, n)) return real_ppoll_fn()(fds, n, ts, mask);
+	if (bad_timespec(ts)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return poll_wait(fds, n, deadline_of(ts), mask);
+}
+
+static int select_common(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, long long deadline, const sigset_t *mask)
 {
 	struct pollfd p[FD_SETSIZE];
 	int n = 0;
@@ -1252,7 +1318,7 @@ static int select_common(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, int timeo
 		p[n].revents = 0;
 		n++;
 	}
-	int r = poll(p, (nfds_t)n, timeout);
+	int r = poll_wait(p, (nfds_t)n, deadline, mask);
 	if (r < 0) return -1;
 	if (rd) FD_ZERO(rd);
 	if (wr) FD_ZERO(wr);
@@ -1277,13 +1343,28 @@ static int any_virtual(int nfds, fd_set *rd, fd_set *wr, fd_set *ex)
 	return 0;
 }
 
+/* select(2): on Linux the timeout is written back with the time not slept */
 int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
 {
 	init_real();
 	static __typeof__(select) *real_select;
 	if (!real_select) real_select = dlsym(RTLD_NEXT, "select");
 	if (!any_virtual(nfds, rd, wr, ex)) return real_select(nfds, rd, wr, ex, tv);
-	return select_common(nfds, rd, wr, ex, tv ? (int)(tv->tv_sec * 1000 + tv->tv_usec / 1000) : -1);
+	if (tv && (tv->tv_sec < 0 || tv->tv_usec < 0 || tv->tv_usec >= 1000000)) {
+		errno = EINVAL;
+		return -1;
+	}
+	struct timespec ts = { tv ? tv->tv_sec : 0, tv ? tv->tv_usec * 1000L : 0 };
+	long long deadline = tv ? deadline_of(&ts) : -1;
+	int r = select_common(nfds, rd, wr, ex, deadline, NULL);
+	int e = errno;
+	if (tv && deadline >= 0) {
+		struct timespec left = left_of(deadline);
+		tv->tv_sec = left.tv_sec;
+		tv->tv_usec = left.tv_nsec / 1000;
+	}
+	errno = e;
+	return r;
 }
 
 int pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct timespec *ts, const sigset_t *mask)
@@ -1292,13 +1373,11 @@ int pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct timespec 
 	static __typeof__(pselect) *real_pselect;
 	if (!real_pselect) real_pselect = dlsym(RTLD_NEXT, "pselect");
 	if (!any_virtual(nfds, rd, wr, ex)) return real_pselect(nfds, rd, wr, ex, ts, mask);
-	sigset_t old;
-	if (mask) sigprocmask(SIG_SETMASK, mask, &old);
-	int r = select_common(nfds, rd, wr, ex, ts ? (int)(ts->tv_sec * 1000 + ts->tv_nsec / 1000000) : -1);
-	int e = errno;
-	if (mask) sigprocmask(SIG_SETMASK, &old, NULL);
-	errno = e;
-	return r;
+	if (bad_timespec(ts)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return select_common(nfds, rd, wr, ex, deadline_of(ts), mask);
 }
 
 /* ---- stdio and directories, whose opens inside glibc bypass the wrappers above ---- */

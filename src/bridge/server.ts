@@ -136,6 +136,8 @@ interface Conn {
   chain: Promise<void>;
   /** the call in flight, for OP_INTR */
   abort: AbortController | null;
+  /** an OP_INTR came while the call it interrupts was still queued: it starts interrupted */
+  intrQueued: boolean;
   /** the interrupt the next call gets (making one costs several µs; reused until fired) */
   ctl: AbortController | null;
   /** the open file: a descriptor in each task (by sender key) that used it, while its process lives */
@@ -409,6 +411,10 @@ class BridgeServer {
     const mayBlock = q.op === OP.IOCTL || q.op === OP.FSYNC || (q.op === OP.POLL && q.b !== 0) || (rw && file !== null && !(file.flags & O_NONBLOCK));
     const abort = dev && mayBlock ? (conn.ctl ??= new AbortController()) : null;
     conn.abort = abort;
+    if (conn.intrQueued) {
+      conn.intrQueued = false;
+      abort?.abort();
+    }
     const call = abort ? { signal: abort.signal } : {};
     const buf = userPtr(q.a);
     const count = Math.min(q.b, MAX_RW_COUNT);
@@ -466,7 +472,7 @@ class BridgeServer {
     if (!conn) {
       conn = {
         id, pending: Buffer.alloc(0), pendingFrom: '', actFor: new Map(), clientIno: -1, queue: [], running: false,
-        chain: Promise.resolve(), abort: null, ctl: null, fds: new Map(), closed: false,
+        chain: Promise.resolve(), abort: null, intrQueued: false, ctl: null, fds: new Map(), closed: false,
       };
       this.conns.set(id, conn);
     }
@@ -483,9 +489,12 @@ class BridgeServer {
     if (parsed.error) return this.drop(conn);
     const as = conn.actFor.get(from.key) ?? from;
     for (const q of parsed.requests) {
-      // an interrupt reaches the call in flight now, not after it
-      if (q.op === OP.INTR) conn.abort?.abort();
-      else conn.queue.push({ q, as, from, sent });
+      // an interrupt reaches the call in flight now, not after it; a call still queued (it came
+      // in the same read) starts interrupted
+      if (q.op === OP.INTR) {
+        if (conn.abort) conn.abort.abort();
+        else if (conn.queue.length) conn.intrQueued = true;
+      } else conn.queue.push({ q, as, from, sent });
     }
     // a client that floods requests loses the connection
     if (conn.queue.length > MAX_QUEUED) return this.drop(conn);
@@ -497,6 +506,8 @@ class BridgeServer {
     conn.running = true;
     for (let e = conn.queue.shift(); e; e = conn.queue.shift()) {
       const out = await this.handle(conn, e.q, e.as, e.from, e.sent).catch(() => reply(-EIO));
+      // a queued interrupt was for the call just made, whatever it was
+      conn.intrQueued = false;
       // a reply the client does not take at once (it reads none): the connection goes
       if (out && !conn.closed && this.addon.send(this.srv, conn.id, out) < 0) this.drop(conn);
     }

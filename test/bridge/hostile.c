@@ -16,12 +16,17 @@
  *   rights    a message passing descriptors (SCM_RIGHTS): the connection is dropped
  *   opencap   opens /dev/kxo (root's, 0600): run inside unshare -Ur by a user who is not root
  *   sync      the calls a block device needs besides read and write (not hostile: both routes)
+ *   signals   the shim under signals: ppoll's mask, select's time left, a 64-bit timeout, and a
+ *             handler that dups and closes while the program opens and closes the kernel's files
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/nvme_ioctl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/select.h>
+#include <sys/time.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,6 +275,66 @@ static int sync_calls(void)
 	return 0;
 }
 
+static volatile sig_atomic_t usr1;
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1 = 1;
+}
+static volatile long handled;
+static void on_alarm(int sig)
+{
+	(void)sig;
+	/* both are async-signal-safe, and the shim's must be too */
+	int fd = dup(2);
+	if (fd >= 0) close(fd);
+	handled++;
+}
+
+static int signals(void)
+{
+	int kxo = open("/dev/kxo", O_RDONLY);
+	if (kxo < 0) return printf("open %d\n", -errno), 1;
+	/* ppoll: SIGUSR1 blocked and pending; the mask unblocks it for the wait alone: EINTR at once,
+	 * however long the (64-bit) timeout; POLLPRI is never ready on kxo */
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	sigaction(SIGUSR1, &sa, NULL);
+	sigset_t block, unblock;
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &block, &unblock);
+	sigdelset(&unblock, SIGUSR1);
+	kill(getpid(), SIGUSR1);
+	struct pollfd p = { .fd = kxo, .events = POLLPRI };
+	struct timespec forever = { (time_t)1 << 40, 0 };
+	errno = 0;
+	int r = ppoll(&p, 1, &forever, &unblock);
+	printf("ppoll-mask %d %d %d\n", r, r < 0 ? -errno : 0, (int)usr1);
+	sigprocmask(SIG_UNBLOCK, &block, NULL);
+	/* select writes back the time it did not sleep: kxo has a board within its delay */
+	fd_set rd;
+	FD_ZERO(&rd);
+	FD_SET(kxo, &rd);
+	struct timeval tv = { 5, 0 };
+	r = select(kxo + 1, &rd, NULL, NULL, &tv);
+	long left = tv.tv_sec * 1000000L + tv.tv_usec;
+	printf("select-left %d %d\n", r, left > 0 && left < 5000000L);
+	/* a handler that dups and closes, often, while this thread opens and closes files of ours */
+	struct sigaction al = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+	sigaction(SIGALRM, &al, NULL);
+	struct itimerval it = { { 0, 200 }, { 0, 200 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	int ok = 0;
+	for (int i = 0; i < 1000; i++) {
+		int fd = open("/sys/class/kxo/kxo/kxo_state", O_RDONLY);
+		if (fd >= 0) ok++, close(fd);
+	}
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	setitimer(ITIMER_REAL, &off, NULL);
+	printf("opens-under-signals %d %d\n", ok, handled > 0);
+	return 0;
+}
+
 static int flood(void)
 {
 	struct rlimit rl;
@@ -313,6 +378,7 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "rights")) return rights();
 	if (!strcmp(mode, "opencap")) return opencap();
 	if (!strcmp(mode, "sync")) return sync_calls();
-	fprintf(stderr, "usage: hostile inherit|creds|protect|pointers|flood|sentids|rights|opencap|sync\n");
+	if (!strcmp(mode, "signals")) return signals();
+	fprintf(stderr, "usage: hostile inherit|creds|protect|pointers|flood|sentids|rights|opencap|sync|signals\n");
 	return 2;
 }

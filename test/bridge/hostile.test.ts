@@ -146,6 +146,14 @@ describe('the calls a block device needs (fsync and friends), by both routes', (
   }, 60_000);
 });
 
+describe('the shim under signals', () => {
+  it('ppoll\'s mask ends the wait when it unblocks a pending signal (with a timeout beyond 32 bits); select writes back the time left; a handler that dups and closes while files of ours open and close does not deadlock', async () => {
+    const r = await run([hostile, 'signals']);
+    expect(r.err).toBe('');
+    expect(lines(r.out)).toEqual({ 'ppoll-mask': '-1 -4 1', 'select-left': '1 1', 'opens-under-signals': '1000 1' });
+  }, 30_000);
+});
+
 describe('paths as Linux walks them', () => {
   it('.. of a device node is ENOTDIR; .. in sysfs goes up from where a class link really points', async () => {
     const cat = await run(['cat', '/dev/kxo/../kxo']);
