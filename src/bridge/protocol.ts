@@ -66,6 +66,8 @@ export const OP = {
    * the path walked as Linux walks it (where it leaves the kernel's tree, the rest as given)
    */
   RESOLVE: 24,
+  /** a = access(2)'s mode, payload = path: decided with the sender's credentials (its real ids) */
+  ACCESS: 25,
 } as const;
 
 /** the greeting: an i64 status */

@@ -11,9 +11,10 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EBADF, EINVAL, EIO, EMFILE, ENAMETOOLONG, ENOTDIR, EPERM, ESRCH, KernelError } from '../kernel/errno.js';
+import { EACCES, EBADF, EINVAL, EIO, EMFILE, ENAMETOOLONG, ENOTDIR, EPERM, ESRCH, KernelError } from '../kernel/errno.js';
 import { MAJOR, MINOR } from '../kernel/devt.js';
-import { O_APPEND, O_NONBLOCK, isBlk, isChr, isDir, isLnk } from '../kernel/vfs.js';
+import { O_APPEND, O_NONBLOCK, isBlk, isChr, isDir, isLnk, mayAccess } from '../kernel/vfs.js';
+import { CAP_DAC_OVERRIDE } from '../kernel/cred.js';
 import type { KernelCore } from '../kernel/kernel.js';
 import { F_GETFL, F_SETFL } from '../kernel/syscalls.js';
 import { Process } from '../user/process.js';
@@ -184,9 +185,12 @@ class BridgeServer {
    * was sent with. If they differ, the process changed them after sending (a setuid exec while
    * its request waited): the call acts with the ids it was sent with, and no capability.
    */
-  credOf(s: Sender, sent: SentIds) {
-    const ids = hostIds(this.addon.creds(this.srv, s.pid, s.gen));
-    if (!ids) return null;
+  credOf(s: Sender, sent: SentIds, real = false) {
+    const now = hostIds(this.addon.creds(this.srv, s.pid, s.gen));
+    if (!now) return null;
+    // access(2) asks with the real ids (do_faccessat's override_creds)
+    const ids = real ? { ...now, euid: now.ruid, fsuid: now.ruid, egid: now.rgid, fsgid: now.rgid } : now;
+    if (real) sent = { uid: now.ruid, gid: now.rgid };
     if (ids.fsuid === sent.uid && ids.fsgid === sent.gid) return virtualCred(ids, this.users, this.owner);
     const then = { ...ids, ruid: sent.uid, euid: sent.uid, suid: sent.uid, fsuid: sent.uid, rgid: sent.gid, egid: sent.gid, sgid: sent.gid, fsgid: sent.gid, capEff: 0, groups: [] };
     return virtualCred(then, this.users, this.owner);
@@ -227,6 +231,7 @@ class BridgeServer {
       return reply(-EPERM);
     }
     switch (q.op) {
+      case OP.ACCESS: return this.access(q, as, sent);
       case OP.OPEN: return this.open(conn, q, as, sent);
       case OP.ACTFOR: return this.actFor(conn, q, as);
       case OP.REGISTER: return this.register(conn, q, as);
@@ -270,6 +275,22 @@ class BridgeServer {
     if (typeof node === 'number') return reply(node);
     if (!isLnk(node.mode)) return reply(-EINVAL);
     return reply(0, Buffer.from(node.target, 'latin1'));
+  }
+
+  /**
+   * access(2) on a path of ours, as do_faccessat decides it: with the caller's real ids (and,
+   * for them, its capabilities: CAP_DAC_OVERRIDE reads and writes anything, executes a directory
+   * or what has an x bit)
+   */
+  private access(q: Request, as: Sender, sent: SentIds): Buffer {
+    const node = this.k.vfs.lookup(this.pathOf(q), true);
+    if (typeof node === 'number') return reply(node);
+    const mode = q.a & 7;
+    if (!mode) return reply(0);
+    const cred = this.credOf(as, sent, true);
+    if (!cred) return reply(-ESRCH);
+    if (cred.capable(CAP_DAC_OVERRIDE)) return reply(!(mode & 1) || isDir(node.mode) || node.mode & 0o111 ? 0 : -EACCES);
+    return reply(mayAccess(node, mode, cred));
   }
 
   private async open(conn: Conn, q: Request, as: Sender, sent: SentIds): Promise<Buffer> {
