@@ -57,11 +57,45 @@ if (um) {
   console.log(`| Identify under umockdev 0.17 (a C handler), one vCPU | ${um.identify.p50.toFixed(1)} | ${um.identify.p99.toFixed(1)} |`);
   console.log(`| native ioctl on /dev/null under umockdev's preload | ${um.null.p50.toFixed(2)} | ${um.null.p99.toFixed(2)} |`);
 } else console.log('(umockdev row skipped: apt-get install -y umockdev libumockdev-dev pkg-config)');
+// host calls under the seccomp supervisor: every read and write of a supervised program is
+// trapped (BPF sees numbers, not which file a descriptor is), so a host call pays a round trip
+// through the supervisor; measured against the same static program run natively
+const sup = supervisorHost();
+if (sup) {
+  console.log(`| a host write() to /dev/null, static program, natively | ${sup.native.null.p50.toFixed(2)} | ${sup.native.null.p99.toFixed(2)} |`);
+  console.log(`| the same under the seccomp supervisor | ${sup.supervised.null.p50.toFixed(2)} | ${sup.supervised.null.p99.toFixed(2)} |`);
+  for (const bs of Object.keys(sup.cat)) {
+    console.log(`| cat of a 100 MiB host file in ${Number(bs) / 1024} KiB reads: natively / under the supervisor | ${sup.cat[bs].native.toFixed(0)} ms | ${sup.cat[bs].supervised.toFixed(0)} ms |`);
+  }
+} else console.log('(supervisor rows skipped: no static C library, or not x86-64)');
 console.log(`\ngoal: p50 ≤ 30 µs on one vCPU — ${one.identify.p50 <= 30 ? 'met' : 'not met'} (${bridge.requests} requests served)`);
 rows.push({ workload: 'NVMe Identify through the bridge, one vCPU, p50', unit: 'µs', better: 'lower', wasm: one.identify.p50, ts: null, c: one.null.p50 });
 rows.push({ workload: 'NVMe Identify through the bridge, one vCPU, p99', unit: 'µs', better: 'lower', wasm: one.identify.p99, ts: null, c: one.null.p99 });
+if (sup) rows.push({ workload: 'a host write() under the seccomp supervisor, p50', unit: 'µs', better: 'lower', wasm: null, ts: sup.supervised.null.p50, c: sup.native.null.p50, chart: false });
 if (um) rows.push({ workload: 'NVMe Identify under umockdev 0.17 (C handler), one vCPU, p50', unit: 'µs', better: 'lower', wasm: null, ts: null, c: um.identify.p50, chart: false });
-record('bridge', rows, ['c = a native ioctl on /dev/null; the umockdev row keeps its figure in c']);
+record('bridge', rows, ['c = a native ioctl on /dev/null (the supervisor row: a native write, its supervised figure in ts); the umockdev row keeps its figure in c']);
+
+function supervisorHost() {
+  if (process.arch !== 'x64') return null;
+  const prog = join(dir, 'supervisor-host');
+  try {
+    execFileSync('cc', ['-O2', '-static', '-o', prog, new URL('./supervisor-host.c', import.meta.url).pathname], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  const big = join(dir, '100m.bin');
+  execFileSync('dd', ['if=/dev/urandom', `of=${big}`, 'bs=1M', `count=${quick ? 20 : 100}`, 'status=none']);
+  const run = (argv, env = {}) => execFileSync(argv[0], argv.slice(1), { encoding: 'utf8', env: { ...process.env, ...env } }).trim().split(' ');
+  progress('host calls under the supervisor');
+  const nul = (argv, env) => { const [, p50, p99] = run([...argv, 'null', String(N * 10)], env); return { null: { p50: Number(p50), p99: Number(p99) } }; };
+  const native = nul([prog]);
+  const supervised = nul(bridge.supervised([prog]), bridge.env);
+  const cat = {};
+  for (const bs of [131072, 4096]) {
+    cat[bs] = { native: Number(run([prog, 'cat', big, String(bs)])[1]), supervised: Number(run(bridge.supervised([prog, 'cat', big, String(bs)]), bridge.env)[1]) };
+  }
+  return { native, supervised, cat };
+}
 
 function umockdev() {
   const flags = spawnSync('pkg-config', ['--cflags', '--libs', 'umockdev-1.0', 'glib-2.0', 'gobject-2.0'], { encoding: 'utf8' });

@@ -121,6 +121,7 @@ struct sender {
 	int status; /* an open /proc/<pid>/status (read again from 0 each time), or -1 */
 	/* the credentials last read: ids (real, effective, saved, fs; uids then gids), CapEff, groups */
 	int known;
+	int same_ns; /* in our user namespace, as last looked (again whenever ids or capabilities change) */
 	uint64_t ids[8], cap;
 	int ngroups;
 	uint32_t *groups;
@@ -247,6 +248,7 @@ static uint32_t sender_gen(struct server *S, pid_t pid, int pidfd, int named)
 	s->gen = S->next_gen;
 	s->pidfd = pidfd;
 	s->maps = s->status = -1;
+	s->same_ns = -1;
 	uv_handle_set_data((uv_handle_t *)s->poll, s);
 	uv_poll_start(s->poll, UV_READABLE_EV, on_exit_);
 	S->handles++;
@@ -798,18 +800,20 @@ static napi_value js_creds(napi_env env, napi_callback_info info)
 	int fast = fast_ids(s, ids, &cap) == 0;
 	if (!fast || !s->known || memcmp(ids, s->ids, sizeof(ids)) || cap != s->cap) {
 		if (read_status(s) < 0) return nul;
+		s->same_ns = -1;
 	}
 	/*
 	 * CapEff is relative to the process's own user namespace (unshare -Ur gives them all):
 	 * capabilities count only in ours, as ns_capable over the initial namespace sees them
 	 */
 	uint64_t caps = s->cap;
-	if (caps) {
+	if (caps && s->same_ns < 0) {
 		char path[48];
 		struct stat ns;
 		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-		if (stat(path, &ns) < 0 || ns.st_dev != S->userns_dev || ns.st_ino != S->userns_ino) caps = 0;
+		s->same_ns = stat(path, &ns) == 0 && ns.st_dev == S->userns_dev && ns.st_ino == S->userns_ino;
 	}
+	if (caps && !s->same_ns) caps = 0;
 	if (exited(s->pidfd)) return nul;
 	napi_value arr;
 	napi_create_array_with_length(env, 9 + (size_t)s->ngroups, &arr);
