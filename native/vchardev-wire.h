@@ -1,5 +1,5 @@
 /*
- * What the preload shim (vchardev-shim.c) and the seccomp supervisor (vchardev-seccomp.c) share:
+ * What the preload shim (shim/) and the seccomp supervisor (vchardev-seccomp.c) share:
  * the bridge's wire format (src/bridge/protocol.ts is the server's side: keep the two in step),
  * and how a path is found to be one the server serves.
  * The server greets every connection with an i64 status (0, or -EMFILE/-ENFILE when the client

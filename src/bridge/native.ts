@@ -5,7 +5,7 @@
 // system's tmpdir). A file there is used only when the directory and the file are the user's and
 // nobody else may write them, and a build is written under a temporary name and renamed: nothing
 // another user put there is ever loaded into a program.
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 export type NativePart = 'shim' | 'supervisor' | 'addon';
 
 interface PartSpec {
-  source: string;
+  /** its C file, or files (built into one) */
+  source: string | string[];
   output: string;
   flags: string[];
   libs: string[];
@@ -86,10 +87,14 @@ function includeDir(pkg: string): string {
   return (require(pkg) as { include_dir: string }).include_dir;
 }
 
+const sourcesOf = (spec: PartSpec) => (Array.isArray(spec.source) ? spec.source : [spec.source]);
+/** every header in native/ (any part may include any): a change to one is a change to all */
+const headers = () => (readdirSync(here('../../native'), { recursive: true }) as string[]).filter((f) => f.endsWith('.h')).sort();
+
 /** The compiler command for a part: [cc, ...args] writing `out`. */
 export function compileArgs(part: NativePart, out: string): string[] {
-  const { source, flags, libs, include } = specs()[part];
-  return [...flags, ...(include ? ['-I', includeDir(include)] : []), '-o', out, nativeFile(source), ...libs];
+  const spec = specs()[part];
+  return [...spec.flags, ...(spec.include ? ['-I', includeDir(spec.include)] : []), '-o', out, ...sourcesOf(spec).map(nativeFile), ...spec.libs];
 }
 
 /**
@@ -103,11 +108,15 @@ export function ensureNative(part: NativePart, opts: { build?: boolean; env?: No
   const spec = specs()[part];
   const built = here(`../../build/${spec.output}`);
   if (opts.build !== false && existsSync(built) && trusted(built, 'file')) return built;
-  const src = nativeFile(spec.source);
-  if (!existsSync(src)) throw new Error(`the bridge's source is missing (${src})`);
-  const hash = createHash('sha256').update(readFileSync(src)).update(readFileSync(nativeFile('vchardev-wire.h'))).update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+  const srcs = sourcesOf(spec).map(nativeFile);
+  const src = srcs[0]!;
+  for (const f of srcs) if (!existsSync(f)) throw new Error(`the bridge's source is missing (${f})`);
+  const hash = createHash('sha256');
+  for (const f of [...srcs, ...headers().map(nativeFile)]) hash.update(readFileSync(f));
+  hash.update(JSON.stringify(spec));
+  const digest = hash.digest('hex').slice(0, 16);
   const dir = cacheDir(opts.env);
-  const out = join(dir, `${hash}-${spec.output}`);
+  const out = join(dir, `${digest}-${spec.output}`);
   if (existsSync(out)) {
     if (trusted(out, 'file')) return out;
     throw new Error(`${out} is not this user's own file: remove it`);

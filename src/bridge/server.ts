@@ -1,5 +1,5 @@
 // The bridge (Node only): a vchardev kernel served on a Unix socket to real programs that run
-// with the preload shim (native/vchardev-shim.c) or under the seccomp supervisor. Each process
+// with the preload shim (native/shim/) or under the seccomp supervisor. Each process
 // that sends a request gets a task of its own whose user memory is the process's, so
 // copy_to_user, copy_from_user and get_user_pages reach the real buffers and drivers run
 // unchanged; a bad pointer is -EFAULT.

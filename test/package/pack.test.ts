@@ -48,7 +48,8 @@ describe('npm pack + install into a consumer', () => {
     expect(r.stdout.trim()).toBe('true 3 true 0');
   });
   it('the bridge works from the installed package (the shim compiled on first use from native/)', () => {
-    expect(files).toContain('native/vchardev-shim.c');
+    expect(files).toContain('native/shim/core.c');
+    expect(files).toContain('native/vchardev-addon.c');
     expect(files.filter((f) => f.endsWith('.so'))).toEqual([]);
     const bin = join(dir, 'node_modules', '.bin', 'vchardev');
     const r = spawnSync(bin, ['run', '--load', 'kxo', '--', 'cat', '/sys/module/kxo/initstate', '/sys/class/kxo/kxo/kxo_state'], { cwd: dir, encoding: 'utf8' });
