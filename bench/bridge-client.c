@@ -13,24 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/nvme_ioctl.h>
+#include "timing.h"
 
-
-static double now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-static void report(const char *what, double *t, int n)
-{
-	qsort(t, n, sizeof(*t), cmp);
-	printf("%s %.2f %.2f\n", what, t[n / 2], t[n * 99 / 100]);
-}
 
 int main(int argc, char **argv)
 {

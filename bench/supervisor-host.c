@@ -11,18 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static double now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
+#include "timing.h"
 
 int main(int argc, char **argv)
 {
@@ -34,8 +23,7 @@ int main(int argc, char **argv)
 			if (write(fd, "abcd", 4) != 4) return 1;
 			t[i] = now_us() - s;
 		}
-		qsort(t, (size_t)n, sizeof(double), cmp);
-		printf("null %.2f %.2f\n", t[n / 2], t[n * 99 / 100]);
+		report("null", t, n);
 		return 0;
 	}
 	if (argc >= 4 && !strcmp(argv[1], "cat")) {
