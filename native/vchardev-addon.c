@@ -88,6 +88,7 @@ struct vchardev_procmap_query {
 };
 #define VCHARDEV_PROCMAP_QUERY _IOWR('f', 17, struct vchardev_procmap_query)
 #define VMA_WRITABLE 0x02
+#define VCHARDEV_PROCMAP_QUERY_NEXT 0x10 /* PROCMAP_QUERY_COVERING_OR_NEXT_VMA */
 
 /* a chunk: requests are 48 bytes and a path of at most 4096 */
 #define CHUNK 16384
@@ -117,7 +118,13 @@ struct sender {
 	pid_t pid;
 	uint32_t gen;
 	int pidfd;
-	int maps;   /* an open /proc/<pid>/maps for PROCMAP_QUERY, or -1 */
+	/*
+	 * /proc/<pid>/maps, opened when the record is made: it holds on to the memory of the image
+	 * the process ran then, and answers ESRCH once that is gone (an exec, or the exit). A call
+	 * made for one image never reaches the memory of the next (a setuid program's). -1: none
+	 */
+	int maps;
+	int execd; /* the process exec'd since: its next message starts a new record */
 	int status; /* an open /proc/<pid>/status (read again from 0 each time), or -1 */
 	/* the credentials last read: ids (real, effective, saved, fs; uids then gids), CapEff, groups */
 	int known;
@@ -205,6 +212,29 @@ static void on_exit_(uv_poll_t *h, int status, int events)
 }
 
 /*
+ * Is the process still running the image its record was made for (and alive)? The record's maps
+ * holds that image's memory: once an exec or the exit let go of it, a query answers ESRCH
+ * (PROCMAP_QUERY, Linux 6.11; before it a read answers nothing).
+ */
+static int same_image(struct sender *s)
+{
+	if (s->execd) return 0;
+	if (s->maps < 0) return !exited(s->pidfd);
+	struct vchardev_procmap_query q = { .size = sizeof(q), .query_flags = VCHARDEV_PROCMAP_QUERY_NEXT };
+	int ok;
+	if (ioctl(s->maps, VCHARDEV_PROCMAP_QUERY, &q) == 0 || errno == ENOENT) {
+		ok = 1;
+	} else if (errno == ENOTTY) {
+		char c;
+		ok = pread(s->maps, &c, 1, 0) == 1;
+	} else {
+		ok = errno != ESRCH;
+	}
+	if (!ok) s->execd = 1;
+	return ok;
+}
+
+/*
  * The generation of the process with this pid, as the message that named it arrived: pidfd is
  * the sender's own (SCM_PIDFD, taken over) or -1. `named`: the pid is not a sender's but one a
  * verified sender named (OP_ACTFOR), opened here. 0: the sender is gone, cannot be seen from here
@@ -218,12 +248,18 @@ static uint32_t sender_gen(struct server *S, pid_t pid, int pidfd, int named)
 	}
 	/* a live record for the pid: both alive with one pid, the same process (a record whose
 	 * process exited waits for its exit to be told, and is another generation) */
+	struct sender *before = NULL;
 	for (struct sender *s = S->bucket[(unsigned)pid % BUCKETS]; s; s = s->next) {
-		if (s->pid == pid && !exited(s->pidfd)) {
+		if (s->pid != pid || exited(s->pidfd)) continue;
+		if (same_image(s)) {
 			if (pidfd >= 0) close(pidfd);
 			return s->gen;
 		}
+		before = s;
 	}
+	/* the same process, exec'd since: a record of its own for the new image (the old one's task
+	 * keeps the files it holds until the process exits) */
+	if (pidfd < 0 && before) pidfd = fcntl(before->pidfd, F_DUPFD_CLOEXEC, 0);
 	/*
 	 * no pidfd with the message: where the kernel sends one, the sender is gone (older kernels
 	 * give a negative one for a reaped sender); before Linux 6.5 the pid is opened now, a
@@ -247,8 +283,11 @@ static uint32_t sender_gen(struct server *S, pid_t pid, int pidfd, int named)
 	s->pid = pid;
 	s->gen = S->next_gen;
 	s->pidfd = pidfd;
-	s->maps = s->status = -1;
+	s->status = -1;
 	s->same_ns = -1;
+	char path[48];
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	s->maps = open(path, O_RDONLY | O_CLOEXEC);
 	uv_handle_set_data((uv_handle_t *)s->poll, s);
 	uv_poll_start(s->poll, UV_READABLE_EV, on_exit_);
 	S->handles++;
@@ -605,7 +644,7 @@ static napi_value js_alive(napi_env env, napi_callback_info info)
 	int64_t pid, gen;
 	napi_value r;
 	struct sender *s = arg_int(env, argv[0], &pid) || arg_int(env, argv[1], &gen) ? NULL : sender_find(S, (pid_t)pid, (uint32_t)gen);
-	napi_get_boolean(env, s && !exited(s->pidfd), &r);
+	napi_get_boolean(env, s && !exited(s->pidfd) && same_image(s), &r);
 	return r;
 }
 
@@ -635,12 +674,13 @@ static napi_value js_memory(napi_env env, napi_callback_info info)
 	    off < 0 || len <= 0 || (uint64_t)off + (uint64_t)len > count || addr < 0)
 		return num(env, 0);
 	struct sender *s = sender_find(S, (pid_t)pid, (uint32_t)gen);
-	if (!s) return num(env, 0);
+	/* a write goes only to the image the call was made for (checked just before: afterwards is
+	 * too late); what a read got counts only if the image was still that one after */
+	if (!s || (write && !same_image(s))) return num(env, 0);
 	struct iovec local = { (char *)data + off, (size_t)len };
 	struct iovec remote = { (void *)(uintptr_t)addr, (size_t)len };
 	ssize_t n = write ? process_vm_writev((pid_t)pid, &local, 1, &remote, 1, 0) : process_vm_readv((pid_t)pid, &local, 1, &remote, 1, 0);
-	/* still the process named: what was read is its memory */
-	if (exited(s->pidfd)) n = 0;
+	if (!write && !same_image(s)) n = 0;
 	return num(env, n > 0 ? (double)n : 0);
 }
 
@@ -687,25 +727,15 @@ static napi_value js_writable(napi_env env, napi_callback_info info)
 	if (!arg_int(env, argv[0], &pid) && !arg_int(env, argv[1], &gen) && !arg_int(env, argv[2], &addr) && !arg_int(env, argv[3], &len) &&
 	    addr >= 0 && len >= 0)
 		s = sender_find(S, (pid_t)pid, (uint32_t)gen);
-	if (s) {
-		int maps = proc_fd(s, &s->maps, "maps");
+	if (s && same_image(s)) {
 		uint64_t at = (uint64_t)addr, hi = (uint64_t)addr + (uint64_t)len;
-		int text = 0, reopened = 0;
+		int text = 0;
 		ok = 1;
 		while (at < hi) {
 			struct vchardev_procmap_query q = { .size = sizeof(q), .query_addr = at };
-			int r = maps < 0 ? -1 : ioctl(maps, VCHARDEV_PROCMAP_QUERY, &q);
-			if (r < 0 && errno == ESRCH && !reopened) {
-				/* the open maps holds the image before an exec: the process's own now */
-				close(s->maps);
-				s->maps = -1;
-				maps = proc_fd(s, &s->maps, "maps");
-				reopened = 1;
-				continue;
-			}
-			if (r < 0) {
-				/* ENOTTY: a kernel before 6.11; ENOENT: nothing mapped there */
-				if (maps >= 0 && errno == ENOTTY) text = 1;
+			if (s->maps < 0 || ioctl(s->maps, VCHARDEV_PROCMAP_QUERY, &q) < 0) {
+				/* ENOTTY: a kernel before 6.11; ENOENT: nothing mapped there; ESRCH: another image */
+				if (s->maps >= 0 && errno == ENOTTY) text = 1;
 				else ok = 0;
 				break;
 			}
@@ -716,7 +746,7 @@ static napi_value js_writable(napi_env env, napi_callback_info info)
 			at = q.vma_end;
 		}
 		if (text) ok = writable_by_text((pid_t)pid, at, hi);
-		if (exited(s->pidfd)) ok = 0;
+		if (!same_image(s)) ok = 0;
 	}
 	napi_get_boolean(env, ok, &r);
 	return r;
@@ -814,7 +844,7 @@ static napi_value js_creds(napi_env env, napi_callback_info info)
 		s->same_ns = stat(path, &ns) == 0 && ns.st_dev == S->userns_dev && ns.st_ino == S->userns_ino;
 	}
 	if (caps && !s->same_ns) caps = 0;
-	if (exited(s->pidfd)) return nul;
+	if (!same_image(s)) return nul;
 	napi_value arr;
 	napi_create_array_with_length(env, 9 + (size_t)s->ngroups, &arr);
 	for (int i = 0; i < 8; i++) napi_set_element(env, arr, (uint32_t)i, num(env, (double)s->ids[i]));

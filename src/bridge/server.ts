@@ -143,6 +143,11 @@ interface Conn {
   ctl: AbortController | null;
   /** the open file: a descriptor in each task (by sender key) that used it, while its process lives */
   fds: Map<string, number>;
+  /**
+   * the file's descriptor in the bridge's keeper task, once every process that used it has gone
+   * while the socket lives on in another (a child that has not used it yet): fput on last close
+   */
+  kept: number;
   closed: boolean;
 }
 
@@ -397,14 +402,17 @@ class BridgeServer {
     return { c, fd: nfd };
   }
 
-  /** A task holding this connection's open file (whichever process still does). */
+  /** A task holding this connection's open file (whichever process still does, else the keeper). */
   private holder(conn: Conn): { c: Client; fd: number } | null {
     for (const [key, fd] of conn.fds) {
       const c = this.clients.get(key);
       if (c) return { c, fd };
     }
-    return null;
+    return this.keeper && conn.kept >= 0 ? { c: this.keeper, fd: conn.kept } : null;
   }
+
+  /** the task that holds files whose users all exited while their sockets live on (see Conn.kept) */
+  private keeper: Client | null = null;
 
   /**
    * A process the bridge knew has exited: its task exits (do_exit closes its descriptors; files
@@ -414,7 +422,18 @@ class BridgeServer {
     const c = this.clients.get(key);
     if (!c) return;
     this.clients.delete(key);
-    for (const conn of this.conns.values()) conn.fds.delete(key);
+    for (const conn of this.conns.values()) {
+      const fd = conn.fds.get(key);
+      if (fd === undefined) continue;
+      conn.fds.delete(key);
+      // the last task using it, but the socket is still open in another process (a child that
+      // inherited it): the file lives on for it, as the child's descriptor keeps it in Linux
+      if (!conn.fds.size && conn.kept < 0 && !conn.closed) {
+        this.keeper ??= { proc: new Process(this.k, this.k.createTask({ uid: 0, gid: 0, comm: 'bridge' })), conns: 0, sent: { uid: 0, gid: 0 } };
+        const kept = this.k.sys.fdShare(c.proc.task, fd, this.keeper.proc.task);
+        if (kept >= 0) conn.kept = kept;
+      }
+    }
     await c.proc.exit().catch(() => {});
   }
 
@@ -493,7 +512,7 @@ class BridgeServer {
     if (!conn) {
       conn = {
         id, pending: Buffer.alloc(0), pendingFrom: '', actFor: new Map(), clientIno: -1, queue: [], running: false,
-        chain: Promise.resolve(), abort: null, intrQueued: false, ctl: null, fds: new Map(), closed: false,
+        chain: Promise.resolve(), abort: null, intrQueued: false, ctl: null, fds: new Map(), kept: -1, closed: false,
       };
       this.conns.set(id, conn);
     }
@@ -554,6 +573,14 @@ class BridgeServer {
         await this.release(key);
       }
       conn.fds.clear();
+      if (conn.kept >= 0) await this.keeper?.proc.close(conn.kept).catch(() => {});
+      conn.kept = -1;
+      // the keeper goes with the last file it keeps
+      if (this.keeper && ![...this.conns.values()].some((o) => o.kept >= 0)) {
+        const keeper = this.keeper;
+        this.keeper = null;
+        await keeper.proc.exit().catch(() => {});
+      }
     });
     // close() waits for it too: the program may have gone before the bridge closes
     const done = conn.chain.finally(() => this.ending.delete(done));
@@ -573,6 +600,8 @@ class BridgeServer {
       this.clients.delete(key);
       await c.proc.exit().catch(() => {});
     }
+    await this.keeper?.proc.exit().catch(() => {});
+    this.keeper = null;
   }
 }
 

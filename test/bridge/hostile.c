@@ -16,6 +16,7 @@
  *   rights    a message passing descriptors (SCM_RIGHTS): the connection is dropped
  *   opencap   opens /dev/kxo (root's, 0600): run inside unshare -Ur by a user who is not root
  *   sync      the calls a block device needs besides read and write (not hostile: both routes)
+ *   orphan    a child reads a descriptor it inherited only after its parent, the opener, exited
  *   signals   the shim under signals: ppoll's mask, select's time left, a 64-bit timeout, and a
  *             handler that dups and closes while the program opens and closes the kernel's files
  */
@@ -335,6 +336,22 @@ static int signals(void)
 	return 0;
 }
 
+static int orphan(void)
+{
+	int kxo = open("/dev/kxo", O_RDONLY);
+	if (kxo < 0) return printf("open %d\n", -errno), 1;
+	if (fork() == 0) {
+		/* the parent is gone by then (the test waits for our output, not for it) */
+		while (getppid() != 1 && kill(getppid(), 0) == 0) usleep(10000);
+		char board[66];
+		errno = 0;
+		ssize_t n = read(kxo, board, sizeof(board));
+		printf("orphan-read %zd %d\n", n, n < 0 ? -errno : 0);
+		_exit(0);
+	}
+	return 0;
+}
+
 static int flood(void)
 {
 	struct rlimit rl;
@@ -379,6 +396,7 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "opencap")) return opencap();
 	if (!strcmp(mode, "sync")) return sync_calls();
 	if (!strcmp(mode, "signals")) return signals();
-	fprintf(stderr, "usage: hostile inherit|creds|protect|pointers|flood|sentids|rights|opencap|sync|signals\n");
+	if (!strcmp(mode, "orphan")) return orphan();
+	fprintf(stderr, "usage: hostile inherit|creds|protect|pointers|flood|sentids|rights|opencap|sync|signals|orphan\n");
 	return 2;
 }

@@ -8,7 +8,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Kernel, type Bridge } from '../../src/index.js';
-import { cacheDir, ensureNative } from '../../src/bridge/native.js';
+import { cacheDir, ensureNative, loadAddon } from '../../src/bridge/native.js';
 
 const root = process.getuid?.() === 0;
 const dir = mkdtempSync(join(tmpdir(), 'hostile-test-'));
@@ -93,6 +93,43 @@ describe('who a request acts for', () => {
     const r = await run(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'unshare', '-Ur', hostile, 'opencap']);
     expect(r.err).toBe('');
     expect(r.out).toBe('uid 0 open -13\n');
+  });
+});
+
+describe('a process\'s image and its exit', () => {
+  it('a child that inherited a descriptor reads it after its parent, the only user so far, exited (the file lives on)', async () => {
+    const r = await run([hostile, 'orphan']);
+    expect(r.out).toBe('orphan-read 66 0\n');
+  });
+  it('an exec ends what the image before it may reach: its memory, its credentials; the new image is another record', async () => {
+    const addon = loadAddon();
+    const sock = join(dir, 'exec-test.sock');
+    const srv = addon.listen(sock, () => {}, 8, 8, 8);
+    expect(typeof srv).not.toBe('number');
+    const s = srv as Exclude<typeof srv, number>;
+    const c = spawn('sh', ['-c', 'read x; exec sleep 5'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      const gen = addon.track(s, c.pid!);
+      const mapped = parseInt(readFileSync(`/proc/${c.pid}/maps`, 'latin1').split('-')[0]!, 16);
+      const buf = new Uint8Array(16);
+      expect(addon.memory(s, 0, c.pid!, gen, mapped, buf, 0, 16)).toBe(16);
+      expect(addon.creds(s, c.pid!, gen)).not.toBeNull();
+      c.stdin!.end('go\n');
+      // until sh has exec'd sleep
+      for (let i = 0; i < 100 && !readFileSync(`/proc/${c.pid}/cmdline`, 'latin1').startsWith('sleep'); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(addon.memory(s, 0, c.pid!, gen, mapped, buf, 0, 16)).toBe(0);
+      expect(addon.memory(s, 1, c.pid!, gen, mapped, buf, 0, 16)).toBe(0);
+      expect(addon.writable(s, c.pid!, gen, mapped, 16)).toBe(false);
+      expect(addon.creds(s, c.pid!, gen)).toBeNull();
+      expect(addon.alive(s, c.pid!, gen)).toBe(false);
+      const next = addon.track(s, c.pid!);
+      expect(next).not.toBe(gen);
+      expect(addon.alive(s, c.pid!, next)).toBe(true);
+    } finally {
+      c.kill();
+      addon.stop(s);
+    }
   });
 });
 
