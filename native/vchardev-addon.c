@@ -142,6 +142,8 @@ struct server {
 	struct watch *conns[MAX_CONNS];
 	uint32_t next_id;
 	int per_process, per_user, total, nconns;
+	int max_senders; /* each holds up to three descriptors: the budget left beside the connections */
+	int spare;       /* a descriptor kept free: past the process's limit, a client is still told so */
 	struct sender *bucket[BUCKETS];
 	int nsenders;
 	uint32_t next_gen;
@@ -270,7 +272,7 @@ static uint32_t sender_gen(struct server *S, pid_t pid, int pidfd, int named)
 	if (pidfd < 0) return 0;
 	uv_loop_t *loop;
 	struct sender *s = NULL;
-	if (exited(pidfd) || S->nsenders >= MAX_SENDERS || !(s = calloc(1, sizeof(*s))) || !(s->poll = malloc(uv_handle_size(UV_POLL_TYPE))) ||
+	if (exited(pidfd) || S->nsenders >= S->max_senders || !(s = calloc(1, sizeof(*s))) || !(s->poll = malloc(uv_handle_size(UV_POLL_TYPE))) ||
 	    napi_get_uv_event_loop(S->env, &loop) != napi_ok || uv_poll_init(loop, s->poll, pidfd) != 0) {
 		if (s) free(s->poll);
 		free(s);
@@ -448,6 +450,18 @@ static void on_accept(uv_poll_t *h, int status, int events)
 	struct server *S = ((struct watch *)uv_handle_get_data((uv_handle_t *)h))->srv;
 	if (status < 0 || !S->running) return;
 	int fd = accept4(S->listener.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && S->spare >= 0) {
+		/* out of descriptors: the spare one makes room to tell the client and close it (else the
+		 * listener stays readable and this would spin) */
+		close(S->spare);
+		fd = accept4(S->listener.fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0) {
+			greet(fd, -ENFILE);
+			close(fd);
+		}
+		S->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		return;
+	}
 	if (fd < 0) return;
 	struct ucred cr;
 	socklen_t sl = sizeof(cr);
@@ -523,6 +537,8 @@ static void server_finalize(napi_env env, void *data, void *hint)
 	server_free_if_done(S);
 }
 
+static void env_gone(void *arg);
+
 /* listen(path, onEvent, perProcess, perUser, total): the server's handle, or -errno */
 static napi_value js_listen(napi_env env, napi_callback_info info)
 {
@@ -543,6 +559,11 @@ static napi_value js_listen(napi_env env, napi_callback_info info)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (int64_t)rl.rlim_cur - 256 < tot)
 		tot = (int64_t)rl.rlim_cur > 512 ? (int64_t)rl.rlim_cur - 256 : (int64_t)rl.rlim_cur / 2;
 	if (tot > MAX_CONNS) tot = MAX_CONNS;
+	long senders = MAX_SENDERS;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		long room = ((long)rl.rlim_cur - 256 - (long)tot) / 3;
+		if (room < senders) senders = room > 16 ? room : 16;
+	}
 
 	struct server *S = calloc(1, sizeof(*S));
 	if (!S) return num(env, -ENOMEM);
@@ -550,6 +571,8 @@ static napi_value js_listen(napi_env env, napi_callback_info info)
 	S->per_process = (int)pp;
 	S->per_user = (int)pu;
 	S->total = (int)tot;
+	S->max_senders = (int)senders;
+	S->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s < 0) {
 		free(S);
@@ -579,13 +602,24 @@ static napi_value js_listen(napi_env env, napi_callback_info info)
 	}
 	if (e) {
 		close(s);
+		if (S->spare >= 0) close(S->spare);
 		if (S->callback) napi_delete_reference(env, S->callback);
 		free(S);
 		return num(env, -e);
 	}
 	S->running = 1;
+	napi_add_env_cleanup_hook(env, env_gone, S);
 	if (napi_create_external(env, S, server_finalize, NULL, &handle) != napi_ok) return num(env, -ENOMEM);
 	return handle;
+}
+
+static void stop_server(napi_env env, struct server *S);
+
+/* the environment goes (a worker thread ends) with the server still listening: it stops */
+static void env_gone(void *arg)
+{
+	struct server *S = arg;
+	if (S->running) stop_server(S->env, S);
 }
 
 /* stop(): the listener and every connection close now; no event is reported after it */
@@ -593,7 +627,13 @@ static napi_value js_stop(napi_env env, napi_callback_info info)
 {
 	ARGS(0);
 	(void)argv;
-	if (!S->running) return num(env, 0);
+	stop_server(env, S);
+	return num(env, 0);
+}
+
+static void stop_server(napi_env env, struct server *S)
+{
+	if (!S->running) return;
 	S->running = 0;
 	unwatch(&S->listener);
 	for (int i = 0; i < MAX_CONNS; i++) {
@@ -604,9 +644,11 @@ static napi_value js_stop(napi_env env, napi_callback_info info)
 	S->nconns = 0;
 	for (int b = 0; b < BUCKETS; b++)
 		while (S->bucket[b]) sender_free(S, S->bucket[b]);
+	if (S->spare >= 0) close(S->spare);
+	S->spare = -1;
+	napi_remove_env_cleanup_hook(env, env_gone, S);
 	napi_async_destroy(env, S->async);
 	napi_delete_reference(env, S->callback);
-	return num(env, 0);
 }
 
 /* send(conn, bytes): 0, or -errno: a reply that does not fit at once (the client reads none) closes the connection, no EV_CLOSED follows */

@@ -43,6 +43,7 @@ struct vdir {
 	char *names; /* "<type char><name>\0" ... */
 	size_t len, pos;
 	int fd;      /* the directory open as a virtual fd (dirfd, fstat, *at calls), or -1 */
+	int host_fd; /* fd is the host's (a merged listing of a host directory) */
 	struct dirent ent;
 	struct dirent64 ent64;
 };
@@ -95,23 +96,23 @@ static DIR *merged_opendir(const char *host, const char *norm)
 	struct vdir *d = calloc(1, sizeof(*d));
 	struct rep r;
 	int64_t n = buf && ours_buf && d ? path_call(OP_LIST, norm, 0, &r, ours_buf, 65536) : -ENOMEM;
-	if (n == -ENOMEM) {
-		free(buf);
-		free(ours_buf);
-		free(d);
-		real_closedir(real);
-		errno = ENOMEM;
-		return NULL;
-	}
+	if (n == -ENOMEM) goto nomem;
 	for (struct dirent64 *e; (e = real_readdir64(real));) {
 		size_t k = strlen(e->d_name);
-		if (len + k + 2 > cap) break;
-		char t = e->d_type == DT_DIR ? 'd' : e->d_type == DT_LNK ? 'l' : e->d_type == DT_CHR ? 'c' : e->d_type == DT_BLK ? 'b' : 'f';
-		buf[len++] = t;
+		if (len + k + 2 > cap) {
+			char *grown = realloc(buf, cap * 2);
+			if (!grown) goto nomem;
+			buf = grown;
+			cap *= 2;
+		}
+		unsigned char t = e->d_type;
+		buf[len++] = t == DT_DIR ? 'd' : t == DT_LNK ? 'l' : t == DT_CHR ? 'c' : t == DT_BLK ? 'b' : t == DT_REG ? 'f' :
+			     t == DT_SOCK ? 's' : t == DT_FIFO ? 'p' : 'u';
 		memcpy(buf + len, e->d_name, k + 1);
 		len += k + 1;
 	}
 	real_closedir(real);
+	real = NULL;
 	size_t got = n < 0 ? 0 : (r.len < 65536 ? r.len : 65536);
 	for (size_t at = 0; at < got;) {
 		const char *ent = ours_buf + at;
@@ -123,7 +124,13 @@ static DIR *merged_opendir(const char *host, const char *norm)
 		/* a name the host has too is listed once */
 		int dup = 0;
 		for (size_t h = 0; h < len && !dup; h += strlen(buf + h) + 1) dup = !strcmp(buf + h + 1, ent + 1);
-		if (dup || len + k + 1 > cap) continue;
+		if (dup) continue;
+		if (len + k + 1 > cap) {
+			char *grown = realloc(buf, cap + k + 1 + 65536);
+			if (!grown) goto nomem;
+			buf = grown;
+			cap += k + 1 + 65536;
+		}
 		memcpy(buf + len, ent, k + 1);
 		len += k + 1;
 	}
@@ -131,8 +138,17 @@ static DIR *merged_opendir(const char *host, const char *norm)
 	d->magic = VDIR_MAGIC;
 	d->names = buf;
 	d->len = len;
-	d->fd = -1;
+	/* its dirfd is the host directory's (fstatat of a host entry by it works) */
+	d->fd = real_open(host, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d->host_fd = 1;
 	return (DIR *)d;
+nomem:
+	free(buf);
+	free(ours_buf);
+	free(d);
+	if (real) real_closedir(real);
+	errno = ENOMEM;
+	return NULL;
 }
 
 DIR *opendir(const char *path)
@@ -195,7 +211,8 @@ static const char *vnext(struct vdir *d, unsigned char *type)
 	if (d->pos >= d->len) return NULL;
 	const char *e = d->names + d->pos;
 	d->pos += strlen(e) + 1;
-	*type = e[0] == 'd' ? DT_DIR : e[0] == 'l' ? DT_LNK : e[0] == 'c' ? DT_CHR : e[0] == 'b' ? DT_BLK : DT_REG;
+	*type = e[0] == 'd' ? DT_DIR : e[0] == 'l' ? DT_LNK : e[0] == 'c' ? DT_CHR : e[0] == 'b' ? DT_BLK : e[0] == 's' ? DT_SOCK :
+		e[0] == 'p' ? DT_FIFO : e[0] == 'u' ? DT_UNKNOWN : DT_REG;
 	return e + 1;
 }
 
@@ -229,13 +246,52 @@ struct dirent64 *readdir64(DIR *dir)
 	return &d->ent64;
 }
 
+/* where a listing of ours is (telldir/seekdir: glibc's would read our fake DIR as its own) */
+long telldir(DIR *dir)
+{
+	init_real();
+	struct vdir *d = (struct vdir *)dir;
+	static __typeof__(telldir) *real_telldir;
+	if (!real_telldir) real_telldir = dlsym(RTLD_NEXT, "telldir");
+	if (!d || d->magic != VDIR_MAGIC) return real_telldir(dir);
+	return (long)d->pos;
+}
+
+void seekdir(DIR *dir, long loc)
+{
+	init_real();
+	struct vdir *d = (struct vdir *)dir;
+	static __typeof__(seekdir) *real_seekdir;
+	if (!real_seekdir) real_seekdir = dlsym(RTLD_NEXT, "seekdir");
+	if (!d || d->magic != VDIR_MAGIC) return real_seekdir(dir, loc);
+	/* a position telldir gave: the start of an entry */
+	if (loc >= 0 && (size_t)loc <= d->len && (loc == 0 || d->names[loc - 1] == 0)) d->pos = (size_t)loc;
+}
+
+/* (deprecated in glibc, but old programs still call it) */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+int readdir_r(DIR *dir, struct dirent *entry, struct dirent **result)
+{
+	init_real();
+	struct vdir *d = (struct vdir *)dir;
+	static __typeof__(readdir_r) *real_readdir_r;
+	if (!real_readdir_r) real_readdir_r = dlsym(RTLD_NEXT, "readdir_r");
+	if (!d || d->magic != VDIR_MAGIC) return real_readdir_r(dir, entry, result);
+	struct dirent *e = readdir(dir);
+	if (e) memcpy(entry, e, sizeof(*entry));
+	*result = e ? entry : NULL;
+	return 0;
+}
+#pragma GCC diagnostic pop
+
 int closedir(DIR *dir)
 {
 	init_real();
 	struct vdir *d = (struct vdir *)dir;
 	if (!d || d->magic != VDIR_MAGIC) return real_closedir(dir);
 	d->magic = 0;
-	if (d->fd >= 0) close(d->fd);
+	if (d->fd >= 0) (d->host_fd ? real_close : close)(d->fd);
 	free(d->names);
 	free(d);
 	return 0;

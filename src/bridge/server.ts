@@ -193,8 +193,9 @@ class BridgeServer {
   credOf(s: Sender, sent: SentIds, real = false) {
     const now = hostIds(this.addon.creds(this.srv, s.pid, s.gen));
     if (!now) return null;
-    // access(2) asks with the real ids (do_faccessat's override_creds)
-    const ids = real ? { ...now, euid: now.ruid, fsuid: now.ruid, egid: now.rgid, fsgid: now.rgid } : now;
+    // access(2) asks with the real ids, and capabilities only for a real uid 0 (do_faccessat's
+    // override_creds)
+    const ids = real ? { ...now, euid: now.ruid, fsuid: now.ruid, egid: now.rgid, fsgid: now.rgid, capEff: now.ruid === 0 ? now.capEff : 0 } : now;
     if (real) sent = { uid: now.ruid, gid: now.rgid };
     if (ids.fsuid === sent.uid && ids.fsgid === sent.gid) return virtualCred(ids, this.users, this.owner);
     const then = { ...ids, ruid: sent.uid, euid: sent.uid, suid: sent.uid, fsuid: sent.uid, rgid: sent.gid, egid: sent.gid, sgid: sent.gid, fsgid: sent.gid, capEff: 0, groups: [] };
@@ -238,7 +239,7 @@ class BridgeServer {
     switch (q.op) {
       case OP.ACCESS: return this.access(q, as, sent);
       case OP.OPEN: return this.open(conn, q, as, sent);
-      case OP.ACTFOR: return this.actFor(conn, q, as);
+      case OP.ACTFOR: return this.actFor(conn, q, as, from);
       case OP.REGISTER: return this.register(conn, q, as);
       case OP.ATTACH: return this.attach(conn, q, as, sent);
     }
@@ -333,7 +334,7 @@ class BridgeServer {
    * descendant that holds exactly its ids (so no setuid child's). Its own requests on this
    * connection then act for that program; anyone else's stay their own.
    */
-  private actFor(conn: Conn, q: Request, as: Sender): Buffer {
+  private actFor(conn: Conn, q: Request, as: Sender, from: Sender): Buffer {
     const target = q.a;
     if (!Number.isSafeInteger(target) || target <= 1 || target === process.pid) return reply(-EPERM);
     const gen = this.addon.track(this.srv, target);
@@ -343,7 +344,8 @@ class BridgeServer {
     if (!mine || !theirs || !sameIds(mine, theirs) || !dumpable(target, theirs.euid) || !descendsFrom(target, as.pid)) return reply(-EPERM);
     // the look-ups above went by pid: both must still be the processes named
     if (!this.alive(as) || !this.addon.alive(this.srv, target, gen)) return reply(-ESRCH);
-    conn.actFor.set(as.key, { pid: target, gen, key: senderKey(target, gen) });
+    // kept under the sender's own key: its later requests are looked up by who sent them
+    conn.actFor.set(from.key, { pid: target, gen, key: senderKey(target, gen) });
     return reply(0);
   }
 

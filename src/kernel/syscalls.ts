@@ -10,7 +10,7 @@ import { FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX } from './ioctl.js';
 import { chrdevOpen } from './chrdev.js';
 import { CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_MKNOD } from './cred.js';
 import {
-  File, O_ACCMODE, O_APPEND, O_CLOEXEC, O_CREAT, O_EXCL, O_NOCTTY, O_NONBLOCK, O_RDONLY, O_TRUNC, S_IFCHR, S_IFMT,
+  File, O_ACCMODE, O_APPEND, O_CLOEXEC, O_CREAT, O_EXCL, O_NOCTTY, O_NONBLOCK, O_RDONLY, O_TRUNC, S_IFCHR, S_IFIFO, S_IFMT,
   defaultFops, isBlk, isChr, isDir, isLnk, isReg, mayOpen, mayAccess, MAY_EXEC, MAY_WRITE, type Inode,
 } from './vfs.js';
 import { POLLERR, POLLHUP, POLLNVAL, PollTable } from './wait.js';
@@ -334,8 +334,9 @@ export class Syscalls {
   }
 
   /**
-   * fallocate(2) as Linux 3.13's do_fallocate checks it: no file here implements it, so past the
-   * checks it is -EOPNOTSUPP (a block device too: blkdev_fallocate came in 4.9).
+   * fallocate(2) as Linux 3.13's do_fallocate checks it: only a regular file or a directory may
+   * preallocate (a block device is -ENODEV: blkdev_fallocate came in 4.9), and none here does, so
+   * past the checks it is -EOPNOTSUPP.
    */
   fallocate(task: Task, fd: number, mode: number, offset: number, len: number): Promise<number> {
     return this.run(task, 'fallocate', [fd, mode, offset, len], undefined, (cur) =>
@@ -345,7 +346,8 @@ export class Syscalls {
         if (mode & FALLOC_FL_PUNCH_HOLE && !(mode & FALLOC_FL_KEEP_SIZE)) return -EOPNOTSUPP;
         if (!file.writable) return -EBADF;
         const m = file.inode.mode;
-        if (!isReg(m) && !isBlk(m)) return -ENODEV;
+        if ((m & S_IFMT) === S_IFIFO) return -ESPIPE;
+        if (!isReg(m) && !isDir(m)) return -ENODEV;
         if (offset + len > LLONG_MAX || offset + len < 0) return -EFBIG;
         return -EOPNOTSUPP;
       }),

@@ -10,6 +10,7 @@ export const S_IFCHR = 0o020000;
 export const S_IFBLK = 0o060000;
 export const S_IFREG = 0o100000;
 export const S_IFLNK = 0o120000;
+export const S_IFIFO = 0o010000;
 export const isChr = (mode: number) => (mode & S_IFMT) === S_IFCHR;
 export const isBlk = (mode: number) => (mode & S_IFMT) === S_IFBLK;
 export const isDir = (mode: number) => (mode & S_IFMT) === S_IFDIR;
