@@ -17,6 +17,8 @@
  *   opencap   opens /dev/kxo (root's, 0600): run inside unshare -Ur by a user who is not root
  *   sync      the calls a block device needs besides read and write (not hostile: both routes)
  *   orphan    a child reads a descriptor it inherited only after its parent, the opener, exited
+ *   abi       a system call of the i386 ABI (int 0x80), which a filter of x86-64 numbers would
+ *             pass by: "int80 1" where it ran (natively), "int80 -38" where it was refused
  *   signals   the shim under signals: ppoll's mask, select's time left, a 64-bit timeout, and a
  *             handler that dups and closes while the program opens and closes the kernel's files
  */
@@ -352,6 +354,15 @@ static int orphan(void)
 	return 0;
 }
 
+static int abi(void)
+{
+	long r;
+	/* i386's getpid is 20 (x86-64's 20 is writev) */
+	__asm__ volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory");
+	printf("int80 %ld\n", r > 0 ? 1L : r);
+	return 0;
+}
+
 static int flood(void)
 {
 	struct rlimit rl;
@@ -397,6 +408,7 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "sync")) return sync_calls();
 	if (!strcmp(mode, "signals")) return signals();
 	if (!strcmp(mode, "orphan")) return orphan();
-	fprintf(stderr, "usage: hostile inherit|creds|protect|pointers|flood|sentids|rights|opencap|sync|signals|orphan\n");
+	if (!strcmp(mode, "abi")) return abi();
+	fprintf(stderr, "usage: hostile inherit|creds|protect|pointers|flood|sentids|rights|opencap|sync|signals|orphan|abi\n");
 	return 2;
 }

@@ -133,6 +133,58 @@ describe('a process\'s image and its exit', () => {
   });
 });
 
+describe('a reused pid', () => {
+  it.skipIf(!root)('is another process: the record of the one that had it reaches neither its memory nor its credentials', async () => {
+    const addon = loadAddon();
+    const srv = addon.listen(join(dir, 'reuse-test.sock'), () => {}, 8, 8, 8);
+    if (typeof srv === 'number') throw new Error(`listen ${srv}`);
+    const first = spawn('sleep', ['5']);
+    const pid = first.pid!;
+    try {
+      await new Promise((r) => setTimeout(r, 50));
+      const gen = addon.track(srv, pid);
+      const mapped = parseInt(readFileSync(`/proc/${pid}/maps`, 'latin1').split('-')[0]!, 16);
+      const buf = new Uint8Array(8);
+      expect(addon.memory(srv, 0, pid, gen, mapped, buf, 0, 8)).toBe(8);
+      first.kill('SIGKILL');
+      await new Promise((r) => first.on('exit', r));
+      // the next process gets the same pid (ns_last_pid, as root); a few tries, other processes
+      // may take it first
+      let second: ReturnType<typeof spawn> | null = null;
+      for (let i = 0; i < 20 && !second; i++) {
+        writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
+        const c = spawn('sleep', ['5']);
+        if (c.pid === pid) second = c;
+        else c.kill('SIGKILL');
+      }
+      expect(second).not.toBeNull();
+      try {
+        await new Promise((r) => setTimeout(r, 50));
+        expect(addon.memory(srv, 0, pid, gen, mapped, buf, 0, 8)).toBe(0);
+        expect(addon.memory(srv, 1, pid, gen, mapped, buf, 0, 8)).toBe(0);
+        expect(addon.creds(srv, pid, gen)).toBeNull();
+        expect(addon.alive(srv, pid, gen)).toBe(false);
+        const next = addon.track(srv, pid);
+        expect(next).not.toBe(gen);
+        expect(addon.memory(srv, 0, pid, next, parseInt(readFileSync(`/proc/${pid}/maps`, 'latin1').split('-')[0]!, 16), buf, 0, 8)).toBe(8);
+      } finally {
+        second?.kill('SIGKILL');
+      }
+    } finally {
+      addon.stop(srv);
+    }
+  });
+});
+
+describe('the supervisor\'s filter', () => {
+  it('refuses a system call of another ABI (i386\'s int 0x80) that its x86-64 numbers would pass by', async () => {
+    const native = await run([hostileStatic, 'abi']);
+    // a kernel without IA32 emulation refuses it itself: nothing to tell apart then
+    if (native.out === 'int80 1\n') expect((await run(bridge.supervised([hostileStatic, 'abi']))).out).toBe('int80 -38\n');
+    else expect(native.out).toBe('int80 -38\n');
+  });
+});
+
 describe('user memory honours the program\'s page protections', () => {
   const expected = {
     'prot-none': '-1 -14 1',
