@@ -67,7 +67,7 @@ export class Kernel extends KernelCore {
 
 export { Process } from './user/process.js';
 export type { CallOptions } from './user/process.js';
-export type { Bridge, BridgeOptions } from './bridge/server.js';
+export type { Bridge, BridgeOptions, UserMapping } from './bridge/server.js';
 export type { BootOptions, SpawnOptions, ModuleHandle } from './kernel/kernel.js';
 export type { KxoApi, NvmeApi, QatApi, SharepoolApi, TestBusApi, TestChrdevApi };
 export { KernelCore } from './kernel/kernel.js';
