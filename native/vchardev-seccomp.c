@@ -388,9 +388,13 @@ static void do_open(struct job *j, int flags)
 		close(s);
 		return answer(j->n.id, e == ENOENT ? -EINTR : -e);
 	}
+	/*
+	 * The descriptor is the program's now, and cannot be taken back: the open has succeeded
+	 * whatever REGISTER answers. If it fails (the program closed or replaced the number at once),
+	 * only attaching other channels to the file fails later, with EBADF, as for a closed file.
+	 */
 	struct stat st;
-	fstat(s, &st);
-	call(s, pid, 0, OP_REGISTER, (uint64_t)fd, (uint64_t)st.st_ino, 0, NULL, NULL, 0);
+	if (fstat(s, &st) == 0) call(s, pid, 0, OP_REGISTER, (uint64_t)fd, (uint64_t)st.st_ino, 0, NULL, NULL, 0);
 	close(s);
 	answer(j->n.id, fd);
 }
