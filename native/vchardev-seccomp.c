@@ -161,6 +161,15 @@ static int normalize(const char *base, const char *path, char *out)
 	return vchardev_lexical(tmp, out, PATH_MAX, 0);
 }
 
+/* a call's outcome: the server's result, or that the caller went (interrupted: nothing to answer) */
+struct result {
+	int64_t ret;
+	int gone;
+};
+static int connect_server(void);
+static struct result call(int s, pid_t pid, uint64_t id, uint32_t op, uint64_t a, uint64_t b, uint64_t c,
+			  const char *payload, void *rbuf, uint32_t rmax);
+
 /*
  * The caller's (dirfd, path) as an absolute path in norm. @returns 1 if it is one of ours, 0 if
  * not, -errno if the path cannot be read (the call then fails rather than reach the host)
@@ -178,16 +187,27 @@ static int ours_at(pid_t tid, int dirfd, uint64_t upath, char *norm)
 		base[n] = 0;
 	}
 	if (!normalize(base, path, norm)) return -ENAMETOOLONG;
+	/* a ".." after one of the kernel's paths: the server walks it as Linux does (a device is no
+	 * directory, a class link goes up from where it points); where the walk fails, the path goes
+	 * to the server with its ".." kept and the call gets the walk's error */
+	char abs[2 * PATH_MAX + 2], kept[PATH_MAX];
+	snprintf(abs, sizeof(abs), "%s/%s", path[0] == '/' ? "" : base, path);
+	if (vchardev_needs_walk(served, abs, kept, sizeof(kept))) {
+		int s = connect_server();
+		struct result r = { -EIO, 0 };
+		char got[PATH_MAX];
+		if (s >= 0) {
+			r = call(s, 0, 0, OP_RESOLVE, 0, 0, 0, kept, got, sizeof(got) - 1);
+			close(s);
+		}
+		snprintf(norm, PATH_MAX, "%s", r.ret == 0 && got[0] == '/' ? got : kept);
+		/* where the walk came out on the host's side, the host walks the path itself */
+	}
 	return vchardev_served(served, norm);
 }
 
 /* ---- the wire ---- */
 
-/* a call's outcome: the server's result, or that the caller went (interrupted: nothing to answer) */
-struct result {
-	int64_t ret;
-	int gone;
-};
 
 /*
  * One request on channel s, for process pid, while notification id is pending; up to rmax

@@ -17,6 +17,8 @@
  *   opencap   opens /dev/kxo (root's, 0600): run inside unshare -Ur by a user who is not root
  *   sync      the calls a block device needs besides read and write (not hostile: both routes)
  *   orphan    a child reads a descriptor it inherited only after its parent, the opener, exited
+ *   dotdot    opens with ".." after the kernel's paths: a device is no directory; a class link
+ *             goes up from where it points
  *   abi       a system call of the i386 ABI (int 0x80), which a filter of x86-64 numbers would
  *             pass by: "int80 1" where it ran (natively), "int80 -38" where it was refused
  *   signals   the shim under signals: ppoll's mask, select's time left, a 64-bit timeout, and a
@@ -354,6 +356,18 @@ static int orphan(void)
 	return 0;
 }
 
+static int dotdot(void)
+{
+	errno = 0;
+	int fd = open("/dev/kxo/../kxo", O_RDONLY);
+	printf("device-dotdot %d\n", fd < 0 ? -errno : 0);
+	fd = open("/sys/class/kxo/kxo/../kxo/kxo_state", O_RDONLY);
+	char buf[16] = "";
+	ssize_t n = fd < 0 ? -errno : read(fd, buf, sizeof(buf) - 1);
+	printf("class-dotdot %zd %s", n, n > 0 ? buf : "\n");
+	return 0;
+}
+
 static int abi(void)
 {
 	long r;
@@ -409,6 +423,7 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "signals")) return signals();
 	if (!strcmp(mode, "orphan")) return orphan();
 	if (!strcmp(mode, "abi")) return abi();
-	fprintf(stderr, "usage: hostile inherit|creds|protect|pointers|flood|sentids|rights|opencap|sync|signals|orphan|abi\n");
+	if (!strcmp(mode, "dotdot")) return dotdot();
+	fprintf(stderr, "usage: hostile inherit|creds|protect|pointers|flood|sentids|rights|opencap|sync|signals|orphan|abi|dotdot\n");
 	return 2;
 }

@@ -251,6 +251,11 @@ describe('paths as Linux walks them', () => {
     expect(up.err).toBe('');
     expect(up.out).toBe('/sys/devices/virtual/kxo\n/sys/class/kxo/kxo/../..\n1 1 0\n');
   });
+  it('by both routes: open of /dev/kxo/../kxo is ENOTDIR; /sys/class/kxo/kxo/../kxo/kxo_state opens', async () => {
+    const want = 'device-dotdot -20\nclass-dotdot 6 1 1 0\n';
+    expect((await run([hostile, 'dotdot'])).out).toBe(want);
+    expect((await run(bridge.supervised([hostileStatic, 'dotdot']))).out).toBe(want);
+  });
   it('a host directory that holds the kernel\'s entries lists both (ls /sys/class, /dev, Python\'s os.listdir)', async () => {
     const host = readdirSync('/sys/class');
     const ls = await run(['ls', '-1', '/sys/class']);
