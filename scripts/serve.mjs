@@ -10,7 +10,14 @@ const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'applic
 /** Serves web/ on 127.0.0.1:port (0 = any free port); resolves with the server. */
 export function serve(port = 0) {
   const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    let decoded;
+    try {
+      decoded = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    } catch {
+      // a malformed escape (/%ZZ): the request's fault, and the server goes on
+      return void res.writeHead(400).end('bad request');
+    }
+    const path = normalize(decoded).replace(/^(\.\.[/\\])+/, '');
     const file = join(root, path.endsWith('/') ? `${path}index.html` : path);
     if (!file.startsWith(root)) return void res.writeHead(403).end();
     try {

@@ -157,10 +157,13 @@ export async function ls(k: Kernel): Promise<string> {
   for (const cls of k.devices.allClasses()) {
     for (const d of cls.devices) {
       if (!d.node) continue;
-      const cdev = k.chrdevs.lookup(d.devt);
+      // a disk's node is a block device (ls -l's b), its driver the disk's
+      const blk = isBlk(d.node.mode);
+      const disk = blk ? k.blockdevs.lookup(d.devt) : null;
+      const cdev = blk ? undefined : k.chrdevs.lookup(d.devt);
       const misc = cls.name === 'misc' ? k.misc.find(MINOR(d.devt)) : undefined;
-      const owner = misc?.fops.owner?.name ?? cdev?.ops.owner?.name ?? cdev?.owner?.name ?? '-';
-      rows.push(`${d.node.path.padEnd(28)} c ${`${MAJOR(d.devt)}:${MINOR(d.devt)}`.padEnd(9)} ${cls.name.padEnd(20)} ${owner}`);
+      const owner = disk?.init.fops.owner?.name ?? misc?.fops.owner?.name ?? cdev?.ops.owner?.name ?? cdev?.owner?.name ?? '-';
+      rows.push(`${d.node.path.padEnd(28)} ${blk ? 'b' : 'c'} ${`${MAJOR(d.devt)}:${MINOR(d.devt)}`.padEnd(9)} ${cls.name.padEnd(20)} ${owner}`);
     }
   }
   return [`${'node'.padEnd(28)}   ${'dev_t'.padEnd(9)} ${'class'.padEnd(20)} driver`, ...rows.sort()].join('\n');
@@ -187,7 +190,13 @@ export async function main(all: string[]): Promise<number> {
   try {
     const first = argv[0];
     if (first === '--version' || first === '-V') return void console.log(version()), 0;
-    if (first === '--help' || first === '-h' || first === 'help') return void console.log(USAGE), 0;
+    if (first === '--help' || first === '-h' || (first === 'help' && argv.length === 1)) return void console.log(USAGE), 0;
+    // help <command> is that command's --help; a command there is not is a usage error
+    if (first === 'help') {
+      const of = argv[1]!;
+      if (!(COMMANDS as readonly string[]).includes(of) || of === 'help') throw new UsageError(`help: no command '${of}' (see vchardev --help)`);
+      return await main([of, '--help']);
+    }
     const cmd = first === undefined || first.startsWith('-') ? 'xo-user' : first;
     const rest = first === undefined || first.startsWith('-') ? argv : argv.slice(1);
     if (!(COMMANDS as readonly string[]).includes(cmd)) throw new UsageError(`unknown command '${cmd}' (see vchardev --help)`);
@@ -236,5 +245,13 @@ export async function main(all: string[]): Promise<number> {
 
 // run when executed (not when a test imports it)
 if (process.argv[1] && new URL(import.meta.url).pathname === realpathSync(process.argv[1])) {
+  // a reader that stops reading (vchardev --rounds 100 | head -3) ends us quietly, as SIGPIPE
+  // ends a C program: no stack trace for EPIPE
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
   process.exit(await main(process.argv.slice(2)));
 }

@@ -1,6 +1,6 @@
 // Boot, modules and tasks: the only file that knows every concept. A Kernel is an object, so
 // several can run side by side (tests, browser tabs); nothing mutable lives in module scope.
-import { EEXIST, EIO, ENODEV, ENOENT, EBUSY, ENOMEM, KernelError } from './errno.js';
+import { EEXIST, EINVAL, EIO, ENODEV, ENOENT, EBUSY, ENOMEM, KernelError } from './errno.js';
 import { PhysMem, AddressSpace } from './mm.js';
 import { Vfs, type ModuleRef } from './vfs.js';
 import { ChrdevRegistry } from './chrdev.js';
@@ -10,7 +10,7 @@ import { MiscRegistry, type MiscEra } from './misc.js';
 import { LogBuffer, KERN_EMERG, KERN_ERR, KERN_INFO, KERN_WARNING } from './printk.js';
 import { Tracer } from './trace.js';
 import { Clock, RealClock, VirtualClock } from './sched.js';
-import { Cred } from './cred.js';
+import { CAP_LAST_CAP, Cred } from './cred.js';
 import type { UserMemoryBackend } from './uaccess.js';
 import { Task, NR_OPEN } from './task.js';
 import { Syscalls } from './syscalls.js';
@@ -48,6 +48,23 @@ export interface ModuleHandle<A = unknown> {
   readonly name: string;
   readonly api: A;
   readonly k: ModuleApi<ModuleParams, A>;
+}
+
+/** spawn()'s options, checked as a syscall checks its arguments: a wrong one is EINVAL, never a TypeError */
+function checkSpawnOptions(opts: SpawnOptions): void {
+  const bad = (what: string) => new KernelError(EINVAL, 'spawn', what);
+  if (opts === null || typeof opts !== 'object') throw bad('options must be an object');
+  const id = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v < 2 ** 32);
+  if (!id(opts.uid)) throw bad(`uid ${String(opts.uid)}`);
+  if (!id(opts.gid)) throw bad(`gid ${String(opts.gid)}`);
+  if (opts.comm !== undefined && typeof opts.comm !== 'string') throw bad('comm must be a string');
+  if (opts.caps !== undefined) {
+    const caps = opts.caps as unknown;
+    if (caps === null || typeof caps !== 'object' || typeof (caps as Iterable<unknown>)[Symbol.iterator] !== 'function') throw bad('caps must be an iterable of capability numbers');
+    for (const c of caps as Iterable<unknown>) {
+      if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c > CAP_LAST_CAP) throw bad(`capability ${String(c)}`);
+    }
+  }
 }
 
 /** how many 10 ms waits shutdown gives a module still held by a release in progress (2 s) */
@@ -149,6 +166,7 @@ export class KernelCore {
   // ---- tasks ----
   /** Creates a task with an empty address space. */
   createTask(opts: SpawnOptions = {}): Task {
+    checkSpawnOptions(opts);
     if (opts.pid !== undefined && (!Number.isSafeInteger(opts.pid) || opts.pid < 1 || this.tasks.has(opts.pid))) throw new KernelError(EEXIST, 'fork', `pid ${String(opts.pid)}`);
     const mm = AddressSpace.create(this.phys);
     if (typeof mm === 'number') throw new KernelError(ENOMEM, 'fork');

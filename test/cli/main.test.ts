@@ -3,6 +3,7 @@
 // nvme-cli's JSON and status lines, and SIGINT/SIGTERM ending the live game like Ctrl-Q.
 import { describe, it, expect } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -22,6 +23,24 @@ describe('vchardev run', () => {
   });
 });
 
+describe('a stranger\'s frictions (issue 19)', () => {
+  it('the bin keeps its exec bit through the build (npx vchardev)', () => {
+    expect(statSync(CLI).mode & 0o111).toBe(0o111);
+  });
+  it('help <command> is that command\'s help', () => {
+    expect(run('help', 'nvme')).toMatchObject({ code: 0, out: expect.stringContaining('usage: vchardev nvme') });
+  });
+  it('a reader that stops reading (| head -1) ends the game quietly: no EPIPE stack, exit 0', () => {
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" --rounds 100 --no-tty | head -1 >/dev/null`], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+  });
+  it('ls shows a disk as a block device (b), with its driver', () => {
+    const r = run('ls');
+    expect(r.out).toMatch(/^\/dev\/nvme0n1 +b 259:0 +block +nvme$/m);
+    expect(r.out).toMatch(/^\/dev\/nvme0 +c /m);
+  });
+});
+
 describe('vchardev CLI conventions', () => {
   it('--help and --version at every level exit 0', () => {
     expect(run('--help')).toMatchObject({ code: 0, out: expect.stringContaining('usage: vchardev') });
@@ -37,6 +56,7 @@ describe('vchardev CLI conventions', () => {
       ['--bogus'], ['frob'], ['qat', 'bogus'], ['qat', '--devices', 'x'], ['nvme'], ['nvme', 'frob', '/dev/nvme0'],
       ['nvme', 'id-ctrl'], ['nvme', 'get-feature', '/dev/nvme0'], ['nvme', 'fw-download', '/dev/nvme0', '--size', 'abc'],
       ['nvme', 'id-ctrl', '/dev/nvme0', '-o', 'xml'], ['tree', '--x'], ['--games', '0'], ['--delay', '-5'], ['--build', 'debug'],
+      ['help', 'me'], ['help', 'help'],
     ];
     for (const c of cases) {
       const r = run(...c);

@@ -412,3 +412,24 @@ describe('sysfs reads as seq_read does', () => {
     expect(shows).toBe(3);
   });
 });
+
+describe('spawn options (issue 19)', () => {
+  it('a wrong option is EINVAL, as a syscall argument is, never a TypeError', async () => {
+    const k = await Kernel.boot();
+    try {
+      for (const bad of [{ caps: 5 }, { caps: [99] }, { caps: ['x'] }, { uid: -1 }, { uid: 1.5 }, { gid: 2 ** 32 }, { comm: 7 }, null]) {
+        let err: unknown;
+        try {
+          k.spawn(bad as never);
+        } catch (e) {
+          err = e;
+        }
+        expect(err, JSON.stringify(bad)).toBeInstanceOf(KernelError);
+        expect((err as KernelError).code).toBe('EINVAL');
+      }
+      expect(k.spawn({ uid: 1000, caps: new Set([21]) }).task.capable(21)).toBe(true);
+    } finally {
+      await k.shutdown();
+    }
+  });
+});
