@@ -45,8 +45,14 @@ export interface FuzzReport {
   /** opens and reads that DAC should have refused */
   bypassOpens: number;
   bypassReads: number;
-  /** frames not back after every process exited and modules were removed (summed over epochs) */
+  /**
+   * frames not back after every process exited and modules were removed, or freed once too
+   * often: |the epoch's difference|, summed over epochs (signed, an epoch that lost 213 and one
+   * that gave back 213 too many would sum to 0)
+   */
   framesLeaked: number;
+  /** modules the epoch's end could not remove (a reference left: a finding, not just a story) */
+  rmmodFailures: number;
   /** epochs that ended with a module reference, an open file, a pin or a clock event left */
   epochsWithRefs: number;
   /** single calls that took longer than STALL_MS of host time (a host-hurting call) */
@@ -597,7 +603,10 @@ async function endEpoch(w: World, baseFrames: number): Promise<void> {
   for (const name of [...MODULES].reverse()) {
     if (k.modules.has(name)) {
       const r = await w.call(`rmmod ${name}`, () => k.rmmod(name));
-      if (r instanceof KernelError) w.fail(`rmmod ${name} at epoch end: ${r.code}`);
+      if (r instanceof KernelError) {
+        w.r.rmmodFailures++;
+        w.fail(`rmmod ${name} at epoch end: ${r.code}`);
+      }
     }
   }
   for (let i = 0; i < 20 && w.pending.size; i++) await sleep(5);
@@ -617,8 +626,8 @@ async function endEpoch(w: World, baseFrames: number): Promise<void> {
   }
   const leaked = baseFrames - k.phys.freeFrames;
   if (leaked) {
-    w.r.framesLeaked += leaked;
-    w.fail(`epoch end: ${leaked} frames not back`);
+    w.r.framesLeaked += Math.abs(leaked);
+    w.fail(leaked > 0 ? `epoch end: ${leaked} frames not back` : `epoch end: ${-leaked} frames more free than at its start`);
   }
   w.r.heapHighWaterMiB = Math.max(w.r.heapHighWaterMiB, Math.round(process.memoryUsage().heapUsed / 2 ** 20));
 }
@@ -631,7 +640,7 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzReport> {
   const epochs = Math.max(1, Math.ceil(ops / epochOps));
   const r: FuzzReport = {
     ops, epochs, hostExceptions: 0, unsettled: 0, canaryContent: 0, canaryPte: 0, bypassOpens: 0, bypassReads: 0,
-    framesLeaked: 0, epochsWithRefs: 0, stalls: 0, oopses: 0, faultsInjected: 0, heapHighWaterMiB: 0, outcomes: {}, failures: [],
+    framesLeaked: 0, rmmodFailures: 0, epochsWithRefs: 0, stalls: 0, oopses: 0, faultsInjected: 0, heapHighWaterMiB: 0, outcomes: {}, failures: [],
   };
   const k = await Kernel.boot({ memoryMiB: 48, misc: '3.x', seed });
   const w = new World(k, r);
@@ -665,7 +674,8 @@ export function reportTable(r: FuzzReport): string {
     ['calls that never settle (or a NaN clock)', r.unsettled],
     ['another process\'s memory touched (canary content + page table)', `${r.canaryContent + r.canaryPte} (${r.canaryContent} content, ${r.canaryPte} page-table)`],
     ['permission bypasses (reads + opens)', `${r.bypassReads + r.bypassOpens} (${r.bypassReads} reads, ${r.bypassOpens} opens)`],
-    ['frames leaked after every exit and rmmod', r.framesLeaked],
+    ['frames leaked (or freed twice) after every exit and rmmod', r.framesLeaked],
+    ['modules the epoch end could not remove', r.rmmodFailures],
     ['epochs with module refs, files, tasks or clock events left', `${r.epochsWithRefs} of ${r.epochs}`],
     [`single calls over ${STALL_MS} ms (host hurt by one call)`, r.stalls],
   ];
@@ -680,5 +690,5 @@ export function reportTable(r: FuzzReport): string {
 
 /** True when every row of the table is 0. */
 export function isClean(r: FuzzReport): boolean {
-  return r.hostExceptions + r.unsettled + r.canaryContent + r.canaryPte + r.bypassOpens + r.bypassReads + r.framesLeaked + r.epochsWithRefs + r.stalls === 0;
+  return r.hostExceptions + r.unsettled + r.canaryContent + r.canaryPte + r.bypassOpens + r.bypassReads + r.framesLeaked + r.rmmodFailures + r.epochsWithRefs + r.stalls === 0;
 }
