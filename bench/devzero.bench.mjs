@@ -5,7 +5,7 @@ import { timeIt, record } from './lib.mjs';
 import { openSync, readSync, closeSync } from 'node:fs';
 import { Kernel, O_RDONLY } from '../dist/index.js';
 
-const kernel = await Kernel.boot();
+const kernel = await Kernel.boot({ clock: 'virtual' });
 const proc = kernel.spawn();
 const vfd = await proc.open('/dev/zero', O_RDONLY);
 const ubuf = proc.mmap(4096);

@@ -45,7 +45,7 @@ for (const size of quick ? [4096, 1 << 20, 64 << 20] : [4096, 128 << 10, 1 << 20
 }
 
 // a full admin command through the syscall layer: Identify into a user buffer
-const k = await Kernel.boot({ misc: '3.x' });
+const k = await Kernel.boot({ clock: 'virtual', misc: '3.x' });
 await k.insmod('nvme');
 const p = k.spawn();
 const fd = await p.open('/dev/nvme0', O_RDWR);

@@ -642,7 +642,7 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzReport> {
     ops, epochs, hostExceptions: 0, unsettled: 0, canaryContent: 0, canaryPte: 0, bypassOpens: 0, bypassReads: 0,
     framesLeaked: 0, rmmodFailures: 0, epochsWithRefs: 0, stalls: 0, oopses: 0, faultsInjected: 0, heapHighWaterMiB: 0, outcomes: {}, failures: [],
   };
-  const k = await Kernel.boot({ memoryMiB: 48, misc: '3.x', seed });
+  const k = await Kernel.boot({ clock: 'virtual', memoryMiB: 48, misc: '3.x', seed });
   const w = new World(k, r);
   for (let e = 0; e < epochs; e++) {
     const n = Math.min(epochOps, ops - e * epochOps);

@@ -18,7 +18,11 @@ import { Module, ModuleApi, type ModuleDef, type ModuleParams } from './module.j
 import { FaultInjection } from './fault.js';
 
 export interface BootOptions {
-  /** 'virtual' (default: deterministic, moves only on advance) or 'real', or a Clock */
+  /**
+   * 'real' (the default: time passes by itself, as in Linux: kxo's boards come, timeouts fire),
+   * 'virtual' (deterministic: time moves only on `kernel.clock.advance(ms)`, for tests and
+   * replays), or a Clock
+   */
   clock?: 'virtual' | 'real' | Clock;
   /** physical memory in MiB (default 64) */
   memoryMiB?: number;
@@ -96,7 +100,7 @@ export class KernelCore {
   private readonly exiting = new Map<Task, Promise<void>>();
 
   protected constructor(opts: BootOptions) {
-    this.clock = opts.clock instanceof Clock ? opts.clock : opts.clock === 'real' ? new RealClock() : new VirtualClock();
+    this.clock = opts.clock instanceof Clock ? opts.clock : opts.clock === 'virtual' ? new VirtualClock() : new RealClock();
     this.log = new LogBuffer(() => this.clock.now());
     this.trace = new Tracer(() => this.clock.now());
     this.clock.onError = (err) => this.oops(err, 'softirq/worker');

@@ -15,7 +15,7 @@ async function run(argv: string[]): Promise<{ code: number; out: string }> {
 
 describe('vchardev nvme (issue 5 CLI)', () => {
   it('id-ctrl prints the identity in nvme-cli layout, read through the ioctl', async () => {
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     await k.insmod('nvme', { serial: 'S123', model: 'Test Model' });
     const { code, out } = await run(['id-ctrl', '/dev/nvme0']);
     expect(code).toBe(0);
@@ -25,7 +25,7 @@ describe('vchardev nvme (issue 5 CLI)', () => {
     expect(out).toContain('mdts      : 11\n');
   });
   it('fw-download + fw-commit + fw-log in one kernel; a controller status makes exit code 1', async () => {
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     await k.insmod('nvme');
     const r = await run(['fw-download', '/dev/nvme0', '--size', String(3 << 20), '--xfer', String(1 << 20), '+', 'fw-commit', '/dev/nvme0', '-s', '2', '-a', '1', '+', 'fw-log', '/dev/nvme0']);
     expect(r.code).toBe(0);
@@ -35,7 +35,7 @@ describe('vchardev nvme (issue 5 CLI)', () => {
     expect(bad).toEqual({ code: 22, out: 'NVMe status: Invalid Namespace or Format(0x400b)\n' }); // nvme-cli: EINVAL
   });
   it('an unknown command or option, or a missing required one, is a usage error (exit 2 in main)', async () => {
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     await k.insmod('nvme');
     await expect(run(['frobnicate', '/dev/nvme0'])).rejects.toThrow(/unknown command 'frobnicate'/);
     await expect(run(['id-ctrl', '/dev/nvme0', '--bogus'])).rejects.toThrow(/Unknown option '--bogus'/);
@@ -44,7 +44,7 @@ describe('vchardev nvme (issue 5 CLI)', () => {
     await expect(run(['id-ctrl', '/dev/nvme0', '-o', 'xml'])).rejects.toThrow(/not normal, json or binary/);
   });
   it('-o json uses nvme-cli field names; -H decodes bits; -o binary gives the raw structure', async () => {
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     await k.insmod('nvme', { serial: 'S9' });
     const j = JSON.parse((await run(['id-ctrl', '/dev/nvme0', '-o', 'json'])).out);
     expect(j).toMatchObject({ vid: 0x1b36, ssvid: 0x1af4, mdts: 11, nn: 1 });
@@ -58,7 +58,7 @@ describe('vchardev nvme (issue 5 CLI)', () => {
     expect([bytes.length, bytes[0], String.fromCharCode(...bytes.subarray(8, 11))]).toEqual([512, 1, '1.0']);
   });
   it('a missing device or file is one line and its errno, never a stack', async () => {
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     await k.insmod('nvme');
     expect(await run(['id-ctrl', '/dev/nvme1'])).toEqual({ code: 2, out: "ENOENT: no such file or directory, open '/dev/nvme1'\n" });
     const r = await nvmeCli(k.spawn(), ['fw-download', '/dev/nvme0', '-f', '/nope'], {

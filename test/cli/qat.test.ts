@@ -4,7 +4,7 @@ import { qatCli } from '../../src/cli/qat.js';
 
 describe('vchardev qat (issue 6 CLI)', () => {
   it('two processes get SSL_INT_0/1, the third finds no slot; holders list who has which', async () => {
-    const k = await Kernel.boot();
+    const k = await Kernel.boot({ clock: 'virtual' });
     let out = '';
     expect(await qatCli(k, ['--processes', '3'], { write: (t) => void (out += t) })).toBe(0);
     expect(out).toContain('qat_dev0 (c62x, started): GENERAL KERNEL SSL SSL_INT_0 SSL_INT_1\n');
@@ -14,7 +14,7 @@ describe('vchardev qat (issue 6 CLI)', () => {
   });
 
   it('a config under which no process gets a name (not a QAT config at all) fails with a reason', async () => {
-    const k = await Kernel.boot();
+    const k = await Kernel.boot({ clock: 'virtual' });
     let out = '';
     const io = { write: (t: string) => void (out += t), readFile: async () => 'root:x:0:0:root:/root:/bin/bash\n' };
     await expect(qatCli(k, ['--config', '/etc/passwd'], io)).rejects.toMatchObject({ message: expect.stringMatching(/no process got an instance name for \[SSL\]/) });

@@ -44,13 +44,13 @@ function captureStateWrites(k: Kernel, p: Process): string[] {
 
 describe('xo-user status check (kxo §10)', () => {
   it('"kxo status : not loaded" and exit 1 without the module', async () => {
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     const io = fakeIo();
     expect((await xoUser(k.spawn(), io, { tty: false })).code).toBe(1);
     expect(io.out).toBe('kxo status : not loaded\n');
   });
   it('"kxo status : coming" and exit 1 while the module initialises', async () => {
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     let release!: () => void;
     const slow = defineModule({ name: 'kxo', init: () => new Promise<number>((r) => (release = () => r(0))) });
     const loading = k.insmod(slow);
@@ -64,7 +64,7 @@ describe('xo-user status check (kxo §10)', () => {
 
 describe('xo-user keys (kxo §10)', () => {
   it('Ctrl-P writes "0 1 0\\n" to a "1 1 0\\n" state and announces it; again writes "1 1 0\\n"', async () => {
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     await k.insmod('kxo');
     const p = k.spawn();
     const writes = captureStateWrites(k, p);
@@ -80,7 +80,7 @@ describe('xo-user keys (kxo §10)', () => {
     expect(writes.length).toBe(2);
   });
   it('Ctrl-Q writes "1 1 1\\n", prints the stop message and exits 0', async () => {
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     await k.insmod('kxo');
     const p = k.spawn();
     const writes = captureStateWrites(k, p);

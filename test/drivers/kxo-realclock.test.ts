@@ -32,6 +32,23 @@ describe('kxo with the real clock and a worker', () => {
   }, 60_000);
 });
 
+describe('a library user\'s first program (issue 19)', () => {
+  it('Kernel.boot() runs on the real clock: a read of /dev/kxo returns a board without advancing anything', async () => {
+    const k = await Kernel.boot();
+    try {
+      await k.insmod('kxo', { delay: 10 });
+      const p = k.spawn();
+      const fd = await p.open('/dev/kxo', O_RDONLY);
+      const buf = p.mmap(4096);
+      expect(await p.read(fd, buf, 66)).toBe(66);
+      expect(parseBoard(String.fromCharCode(...p.peek(buf, 66)))).not.toBeNull();
+      await p.close(fd);
+    } finally {
+      await k.shutdown();
+    }
+  }, 60_000);
+});
+
 describe('abi ext with the real clock: games on a pool of workers, a program playing a human side', () => {
   it('a program plays O of game 0 by write() while 3 other games run on 2 workers', async () => {
     const { KXO_SET_PROTO, KXO_EV_X, KXO_EV_START } = await import('../../src/drivers/kxo/uapi.js');

@@ -13,7 +13,7 @@ let cmdBuf: number;
 let data: number;
 
 beforeEach(async () => {
-  k = await Kernel.boot({ misc: '3.x', memoryMiB: 32 });
+  k = await Kernel.boot({ clock: 'virtual', misc: '3.x', memoryMiB: 32 });
   api = (await k.insmod('nvme')).api;
   root = k.spawn();
   fd = await root.open('/dev/nvme0', O_RDWR);

@@ -12,7 +12,7 @@ afterEach(async () => {
 });
 const cfg = (n: number, limit = 0) => `[GENERAL]\nServicesEnabled = cy\n[KERNEL]\nNumberCyInstances = 1\n[SSL]\nNumberCyInstances = 1\nNumProcesses = ${n}\nLimitDevAccess = ${limit}\nCy0CoreAffinity = 1\n`;
 async function boot(devices: QatDeviceConfig[], variant: 'A' | 'B' = 'A') {
-  k = await Kernel.boot();
+  k = await Kernel.boot({ clock: 'virtual' });
   api = (await k.insmod('qat', { devices, variant })).api;
 }
 async function write(p: Process, t: string): Promise<{ fd: number; r: number }> {

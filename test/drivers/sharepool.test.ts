@@ -7,7 +7,7 @@ import { SP_IOCTL_ADD_GROUP, SP_IOCTL_ALLOC, SP_IOCTL_GROUP_ID, SP_IOCTL_K2U } f
 let k: Kernel;
 let sp: SharepoolApi;
 beforeEach(async () => {
-  k = await Kernel.boot({ memoryMiB: 128 });
+  k = await Kernel.boot({ clock: 'virtual', memoryMiB: 128 });
   sp = (await k.insmod('sharepool')).api;
 });
 afterEach(async () => {

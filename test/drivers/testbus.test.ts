@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 async function boot(devices: Array<{ name: string; id: number }>, chrdev: Record<string, unknown> = {}) {
-  k = await Kernel.boot();
+  k = await Kernel.boot({ clock: 'virtual' });
   events = [];
   k.trace.on((e) => e.kind !== 'syscall' && events.push(e));
   bus = (await k.insmod('test_bus', { devices })).api;
@@ -46,7 +46,7 @@ describe('nodes (testbus §1–§3, edges 1–2)', () => {
     expect(bus.addDevice('dup', 3)).toBe(-17);
   });
   it('a pre-existing class → load fails with EEXIST and the major is released', async () => {
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     await k.insmod('test_bus');
     (k.devices.classCreate('test_chrdev'));
     await expect(k.insmod('test_chrdev')).rejects.toMatchObject({ code: 'EEXIST' });

@@ -28,7 +28,7 @@ describe('trace catalogues', () => {
     }
   });
   it('nvme: no CAP_SYS_ADMIN → err_no_cap_sys_admin; an unknown ioctl → err_unknown_ioctl', async () => {
-    k = await Kernel.boot({ misc: '3.x' });
+    k = await Kernel.boot({ clock: 'virtual', misc: '3.x' });
     await k.insmod('nvme');
     const ev = record(k);
     const root = k.spawn();
@@ -40,14 +40,14 @@ describe('trace catalogues', () => {
     expect(ev.map((e) => `${e.kind}:${e.name}`)).toEqual([`nvme:${NVME_TRACE.errNoCapSysAdmin}`, `nvme:${NVME_TRACE.errUnknownIoctl}`]);
   });
   it('qat: open with no started device → err_no_started_device', async () => {
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     await k.insmod('qat');
     const ev = record(k);
     await expect(k.spawn().open('/dev/qat_dev_processes', O_RDWR)).rejects.toMatchObject({ code: 'EACCES' });
     expect(ev.map((e) => e.name)).toEqual([QAT_TRACE.errNoStartedDevice]);
   });
   it('kxo: a non-blocking read of an empty fifo → err_again', async () => {
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     await k.insmod('kxo', { build: 'test' });
     const ev = record(k);
     const p = k.spawn();
@@ -56,7 +56,7 @@ describe('trace catalogues', () => {
     expect(ev.map((e) => e.name)).toEqual([KXO_TRACE.errAgain]);
   });
   it('testbus: an unknown ioctl → err_unknown_ioctl', async () => {
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     await k.insmod('test_bus', { devices: [{ name: 'eeprom', id: 0 }] });
     await k.insmod('test_chrdev');
     const ev = record(k);

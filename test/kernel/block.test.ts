@@ -83,7 +83,7 @@ function ramdisk(st: Ram, opts: { sectors: number; lbs: number; n?: number; ext?
 
 async function boot(opts: { sectors: number; lbs: number; n?: number; ext?: boolean; maxHw?: number }) {
   const st: Ram = { data: new Uint8Array(opts.sectors * 512 * (opts.n ?? 1)), disks: [], major: 0, opens: 0, releases: 0, requests: [], fail: null };
-  k = await Kernel.boot({ modules: { ram: ramdisk(st, opts) } });
+  k = await Kernel.boot({ clock: 'virtual', modules: { ram: ramdisk(st, opts) } });
   await k.insmod('ram');
   return { st, p: k.spawn() };
 }

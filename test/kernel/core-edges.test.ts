@@ -110,7 +110,7 @@ const fifoDev = defineModule({
 
 describe('cdev lookup (edges 7–8)', () => {
   it('a node without a cdev → ENXIO; after cdev_del an open fd works but a new open fails (edge 7)', async () => {
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     const h = await k.insmod(fifoDev);
     const p = k.spawn();
     await expect(p.open('/dev/fifo1', O_RDWR)).rejects.toMatchObject({ code: 'ENXIO' });
@@ -123,7 +123,7 @@ describe('cdev lookup (edges 7–8)', () => {
     await p.close(fd);
   });
   it('two cdevs covering one dev: the smaller range wins (edge 8)', async () => {
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     const which: string[] = [];
     const m = defineModule({
       name: 'two',
@@ -157,7 +157,7 @@ describe('misc (edge 9)', () => {
     },
   });
   it('modern: dynamic 256, 257; duplicate fixed → EBUSY; fixed 300 → EINVAL; private_data is the miscdevice', async () => {
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     const seen: unknown[] = [];
     const a = await k.insmod(misc(MISC_DYNAMIC_MINOR, 'a', seen));
     await k.insmod(misc(MISC_DYNAMIC_MINOR, 'b'));
@@ -172,7 +172,7 @@ describe('misc (edge 9)', () => {
     await expect(p.open('/dev/ghost')).rejects.toMatchObject({ code: 'ENODEV' });
   });
   it('3.x: dynamic minors 63, 62 …', async () => {
-    k = await Kernel.boot({ misc: '3.x' });
+    k = await Kernel.boot({ clock: 'virtual', misc: '3.x' });
     const a = await k.insmod(misc(MISC_DYNAMIC_MINOR, 'a'));
     const b = await k.insmod(misc(MISC_DYNAMIC_MINOR, 'b'));
     expect([a.k.state.minor, b.k.state.minor]).toEqual([63, 62]);
@@ -181,7 +181,7 @@ describe('misc (edge 9)', () => {
 
 describe('sysfs (edges 10–11)', () => {
   it('dev reads "M:m\\n", uevent has MAJOR/MINOR/DEVNAME, duplicate name → EEXIST, device_destroy removes the node', async () => {
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     const h = await k.insmod(fifoDev);
     const p = k.spawn();
     const dev = h.k.state.dev;
@@ -192,7 +192,7 @@ describe('sysfs (edges 10–11)', () => {
     await expect(p.open('/dev/fifo0')).rejects.toMatchObject({ code: 'ENOENT' });
   });
   it('show returning 5000 chars → 4095 bytes; write of 0 bytes skips store; a write at an offset still calls store (edge 11)', async () => {
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     const stored: string[] = [];
     const m = defineModule({
       name: 'attrs',
@@ -221,7 +221,7 @@ describe('sysfs (edges 10–11)', () => {
 
 describe('VFS defaults and blocking (edges 12–13)', () => {
   it('no .read → EINVAL; no ioctl → ENOTTY; ENOIOCTLCMD → ENOTTY; no llseek → ESPIPE; no .poll → 0x145 (edge 12)', async () => {
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     const m = defineModule({
       name: 'bare',
       init(k) {
@@ -246,7 +246,7 @@ describe('VFS defaults and blocking (edges 12–13)', () => {
     await expect(p.ioctl(f2, 2)).rejects.toMatchObject({ code: 'ENOTTY' });
   });
   it('O_NONBLOCK on empty → EAGAIN; a signal during a blocking read → EINTR; poll wakes on data (edge 13)', async () => {
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     await k.insmod(fifoDev);
     const p = k.spawn();
     const fd = await p.open('/dev/fifo0', O_RDWR | O_NONBLOCK);
@@ -279,7 +279,7 @@ describe('ioctl encoding (edge 14)', () => {
 
 describe('user copies and kfifo (edges 15–16)', () => {
   it('copy_to_user into a partly writable buffer returns the uncopied count; kfifo_to_user consumes only what was copied (edge 15)', async () => {
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     const p = k.spawn();
     const a = p.mmap(8192);
     p.mprotect(a + 4096, 4096, PROT_READ);
@@ -323,7 +323,7 @@ describe('IDA (edge 17)', () => {
 
 describe('Process API contract (design.md)', () => {
   it('KernelError carries errno, code and syscall; permissions at open; rmmod EBUSY; oops → EIO and the kernel goes on', async () => {
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     const m = defineModule({
       name: 'oopsy',
       init(k) {
@@ -359,8 +359,8 @@ describe('Process API contract (design.md)', () => {
     await expect(k.rmmod('noexit')).rejects.toMatchObject({ code: 'EBUSY' });
   });
   it('exit closes every fd and returns every frame; two kernels share nothing', async () => {
-    k = await Kernel.boot();
-    const k2 = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
+    const k2 = await Kernel.boot({ clock: 'virtual' });
     const free = k.phys.freeFrames;
     const p = k.spawn();
     const a = p.mmap(64 * 1024, PROT_READ | PROT_WRITE);
@@ -382,7 +382,7 @@ describe('Process API contract (design.md)', () => {
 describe('sysfs reads as seq_read does', () => {
   it('a read that does not continue where the last one ended (pread, a seek) shows again; one that continues does not', async () => {
     let shows = 0;
-    k = await Kernel.boot();
+    k = await Kernel.boot({ clock: 'virtual' });
     await k.insmod(defineModule({
       name: 'counter',
       init(mk: ModuleApi) {
@@ -415,7 +415,7 @@ describe('sysfs reads as seq_read does', () => {
 
 describe('spawn options (issue 19)', () => {
   it('a wrong option is EINVAL, as a syscall argument is, never a TypeError', async () => {
-    const k = await Kernel.boot();
+    const k = await Kernel.boot({ clock: 'virtual' });
     try {
       for (const bad of [{ caps: 5 }, { caps: [99] }, { caps: ['x'] }, { uid: -1 }, { uid: 1.5 }, { gid: 2 ** 32 }, { comm: 7 }, null]) {
         let err: unknown;

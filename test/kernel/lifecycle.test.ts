@@ -85,7 +85,7 @@ function sleeperModule() {
 
 describe('defect 1: exit while a call sleeps (mm_users)', () => {
   it('a read completing after exit writes the dead process memory, never the next process', async () => {
-    k = await Kernel.boot({ memoryMiB: 8 });
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const { mod, st } = sleeperModule();
     await k.insmod(mod);
     const base = k.phys.freeFrames;
@@ -110,7 +110,7 @@ describe('defect 1: exit while a call sleeps (mm_users)', () => {
     expect(k.phys.freeFrames).toBe(base);
   });
   it('an interruptible sleep ends with EINTR at exit, so the call settles', async () => {
-    k = await Kernel.boot({ memoryMiB: 8 });
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const { mod, st } = sleeperModule();
     st.interruptible = true;
     await k.insmod(mod);
@@ -128,7 +128,7 @@ describe('defect 1: exit while a call sleeps (mm_users)', () => {
 
 describe('defect 2: a Process handle after exit', () => {
   it('every call fails with ESRCH and root memory stays untouched', async () => {
-    k = await Kernel.boot({ memoryMiB: 8 });
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const user = k.spawn({ uid: 1000 });
     const ubuf = user.mmap(4096);
     await user.exit();
@@ -150,7 +150,7 @@ describe('defect 2: a Process handle after exit', () => {
 
 describe('defect 3: calls racing exit', () => {
   it('an open issued while exit runs is refused; an open in flight at exit leaks no file or module reference', async () => {
-    k = await Kernel.boot({ memoryMiB: 8 });
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const { mod, st } = sleeperModule();
     await k.insmod(mod);
     const p = k.spawn();
@@ -170,7 +170,7 @@ describe('defect 3: calls racing exit', () => {
 
 describe('defect 4: a failing mmap gives back what it installed', () => {
   it('page allocation failing mid-way leaks no frame, with or without a fixed address', async () => {
-    k = await Kernel.boot({ memoryMiB: 8 });
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const p = k.spawn();
     const base = k.phys.freeFrames;
     for (const fixed of [undefined, 0x4000_0000]) {
@@ -206,7 +206,7 @@ describe('defect 5: sysfs files of a removed module', () => {
     });
   }
   it('an attribute open across rmmod answers ENODEV to read and write', async () => {
-    k = await Kernel.boot({ memoryMiB: 8 });
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     await k.insmod(attrModule());
     const p = k.spawn();
     const fd = await p.open('/sys/class/attrs/a0/value', O_RDWR);
@@ -219,7 +219,7 @@ describe('defect 5: sysfs files of a removed module', () => {
     await p.close(fd);
   });
   it('kxo_state after rmmod kxo: ENODEV', async () => {
-    k = await Kernel.boot({ memoryMiB: 32 });
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 32 });
     await k.insmod('kxo', { build: 'test' });
     const p = k.spawn();
     const fd = await p.open('/sys/class/kxo/kxo/kxo_state', O_RDWR);
@@ -233,7 +233,7 @@ describe('defect 5: sysfs files of a removed module', () => {
 
 describe('defect 6: a driver open that throws', () => {
   it('is an oops and EIO, and gives its module reference back', async () => {
-    k = await Kernel.boot({ memoryMiB: 8 });
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const { mod, st } = sleeperModule();
     await k.insmod(mod);
     st.openThrows = true;
@@ -247,7 +247,7 @@ describe('defect 6: a driver open that throws', () => {
 
 describe('defect 7: access modes and DAC', () => {
   it('O_RDWR and access mode 3 need read and write permission; mode 3 gives an ioctl-only fd', async () => {
-    k = await Kernel.boot({ memoryMiB: 8 });
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const root = k.spawn();
     await root.chmod('/dev/zero', 0o622); // like /dev/kxo: others may write, not read
     const user = k.spawn({ uid: 1000 });
@@ -266,7 +266,7 @@ describe('defect 7: access modes and DAC', () => {
 
 describe('defect 10: poll with a timeout that is not a number', () => {
   it('NaN and non-numbers are EINVAL and the clock stays sane', async () => {
-    k = await Kernel.boot({ memoryMiB: 8 });
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const p = k.spawn();
     const fd = await p.open('/dev/null');
     for (const t of [Number.NaN, '5', null, undefined as unknown as number, {}, 10n]) {
@@ -282,7 +282,7 @@ describe('defect 10: poll with a timeout that is not a number', () => {
 
 describe('defect 15: cancelled timers leave the clock queue', () => {
   it('10,000 polls that end before their timeout leave no clock event behind', async () => {
-    k = await Kernel.boot({ memoryMiB: 8 });
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const { mod, st } = sleeperModule();
     await k.insmod(mod);
     const p = k.spawn();
@@ -301,7 +301,7 @@ describe('defect 15: cancelled timers leave the clock queue', () => {
 
 describe('defect 16: module races', () => {
   it('rmmod while init runs → EBUSY; the module then loads, unloads and loads again', async () => {
-    k = await Kernel.boot({ memoryMiB: 32 });
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 32 });
     const loading = k.insmod('kxo', { build: 'test' });
     expect(await errno(k.rmmod('kxo'))).toBe('EBUSY');
     await loading;
@@ -310,7 +310,7 @@ describe('defect 16: module races', () => {
     await k.rmmod('kxo');
   });
   it('rmmod racing an api call (nvme addController) → EBUSY; no frame or node is left behind', async () => {
-    k = await Kernel.boot({ memoryMiB: 32, misc: '3.x' });
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 32, misc: '3.x' });
     const base = k.phys.freeFrames;
     const h = await k.insmod<import('../../src/drivers/nvme/index.js').NvmeApi>('nvme');
     const adding = h.api.addController();
@@ -325,7 +325,7 @@ describe('defect 16: module races', () => {
 
 describe('defect 17: hostile argument types', () => {
   it('every call answers with a KernelError, never a TypeError or an oops', async () => {
-    k = await Kernel.boot({ memoryMiB: 8 });
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const p = k.spawn();
     const fd = await p.open('/dev/zero', O_RDWR);
     const buf = p.mmap(4096);
@@ -378,7 +378,7 @@ describe('defect 17: hostile argument types', () => {
 
 describe('adversarial review (after issue 9 fixes)', () => {
   it('a forged AbortSignal (made from the prototype) is EINVAL; nothing of it runs in the kernel', async () => {
-    k = await Kernel.boot({ memoryMiB: 8 });
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const { mod } = sleeperModule();
     await k.insmod(mod);
     const p = k.spawn();
@@ -390,7 +390,7 @@ describe('adversarial review (after issue 9 fixes)', () => {
     expect([k.nrFiles, k.modules.get('sleeper')!.mod.refcnt]).toEqual([0, 0]);
   });
   it('VMAs are bounded by vm.max_map_count and one call stays linear in them', async () => {
-    k = await Kernel.boot({ memoryMiB: 64 });
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 64 });
     const p = k.spawn({ uid: 1000 });
     for (let i = 0; i < 6000; i++) p.mmap(4096, i & 1 ? PROT_READ : PROT_READ | PROT_WRITE);
     const t0 = performance.now();
@@ -400,7 +400,7 @@ describe('adversarial review (after issue 9 fixes)', () => {
     expect(p.task.mm.areas.length).toBeLessThanOrEqual(6000);
   });
   it('mknod needs write and search permission on the parent, and only devtmpfs takes nodes', async () => {
-    k = await Kernel.boot({ memoryMiB: 8 });
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const user = k.spawn({ uid: 1000, caps: [27 /* CAP_MKNOD */] });
     expect(await errno(user.mknod('/dev/nvme1', 0o20666, 10 << 20))).toBe('EACCES');
     expect(await errno(user.mknod('/sys/class/new/dir/node', 0o20666, 0))).toBe('ENOENT');
@@ -408,7 +408,7 @@ describe('adversarial review (after issue 9 fixes)', () => {
     expect(await errno(k.spawn().mknod('/dev/fresh', 0o20600, 10 << 20))).toBe('no error');
   });
   it('a failing insmod unwinds: qat with a bad device, test_bus with a duplicate id, then both load', async () => {
-    k = await Kernel.boot({ memoryMiB: 8 });
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     expect(await errno(k.insmod('qat', { devices: [{ id: 0, started: true, config: '' }, { id: -1 }] }))).toBe('EINVAL');
     expect(await errno(k.insmod('test_bus', { devices: [{ name: 'eeprom', id: 0 }, { name: 'eeprom', id: 0 }] }))).toBe('EEXIST');
     expect(await errno(() => k.spawn().stat('/dev/qat_dev_processes'))).toBe('ENOENT');
@@ -432,7 +432,7 @@ describe('second adversarial review', () => {
     await k.rmmod('kxo');
   }, 30_000);
   it('readFile and writeFile leave no fd behind when their scratch mmap fails', async () => {
-    k = await Kernel.boot({ memoryMiB: 8 });
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const p = k.spawn();
     k.faults.failPageAlloc.configure({ probability: 100, times: -1 });
     expect(await errno(p.readFile('/dev/zero', 10))).toBe('ENOMEM');
@@ -441,7 +441,7 @@ describe('second adversarial review', () => {
     expect([p.task.openFds(), k.nrFiles]).toEqual([[], 0]);
   });
   it("mknod resolves '.' and '..'; a trailing slash on a non-directory is ENOTDIR", async () => {
-    k = await Kernel.boot({ memoryMiB: 8 });
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const root = k.spawn();
     await root.mknod('/dev/./x', 0o20600, 1 << 20 | 3);
     await root.mknod('/dev/../dev/y', 0o20600, 1 << 20 | 3);
@@ -452,7 +452,7 @@ describe('second adversarial review', () => {
     expect(await errno(root.open('/dev/'))).toBe('no error');
   });
   it('throwing getters and Proxies in poll entries or call options are KernelErrors', async () => {
-    k = await Kernel.boot({ memoryMiB: 8 });
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const p = k.spawn();
     const fd = await p.open('/dev/null');
     const evil = { get fd(): number { throw new SyntaxError('boom'); }, events: 1 };
@@ -467,7 +467,7 @@ describe('second adversarial review', () => {
 describe('fcntl F_GETFL / F_SETFL (fs/fcntl.c setfl)', () => {
   it('reads the open flags and changes O_NONBLOCK and O_APPEND only', async () => {
     const { Kernel, O_RDWR, O_NONBLOCK } = await import('../../src/index.js');
-    const k = await Kernel.boot();
+    const k = await Kernel.boot({ clock: 'virtual' });
     const p = k.spawn();
     const fd = await p.open('/dev/null', O_RDWR);
     expect(await p.fcntl(fd, 3)).toBe(O_RDWR);

@@ -3,7 +3,7 @@ import { Kernel, O_RDONLY, O_RDWR } from '../../src/index.js';
 
 describe('boot', () => {
   it('reads /dev/zero and /proc/devices', async () => {
-    const k = await Kernel.boot();
+    const k = await Kernel.boot({ clock: 'virtual' });
     const p = k.spawn();
     const fd = await p.open('/dev/zero', O_RDONLY);
     const buf = p.mmap(4096);

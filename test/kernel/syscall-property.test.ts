@@ -27,7 +27,7 @@ const op = fc.oneof(
 
 describe('random syscalls (property)', () => {
   it('only KernelError escapes, and exit leaves nothing behind', async () => {
-    const k = await Kernel.boot({ memoryMiB: 16 });
+    const k = await Kernel.boot({ clock: 'virtual', memoryMiB: 16 });
     const before = k.phys.freeFrames;
     await fc.assert(
       fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {

@@ -36,7 +36,7 @@ describe('npm pack + install into a consumer', () => {
       import { Kernel, KxoEngine as K1 } from 'vchardev';
       import { KxoEngine } from 'vchardev/kxo';
       import { DmaEngine } from 'vchardev/dma';
-      const k = await Kernel.boot();
+      const k = await Kernel.boot({ clock: 'virtual' });
       const p = k.spawn();
       const fd = await p.open('/dev/zero');
       const e = await KxoEngine.create();
@@ -65,7 +65,7 @@ describe('npm pack + install into a consumer', () => {
     writeFileSync(join(dir, 'typed.ts'), `
       import { Kernel, KernelError, defineModule, type ErrnoCode, type NvmeApi } from 'vchardev';
       import { KxoEngine, type MctsStats } from 'vchardev/kxo';
-      const k = await Kernel.boot({ misc: '3.x' });
+      const k = await Kernel.boot({ clock: 'virtual', misc: '3.x' });
       const nvme = await k.insmod('nvme');
       const api: NvmeApi = nvme.api;                         // typed by name, no cast
       const n: number = api.devs.size;
