@@ -239,7 +239,8 @@ export async function main(all: string[]): Promise<number> {
   } catch (e) {
     process.stderr.write(`vchardev: ${describeError(e)}\n`);
     if (debug && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-    return exitCodeOf(e);
+    // vchardev nvme exits as nvme-cli 2.3 does: 1 for any failure, a usage error included
+    return argv[0] === 'nvme' ? 1 : exitCodeOf(e);
   }
 }
 

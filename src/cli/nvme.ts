@@ -24,7 +24,8 @@ commands (nvme-cli's names and options):
 
 output (id-ctrl, id-ns, smart-log, fw-log, error-log):
   -o, --output-format normal|json|binary   -b, --raw-binary   -H, --human-readable
-An NVMe status is printed by name on stderr and the exit code is its errno, as nvme-cli does.`;
+An NVMe status is printed by name on stderr. Any failure (a usage error, a missing device, an
+NVMe status) exits 1, as nvme-cli 2.3 does.`;
 
 export interface NvmeIo {
   write(text: string): void;
@@ -455,12 +456,13 @@ export async function nvmeMain(argv: string[], traceOn: boolean): Promise<number
   if (traceOn) k.trace.on((e) => process.stderr.write(`${e.text}\n`));
   try {
     await k.insmod('nvme');
-    return await nvmeCli(k.spawn({ comm: 'nvme' }), argv, {
+    // nvme-cli 2.3's exit: 1 for any failure (its commands' errno stays nvmeCli's result)
+    return (await nvmeCli(k.spawn({ comm: 'nvme' }), argv, {
       write: (t) => void process.stdout.write(t),
       writeErr: (t) => void process.stderr.write(t),
       writeBytes: (b) => void process.stdout.write(b),
       readFile: (path, max) => readBounded(path, max),
-    });
+    })) ? 1 : 0;
   } finally {
     await k.shutdown();
   }

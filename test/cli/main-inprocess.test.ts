@@ -35,9 +35,10 @@ describe('vchardev main() in-process', () => {
   it('nvme and qat through main()', async () => {
     const io = capture();
     expect(await main(['nvme', 'id-ctrl', '/dev/nvme0', '-o', 'json'])).toBe(0);
-    expect(await main(['nvme', 'id-ns', '/dev/nvme0', '-n', '9'])).toBe(22);
+    // nvme-cli 2.3's exits: 1 for any failure
+    expect(await main(['nvme', 'id-ns', '/dev/nvme0', '-n', '9'])).toBe(1);
     expect(await main(['nvme', '--help'])).toBe(0);
-    expect(await main(['nvme'])).toBe(2);
+    expect(await main(['nvme'])).toBe(1);
     expect(await main(['qat', '--processes', '2'])).toBe(0);
     expect(await main(['qat', '--type', 'nope'])).toBe(2);
     expect(io.out).toContain('"vid"');
