@@ -25,8 +25,21 @@ export interface Parsed {
 
 /** parseArgs in strict mode; every mistake becomes a UsageError naming the command. */
 export function parse(command: string, argv: string[], options: Options, positionals = false): Parsed {
+  // a negative number after an option that takes a value is that value (--rounds -1), which
+  // parseArgs would call ambiguous: the option's own check then says what is wrong with it
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    const long = a.startsWith('--') ? a.slice(2) : null;
+    const opt = long !== null ? options[long] : a.length === 2 && a[0] === '-' ? Object.entries(options).find(([, o]) => o.short === a[1])?.[1] : undefined;
+    if (opt?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      args.push(`--${long ?? Object.keys(options).find((k) => options[k] === opt)}=${next}`);
+      i++;
+    } else args.push(a);
+  }
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: positionals, allowNegative: false }) as Parsed;
+    return parseArgs({ args, options, strict: true, allowPositionals: positionals, allowNegative: false }) as Parsed;
   } catch (e) {
     // parseArgs explains over several lines; a usage error is one
     const first = (e as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, '');

@@ -211,7 +211,7 @@ export async function main(all: string[]): Promise<number> {
       }
       case 'nvme': {
         const { nvmeMain } = await import('./nvme.js');
-        return await nvmeMain(rest, traceOn);
+        return await nvmeMain(rest, traceOn, debug);
       }
       case 'qat': {
         const { qatMain } = await import('./qat.js');

@@ -28,6 +28,8 @@ An NVMe status is printed by name on stderr. Any failure (a usage error, a missi
 NVMe status) exits 1, as nvme-cli 2.3 does.`;
 
 export interface NvmeIo {
+  /** --debug: an error's stack after its line */
+  debug?: boolean;
   write(text: string): void;
   /** stderr (status lines); defaults to write */
   writeErr?(text: string): void;
@@ -438,6 +440,8 @@ export async function nvmeCli(p: Process, argv: string[], io: NvmeIo): Promise<n
     } catch (e) {
       if (e instanceof UsageError || !(e instanceof KernelError || e instanceof CliError)) throw e;
       (io.writeErr ?? io.write)(`${describeError(e)}\n`);
+      // --debug: where it came from
+      if (io.debug && e.stack) (io.writeErr ?? io.write)(`${e.stack}\n`);
       code = exitCodeOf(e);
     }
     if (code) return code;
@@ -446,7 +450,7 @@ export async function nvmeCli(p: Process, argv: string[], io: NvmeIo): Promise<n
 }
 
 /** `vchardev nvme …`: boots a kernel with nvme, runs the commands, shuts down. */
-export async function nvmeMain(argv: string[], traceOn: boolean): Promise<number> {
+export async function nvmeMain(argv: string[], traceOn: boolean, debug = false): Promise<number> {
   if (argv.length === 0) throw new UsageError('nvme: a command is required (see vchardev nvme --help)');
   if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     console.log(NVME_USAGE);
@@ -462,6 +466,7 @@ export async function nvmeMain(argv: string[], traceOn: boolean): Promise<number
       writeErr: (t) => void process.stderr.write(t),
       writeBytes: (b) => void process.stdout.write(b),
       readFile: (path, max) => readBounded(path, max),
+      debug,
     })) ? 1 : 0;
   } finally {
     await k.shutdown();

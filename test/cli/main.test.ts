@@ -34,6 +34,12 @@ describe('a stranger\'s frictions (issue 19)', () => {
     const r = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" --rounds 100 --no-tty | head -1 >/dev/null`], { encoding: 'utf8', timeout: 60_000 });
     expect(r.stderr).toBe('');
   });
+  it('a negative number is an option\'s value, and its check says what is wrong with it', () => {
+    const r = run('--rounds', '-1');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--rounds: '-1' is not an integer in 1\.\./);
+    expect(r.err).not.toMatch(/ambiguous/);
+  });
   it('ls shows a disk as a block device (b), with its driver', () => {
     const r = run('ls');
     expect(r.out).toMatch(/^\/dev\/nvme0n1 +b 259:0 +block +nvme$/m);
@@ -72,6 +78,7 @@ describe('vchardev CLI conventions', () => {
     expect(run('nvme', 'fw-download', '/dev/nvme0', '-f', '/nonexistent/fw.bin')).toMatchObject({ code: 1 });
     expect(run('tree', '--nonexistent-flag').code).toBe(2);
     expect(run('--debug', 'frob').err).toMatch(/\n\s+at /);
+    expect(run('--debug', 'nvme', 'id-ctrl', '/dev/nvme1').err).toMatch(/no such file or directory[^\n]*\n[\s\S]*\n\s+at /);
   });
   it('nvme id-ctrl /dev/nvme0 -o json prints JSON with nvme-cli field names; a status by name on stderr', () => {
     const r = run('nvme', 'id-ctrl', '/dev/nvme0', '-o', 'json');
