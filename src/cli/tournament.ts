@@ -46,7 +46,7 @@ export async function tournamentMain(argv: string[]): Promise<number> {
   const tty = process.stderr.isTTY;
   let last = 0;
   const table = await tournament({
-    ais: ais as AiName[], games, jobs, seed, boardSize, goal,
+    ai: ais as AiName[], games, jobs, seed, boardSize, goal,
     onProgress: (done, total) => {
       const now = performance.now();
       if (done !== total && now - last < (tty ? 100 : 2000)) return;

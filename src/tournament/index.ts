@@ -8,7 +8,8 @@ import { AI_NAMES, type AiName } from '../wasm/engine.js';
 import { EngineCache, playGame, type GameResult, type GameTask } from './game.js';
 
 export interface TournamentOptions {
-  ais: AiName[];
+  /** the AIs that play each other (the CLI's --ai and createEngine's `ai`) */
+  ai: AiName[];
   /** games per pair and colour */
   games: number;
   /** worker threads (default: every core); 0 plays on this thread */
@@ -117,7 +118,8 @@ function elo(ais: AiName[], pairs: PairResult[]): Map<AiName, { elo: number; err
 }
 
 export async function tournament(opts: TournamentOptions): Promise<TournamentTable> {
-  const ais = [...new Set(opts.ais)];
+  if (!Array.isArray(opts.ai)) throw new TypeError('ai must be a list of AI names');
+  const ais = [...new Set(opts.ai)];
   for (const a of ais) if (!AI_NAMES.includes(a)) throw new TypeError(`unknown AI ${JSON.stringify(a)}: ${AI_NAMES.join(', ')}`);
   if (ais.length < 2) throw new RangeError('a tournament needs two AIs or more');
   if (!Number.isSafeInteger(opts.games) || opts.games < 1) throw new RangeError('games must be a positive integer');

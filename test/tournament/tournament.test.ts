@@ -10,8 +10,8 @@ import { tournament, formatTable } from '../../src/tournament/index.js';
 
 describe('tournament()', () => {
   it('is deterministic for a seed whatever the number of workers', async () => {
-    const opts = { ais: ['strong', 'mcts', 'random'] as const, games: 2, seed: 5 };
-    const [inline, one, two] = await Promise.all([0, 1, 2].map((jobs) => tournament({ ...opts, ais: [...opts.ais], jobs })));
+    const opts = { ai: ['strong', 'mcts', 'random'] as const, games: 2, seed: 5 };
+    const [inline, one, two] = await Promise.all([0, 1, 2].map((jobs) => tournament({ ...opts, ai: [...opts.ai], jobs })));
     expect(one!.pairs).toEqual(inline!.pairs);
     expect(two!.pairs).toEqual(inline!.pairs);
     expect(two!.standings[0]!.ai).toBe('strong');
@@ -19,19 +19,19 @@ describe('tournament()', () => {
     for (const p of two!.pairs) if (p.a === 'strong') expect(p.winsFirst).toBe(2);
   }, 120_000);
   it('counts every game once, scores and rates them', async () => {
-    const t = await tournament({ ais: ['strong', 'negamax', 'random'], games: 5, jobs: 0, seed: 9 });
+    const t = await tournament({ ai: ['strong', 'negamax', 'random'], games: 5, jobs: 0, seed: 9 });
     for (const s of t.standings) expect(s.games).toBe(20);
     expect(t.standings.reduce((n, s) => n + s.wins, 0)).toBe(t.standings.reduce((n, s) => n + s.losses, 0));
     expect(t.standings.find((s) => s.ai === 'random')!.elo).toBeLessThan(0);
     expect(formatTable(t)).toMatch(/\| strong \| 20 \|/);
-    await expect(tournament({ ais: ['strong'], games: 1 })).rejects.toThrow(RangeError);
-    await expect(tournament({ ais: ['strong', 'random'], games: 1, goal: 3.5 })).rejects.toThrow(RangeError);
+    await expect(tournament({ ai: ['strong'], games: 1 })).rejects.toThrow(RangeError);
+    await expect(tournament({ ai: ['strong', 'random'], games: 1, goal: 3.5 })).rejects.toThrow(RangeError);
     // two AIs, 10–0: each rating carries half of the gap's error
-    const two = await tournament({ ais: ['strong', 'random'], games: 5, jobs: 0 });
+    const two = await tournament({ ai: ['strong', 'random'], games: 5, jobs: 0 });
     const [a, b] = two.standings;
     expect(a!.elo).toBe(-b!.elo);
     expect(a!.eloError).toBeLessThan(Math.abs(a!.elo - b!.elo));
-    await expect(tournament({ ais: ['strong', 'nope' as never], games: 1 })).rejects.toThrow(TypeError);
+    await expect(tournament({ ai: ['strong', 'nope' as never], games: 1 })).rejects.toThrow(TypeError);
   });
   it('vchardev tournament prints the table and writes the chart and JSON', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tournament-'));
@@ -48,10 +48,10 @@ describe('tournament()', () => {
 describe('final review', () => {
   it('jobs and the number of games are bounded; outputs are checked before the games', async () => {
     for (const jobs of [Number.NaN, -1, 1.5, Infinity, 257]) {
-      await expect(tournament({ ais: ['strong', 'random'], games: 1, jobs })).rejects.toThrow(RangeError);
+      await expect(tournament({ ai: ['strong', 'random'], games: 1, jobs })).rejects.toThrow(RangeError);
     }
-    await expect(tournament({ ais: ['strong', 'random', 'negamax'], games: 40_000 })).rejects.toThrow(/at most/);
-    const t = await tournament({ ais: ['strong', 'random'], games: 1, jobs: 200 });
+    await expect(tournament({ ai: ['strong', 'random', 'negamax'], games: 40_000 })).rejects.toThrow(/at most/);
+    const t = await tournament({ ai: ['strong', 'random'], games: 1, jobs: 200 });
     expect(t.jobs).toBeLessThanOrEqual(2); // capped at the games (and the cores)
     const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
     const r = spawnSync(process.execPath, [cli, 'tournament', '--ai', 'strong,random', '--games', '1', '--svg', '/nonexistent/dir/t.svg'], { encoding: 'utf8' });
