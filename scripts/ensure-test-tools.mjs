@@ -1,6 +1,7 @@
-// Before the tests: the browser test needs Debian's chromium at /usr/bin/chromium and the bridge
-// test runs Debian's nvme-cli. As root on a Debian machine we install what is missing (once);
-// elsewhere we say what to do, and those tests fail loudly rather than being skipped.
+// Before CI's tests (.ci/run; npm test installs nothing): the browser tests need Debian's chromium
+// at /usr/bin/chromium, the bridge's run Debian's nvme-cli and e2fsprogs. As root on a Debian
+// machine this installs what is missing (once); elsewhere it says what to do. A test that lacks
+// its tool is skipped and says why (test/helpers/tools.ts), and .ci/run fails on such a skip.
 import { existsSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 

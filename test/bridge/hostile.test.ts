@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Kernel, type Bridge } from '../../src/index.js';
 import { cacheDir, ensureNative, loadAddon } from '../../src/bridge/native.js';
+import { missingTool } from '../helpers/tools.js';
 
 const root = process.getuid?.() === 0;
 const dir = mkdtempSync(join(tmpdir(), 'hostile-test-'));
@@ -224,7 +225,7 @@ describe('the calls a block device needs (fsync and friends), by both routes', (
   it('through the seccomp supervisor', async () => {
     expect(lines((await run(bridge.supervised([hostileStatic, 'sync']))).out)).toEqual(expected);
   });
-  it.skipIf(!existsSync('/usr/sbin/mkfs.ext4'))('dd conv=fsync, then mkfs.ext4 and a clean e2fsck -fn of /dev/nvme0n1', async () => {
+  it.skipIf(missingTool('mkfs', 'the mkfs.ext4 test'))('dd conv=fsync, then mkfs.ext4 and a clean e2fsck -fn of /dev/nvme0n1', async () => {
     const dd = await run(['dd', 'if=/dev/zero', 'of=/dev/nvme0n1', 'bs=4k', 'count=16', 'conv=fsync', 'status=none']);
     expect([dd.code, dd.err]).toEqual([0, '']);
     const mkfs = await run(['mkfs.ext4', '-q', '-F', '/dev/nvme0n1']);

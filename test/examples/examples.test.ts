@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { missingTool, toolPath } from '../helpers/tools.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const node = (file: string) => spawnSync(process.execPath, [join(root, 'examples', file)], { cwd: root, encoding: 'utf8', timeout: 60_000 });
@@ -22,7 +23,7 @@ describe('examples/', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('X wins after B4 -> C2 -> A1 -> C3 -> D2 -> B3 -> A2 -> A3');
   });
-  it('browser/: the engine in a static page', async () => {
+  it.skipIf(missingTool('chromium', 'the browser example test'))('browser/: the engine in a static page', async () => {
     const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
     const server = createServer((req, res) => {
       let path = normalize(new URL(req.url ?? '/', 'http://x').pathname);
@@ -32,7 +33,7 @@ describe('examples/', () => {
       res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    const browser = await chromium.launch({ executablePath: toolPath('chromium'), args: ['--headless', '--no-sandbox', '--disable-gpu'] });
     try {
       const page = await browser.newPage();
       const errors: string[] = [];

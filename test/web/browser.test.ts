@@ -7,13 +7,15 @@ import type { Server } from 'node:http';
 // @ts-expect-error plain JS helper without types
 import { serve } from '../../scripts/serve.mjs';
 import { readJsonl } from '../helpers/fixtures.js';
+import { missingTool, toolPath } from '../helpers/tools.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = toolPath('chromium');
+const noChromium = missingTool('chromium', 'the browser page test');
 let server: Server;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
+  if (noChromium) return;
   if (!existsSync(new URL('../../web/dist/index.js', import.meta.url))) throw new Error('web/dist is missing: run npm run build');
   server = await serve(0);
   browser = await chromium.launch({
@@ -26,7 +28,7 @@ afterAll(async () => {
   server?.close();
 });
 
-describe('web page (browser)', () => {
+describe.skipIf(noChromium)('web page (browser)', () => {
   it('boots a kernel, loads kxo with its AIs on a Web Worker and shows the reference game', async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
