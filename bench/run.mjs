@@ -24,14 +24,21 @@ try {
   console.error(`bench: ${e.message}`);
   process.exit(2);
 }
+const all = readdirSync(dir).filter((f) => f.endsWith('.bench.mjs')).sort();
 if (args.values.help) {
-  console.log('usage: npm run bench -- [--quick] [--json FILE] [--svg FILE] [kxo|dma|devzero|kxo-lag …]');
+  // every bench there is, read from the folder, and nothing built to say so
+  console.log(`usage: npm run bench -- [--quick] [--json FILE] [--svg FILE] [name …]\n\nbenches: ${all.map((f) => f.replace('.bench.mjs', '')).join(', ')}`);
   process.exit(0);
+}
+// the build the benches run (dist/, build/ and the bench's own TypeScript)
+for (const argv of [['run', 'build'], ['exec', '--', 'tsc', '-p', 'tsconfig.bench.json']]) {
+  const b = spawnSync('npm', argv, { stdio: 'inherit', cwd: join(dir, '..') });
+  if (b.status) process.exit(b.status ?? 1);
 }
 const out = join(dir, '.out', 'results');
 rmSync(out, { recursive: true, force: true });
 const only = args.positionals;
-const benches = readdirSync(dir).filter((f) => f.endsWith('.bench.mjs')).sort().filter((f) => !only.length || only.some((o) => f.startsWith(`${o}.`)));
+const benches = all.filter((f) => !only.length || only.some((o) => f.startsWith(`${o}.`)));
 const t0 = performance.now();
 for (const [i, f] of benches.entries()) {
   const start = performance.now();
