@@ -213,6 +213,17 @@ static void on_exit_(uv_poll_t *h, int status, int events)
 	emit(S, EV_EXIT, 0, pid, gen, 0, 0, NULL, 0);
 }
 
+/* the procfs file of a sender's, opened once and kept (it stays that process's) */
+static int proc_fd(struct sender *s, int *slot, const char *name)
+{
+	if (*slot < 0) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)s->pid, name);
+		*slot = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	return *slot;
+}
+
 /*
  * Is the process still running the image its record was made for (and alive)? The record's maps
  * holds that image's memory: once an exec or the exit let go of it, a query answers ESRCH
@@ -285,11 +296,9 @@ static uint32_t sender_gen(struct server *S, pid_t pid, int pidfd, int named)
 	s->pid = pid;
 	s->gen = S->next_gen;
 	s->pidfd = pidfd;
-	s->status = -1;
+	s->maps = s->status = -1;
 	s->same_ns = -1;
-	char path[48];
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	s->maps = open(path, O_RDONLY | O_CLOEXEC);
+	proc_fd(s, &s->maps, "maps");
 	uv_handle_set_data((uv_handle_t *)s->poll, s);
 	uv_poll_start(s->poll, UV_READABLE_EV, on_exit_);
 	S->handles++;
@@ -745,17 +754,6 @@ static int writable_by_text(pid_t pid, uint64_t lo, uint64_t hi)
 	}
 	fclose(f);
 	return at >= hi;
-}
-
-/* the procfs file of a sender's, opened once and kept (it stays that process's) */
-static int proc_fd(struct sender *s, int *slot, const char *name)
-{
-	if (*slot < 0) {
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/%s", (int)s->pid, name);
-		*slot = open(path, O_RDONLY | O_CLOEXEC);
-	}
-	return *slot;
 }
 
 /* writable(pid, gen, addr, len): whether every page of the range is in a mapping the process may write */

@@ -194,11 +194,10 @@ class BridgeServer {
     const now = hostIds(this.addon.creds(this.srv, s.pid, s.gen));
     if (!now) return null;
     // access(2) asks with the real ids, and capabilities only for a real uid 0 (do_faccessat's
-    // override_creds)
-    const ids = real ? { ...now, euid: now.ruid, fsuid: now.ruid, egid: now.rgid, fsgid: now.rgid, capEff: now.ruid === 0 ? now.capEff : 0 } : now;
-    if (real) sent = { uid: now.ruid, gid: now.rgid };
-    if (ids.fsuid === sent.uid && ids.fsgid === sent.gid) return virtualCred(ids, this.users, this.owner);
-    const then = { ...ids, ruid: sent.uid, euid: sent.uid, suid: sent.uid, fsuid: sent.uid, rgid: sent.gid, egid: sent.gid, sgid: sent.gid, fsgid: sent.gid, capEff: 0, groups: [] };
+    // override_creds): the question is answered, no file is opened, so no send-time check
+    if (real) return virtualCred({ ...now, euid: now.ruid, fsuid: now.ruid, egid: now.rgid, fsgid: now.rgid, capEff: now.ruid === 0 ? now.capEff : 0 }, this.users, this.owner);
+    if (now.fsuid === sent.uid && now.fsgid === sent.gid) return virtualCred(now, this.users, this.owner);
+    const then = { ...now, ruid: sent.uid, euid: sent.uid, suid: sent.uid, fsuid: sent.uid, rgid: sent.gid, egid: sent.gid, sgid: sent.gid, fsgid: sent.gid, capEff: 0, groups: [] };
     return virtualCred(then, this.users, this.owner);
   }
   /** Is the process still the one its sender record names (after a look-up in /proc by pid)? */
@@ -367,18 +366,8 @@ class BridgeServer {
     const ino = Number.isSafeInteger(q.b) ? q.b : -1;
     const target = this.byIno.get(ino);
     if (!target || socketOf(as.pid, q.a) !== ino || !this.alive(as)) return reply(-EBADF);
-    const from = this.holder(target);
-    if (!from) return reply(-EBADF);
-    const c = this.clientOf(as, sent);
-    if (!c) return reply(-ESRCH);
-    c.conns++;
-    const nfd = this.k.sys.fdShare(from.c.proc.task, from.fd, c.proc.task);
-    if (nfd < 0) {
-      await this.release(as.key);
-      return reply(nfd);
-    }
-    conn.fds.set(as.key, nfd);
-    return reply(0);
+    const shared = await this.share(target, conn, as, sent);
+    return reply(typeof shared === 'number' ? shared : 0);
   }
 
   /**
@@ -388,10 +377,19 @@ class BridgeServer {
    */
   private async fdFor(conn: Conn, as: Sender, sent: SentIds): Promise<{ c: Client; fd: number } | number> {
     const fd = conn.fds.get(as.key);
-    if (fd !== undefined) return { c: this.clientOf(as, sent) ?? this.clients.get(as.key)!, fd };
-    const from = this.holder(conn);
-    if (!from) return -EBADF;
+    // (a key in fds always has its client: exited() takes both away together)
+    if (fd !== undefined) return { c: this.clientOf(as, sent)!, fd };
     if (conn.fds.size >= MAX_HOLDERS) return -EMFILE;
+    return this.share(conn, conn, as, sent);
+  }
+
+  /**
+   * The open file of connection `of` shared into the caller's task (fdShare from whichever task
+   * holds it), recorded as the caller's descriptor on `into`. @returns it, or -errno
+   */
+  private async share(of: Conn, into: Conn, as: Sender, sent: SentIds): Promise<{ c: Client; fd: number } | number> {
+    const from = this.holder(of);
+    if (!from) return -EBADF;
     const c = this.clientOf(as, sent);
     if (!c) return -ESRCH;
     c.conns++;
@@ -400,7 +398,7 @@ class BridgeServer {
       await this.release(as.key);
       return nfd;
     }
-    conn.fds.set(as.key, nfd);
+    into.fds.set(as.key, nfd);
     return { c, fd: nfd };
   }
 
