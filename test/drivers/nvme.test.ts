@@ -4,6 +4,7 @@ import { NVME_IOCTL_ADMIN_CMD, NVME_IOCTL_ID, NVME_IOCTL_SUBMIT_IO, NvmeAdminCmd
 import { identifyController } from '../../src/drivers/nvme/ctrl/identify.js';
 import type { NvmeApi } from '../../src/drivers/nvme/index.js';
 import { makeFirmwareImage } from '../../src/cli/nvme.js';
+import { DmaEngine } from '../../src/dma.js';
 
 let k: Kernel;
 let api: NvmeApi;
@@ -211,6 +212,24 @@ describe('lifetime (nvme §1, edge 11)', () => {
   });
   it('rmmod with an fd open → EBUSY', async () => {
     await expect(k.rmmod('nvme')).rejects.toMatchObject({ code: 'EBUSY' });
+  });
+  it('engine: a compiled dma engine from elsewhere serves the controller; one that cannot be had fails insmod with ENOENT and a log line, leaving nothing', async () => {
+    const k2 = await Kernel.boot({ clock: 'virtual', memoryMiB: 64 });
+    try {
+      const free = k2.phys.freeFrames;
+      await expect(k2.insmod('nvme', { engine: new URL('file:///nonexistent/dma.wasm') })).rejects.toMatchObject({ code: 'ENOENT' });
+      expect(k2.dmesg()).toMatch(/nvme: dma engine: .*\/nonexistent\/dma\.wasm: ENOENT/);
+      expect(k2.phys.freeFrames).toBe(free);
+      expect(k2.modules.has('nvme')).toBe(false);
+      await k2.insmod('nvme', { engine: await DmaEngine.compile() });
+      const p = k2.spawn();
+      const f = await p.open('/dev/nvme0', O_RDWR);
+      const [cmd, data] = [p.mmap(4096), p.mmap(4096)];
+      expect(await admin({ opcode: 0x06, cdw10: 1, addr: BigInt(data), dataLen: 4096 }, p, f, cmd)).toBe(0);
+      expect(asciiField(p.peek(data, 4096), 24, 40)).toBe('vchardev NVMe Ctrl');
+    } finally {
+      await k2.shutdown();
+    }
   });
 });
 

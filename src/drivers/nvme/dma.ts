@@ -1,11 +1,12 @@
 // The nvme driver's dma binding: pins user pages (nvme_map_user_pages, nvme §4) and builds PRPs
 // from dma pools in the WASM dma engine, and gives the controller its DmaPort (the engine's PRP
 // walk, then the data copy).
-import { EFAULT, EINVAL, ENOMEM } from '../../kernel/errno.js';
+import { EFAULT, EINVAL, ENOENT, ENOMEM } from '../../kernel/errno.js';
 import type { ModuleApi } from '../../kernel/module.js';
 import type { Task } from '../../kernel/task.js';
 import { DmaPool, NVME_PAGE, type PrpWalkError } from './prp.js';
 import { DmaEngine, type WalkResult } from '../../wasm/dma.js';
+import type { EngineSource } from '../../wasm/instance.js';
 import type { DmaPort } from './ctrl/controller.js';
 import type { MapUserBuffer, PrpMapping } from './ioctl.js';
 import { NVME_PRP_TRACE } from './trace.js';
@@ -23,6 +24,7 @@ export interface DmaBinding {
 
 export interface DmaOptions {
   build: 'release' | 'test';
+  engine?: EngineSource | null;
   smallPoolBlocks: number;
   pagePoolPages: number;
 }
@@ -57,10 +59,11 @@ export async function createDmaBinding(k: ModuleApi<any>, opts: DmaOptions): Pro
 
   let engine: DmaEngine;
   try {
-    engine = await DmaEngine.create(phys.memory, opts.build);
+    engine = await DmaEngine.create(phys.memory, opts.build, opts.engine ?? undefined);
   } catch (err) {
+    // like request_firmware: an engine that cannot be had is -ENOENT, the reason in the log
     k.prErr(`nvme: dma engine: ${String(err)}`);
-    return unwind(-ENOMEM);
+    return unwind((err as Error)?.name === 'EngineLoadError' ? -ENOENT : -ENOMEM);
   }
   const ENTRIES = NVME_PAGE / 8;
   // the device reaches allocatable frames only: PRP 0 ("none"), the engines' data and the page

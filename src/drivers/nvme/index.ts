@@ -21,6 +21,7 @@ import { addNamespaces, removeNamespaces, type NsHost, type NvmeNs } from './ns.
 import { createDmaBinding, type DmaBinding } from './dma.js';
 import { NVME_TRACE } from './trace.js';
 import type { NamespaceConfig } from './ctrl/identify.js';
+import type { EngineSource } from '../../wasm/instance.js';
 
 const ADMIN_DEPTH = 64;
 
@@ -73,6 +74,8 @@ const defaultParams = {
   /** MiB of written blocks the namespaces hold in all (they are sparse); past it, Capacity Exceeded */
   storeMiB: 64,
   build: 'release' as 'release' | 'test',
+  /** the dma engine's .wasm when not the package's build/ (a bundler's asset URL, a CDN, a compiled Module) */
+  engine: null as EngineSource | null,
   /**
    * proposal: also the sysfs of later kernels (class nvme, class nvme-subsystem), which
    * nvme-cli's `nvme list` scans; 3.13 has neither, so it is off by default
@@ -173,7 +176,7 @@ async function probe(k: K, overrides?: Partial<ControllerConfig>): Promise<numbe
     return err;
   };
   if (sqFrame < 0 || cqFrame < 0) return fail(-ENOMEM);
-  const dma = await createDmaBinding(k, { build: params.build, smallPoolBlocks: params.smallPoolBlocks, pagePoolPages: params.pagePoolPages });
+  const dma = await createDmaBinding(k, { build: params.build, engine: params.engine, smallPoolBlocks: params.smallPoolBlocks, pagePoolPages: params.pagePoolPages });
   if (typeof dma === 'number') return fail(dma);
   const ctrl = new NvmeController(controllerConfig(params, overrides, instance), phys, dma.port);
   const dstrd = capDstrd(ctrl.cap);
