@@ -71,9 +71,6 @@ function checkSpawnOptions(opts: SpawnOptions): void {
   }
 }
 
-/** how many 10 ms waits shutdown gives a module still held by a release in progress (2 s) */
-const SHUTDOWN_WAITS = 200;
-
 export class KernelCore {
   readonly clock: Clock;
   readonly phys: PhysMem;
@@ -352,16 +349,17 @@ export class KernelCore {
     // so it can be unloaded and nothing it starts outlives the kernel
     for (const { mod } of [...this.modules.values()]) if (mod.state === 'coming') await mod.initDone;
     for (const name of [...this.modules.keys()].reverse()) {
-      // a release still running (an fput whose .release awaits its work) holds the module a
-      // moment longer: wait for it (bounded), rather than leave the module and what it started
-      for (let tries = 0; ; tries++) {
+      // a release still running (an fput whose .release awaits its work) holds the module until
+      // it ends: wait for the releases, rather than leave the module and what it started; a
+      // module held by nothing that will end (a file still open) stays
+      for (;;) {
         try {
           await this.rmmod(name);
           break;
         } catch (e) {
           if (!(e instanceof KernelError) || e.errno !== EBUSY) throw e;
-          if (tries >= SHUTDOWN_WAITS) break;
-          await new Promise((r) => setTimeout(r, 10));
+          if (!this.sys.releasing.size) break;
+          await Promise.race(this.sys.releasing);
         }
       }
     }

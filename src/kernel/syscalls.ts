@@ -175,10 +175,22 @@ export class Syscalls {
     return nfd;
   }
 
+  /** releases still running (a .release that awaits its work): shutdown waits for them */
+  readonly releasing = new Set<Promise<void>>();
+
   /** fput: the last reference runs .release (its value is ignored) and unpins the module. */
   async fput(file: File, cur: Task): Promise<void> {
     if (--file.count > 0) return;
     this.k.nrFiles--;
+    const done = this.release(file, cur);
+    this.releasing.add(done);
+    try {
+      await done;
+    } finally {
+      this.releasing.delete(done);
+    }
+  }
+  private async release(file: File, cur: Task): Promise<void> {
     try {
       if (file.fops.release) await file.fops.release(file.inode, file, cur);
     } catch (err) {

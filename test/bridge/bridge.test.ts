@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Kernel, type Bridge } from '../../src/index.js';
 import { parseBoard } from '../../src/drivers/kxo/board.js';
 import { missingTool, toolPath } from '../helpers/tools.js';
+import { until } from '../helpers/until.js';
 
 const NVME = toolPath('nvme');
 const noNvme = missingTool('nvme', 'the bridge\'s nvme-cli tests');
@@ -126,8 +127,7 @@ describe('a statically linked program, under the seccomp supervisor', () => {
     expect(r.out.match(/^ok /gm)!.length, r.out + r.err).toBe(21);
     expect(r.code).toBe(0);
     // every file it opened went at its last close
-    for (let i = 0; i < 50 && k.nrFiles !== before; i++) await new Promise((res) => setTimeout(res, 10));
-    expect(k.nrFiles).toBe(before);
+    await until(() => k.nrFiles === before);
   }, 30_000);
 });
 
@@ -137,9 +137,8 @@ describe('files closed behind the shim\'s back', () => {
     const c = spawn(client, ['raw-close'], { env: { ...process.env, ...bridge.env }, stdio: ['pipe', 'pipe', 'inherit'] });
     const line = await new Promise<string>((resolve) => c.stdout.once('data', (d: Buffer) => resolve(d.toString())));
     expect(line).toBe('ready 1 1 0\n');
-    // the server sees the sockets go; give it a moment to run the releases
-    for (let i = 0; i < 50 && k.nrFiles !== before; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(k.nrFiles).toBe(before);
+    // the server sees the sockets go and runs the releases
+    await until(() => k.nrFiles === before);
     c.stdin.end();
     await new Promise((r) => c.once('exit', r));
   });
@@ -249,7 +248,7 @@ describe('a hostile client of the socket (review findings)', () => {
     const r = await run([spoof, String(process.pid)]);
     expect(r.out).toBe(['honest 0', 'actfor-server -1', 'actfor-child 0', 'flood dropped 1', ''].join('\n'));
     // nothing of the refused attempts or the dropped flood stays behind
-    for (let i = 0; i < 50 && k.tasks.size > tasks; i++) await new Promise((res) => setTimeout(res, 20));
+    await until(() => k.tasks.size <= tasks);
     expect(k.tasks.size).toBe(tasks);
   }, 30_000);
   it('after exec the program\'s memory is reached again (sh: exec 3< …; exec cat …)', async () => {
@@ -275,22 +274,22 @@ describe('drivers loaded after the bridge started', () => {
 
 describe('tasks of real processes', () => {
   it('get pids of the kernel\'s own (the host\'s pids are another namespace) and the process\'s credentials', async () => {
-    const c = spawn('sh', ['-c', 'exec 3</dev/kxo; sleep 0.4'], { env: { ...process.env, ...bridge.env } });
-    await new Promise((r) => setTimeout(r, 250));
-    const task = [...k.tasks.values()].find((t) => t.comm === `pid${c.pid}`);
-    expect(task).toBeDefined();
+    // the shell holds /dev/kxo open until its stdin ends
+    const c = spawn('sh', ['-c', 'exec 3</dev/kxo; read x'], { env: { ...process.env, ...bridge.env }, stdio: ['pipe', 'ignore', 'inherit'] });
+    const find = () => [...k.tasks.values()].find((t) => t.comm === `pid${c.pid}`);
+    await until(() => find() !== undefined);
+    const task = find();
     expect(task!.pid).not.toBe(c.pid);
     // the bridge's own user is root inside (users: 'root', as unshare --map-root-user)
     expect(task!.uid).toBe(0);
+    c.stdin!.end('\n');
     await new Promise((r) => c.on('exit', r));
   });
 });
 
 describe('lifetime', () => {
   it('a program killed in a blocking read leaves no open file behind (the last close releases it)', async () => {
-    const settle = async (want: (n: number) => boolean) => {
-      for (let i = 0; i < 100 && !want(k.nrFiles); i++) await new Promise((r) => setTimeout(r, 20));
-    };
+    const settle = (want: (n: number) => boolean) => until(() => want(k.nrFiles));
     // the files of the earlier tests' programs go as their sockets close (soon after they exit)
     await settle((n) => n === 0);
     expect(k.nrFiles).toBe(0);

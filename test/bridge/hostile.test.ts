@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { Kernel, type Bridge } from '../../src/index.js';
 import { cacheDir, ensureNative, loadAddon } from '../../src/bridge/native.js';
 import { missingTool } from '../helpers/tools.js';
+import { until, untilRunning } from '../helpers/until.js';
 
 const root = process.getuid?.() === 0;
 const dir = mkdtempSync(join(tmpdir(), 'hostile-test-'));
@@ -110,7 +111,7 @@ describe('a process\'s image and its exit', () => {
     const s = srv as Exclude<typeof srv, number>;
     const c = spawn('sh', ['-c', 'read x; exec sleep 5'], { stdio: ['pipe', 'ignore', 'ignore'] });
     try {
-      await new Promise((r) => setTimeout(r, 100));
+      await untilRunning(c.pid!, 'sh');
       const gen = addon.track(s, c.pid!);
       const mapped = parseInt(readFileSync(`/proc/${c.pid}/maps`, 'latin1').split('-')[0]!, 16);
       const buf = new Uint8Array(16);
@@ -118,7 +119,7 @@ describe('a process\'s image and its exit', () => {
       expect(addon.creds(s, c.pid!, gen)).not.toBeNull();
       c.stdin!.end('go\n');
       // until sh has exec'd sleep
-      for (let i = 0; i < 100 && !readFileSync(`/proc/${c.pid}/cmdline`, 'latin1').startsWith('sleep'); i++) await new Promise((r) => setTimeout(r, 10));
+      await untilRunning(c.pid!, 'sleep');
       expect(addon.memory(s, 0, c.pid!, gen, mapped, buf, 0, 16)).toBe(0);
       expect(addon.memory(s, 1, c.pid!, gen, mapped, buf, 0, 16)).toBe(0);
       expect(addon.writable(s, c.pid!, gen, mapped, 16)).toBe(false);
@@ -142,7 +143,7 @@ describe('a reused pid', () => {
     const first = spawn('sleep', ['5']);
     const pid = first.pid!;
     try {
-      await new Promise((r) => setTimeout(r, 50));
+      await untilRunning(pid, 'sleep');
       const gen = addon.track(srv, pid);
       const mapped = parseInt(readFileSync(`/proc/${pid}/maps`, 'latin1').split('-')[0]!, 16);
       const buf = new Uint8Array(8);
@@ -160,7 +161,7 @@ describe('a reused pid', () => {
       }
       expect(second).not.toBeNull();
       try {
-        await new Promise((r) => setTimeout(r, 50));
+        await untilRunning(pid, 'sleep');
         expect(addon.memory(srv, 0, pid, gen, mapped, buf, 0, 8)).toBe(0);
         expect(addon.memory(srv, 1, pid, gen, mapped, buf, 0, 8)).toBe(0);
         expect(addon.creds(srv, pid, gen)).toBeNull();
@@ -294,7 +295,7 @@ describe('bounds', () => {
     const r = await flood;
     // 1024 accepted, the other 76 refused with EMFILE (-24)
     expect(lines(r.out).flood).toBe('1024 76 -24');
-    for (let i = 0; i < 100 && k.tasks.size > tasks; i++) await new Promise((res) => setTimeout(res, 20));
+    await until(() => k.tasks.size <= tasks);
     expect(k.tasks.size).toBe(tasks);
   }, 30_000);
 });

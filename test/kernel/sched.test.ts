@@ -1,11 +1,17 @@
-// The real clock's single host timer over a heap of events (sched.ts).
-import { describe, it, expect } from 'vitest';
+// The real clock's single host timer over a heap of events (sched.ts). The host's timers and
+// performance.now() are vitest's fake ones, so every test runs the same on any machine: `sleep`
+// moves host time on by exactly ms and fires the timers due (the one test that looks at Node's
+// own timer handles uses the real ones).
+import { describe, it, expect, vi, beforeEach, afterEach } from 'vitest';
 import { RealClock } from '../../src/index.js';
 
 const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+const fake = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
 
 describe('RealClock', () => {
+  beforeEach(fake);
+  afterEach(() => void vi.useRealTimers());
   it('runs events by time, then in the order they were scheduled', async () => {
     const c = new RealClock();
     const got: string[] = [];
@@ -34,6 +40,7 @@ describe('RealClock', () => {
   });
 
   it('keeps the host alive while an event waits, not after the last one is cancelled (nvme\'s 60 s timeout, armed per command)', async () => {
+    vi.useRealTimers();
     const before = timeouts();
     const c = new RealClock();
     const a = c.schedule(c.now() + 60_000, () => {});
@@ -75,8 +82,11 @@ describe('RealClock', () => {
     expect([errors.length, ok]).toEqual([1, 1]);
   });
 
-  it('never runs an event before its time', async () => {
+  it('never runs an event before its time, even when the host timer fires early', async () => {
     const c = new RealClock();
+    // a host whose timers fire 0.6 ms before the clock reaches their time
+    const host = performance.now.bind(performance);
+    vi.spyOn(performance, 'now').mockImplementation(() => host() - 0.6);
     const early: number[] = [];
     for (let i = 0; i < 40; i++) {
       const at = c.now() + 0.3 + (i % 8) * 0.7;
