@@ -542,7 +542,9 @@ const MODULE_PARAMS: Record<(typeof MODULES)[number], ModuleParams> = {
 const KXO_EXT: ModuleParams = { delay: 2000, abi: 'ext', games: 3, ai: 'random,human', boardSize: 5, goal: 4 };
 function paramsOf(w: World, m: (typeof MODULES)[number]): ModuleParams {
   const e = w.engines;
-  if (m === 'kxo') return { ...(w.kxoExt ? KXO_EXT : MODULE_PARAMS.kxo), engine: e.kxo, strongEngine: e.strong };
+  // the AIs inline: a worker thread answers at a time of its own, which no seed fixes (the pool
+  // on workers has its own tests, test/drivers/kxo-games.test.ts)
+  if (m === 'kxo') return { ...(w.kxoExt ? KXO_EXT : MODULE_PARAMS.kxo), engine: e.kxo, strongEngine: e.strong, worker: 'off' };
   if (m === 'nvme') return { ...MODULE_PARAMS.nvme, engine: e.dma };
   return MODULE_PARAMS[m];
 }

@@ -8,6 +8,11 @@ export function hardwareConcurrency(): number {
   return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency || 2;
 }
 
+/** Whether this host can start workers (a page can; a worker of its own cannot, in some browsers). */
+export function workersAvailable(): boolean {
+  return typeof (globalThis as { Worker?: unknown }).Worker === 'function';
+}
+
 export function startWorker(url: URL): Channel {
   const w = new Worker(url, { type: 'module' });
   return {

@@ -12,6 +12,11 @@ export function hardwareConcurrency(): number {
   return availableParallelism();
 }
 
+/** Whether this host can start workers: Node always can. */
+export function workersAvailable(): boolean {
+  return true;
+}
+
 /** Starts a built-JS worker entry. */
 export function startWorker(url: URL): Channel {
   const w = new Worker(url);

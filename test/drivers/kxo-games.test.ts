@@ -1,5 +1,6 @@
 // The kxo extension (kxo-games.md, issue 12): parameters, ioctls, the event protocol, human
 // moves, per-game sysfs and loadavg, under the virtual clock.
+import { availableParallelism } from 'node:os';
 import { describe, it, expect, afterEach } from 'vitest';
 import { Kernel, O_RDONLY, O_RDWR, O_NONBLOCK, POLLIN, POLLRDNORM, type Process } from '../../src/index.js';
 import { parseBoard, drawBufferSize } from '../../src/drivers/kxo/board.js';
@@ -506,6 +507,13 @@ describe('the AI pool (kxo-games §1, issue 12)', () => {
     await k.shutdown();
     return all;
   }
+  it('by default the AIs think on workers under the virtual clock too (one per game up to the machine\'s threads), so a tick of strong 8x8 games does not hold the host\'s thread', async () => {
+    const { p, api } = await boot({ abi: 'ext', games: 2, boardSize: 8, goal: 8, ai: 'strong,strong' });
+    expect(api.pool.workers).toBe(Math.min(2, availableParallelism()));
+    await p.open('/dev/kxo', O_RDONLY); // the games play while the device is open
+    await k.clock.advance(300);
+    expect(api.game(0).moves.length).toBeGreaterThan(0);
+  });
   it('under the virtual clock the events are the same inline and on 1 or 3 workers; rmmod releases them', async () => {
     const inline = await stream('off', 0);
     expect(inline.length).toBeGreaterThan(40);

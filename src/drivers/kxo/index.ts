@@ -7,7 +7,7 @@ import { MKDEV, MAJOR } from '../../kernel/devt.js';
 import { noLlseek, type File, type FileOperations } from '../../kernel/vfs.js';
 import { POLLIN, POLLRDNORM } from '../../kernel/wait.js';
 import type { Task } from '../../kernel/task.js';
-import { hardwareConcurrency } from '#worker';
+import { hardwareConcurrency, workersAvailable } from '#worker';
 import { KXO_TRACE } from './trace.js';
 import { drawBoard, drawBufferSize, showState, storeState, type KxoAttr } from './board.js';
 import { createAiPool, type AiPool } from './ai.js';
@@ -248,7 +248,9 @@ export const kxo = defineModule({
       return ret;
     }
     const workqueue = k.allocWorkqueue('kxod');
-    const useWorkers = params.worker === 'on' || (params.worker === 'auto' && k.clock.kind === 'real');
+    // under either clock: a tick of 64 strong games on 8x8 must not stall the host's event loop
+    // (the virtual clock still awaits each tick's moves, so its event stream stays the same)
+    const useWorkers = params.worker === 'on' || (params.worker === 'auto' && workersAvailable());
     let pool: AiPool;
     try {
       pool = await createAiPool({

@@ -28,7 +28,7 @@ export const defaultParams = {
   delay: 100,
   /** which WASM build runs the AIs: 'release' or the bounds-checked 'test' */
   build: 'release' as 'release' | 'test',
-  /** run the AIs on workers ('auto': yes under the real clock, inline under the virtual one) */
+  /** run the AIs on workers, under either clock ('auto': where the host can start them; 'off': inline) */
   worker: 'auto' as 'auto' | 'on' | 'off',
   /** workers in the pool when it is used (0: one per game up to the machine's threads) */
   workers: 0,
