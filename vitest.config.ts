@@ -6,6 +6,8 @@ export default defineConfig({
     alias: {
       '#wasm-load': fileURLToPath(new URL('./src/wasm/load.node.ts', import.meta.url)),
       '#worker': fileURLToPath(new URL('./src/wasm/worker.node.ts', import.meta.url)),
+      '#kxo-spawn': fileURLToPath(new URL('./src/drivers/kxo/spawn.node.ts', import.meta.url)),
+      '#bridge': fileURLToPath(new URL('./src/bridge/start.node.ts', import.meta.url)),
     },
   },
   test: {

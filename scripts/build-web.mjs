@@ -7,7 +7,12 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'dist');
 const out = join(root, 'web', 'dist');
-const map = { '#wasm-load': join(out, 'wasm', 'load.browser.js'), '#worker': join(out, 'wasm', 'worker.browser.js') };
+const map = {
+  '#wasm-load': join(out, 'wasm', 'load.browser.js'),
+  '#worker': join(out, 'wasm', 'worker.browser.js'),
+  '#kxo-spawn': join(out, 'drivers', 'kxo', 'spawn.browser.js'),
+  '#bridge': join(out, 'bridge', 'start.browser.js'),
+};
 rmSync(out, { recursive: true, force: true });
 
 function walk(dir) {

@@ -2,6 +2,7 @@
 import { KernelCore, type BootOptions, type SpawnOptions } from './kernel/kernel.js';
 import { Process } from './user/process.js';
 import type { Bridge, BridgeOptions } from './bridge/server.js';
+import { startBridge } from '#bridge';
 import { mem } from './drivers/mem/index.js';
 import { nvme } from './drivers/nvme/index.js';
 import { kxo } from './drivers/kxo/index.js';
@@ -58,9 +59,6 @@ export class Kernel extends KernelCore {
    * process sees this kernel's /dev, /sys and /proc entries. `vchardev run` is built on it.
    */
   async bridge(opts: BridgeOptions = {}): Promise<Bridge> {
-    // a computed specifier: browser bundles never pull in node:net
-    const spec = './bridge/server.js';
-    const { startBridge } = (await import(spec)) as typeof import('./bridge/server.js');
     return startBridge(this, opts);
   }
 }

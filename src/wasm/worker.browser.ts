@@ -14,7 +14,14 @@ export function workersAvailable(): boolean {
 }
 
 export function startWorker(url: URL): Channel {
-  const w = new Worker(url, { type: 'module' });
+  return channelOf(new Worker(url, { type: 'module' }), url);
+}
+
+/**
+ * A started module worker as a Channel; `url` (when known) lets a failed start name the file and
+ * its HTTP status (a bundler's worker chunk has no URL the page knows).
+ */
+export function channelOf(w: Worker, url: URL | null): Channel {
   return {
     post: (m) => w.postMessage(m),
     onMessage: (fn) => w.addEventListener('message', (e) => fn(e.data)),
@@ -23,8 +30,8 @@ export function startWorker(url: URL): Channel {
     onError: (fn) =>
       w.addEventListener('error', (e) => {
         const msg = (e as ErrorEvent).message;
-        const fail = (why: string) => fn(Object.assign(new Error(`cannot load the kxo worker from ${url.href}: ${why}`), { name: 'EngineLoadError' }));
-        if (msg) return fail(msg);
+        const fail = (why: string) => fn(Object.assign(new Error(`cannot load the kxo worker${url ? ` from ${url.href}` : ''}: ${why}`), { name: 'EngineLoadError' }));
+        if (msg || !url) return fail(msg || 'it failed to start');
         fetch(url, { method: 'HEAD' }).then((r) => fail(r.ok ? 'it failed to start' : `HTTP ${r.status} ${r.statusText}`.trim()), (x) => fail(String(x)));
       }),
     terminate: () => w.terminate(),

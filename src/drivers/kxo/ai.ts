@@ -7,6 +7,7 @@
 // strong engine forgets its table before each move: so a move is the same whichever worker
 // plays it, and the event stream does not depend on the pool size.
 import { startWorker, type Channel } from '#worker';
+import { startAiWorker } from '#kxo-spawn';
 import { KxoEngine } from '../../wasm/kxo.js';
 import { StrongEngine } from '../../wasm/strong.js';
 import type { EngineSource, WasmBuild } from '../../wasm/instance.js';
@@ -140,9 +141,9 @@ export async function createAiPool(opts: AiPoolOptions): Promise<AiPool> {
       close: () => void (closed = true),
     };
   }
-  // the entry is built JS: from src/ (vitest) and dist/ alike this names dist/drivers/kxo
-  const url = opts.workerUrl ? new URL(opts.workerUrl, (globalThis as { location?: { href: string } }).location?.href) : new URL('../../../dist/drivers/kxo/ai-worker.js', import.meta.url);
-  const channels = Array.from({ length: opts.workers }, () => startWorker(url));
+  // the worker where the caller put it, or the package's own (a bundler's worker chunk in a page)
+  const url = opts.workerUrl ? new URL(opts.workerUrl, (globalThis as { location?: { href: string } }).location?.href) : null;
+  const channels = Array.from({ length: opts.workers }, () => (url ? startWorker(url) : startAiWorker()));
   return new WorkerPool(channels).start(modules);
 }
 
