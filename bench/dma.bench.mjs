@@ -2,10 +2,7 @@
 // transfers over scattered frames, the WASM dma engine against the plain-TS baseline, same run;
 // plus sg construction from the page tables and a full NVME_IOCTL_ADMIN_CMD Identify round trip.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { quick, timeIt, record } from './lib.mjs';
+import { quick, timeIt, record, cProgram } from './lib.mjs';
 import { PhysMem, AddressSpace } from '../dist/kernel/mm.js';
 import { DmaEngine } from '../dist/wasm/dma.js';
 import { Kernel, O_RDWR } from '../dist/index.js';
@@ -24,14 +21,10 @@ const run = (name, fn) => timeIt(name, fn, { minSamples: 8, maxTime: 2 });
  * measured now by bench/prp-c.c, built with the system's compiler; null without one.
  */
 const C_64M = (() => {
-  const bin = join(mkdtempSync(join(tmpdir(), 'prp-c-')), 'prp-c');
-  try {
-    execFileSync(process.env.CC || 'cc', ['-O2', '-o', bin, new URL('./prp-c.c', import.meta.url).pathname], { stdio: 'ignore' });
-    const [, build, , walk] = execFileSync(bin, [String(64 << 20)], { encoding: 'utf8' }).trim().split(' ');
-    return { build: Number(build), walk: Number(walk) };
-  } catch {
-    return null;
-  }
+  const bin = cProgram('prp-c.c');
+  if (!bin) return null;
+  const [, build, , walk] = execFileSync(bin, [String(64 << 20)], { encoding: 'utf8' }).trim().split(' ');
+  return { build: Number(build), walk: Number(walk) };
 })();
 const rows = [];
 for (const size of quick ? [4096, 1 << 20, 64 << 20] : [4096, 128 << 10, 1 << 20, 64 << 20]) {
@@ -81,7 +74,12 @@ for (const [l, e, bw, bt, ww, wt, g] of rows) {
 }
 console.log(`\nNVME_IOCTL_ADMIN_CMD Identify (4 KiB) round trip through the syscall layer: ${Math.round(id.hz).toLocaleString('en-US')} /s (${(1e6 / id.hz).toFixed(1)} µs)`);
 console.log(C_64M ? `C (bench/prp-c.c, cc -O2, this run) builds ${C_64M.build} M PRP entries/s and walks ${C_64M.walk} M pages/s at 64 MiB` : 'C baseline skipped: no C compiler (set CC)');
-record('dma', rows.flatMap(([l, , bw, bt, ww, wt]) => [
-  { workload: `PRP build ${l}`, unit: 'M entries/s', better: 'higher', wasm: bw, ts: bt, c: l === '64 MiB' ? C_64M?.build ?? null : null },
-  { workload: `PRP walk ${l}`, unit: 'M pages/s', better: 'higher', wasm: ww, ts: wt, c: l === '64 MiB' ? C_64M?.walk ?? null : null },
-]), [`Identify round trip: ${Math.round(id.hz)} /s`]);
+const kind = 'WASM against TypeScript and C';
+const C_LABEL = 'C (bench/prp-c.c, cc -O2, this run)';
+record('dma', [
+  ...rows.flatMap(([l, , bw, bt, ww, wt]) => [
+    { workload: `PRP build ${l}`, unit: 'M entries/s', better: 'higher', kind, series: { WASM: bw, TypeScript: bt, [C_LABEL]: l === '64 MiB' ? C_64M?.build : null } },
+    { workload: `PRP walk ${l}`, unit: 'M pages/s', better: 'higher', kind, series: { WASM: ww, TypeScript: wt, [C_LABEL]: l === '64 MiB' ? C_64M?.walk : null } },
+  ]),
+  { workload: 'NVME_IOCTL_ADMIN_CMD Identify round trip', unit: 'µs', better: 'lower', kind: 'latency', series: { 'through the syscall layer': 1e6 / id.hz } },
+]);

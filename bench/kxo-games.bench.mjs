@@ -24,7 +24,8 @@ async function drain(p, fd, buf, take) {
 /** kxo's own stream (abi kxo, proto 0) for `ticks` ticks; moves counted as new stones between boards. */
 async function boardsRun(ticks, ai) {
   const k = await Kernel.boot({ clock: 'virtual' });
-  await k.insmod('kxo', { ai });
+  // the AIs inline: this measures the protocol's bytes and the path to user space, not a worker
+  await k.insmod('kxo', { ai, worker: 'off' });
   const p = k.spawn();
   const buf = p.mmap(4096);
   const fd = await p.open('/dev/kxo', O_RDONLY | O_NONBLOCK);
@@ -52,7 +53,7 @@ async function boardsRun(ticks, ai) {
 /** Counts moves from the event stream itself (codes below 0x80). */
 async function eventsRun(games, ticks) {
   const k = await Kernel.boot({ clock: 'virtual' });
-  await k.insmod('kxo', { abi: 'ext', games, ai: 'random,random' });
+  await k.insmod('kxo', { abi: 'ext', games, ai: 'random,random', worker: 'off' });
   const p = k.spawn();
   const buf = p.mmap(4096);
   const fd = await p.open('/dev/kxo', O_RDONLY | O_NONBLOCK);
@@ -109,7 +110,7 @@ const evBytes = evs.events * 2;
 console.log('| protocol (1 game, virtual clock) | bytes | moves | bytes per move |\n|---|---:|---:|---:|');
 console.log(`| kxo's boards (proto 0) | ${boards.bytes} | ${boards.moves} | ${(boards.bytes / boards.moves).toFixed(1)} |`);
 console.log(`| events (proto 1) | ${evBytes} | ${evs.moves} | ${(evBytes / evs.moves).toFixed(2)} |`);
-rows.push({ workload: 'bytes per move: events vs boards', unit: 'B', better: 'lower', wasm: evBytes / evs.moves, ts: boards.bytes / boards.moves, c: null });
+rows.push({ workload: 'bytes per move, 1 game, random AIs', unit: 'B', better: 'lower', kind: "kxo's extension against kxo", series: { 'events (proto 1)': evBytes / evs.moves, "kxo's boards (proto 0)": boards.bytes / boards.moves } });
 
 // 2. events per second delivered to user space
 console.log('\n| games | ticks | events | moves | wall s | events/s | moves/s |\n|---:|---:|---:|---:|---:|---:|---:|');
@@ -118,12 +119,12 @@ for (const n of [1, 8, 64]) {
   const t = quick ? 100 : 500;
   const r = await eventsRun(n, t);
   console.log(`| ${n} | ${t} | ${r.events} | ${r.moves} | ${r.s.toFixed(2)} | ${Math.round(r.events / r.s)} | ${Math.round(r.moves / r.s)} |`);
-  rows.push({ workload: `events/s to user space, ${n} game(s), random AIs, virtual clock`, unit: 'events/s', better: 'higher', wasm: r.events / r.s, ts: null, c: null });
+  rows.push({ workload: `events/s to user space, ${n} game(s), random AIs, virtual clock`, unit: 'events/s', better: 'higher', kind: 'throughput', series: { [`${n} game(s)`]: r.events / r.s } });
 }
 
 // 3. real clock, kxo's AIs: games per minute on 1 worker against every core
 const cores = availableParallelism();
-const seconds = quick ? 5 : 20;
+const seconds = quick ? 2 : 20;
 const games = Math.max(4, 2 * cores);
 console.log(`\n| real clock, ${games} games of mcts vs negamax, ${seconds} s | workers | games finished | games/min |\n|---|---:|---:|---:|`);
 const per = {};
@@ -134,5 +135,5 @@ for (const w of [...new Set([1, cores])]) {
   console.log(`| | ${w} | ${r.finished} | ${r.perMinute.toFixed(1)} |`);
 }
 if (cores > 1) console.log(`\n${cores} workers vs 1: ${(per[cores] / per[1]).toFixed(2)}x games per minute`);
-rows.push({ workload: `games/min, real clock, ${cores} workers vs 1`, unit: 'games/min', better: 'higher', wasm: per[cores], ts: per[1], c: null });
+rows.push({ workload: `games/min, real clock, ${games} games of mcts vs negamax`, unit: 'games/min', better: 'higher', kind: 'workers', series: { '1 worker': per[1], [`${cores} workers`]: cores > 1 ? per[cores] : null } });
 record('kxo-games', rows, [`${cores} cores`]);

@@ -37,6 +37,6 @@ for (const [who, name] of [['O', 'MCTS (O)'], ['X', 'negamax (X)']]) {
   const a = ms(who);
   console.log(`| ${name} | ${a.length} | ${avg(a)} | ${Math.max(0, ...a).toFixed(1)} |`);
 }
-record('kxo-lag', [{ workload: 'event-loop delay p99 while the AIs think', unit: 'ms', better: 'lower', wasm: h.percentile(99) / 1e6, ts: null, c: null }]);
+record('kxo-lag', [{ workload: 'event-loop delay while kxo plays (real clock, AIs on a worker)', unit: 'ms', better: 'lower', kind: 'latency', series: { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 } }]);
 await proc.close(fd);
 await kernel.shutdown();

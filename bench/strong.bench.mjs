@@ -59,7 +59,7 @@ for (const [name, t] of [['strong, WASM', wasm], ['strong, plain TS', ts], ["kxo
 console.log(`\nfrom the empty board (a cleared table): WASM ${ew.toFixed(2)} ms, TS ${et.toFixed(2)} ms (${(et / ew).toFixed(2)}x)`);
 console.log(`over the oracle positions, median: TS/WASM ${(pct(ts, 0.5) / pct(wasm, 0.5)).toFixed(2)}x; p99: ${(pct(ts, 0.99) / pct(wasm, 0.99)).toFixed(2)}x`);
 record('strong', [
-  { workload: 'strong engine per move, oracle positions (median)', unit: 'ms', better: 'lower', wasm: pct(wasm, 0.5), ts: pct(ts, 0.5), c: null },
-  { workload: 'strong engine per move, oracle positions (p99)', unit: 'ms', better: 'lower', wasm: pct(wasm, 0.99), ts: pct(ts, 0.99), c: null },
-  { workload: 'strong engine, empty board, cleared table', unit: 'ms', better: 'lower', wasm: ew, ts: et, c: null },
+  { workload: 'strong engine per move, oracle positions (median)', unit: 'ms', better: 'lower', kind: 'WASM against TypeScript and C', series: { WASM: pct(wasm, 0.5), TypeScript: pct(ts, 0.5) } },
+  { workload: 'strong engine per move, oracle positions (p99)', unit: 'ms', better: 'lower', kind: 'WASM against TypeScript and C', series: { WASM: pct(wasm, 0.99), TypeScript: pct(ts, 0.99) } },
+  { workload: 'strong engine, empty board, cleared table', unit: 'ms', better: 'lower', kind: 'WASM against TypeScript and C', series: { WASM: ew, TypeScript: et } },
 ]);

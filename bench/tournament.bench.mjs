@@ -17,5 +17,4 @@ const all = await rate(cores);
 console.log('| workers | games | seconds | games/s |\n|---:|---:|---:|---:|');
 for (const [jobs, r] of [[1, one], [cores, all]]) console.log(`| ${jobs} | ${r.games} | ${r.seconds.toFixed(2)} | ${r.perSecond.toFixed(1)} |`);
 console.log(`\nspeedup with ${cores} workers: ${(all.perSecond / one.perSecond).toFixed(2)}x`);
-record('tournament', [{ workload: `tournament games/s, ${cores} workers vs 1`, unit: 'games/s', better: 'higher', wasm: all.perSecond, ts: one.perSecond, c: null, chart: false }],
-  ['here "wasm" is every core and "ts" one worker']);
+record('tournament', [{ workload: `tournament games/s (${opts.ai.join(', ')}; ${opts.games} games a pairing)`, unit: 'games/s', better: 'higher', kind: 'workers', series: { '1 worker': one.perSecond, [`${cores} workers`]: cores > 1 ? all.perSecond : null } }]);
