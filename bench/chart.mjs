@@ -11,7 +11,7 @@ export function spread(v) {
 }
 
 const esc = (s) => String(s).replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]);
-export const fmt = (v) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v >= 1 ? v.toPrecision(3) : v.toPrecision(2));
+export const fmt = (v) => (Number.isInteger(v) || v >= 100 ? Math.round(v).toLocaleString('en-US') : v >= 1 ? v.toPrecision(3) : v.toPrecision(2));
 
 /** A "nice" axis end and step for values up to max: 1, 2 or 5 times a power of ten. */
 function axis(max) {

@@ -223,25 +223,36 @@ export function formatTable(t: TournamentTable): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** An SVG of the standings: Elo with its interval per AI. */
+/** An SVG of the standings: Elo with its interval per AI, over an Elo axis with its ticks. */
 export function tournamentChart(t: TournamentTable): string {
   const W = 820;
   const rowH = 34;
-  const H = 70 + t.standings.length * rowH;
+  const top = 50;
+  const axisY = top + t.standings.length * rowH + 6;
+  const H = axisY + 44;
   const lo = Math.min(...t.standings.map((s) => s.elo - (Number.isFinite(s.eloError) ? s.eloError : 0)), -100);
   const hi = Math.max(...t.standings.map((s) => s.elo + (Number.isFinite(s.eloError) ? s.eloError : 0)), 100);
   // the right 240 px are the labels'
   const x = (v: number) => 120 + ((v - lo) / (hi - lo)) * (W - 360);
-  let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">\n`;
+  let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">\n`;
+  svg += `<rect width="${W}" height="${H}" fill="#fff"/>\n`;
   svg += `<text x="10" y="22" font-size="15" font-weight="bold">${t.boardSize}x${t.boardSize}/${t.goal}: Elo by AI (95% interval), ${t.games} games per pair and colour</text>\n`;
-  svg += `<line x1="${x(0)}" y1="34" x2="${x(0)}" y2="${H - 10}" stroke="#bbb" stroke-dasharray="4 3"/>\n`;
+  svg += `<line x1="${x(0)}" y1="34" x2="${x(0)}" y2="${axisY}" stroke="#bbb" stroke-dasharray="4 3"/>\n`;
   t.standings.forEach((s, i) => {
-    const y = 50 + i * rowH;
+    const y = top + i * rowH;
     const e = Number.isFinite(s.eloError) ? s.eloError : 0;
     svg += `<text x="10" y="${y + 14}">${s.ai}</text>`;
     svg += `<line x1="${x(s.elo - e)}" y1="${y + 10}" x2="${x(s.elo + e)}" y2="${y + 10}" stroke="#3b6fd6" stroke-width="2"/>`;
     svg += `<circle cx="${x(s.elo)}" cy="${y + 10}" r="5" fill="#3b6fd6"/>`;
     svg += `<text x="${x(s.elo + e) + 6}" y="${y + 14}">${s.elo >= 0 ? '+' : ''}${s.elo} ± ${e} (score ${s.score}/${s.games})</text>\n`;
   });
+  // the axis: Elo points, ticks every 50, 100, 200 … so that there are at most about eight
+  const step = [50, 100, 200, 500, 1000, 2000, 5000].find((d) => (hi - lo) / d <= 8) ?? 10_000;
+  svg += `<line x1="${x(lo)}" y1="${axisY}" x2="${x(hi)}" y2="${axisY}" stroke="#666"/>\n`;
+  for (let v = Math.ceil(lo / step) * step; v <= hi; v += step) {
+    svg += `<line x1="${x(v)}" y1="${axisY}" x2="${x(v)}" y2="${axisY + 5}" stroke="#666"/>`;
+    svg += `<text x="${x(v)}" y="${axisY + 18}" font-size="10" text-anchor="middle">${v > 0 ? '+' : ''}${v}</text>\n`;
+  }
+  svg += `<text x="${x((lo + hi) / 2)}" y="${axisY + 34}" font-size="11" text-anchor="middle" fill="#444">Elo (0 = the field's average)</text>\n`;
   return `${svg}</svg>\n`;
 }

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tournament, formatTable } from '../../src/tournament/index.js';
+import { tournament, formatTable, tournamentChart } from '../../src/tournament/index.js';
 
 describe('tournament()', () => {
   it('is deterministic for a seed whatever the number of workers', async () => {
@@ -32,6 +32,13 @@ describe('tournament()', () => {
     expect(a!.elo).toBe(-b!.elo);
     expect(a!.eloError).toBeLessThan(Math.abs(a!.elo - b!.elo));
     await expect(tournament({ ai: ['strong', 'nope' as never], games: 1 })).rejects.toThrow(TypeError);
+    // the chart has an Elo axis: a line, ticks with their values, and what the axis is
+    const svg = tournamentChart(two);
+    expect(svg).toContain('Elo (0 = the field\'s average)');
+    const ticks = [...svg.matchAll(/text-anchor="middle">([+-]?\d+)<\/text>/g)].map((m) => Number(m[1]));
+    expect(ticks).toContain(0);
+    expect(ticks.length).toBeGreaterThanOrEqual(3);
+    expect(Math.min(...ticks)).toBeLessThanOrEqual(Math.min(a!.elo, b!.elo));
   });
   it('vchardev tournament prints the table and writes the chart and JSON', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tournament-'));
