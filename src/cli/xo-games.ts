@@ -246,39 +246,65 @@ const clock = (ms: number) => {
   return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 };
 
-/** One game as lines of text: a title, the board with coordinates, its state and last moves. */
-export function gameLines(g: ClientGame, size: number, now: number, selected: boolean): string[] {
+const result = (w: ' ' | 'O' | 'X' | 'D') => (w === 'D' ? 'draw' : `${w} wins`);
+
+/**
+ * One game as lines of text: a title, the board with coordinates, its clock, state and score on
+ * one line, and its last moves. `final` (a game of yours that just ended) shows that game's last
+ * position and result instead of the board the next game already has.
+ */
+export function gameLines(g: ClientGame, size: number, now: number, selected: boolean, final?: FinishedGame): string[] {
   const lines = [`${selected ? '>' : ' '}game ${g.id}  ${g.ai[0]}(O) vs ${g.ai[1]}(X)`];
+  const cells = final ? [...final.board] : g.cells;
   lines.push(`      ${Array.from({ length: size }, (_, c) => String.fromCharCode(65 + c)).join(' ')}`);
   for (let r = 0; r < size; r++) {
-    lines.push(`  ${String(r + 1).padStart(2)}  ${g.cells.slice(r * size, r * size + size).join('|')}`);
+    lines.push(`  ${String(r + 1).padStart(2)}  ${cells.slice(r * size, r * size + size).join('|')}`);
   }
-  const status = g.state === 'over' ? (g.winner === 'D' ? 'draw' : `${g.winner} wins`) : g.state === 'paused' ? 'paused' : `${g.turn} to move${g.ai[g.turn === 'O' ? 0 : 1] === 'human' ? ' (you)' : ''}`;
-  lines.push(`  ${clock(g.state === 'over' ? g.lasted : now - g.started)} ${status}`);
-  lines.push(`  O ${g.score.O}  X ${g.score.X}  D ${g.score.D}`);
+  const score = `O ${g.score.O} X ${g.score.X} D ${g.score.D}`;
+  if (final) {
+    lines.push(`  ${clock(final.ms)} ${result(final.winner)}  ${score}`);
+    lines.push('  over: Enter for the next game');
+    return lines;
+  }
+  const status = g.state === 'over' ? result(g.winner) : g.state === 'paused' ? 'paused' : `${g.turn} to move${g.ai[g.turn === 'O' ? 0 : 1] === 'human' ? ' (you)' : ''}`;
+  lines.push(`  ${clock(g.state === 'over' ? g.lasted : now - g.started)} ${status}  ${score}`);
   const last = g.history.slice(-4).map((c) => cellName(c, size)).join('->');
   lines.push(`  ${g.history.length > 4 ? '…' : ''}${last}`);
   return lines;
 }
 
-/** Every game side by side in rows that fit `width` columns. */
-export function renderGames(c: GamesClient, opts: { selected: number; width: number; now: number }): string {
-  const blocks = c.games.map((g) => gameLines(g, c.size, opts.now, g.id === opts.selected));
+/**
+ * Every game side by side in rows that fit `width` columns, a blank line between rows; `held`
+ * are finished games still shown in their final position (see gameLines).
+ */
+export function renderGames(c: GamesClient, opts: { selected: number; width: number; now: number; held?: ReadonlyMap<number, FinishedGame> }): string {
+  const blocks = c.games.map((g) => gameLines(g, c.size, opts.now, g.id === opts.selected, opts.held?.get(g.id)));
   const w = Math.max(...blocks.flat().map((l) => l.length)) + 2;
-  const perRow = Math.max(1, Math.floor(opts.width / w));
-  let out = '';
+  const perRow = Math.max(1, Math.floor((opts.width + 2) / w));
+  const rows: string[] = [];
   for (let i = 0; i < blocks.length; i += perRow) {
     const row = blocks.slice(i, i + perRow);
     const h = Math.max(...row.map((b) => b.length));
-    for (let l = 0; l < h; l++) out += `${row.map((b) => (b[l] ?? '').padEnd(w)).join('').trimEnd()}\n`;
-    out += '\n';
+    const lines: string[] = [];
+    for (let l = 0; l < h; l++) lines.push(row.map((b) => (b[l] ?? '').padEnd(w)).join('').trimEnd());
+    rows.push(lines.join('\n'));
   }
-  return out;
+  return `${rows.join('\n\n')}\n`;
 }
 
-/** The per-AI footer: the kernel's load average and the time per move. */
-export function aiFooter(loadavg: string, ms: Map<string, number>): string {
+/**
+ * The per-AI footer: the kernel's load average and the time per move of each AI, packed into
+ * lines of at most `width` columns.
+ */
+export function aiFooter(loadavg: string, ms: Map<string, number>, width = 80): string {
   const load = new Map(loadavg.trim().split('\n').filter(Boolean).map((l) => [l.split(' ')[0]!, l.split(' ').slice(1).join(' ')]));
   const names = [...new Set([...load.keys(), ...ms.keys()])];
-  return names.map((ai) => `${ai.padEnd(8)} load ${load.get(ai) ?? '-'}   ${ms.has(ai) ? `${ms.get(ai)!.toFixed(1)} ms/move` : ''}`.trimEnd()).join('\n');
+  const items = names.map((ai) => `${ai} load ${load.get(ai) ?? '-'}${ms.has(ai) ? `, ${ms.get(ai)!.toFixed(1)} ms/move` : ''}`);
+  const lines: string[] = [];
+  for (const item of items) {
+    const last = lines.length ? lines[lines.length - 1]! : null;
+    if (last !== null && last.length + 3 + item.length <= width) lines[lines.length - 1] = `${last} · ${item}`;
+    else lines.push(item);
+  }
+  return lines.join('\n');
 }

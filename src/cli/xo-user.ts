@@ -257,9 +257,12 @@ export async function xoUserGames(p: Process, io: XoUserIo, opts: XoUserOptions)
   let message = '';
   // the AIs a side had before the user took it
   const machine = new Map<string, KxoAiKind>();
-  const record = (f: { winner: 'O' | 'X' | 'D'; moves: number[]; board: string; game: number }) => {
+  // a game of yours that ended stays in its final position, with its result, until Enter
+  const held = new Map<number, FinishedGame>();
+  const record = (f: FinishedGame) => {
     const g: GameRecord = { first: 'O', moves: f.moves, players: '', winner: f.winner, finalBoard: f.board };
     records.push(g);
+    if (opts.tty && c.games[f.game]!.ai.includes('human')) held.set(f.game, f);
     if (!opts.tty) io.write(`game ${f.game}.${c.games[f.game]!.score.O + c.games[f.game]!.score.X + c.games[f.game]!.score.D}: ${winnerText(f.winner)}\n${labeledBoard(f.board, c.size)}${movesLine(f.moves, c.size)}\n`);
   };
   const toggleHuman = async (side: 0 | 1) => {
@@ -274,11 +277,13 @@ export async function xoUserGames(p: Process, io: XoUserIo, opts: XoUserOptions)
   const draw = async () => {
     if (!opts.tty || !display.on) return;
     const t = now();
-    io.write(`\x1b[H\x1b[J${t.toTimeString().slice(0, 8)}   ${c.games.length} games, ${c.size}x${c.size}, ${c.goal} in a row   ${c.events} events, ${c.bytes} bytes\n\n`);
-    io.write(renderGames(c, { selected, width: opts.columns ?? 80, now: t.getTime() }));
-    io.write(`${aiFooter(await c.loadavg(), await c.msPerMove())}\n\n`);
-    io.write('Tab: next game  Space: pause/resume  !: restart  O/X: that side human/AI  b2+Enter: move  Ctrl-P/Ctrl-Q\n');
-    io.write(`${message}\nmove> ${input}`);
+    const width = opts.columns ?? 80;
+    // four games of kxo's 4x4 fit a terminal of 80x24: 1 + 17 + 1 + 2 + 1 + 1 lines
+    io.write(`\x1b[H\x1b[J${t.toTimeString().slice(0, 8)}   ${c.games.length} games, ${c.size}x${c.size}, ${c.goal} in a row   ${c.events} events, ${c.bytes} bytes\n`);
+    io.write(renderGames(c, { selected, width, now: t.getTime(), held }));
+    io.write(`\n${aiFooter(await c.loadavg(), await c.msPerMove(), width)}\n`);
+    io.write('Tab game  Space pause  ! restart  O/X you/AI  b2 Enter move  ^P display  ^Q quit\n');
+    io.write(`move> ${input}${message ? `   ${message}` : ''}`);
   };
   // one pump at a time: a key press does not abandon the events it is reading
   let pump: Promise<FinishedGame[]> | null = null;
@@ -298,6 +303,8 @@ export async function xoUserGames(p: Process, io: XoUserIo, opts: XoUserOptions)
         else if (ENTER.includes(key)) {
           const cell = input.trim();
           input = '';
+          // Enter lets the selected game's final position go (every one held, when that one is not)
+          if (!held.delete(selected) && !cell) held.clear();
           if (cell) {
             try {
               await c.move(selected, cell);

@@ -177,4 +177,83 @@ describe('xo-user with many games (issue 12: the event protocol)', () => {
     expect(io.out).toMatch(/game 0 +negamax\(O\) vs random\(X\) +game 1/); // side by side
     expect(io.out).toContain('3 games, 5x5, 4 in a row');
   });
+
+  /** A terminal: keys pressed now, the screen written so far, and its frames (one per redraw). */
+  function terminal() {
+    const keys: number[] = [];
+    let wake = () => {};
+    const io: XoUserIo & { out: string } = {
+      out: '',
+      write(t: string) {
+        io.out += t;
+      },
+      readKey: () => keys.shift() ?? null,
+      keyReady: () => new Promise<void>((r) => (wake = r)),
+    };
+    const press = async (s: string | number[]) => {
+      for (const b of typeof s === 'string' ? [...s].map((c) => c.charCodeAt(0)) : s) keys.push(b);
+      wake();
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    };
+    // a redraw starts with clear-screen; what quitting prints after the last one is not a frame
+    const frames = () => io.out.split('\x1b[H\x1b[J').slice(1).map((f) => f.split('\n\nStopping')[0]!);
+    return { io, press, frames };
+  }
+
+  it('four games of kxo\'s 4x4 fit a terminal of 80x24, every frame', async () => {
+    k = await Kernel.boot({ clock: 'virtual' });
+    await k.insmod('kxo', { abi: 'ext', games: 4, ai: 'random,negamax', worker: 'off' });
+    const p = k.spawn();
+    const { io, press, frames } = terminal();
+    const run = xoUser(p, io, { tty: true, columns: 80, now: () => new Date(k.clock.now()) });
+    for (let i = 0; i < 30; i++) await k.clock.advance(100);
+    await press([0x09]);
+    await press('b2\r'); // a move refused: the message shares the prompt's line
+    await press([CTRL_Q]);
+    await run;
+    const all = frames();
+    expect(all.length).toBeGreaterThan(20);
+    for (const f of all) {
+      const lines = f.split('\n');
+      expect(lines.length, f).toBeLessThanOrEqual(24);
+      expect(Math.max(...lines.map((l) => l.length)), f).toBeLessThanOrEqual(80);
+    }
+    // the four games are all on screen: two rows of two
+    expect(all.at(-1)).toMatch(/game 0 .*game 1/);
+    expect(all.at(-1)).toMatch(/game 2 .*game 3/);
+    expect(all.map((f) => f.split('\n').at(-1))).toContain('move>    move b2: EPERM (not your turn)');
+  });
+
+  it('a game you played that ended stays in its final position with its result until Enter', async () => {
+    k = await Kernel.boot({ clock: 'virtual' });
+    const h = await k.insmod('kxo', { abi: 'ext', games: 1, ai: 'human,random', worker: 'off' });
+    const api = h.api as import('../../src/drivers/kxo/index.js').KxoApi;
+    const p = k.spawn();
+    const { io, press, frames } = terminal();
+    const run = xoUser(p, io, { tty: true, columns: 80, now: () => new Date(k.clock.now()) });
+    // play O's moves (the first free cell) until the game is over
+    let final = '';
+    for (let t = 0; t < 200 && !final; t++) {
+      await k.clock.advance(100);
+      const g = api.game(0);
+      if (g.state === 'over') final = g.board;
+      else if (g.turn === 'O') await press(`${cellName(g.board.indexOf(' '), 4)}\r`);
+    }
+    expect(final).not.toBe('');
+    const winner = api.game(0).winner;
+    // the kernel starts the next game on the next tick; the screen keeps the last one
+    await k.clock.advance(300);
+    expect(api.game(0).moves.length).toBeLessThan(3);
+    await press([0x20, 0x20]); // redraws (pause and resume)
+    const held = frames().at(-1)!;
+    expect(held).toContain('over: Enter for the next game');
+    expect(held).toContain(winner === 'D' ? 'draw' : `${winner} wins`);
+    // the rows of the board as drawn ("   1  O|O| |", trailing blanks trimmed)
+    const shown = held.split('\n').filter((l) => /^ +[1-4] {2}/.test(l)).map((l) => l.slice(6).padEnd(7).split('|').join('')).join('');
+    expect(shown).toBe(final);
+    await press('\r');
+    expect(frames().at(-1)).not.toContain('over: Enter for the next game');
+    await press([CTRL_Q]);
+    await run;
+  });
 });
