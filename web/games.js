@@ -1,9 +1,10 @@
 // The page's many-games view (kxo-games.md): kxo loaded with abi 'ext', boards rebuilt from its
 // 2-byte events by the same GamesClient as `vchardev xo-user --games N`. Click a board to pick
-// it; click a cell to play it when the side to move is yours.
+// it; click a cell to play it when the side to move is yours. Each board has its column letters
+// and row numbers (the names a move is written with), and every cell button says what it is.
 import { O_RDWR } from './dist/index.js';
 import { GamesClient, gameLines, aiFooter } from './dist/cli/xo-games.js';
-import { movesLine } from './dist/cli/xo-user.js';
+import { movesLine, cellName } from './dist/cli/xo-user.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -19,19 +20,36 @@ export async function runGames(kernel, params) {
   $('status').textContent = `${client.games.length} games, ${client.size}x${client.size}, ${client.goal} in a row`;
 
   const grid = $('grid');
+  const n = client.size;
+  const label = (text) => {
+    const l = document.createElement('span');
+    l.className = 'coord';
+    l.setAttribute('aria-hidden', 'true'); // each cell's own label names it
+    l.textContent = text;
+    return l;
+  };
   const boxes = client.games.map((g) => {
-    const box = document.createElement('div');
+    const box = document.createElement('section');
     box.className = 'game';
+    box.setAttribute('aria-label', `game ${g.id}`);
     const pre = document.createElement('pre');
     const cells = document.createElement('div');
     cells.className = 'cells';
-    cells.style.gridTemplateColumns = `repeat(${client.size}, 1.6em)`;
-    for (let i = 0; i < client.size * client.size; i++) {
+    cells.setAttribute('role', 'group');
+    cells.setAttribute('aria-label', `game ${g.id} board`);
+    // a corner, the column letters, then each row: its number and its cells
+    cells.style.gridTemplateColumns = `1.2em repeat(${n}, 1.8em)`;
+    cells.append(label(''));
+    for (let c = 0; c < n; c++) cells.append(label(String.fromCharCode(65 + c)));
+    const buttons = [];
+    for (let i = 0; i < n * n; i++) {
+      if (i % n === 0) cells.append(label(String(i / n + 1)));
       const b = document.createElement('button');
       b.className = 'cell';
       b.dataset.cell = String(i);
       b.onclick = () => play(g.id, i);
       cells.append(b);
+      buttons.push(b);
     }
     box.append(pre, cells);
     box.onclick = () => {
@@ -39,7 +57,7 @@ export async function runGames(kernel, params) {
       draw();
     };
     grid.append(box);
-    return { box, pre, cells };
+    return { box, pre, buttons };
   });
 
   async function play(game, cell) {
@@ -71,15 +89,19 @@ export async function runGames(kernel, params) {
   function draw() {
     const now = Date.now();
     client.games.forEach((g, i) => {
-      const { box, pre, cells } = boxes[i];
+      const { box, pre, buttons } = boxes[i];
       const lines = gameLines(g, client.size, now, g.id === selected);
       // the title and the clock/score/moves lines; the board itself is the clickable grid
       pre.textContent = [lines[0], ...lines.slice(2 + client.size)].join('\n');
       box.classList.toggle('selected', g.id === selected);
+      box.setAttribute('aria-current', g.id === selected ? 'true' : 'false');
       const mine = g.state === 'playing' && g.ai[g.turn === 'O' ? 0 : 1] === 'human';
-      cells.querySelectorAll('button').forEach((b, c) => {
-        b.textContent = g.cells[c] === ' ' ? '' : g.cells[c];
-        b.disabled = !(mine && g.cells[c] === ' ');
+      buttons.forEach((b, c) => {
+        const stone = g.cells[c] === ' ' ? '' : g.cells[c];
+        b.textContent = stone;
+        b.className = `cell${stone ? ` stone-${stone}` : ''}`;
+        b.disabled = !(mine && !stone);
+        b.setAttribute('aria-label', `game ${g.id}, ${cellName(c, n)}, ${stone || (b.disabled ? 'empty' : `empty: play ${g.turn} here`)}`);
       });
     });
     $('games').innerHTML = client.finished.slice(-8).map((f) => `game ${f.game}: ${f.winner === 'D' ? 'draw' : `${f.winner} wins`} — ${movesLine(f.moves, client.size)}`).join('<br>');

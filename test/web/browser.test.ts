@@ -74,4 +74,52 @@ describe('web page, many games (issue 12)', () => {
     await page.waitForFunction(() => document.getElementById('status')!.textContent === 'stopped', null, { timeout: 10_000 });
     expect(errors).toEqual([]);
   }, 90_000);
+
+  it('?games=16: boards with coordinates, labelled cells, readable stones, aligned columns; on a phone nothing runs off the screen', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const port = (server.address() as { port: number }).port;
+    await page.goto(`http://127.0.0.1:${port}/?games=16&ai=human,random&delay=50`);
+    await page.waitForFunction(() => (window as any).vchardev?.client?.games.length === 16, null, { timeout: 60_000 });
+    // play A1 in game 0, so a stone is on the board
+    await page.locator('.game').nth(0).locator('.cell').nth(0).click();
+    await page.waitForFunction(() => (window as any).vchardev.client.games[0].cells[0] === 'O', null, { timeout: 10_000 });
+    const game0 = page.locator('.game').nth(0);
+    // the names a move is written with, around the board
+    expect(await game0.locator('.coord').allTextContents()).toEqual(['', 'A', 'B', 'C', 'D', '1', '2', '3', '4']);
+    const labels = await game0.locator('.cell').evaluateAll((bs) => bs.map((b) => b.getAttribute('aria-label')));
+    expect(labels).toHaveLength(16);
+    expect(labels[0]).toBe('game 0, A1, O');
+    for (const l of labels) expect(l).toMatch(/^game 0, [A-D][1-4], (O|X|empty.*)$/);
+    // stones against their cell: WCAG contrast of at least 4.5 (AA)
+    const ratio = await game0.locator('.cell').nth(0).evaluate((b) => {
+      const rgb = (c: string) => c.match(/\d+/g)!.slice(0, 3).map(Number);
+      const lum = ([r, g, bl]: number[]) => {
+        const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(bl!);
+      };
+      const st = getComputedStyle(b);
+      const [a, c] = [lum(rgb(st.color)), lum(rgb(st.backgroundColor))];
+      return (Math.max(a, c) + 0.05) / (Math.min(a, c) + 0.05);
+    });
+    expect(ratio).toBeGreaterThanOrEqual(4.5);
+    // 16 boards in columns of one width
+    const boxes = await page.locator('.game').evaluateAll((gs) => gs.map((g) => g.getBoundingClientRect()).map((r) => ({ x: Math.round(r.x), w: Math.round(r.width) })));
+    expect(new Set(boxes.map((b) => b.w)).size).toBe(1);
+    const columns = new Set(boxes.map((b) => b.x)).size;
+    expect(columns).toBeGreaterThan(1);
+    expect(boxes.slice(0, columns).map((b) => b.x)).toEqual(boxes.slice(columns, 2 * columns).map((b) => b.x));
+    // a phone: nothing wider than the screen, dmesg included
+    await page.setViewportSize({ width: 375, height: 740 });
+    const widths = await page.evaluate(() => ({
+      doc: document.documentElement.scrollWidth,
+      log: document.getElementById('log')!.getBoundingClientRect().right,
+      board: document.querySelector('.game')!.getBoundingClientRect().right,
+    }));
+    expect(widths.doc).toBeLessThanOrEqual(375);
+    expect(widths.log).toBeLessThanOrEqual(375);
+    expect(widths.board).toBeLessThanOrEqual(375);
+    expect(errors).toEqual([]);
+  }, 90_000);
 });
