@@ -347,7 +347,7 @@ function prepare(cmd: Exclude<Cmd, 'fw-download'>, str: (k: string) => string | 
       };
     }
     case 'get-feature': {
-      const fid = intOption(str('feature-id'), 'get-feature -f (feature id)', { min: 1, max: 255 });
+      const fid = intOption(str('feature-id'), '-f (feature id)', { min: 1, max: 255 });
       const sel = intOption(str('sel'), '-s', { max: 3, fallback: 0 });
       const len = fid === S.NVME_FEAT_LBA_RANGE ? 4096 : 0;
       return {
@@ -358,7 +358,7 @@ function prepare(cmd: Exclude<Cmd, 'fw-download'>, str: (k: string) => string | 
       };
     }
     case 'set-feature': {
-      const fid = intOption(str('feature-id'), 'set-feature -f (feature id)', { min: 1, max: 255 });
+      const fid = intOption(str('feature-id'), '-f (feature id)', { min: 1, max: 255 });
       const value = u32(str('value'), '-V', 0);
       return {
         cmd: { opcode: S.nvme_admin_set_features, nsid: u32(str('namespace-id'), '-n', 0), cdw10: fid | (v.save ? 1 << 31 : 0) >>> 0, cdw11: value },
@@ -371,7 +371,7 @@ function prepare(cmd: Exclude<Cmd, 'fw-download'>, str: (k: string) => string | 
       return { cmd: { opcode: S.nvme_admin_activate_fw, cdw10: slot | (action << 3) }, show: () => `Success committing firmware action:${action} slot:${slot}\n` };
     }
     case 'admin-passthru': {
-      const c: Partial<NvmeAdminCmdFields> = { opcode: intOption(str('opcode'), 'admin-passthru -O (opcode)', { max: 255 }), nsid: u32(str('namespace-id'), '-n', 0) };
+      const c: Partial<NvmeAdminCmdFields> = { opcode: intOption(str('opcode'), '-O (opcode)', { max: 255 }), nsid: u32(str('namespace-id'), '-n', 0) };
       for (const d of [10, 11, 12, 13, 14, 15] as const) (c as Record<string, number>)[`cdw${d}`] = u32(str(`cdw${d}`), `--cdw${d}`, 0);
       const len = intOption(str('data-len'), '-l', { max: 16 << 20, fallback: 0 });
       return {
@@ -397,14 +397,14 @@ async function fwDownload(p: Process, args: string[], io: NvmeIo): Promise<numbe
   if (!file && v.size === undefined) throw new UsageError('nvme fw-download: -f FILE or --size BYTES is required');
   let image: Uint8Array;
   if (file) {
-    if (!io.readFile) throw new CliError('nvme fw-download: no file system here');
+    if (!io.readFile) throw new CliError('no file system here');
     try {
       image = await io.readFile(file, FW_IMAGE_MAX);
     } catch (e) {
-      throw new CliError(`fw-download: ${describeError(e)}`, exitCodeOf(e));
+      throw new CliError(describeError(e), exitCodeOf(e));
     }
   } else image = makeFirmwareImage(intOption(v.size as string, '--size', { min: 4, max: 16 << 20 }));
-  if (image.length % 4 || image.length === 0) throw new CliError(`fw-download: the image is ${image.length} bytes; it must be a non-empty multiple of 4`, EINVAL);
+  if (image.length % 4 || image.length === 0) throw new CliError(`the image is ${image.length} bytes; it must be a non-empty multiple of 4`, EINVAL);
   const xfer = intOption(v.xfer as string | undefined, '-x', { min: 4, max: 16 << 20, fallback: 4096 });
   if (xfer % 4) throw new UsageError(`-x: ${xfer} is not a multiple of 4`);
   const base = intOption(v.offset as string | undefined, '-O', { max: 0xffffffff * 4, fallback: 0 });
@@ -438,8 +438,11 @@ export async function nvmeCli(p: Process, argv: string[], io: NvmeIo): Promise<n
     try {
       code = g[0] === 'fw-download' ? await fwDownload(p, g, io) : await one(p, g, io);
     } catch (e) {
-      if (e instanceof UsageError || !(e instanceof KernelError || e instanceof CliError)) throw e;
-      (io.writeErr ?? io.write)(`${describeError(e)}\n`);
+      // a usage error names the command it belongs to: vchardev: nvme <command> <option>: <what>
+      if (e instanceof UsageError) throw e.message.startsWith('nvme') ? e : new UsageError(`nvme ${g[0]} ${e.message}`);
+      if (!(e instanceof KernelError || e instanceof CliError)) throw e;
+      // one line, as every error of the CLI: vchardev: <command>: <what>
+      (io.writeErr ?? io.write)(`vchardev: nvme ${g[0]}: ${describeError(e)}\n`);
       // --debug: where it came from
       if (io.debug && e.stack) (io.writeErr ?? io.write)(`${e.stack}\n`);
       code = exitCodeOf(e);

@@ -89,6 +89,9 @@ export async function qatMain(argv: string[], traceOn: boolean): Promise<number>
       write: (t) => void process.stdout.write(t),
       readFile: async (f) => new TextDecoder('latin1').decode(await readBounded(f, ADF_CFG_MAX_TEXT)),
     });
+  } catch (e) {
+    // a usage error names the command it belongs to: vchardev: qat <option>: <what>
+    throw e instanceof UsageError && !e.message.startsWith('qat') ? new UsageError(`qat ${e.message}`) : e;
   } finally {
     await k.shutdown();
   }

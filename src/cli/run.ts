@@ -137,7 +137,7 @@ export async function runMain(argv: string[], traceOn: boolean): Promise<number>
       try {
         argv = bridge.supervised(command);
       } catch (e) {
-        process.stderr.write(`vchardev run: ${command[0]} ${why === 'static' ? 'is statically linked' : 'is a Go program (it makes its own system calls)'}, ` +
+        process.stderr.write(`vchardev: run: ${command[0]} ${why === 'static' ? 'is statically linked' : 'is a Go program (it makes its own system calls)'}, ` +
           `and the seccomp supervisor that would reach it is unavailable (${(e as Error).message}): it sees the host's /dev, /sys and /proc\n`);
       }
     }
@@ -148,7 +148,7 @@ export async function runMain(argv: string[], traceOn: boolean): Promise<number>
       for (const [s, h] of handlers) process.on(s, h);
       const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
         child.on('error', (err) => {
-          process.stderr.write(`vchardev run: ${command[0]}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'command not found' : err.message}\n`);
+          process.stderr.write(`vchardev: run: ${command[0]}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'command not found' : err.message}\n`);
           resolve([127, null]);
         });
         child.on('exit', (c, s) => resolve([c, s]));

@@ -13,6 +13,23 @@ const run = (...args: string[]) => {
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 
+describe('one form for every error', () => {
+  it('each failure is one line on stderr, "vchardev: <command>: <what>", and a non-zero exit', () => {
+    const cases: string[][] = [
+      ['--ai', 'foo'], ['--games', '0'], ['nope'], ['help', 'me'], ['nvme'], ['nvme', 'frob'], ['nvme', 'id-ctrl'],
+      ['nvme', 'id-ctrl', '/dev/nvme9'], ['nvme', 'fw-download', '/dev/nvme0', '--size', '10'], ['nvme', 'fw-download', '/dev/nvme0', '--size', '16', '-x', '3'],
+      ['qat', '--type', 'zz'], ['run'], ['run', '--', '/nonexistent/program'], ['tournament', '--ai', 'strong,chess'], ['tree', '--bogus'], ['ls', 'x'],
+    ];
+    for (const argv of cases) {
+      const r = run(...argv);
+      expect({ argv, failed: r.code !== 0 }).toEqual({ argv, failed: true });
+      const lines = r.err.trimEnd().split('\n');
+      expect({ argv, lines: lines.length }).toEqual({ argv, lines: 1 });
+      expect(lines[0], argv.join(' ')).toMatch(argv[0]!.startsWith('-') || argv[0] === 'nope' ? /^vchardev: \S/ : new RegExp(`^vchardev: ${argv[0]}\\b`));
+    }
+  }, 60_000);
+});
+
 describe('vchardev run', () => {
   it.skipIf(missingTool('nvme', 'vchardev run\'s nvme list test'))('nvme list works out of the box (nvme.classSysfs is on under run), and --param turns it off', () => {
     const r = run('run', '--load', 'nvme', '--', '/usr/sbin/nvme', 'list', '-o', 'json');

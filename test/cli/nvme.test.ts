@@ -60,7 +60,7 @@ describe('vchardev nvme (issue 5 CLI)', () => {
   it('a missing device or file is one line and its errno, never a stack', async () => {
     k = await Kernel.boot({ clock: 'virtual' });
     await k.insmod('nvme');
-    expect(await run(['id-ctrl', '/dev/nvme1'])).toEqual({ code: 2, out: "ENOENT: no such file or directory, open '/dev/nvme1'\n" });
+    expect(await run(['id-ctrl', '/dev/nvme1'])).toEqual({ code: 2, out: "vchardev: nvme id-ctrl: ENOENT: no such file or directory, open '/dev/nvme1'\n" });
     const r = await nvmeCli(k.spawn(), ['fw-download', '/dev/nvme0', '-f', '/nope'], {
       write: () => {},
       readFile: () => Promise.reject(Object.assign(new Error("ENOENT: no such file or directory, open '/nope'"), { code: 'ENOENT', errno: -2, syscall: 'open', path: '/nope' })),
