@@ -42,7 +42,7 @@ export function chart(results, title = 'vchardev benchmarks') {
     y += 8;
     for (const l of labels) {
       body += `<rect x="${lx}" y="${y}" width="10" height="10" fill="${color(l)}"/><text x="${lx + 14}" y="${y + 9}" font-size="11">${esc(l)}</text>\n`;
-      lx += 24 + l.length * 6.2;
+      lx += 34 + l.length * 6.6;
       if (lx > W - 200) {
         lx = 10;
         y += 14;
@@ -75,7 +75,7 @@ export function chart(results, title = 'vchardev benchmarks') {
         body += `<line x1="${px(v).toFixed(1)}" y1="${y}" x2="${px(v).toFixed(1)}" y2="${y + 4}" stroke="#999"/>`;
         body += `<text x="${px(v).toFixed(1)}" y="${y + 15}" font-size="10" fill="#666" text-anchor="middle">${fmt(v)}</text>`;
       }
-      body += `<text x="${plotL + plotW + 8}" y="${y + 15}" font-size="10" fill="#666">${esc(x.unit)}</text>\n`;
+      body += `<text x="${plotL + plotW + 24}" y="${y + 15}" font-size="10" fill="#666">${esc(x.unit)}</text>\n`;
       y += 28;
     }
   }

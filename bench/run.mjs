@@ -17,6 +17,7 @@ try {
     options: {
       quick: { type: 'boolean', default: false },
       runs: { type: 'string', default: '1' },
+      report: { type: 'boolean', default: false },
       md: { type: 'string', default: join(dir, 'results.md') },
       json: { type: 'string', default: join(dir, 'results.json') },
       svg: { type: 'string', default: join(dir, 'results.svg') },
@@ -35,28 +36,35 @@ if (args.values.help) {
 
   --quick    fewer samples and shorter runs (under 30 s in all): indicative figures only
   --runs N   every bench N times; each figure is then reported as its range over the runs
+  --report   write the JSON, Markdown and chart again from the last run's results, running nothing
 
 benches: ${all.map((f) => f.replace('.bench.mjs', '')).join(', ')}`);
   process.exit(0);
 }
-const runs = Number(args.values.runs);
+const out = join(dir, '.out', 'results');
+const report = args.values.report;
+const runs = report ? (existsSync(out) ? readdirSync(out).length : 0) : Number(args.values.runs);
+if (report && !runs) {
+  console.error('bench: --report needs a run first (bench/.out/results is empty)');
+  process.exit(2);
+}
 if (!Number.isInteger(runs) || runs < 1 || runs > 20) {
   console.error('bench: --runs takes 1..20');
   process.exit(2);
 }
 // the build the benches run (dist/, build/ and the bench's own TypeScript)
-for (const argv of [['run', 'build'], ['exec', '--', 'tsc', '-p', 'tsconfig.bench.json']]) {
+for (const argv of report ? [] : [['run', 'build'], ['exec', '--', 'tsc', '-p', 'tsconfig.bench.json']]) {
   const b = spawnSync('npm', argv, { stdio: 'inherit', cwd: join(dir, '..') });
   if (b.status) process.exit(b.status ?? 1);
 }
-const out = join(dir, '.out', 'results');
-rmSync(out, { recursive: true, force: true });
 const only = args.positionals;
-const benches = all.filter((f) => !only.length || only.some((o) => f.startsWith(`${o}.`)));
-const quick = args.values.quick;
-if (quick) console.log('\n(quick: fewer samples and shorter runs; the figures are indicative, not the README\'s, which come from `npm run bench -- --runs 3`)');
+const benches = report ? [] : all.filter((f) => !only.length || only.some((o) => f.startsWith(`${o}.`)));
+if (!report) rmSync(out, { recursive: true, force: true });
+// --report keeps what the last run was
+const quick = report ? JSON.parse(readFileSync(join(out, '1', readdirSync(join(out, '1'))[0]), 'utf8')).quick : args.values.quick;
+if (quick && !report) console.log('\n(quick: fewer samples and shorter runs; the figures are indicative, not the README\'s, which come from `npm run bench -- --runs 3`)');
 const t0 = performance.now();
-for (let run = 1; run <= runs; run++) {
+for (let run = 1; run <= (report ? 0 : runs); run++) {
   for (const [i, f] of benches.entries()) {
     const start = performance.now();
     const tag = runs > 1 ? ` (run ${run} of ${runs})` : '';
@@ -71,16 +79,16 @@ for (let run = 1; run <= runs; run++) {
   }
 }
 
+const perRun = Array.from({ length: runs }, (_, i) => {
+  const d = join(out, String(i + 1));
+  return existsSync(d) ? readdirSync(d).map((f) => JSON.parse(readFileSync(join(d, f), 'utf8'))) : [];
+});
 /** Each bench's rows with every series value as its { min, max, mid (median), n } over the runs. */
 function merge() {
-  const perRun = Array.from({ length: runs }, (_, i) => {
-    const d = join(out, String(i + 1));
-    return existsSync(d) ? readdirSync(d).map((f) => JSON.parse(readFileSync(join(d, f), 'utf8'))) : [];
-  });
   return (perRun[0] ?? []).map((first) => ({
     ...first,
     rows: first.rows.map((row, i) => {
-      const twins = perRun.map((rs) => rs.find((b) => b.bench === first.bench)?.rows.find((x, j) => x.workload === row.workload || (j === i && x.kind === row.kind))).filter(Boolean);
+      const twins = twinsOf(first.bench, row, i);
       const series = {};
       for (const label of Object.keys(row.series)) {
         const vs = twins.map((t) => t.series[label]).filter((v) => typeof v === 'number').sort((a, b) => a - b);
@@ -90,7 +98,22 @@ function merge() {
     }),
   }));
 }
+function twinsOf(bench, row, i) {
+  return perRun.map((rs) => rs.find((b) => b.bench === bench)?.rows.find((x, j) => x.workload === row.workload || (j === i && x.kind === row.kind))).filter(Boolean);
+}
 const results = merge();
+/**
+ * How many times better WASM did than each other series of its row, within each run (a machine's
+ * mood moves both sides of one run together): "3.1x" is WASM 3.1 times faster; "0.7x" slower.
+ */
+const ratios = results.flatMap((b) => b.rows.flatMap((row, i) => {
+  if (!('WASM' in row.series)) return [];
+  const twins = twinsOf(b.bench, row, i);
+  return Object.keys(row.series).filter((l) => l !== 'WASM').map((l) => {
+    const rs = twins.filter((t) => typeof t.series[l] === 'number').map((t) => (row.better === 'lower' ? t.series[l] / t.series.WASM : t.series.WASM / t.series[l])).sort((x, y) => x - y);
+    return rs.length ? `| ${b.bench} | ${row.workload} | WASM against ${l} | ${rs[0].toFixed(2)}${rs.length > 1 ? `–${rs.at(-1).toFixed(2)}` : ''}x |` : null;
+  }).filter(Boolean);
+}));
 const machine = `${availableParallelism()} vCPU (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}`;
 const doc = { date: new Date().toISOString(), node: process.version, machine, quick, runs, seconds: (performance.now() - t0) / 1000, results };
 writeFileSync(args.values.json, `${JSON.stringify(doc, null, 2)}\n`);
@@ -105,6 +128,12 @@ const md = [
   '| bench | workload | what | figure |',
   '|---|---|---|---:|',
   ...results.flatMap((b) => b.rows.flatMap((r) => Object.entries(r.series).map(([l, v]) => `| ${b.bench} | ${r.workload} | ${l} | ${range(v)} ${r.unit} |`))),
+  '',
+  'WASM against the others within each run (above 1x: WASM did better; the range is over the runs):',
+  '',
+  '| bench | workload | comparison | WASM is |',
+  '|---|---|---|---:|',
+  ...ratios,
   '',
 ];
 writeFileSync(args.values.md, md.join('\n'));
