@@ -16,8 +16,8 @@ export function progress(text) {
 
 /**
  * Times fn: with benchmark.js, or in --quick mode with a plain loop: 50 ms of warm-up, then
- * ~0.25 s of samples (at least two; a sample is a batch of calls lasting 5 ms or more). `defer`
- * fns get a deferred whose resolve() ends the call, as benchmark.js gives them.
+ * ~0.15 s of samples (at least two, one for a call of 0.5 s; a sample is a batch of calls lasting
+ * 5 ms or more). `defer` fns get a deferred whose resolve() ends the call, as benchmark.js does.
  * @returns { name, hz, stats: { rme } }
  */
 export function timeIt(name, fn, opts = {}) {
@@ -41,16 +41,17 @@ async function quickTime(name, fn, defer) {
   } while (performance.now() - t < 50);
   const one = Math.max((performance.now() - t) / calls, 1e-4);
   const batch = Math.max(1, Math.ceil(5 / one));
-  // a call of 50 ms or more is warm enough after one run: it counts as the first sample
+  // a call of 50 ms or more is warm enough after one run: it counts as the first sample, and
+  // one of half a second is the only one
   const samples = calls === 1 ? [one] : [];
-  const end = performance.now() + 250;
-  while (samples.length < 2 || (performance.now() < end && samples.length < 50)) {
+  const end = performance.now() + 150;
+  while (samples.length < (one >= 500 ? 1 : 2) || (performance.now() < end && samples.length < 50)) {
     t = performance.now();
     for (let i = 0; i < batch; i++) await call();
     samples.push((performance.now() - t) / batch);
   }
   const mean = samples.reduce((a, x) => a + x, 0) / samples.length;
-  const sd = Math.sqrt(samples.reduce((a, x) => a + (x - mean) ** 2, 0) / (samples.length - 1));
+  const sd = samples.length > 1 ? Math.sqrt(samples.reduce((a, x) => a + (x - mean) ** 2, 0) / (samples.length - 1)) : 0;
   return { name, hz: 1000 / mean, stats: { rme: ((1.96 * sd) / Math.sqrt(samples.length) / mean) * 100 } };
 }
 

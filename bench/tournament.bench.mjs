@@ -5,7 +5,7 @@ import { tournament } from '../dist/tournament/index.js';
 import { quick, progress, record } from './lib.mjs';
 
 const cores = availableParallelism();
-const opts = { ai: ['strong', 'mcts', 'negamax', 'random'], games: quick ? 2 : 8, seed: 1 };
+const opts = { ai: ['strong', 'mcts', 'negamax', 'random'], games: quick ? 1 : 8, seed: 1 };
 const rate = async (jobs) => {
   progress(`tournament with ${jobs} worker(s)`);
   const t = await tournament({ ...opts, jobs });
