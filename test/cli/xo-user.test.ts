@@ -120,6 +120,28 @@ describe('the views (issue 10)', () => {
   });
 });
 
+/** A terminal: keys pressed now, the screen written so far, and its frames (one per redraw). */
+function terminal() {
+  const keys: number[] = [];
+  let wake = () => {};
+  const io: XoUserIo & { out: string } = {
+    out: '',
+    write(t: string) {
+      io.out += t;
+    },
+    readKey: () => keys.shift() ?? null,
+    keyReady: () => new Promise<void>((r) => (wake = r)),
+  };
+  const press = async (s: string | number[]) => {
+    for (const b of typeof s === 'string' ? [...s].map((c) => c.charCodeAt(0)) : s) keys.push(b);
+    wake();
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  };
+  // a redraw starts with clear-screen; what quitting prints after the last one is not a frame
+  const frames = () => io.out.split('\x1b[H\x1b[J').slice(1).map((f) => f.split('\n\nStopping')[0]!);
+  return { io, press, frames };
+}
+
 describe('xo-user with many games (issue 12: the event protocol)', () => {
   it('without a TTY: games rebuilt from 2-byte events; game 0 is kxo\'s first reference game', async () => {
     k = await Kernel.boot({ clock: 'virtual' });
@@ -137,21 +159,7 @@ describe('xo-user with many games (issue 12: the event protocol)', () => {
     k = await Kernel.boot({ clock: 'virtual' });
     const h = await k.insmod('kxo', { abi: 'ext', games: 3, boardSize: 5, goal: 4, ai: 'negamax,random' });
     const p = k.spawn();
-    const keys: number[] = [];
-    let wake = () => {};
-    const io: XoUserIo & { out: string } = {
-      out: '',
-      write(t: string) {
-        io.out += t;
-      },
-      readKey: () => keys.shift() ?? null,
-      keyReady: () => new Promise<void>((r) => (wake = r)),
-    };
-    const press = async (s: string | number[]) => {
-      for (const b of typeof s === 'string' ? [...s].map((c) => c.charCodeAt(0)) : s) keys.push(b);
-      wake();
-      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-    };
+    const { io, press } = terminal();
     const run = xoUser(p, io, { tty: true, columns: 120, now: () => new Date(k.clock.now()) });
     await k.clock.advance(100);
     await press([0x09]); // game 1
@@ -177,28 +185,6 @@ describe('xo-user with many games (issue 12: the event protocol)', () => {
     expect(io.out).toMatch(/game 0 +negamax\(O\) vs random\(X\) +game 1/); // side by side
     expect(io.out).toContain('3 games, 5x5, 4 in a row');
   });
-
-  /** A terminal: keys pressed now, the screen written so far, and its frames (one per redraw). */
-  function terminal() {
-    const keys: number[] = [];
-    let wake = () => {};
-    const io: XoUserIo & { out: string } = {
-      out: '',
-      write(t: string) {
-        io.out += t;
-      },
-      readKey: () => keys.shift() ?? null,
-      keyReady: () => new Promise<void>((r) => (wake = r)),
-    };
-    const press = async (s: string | number[]) => {
-      for (const b of typeof s === 'string' ? [...s].map((c) => c.charCodeAt(0)) : s) keys.push(b);
-      wake();
-      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-    };
-    // a redraw starts with clear-screen; what quitting prints after the last one is not a frame
-    const frames = () => io.out.split('\x1b[H\x1b[J').slice(1).map((f) => f.split('\n\nStopping')[0]!);
-    return { io, press, frames };
-  }
 
   it('four games of kxo\'s 4x4 fit a terminal of 80x24, every frame', async () => {
     k = await Kernel.boot({ clock: 'virtual' });

@@ -4,25 +4,20 @@
 // worker chunk; the package's browser conditions keep the bridge (its server, addon and C sources)
 // out of the bundle. The sizes printed here are the README's bundle table.
 import { missingTool, toolPath } from '../helpers/tools.js';
+import { serveConsumer, consumerResult, referenceGame, type Served } from '../helpers/consumer.js';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { build } from 'vite';
-import { createServer, type Server } from 'node:http';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
-import { readJsonl } from '../helpers/fixtures.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = toolPath('chromium');
 const noChromium = missingTool('chromium', 'the Vite-built consumer test');
 let dir: string;
 let out: string;
-let server: Server;
-let browser: Browser;
-let base: string;
+let served: Served;
 
 beforeAll(async () => {
   if (noChromium) return;
@@ -34,35 +29,19 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>consumer</title><script type="module" src="./app.js"></script>');
   out = join(dir, 'dist');
   await build({ root: dir, mode: 'production', logLevel: 'silent', configFile: false, build: { outDir: out, target: 'es2022' } });
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
-  server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const file = join(out, path === '/' ? 'index.html' : path);
-    if (!file.startsWith(out) || !existsSync(file)) return void res.writeHead(404, 'Not Found').end();
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  served = await serveConsumer(out, toolPath('chromium'));
 }, 120_000);
 afterAll(async () => {
-  await browser?.close();
-  server?.close();
+  await served?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe.skipIf(noChromium)('a Vite production build of a consumer, in Chromium', () => {
   it('plays the reference game with no parameter: the engine and the worker are where Vite put them', async () => {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${base}/?defaults`);
-    await page.waitForFunction(() => (window as any).result?.games.length >= 1 || (window as any).result?.error, null, { timeout: 90_000 });
-    const r = await page.evaluate(() => (window as any).result);
+    const r = await consumerResult(await served.browser.newPage(), `${served.base}/?defaults`);
     expect(r.error).toBeNull();
-    const ref = readJsonl<{ moves: number[]; winner: string }>('kxo/games.jsonl');
-    expect(r.games[0]).toEqual({ moves: ref[0]!.moves, winner: ref[0]!.winner });
-    expect(errors).toEqual([]);
+    expect(r.games[0]).toEqual(referenceGame());
+    expect(r.pageErrors).toEqual([]);
   }, 120_000);
   it('bundles the worker as a chunk of its own and ships nothing of the bridge', () => {
     const files = readdirSync(join(out, 'assets'));
