@@ -211,10 +211,12 @@ export class KernelCore {
       }
       task.exited = true;
       this.tasks.delete(task.pid);
-      this.exiting.delete(task);
       task.mm.mmput();
     })();
+    // the entry goes when the exit is done: the body may finish before this line (a task with no
+    // file open never awaits), so it cannot delete the entry itself
     this.exiting.set(task, done);
+    void done.finally(() => this.exiting.delete(task));
     return done;
   }
 

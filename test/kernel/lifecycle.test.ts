@@ -146,6 +146,19 @@ describe('defect 2: a Process handle after exit', () => {
     expect(new TextDecoder().decode(root.peek(secret, 11))).toBe('root secret');
     await user.exit(); // twice is harmless
   });
+  it('a task that exits, with or without files open, is gone from every table of the kernel', async () => {
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
+    const exiting = (k as unknown as { exiting: Map<unknown, unknown> }).exiting;
+    const free = k.phys.freeFrames;
+    for (let i = 0; i < 2000; i++) {
+      const p = k.spawn({ uid: 1000 });
+      p.mmap(4096);
+      if (i % 2) await p.open('/dev/null');
+      await (i % 3 ? p.exit() : Promise.all([p.exit(), p.exit()]));
+    }
+    await new Promise((r) => setImmediate(r));
+    expect([k.tasks.size, exiting.size, k.nrFiles, k.phys.freeFrames]).toEqual([0, 0, 0, free]);
+  });
 });
 
 describe('defect 3: calls racing exit', () => {
