@@ -49,8 +49,12 @@ export async function qatCli(k: Kernel, argv: string[], io: QatIo): Promise<numb
   }
   const api: QatApi = (await k.insmod('qat', { variant })).api;
   for (let id = 0; id < n; id++) {
-    const r = api.addDevice({ id, type, config });
-    if (r < 0) throw new CliError(`qat: cannot add device ${id}: ${new KernelError(-r, 'addDevice').code} (is the config within the device's limits?)`);
+    try {
+      api.addDevice({ id, type, config });
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+      throw new CliError(`qat: cannot add device ${id}: ${e.code} (is the config within the device's limits?)`);
+    }
     api.start(id);
   }
   if (stop !== undefined) api.stop(stop);

@@ -223,7 +223,8 @@ export class KernelCore {
   // ---- modules ----
   /**
    * insmod: loads a module (a definition, or a name from the boot module list) with parameters.
-   * Throws KernelError: EEXIST when loaded, ENOENT for an unknown module/parameter, or init's errno.
+   * Throws KernelError: EEXIST when loaded, ENOENT for an unknown module, or init's errno; an
+   * unknown parameter is logged and ignored.
    */
   insmod<P extends ModuleParams, A>(def: ModuleDef<P, A>, params?: Partial<P>): Promise<ModuleHandle<A>>;
   insmod<A = unknown>(name: string, params?: ModuleParams): Promise<ModuleHandle<A>>;
@@ -232,13 +233,14 @@ export class KernelCore {
     if (!def) throw new KernelError(ENOENT, 'init_module', String(modOrName));
     if (this.modules.has(def.name)) throw new KernelError(EEXIST, 'init_module', def.name);
     const defaults = def.params ?? {};
-    for (const key of Object.keys(params)) {
-      if (!(key in defaults)) {
-        this.log.printk(KERN_WARNING, `${def.name}: Unknown parameter \`${key}'`);
-        throw new KernelError(ENOENT, 'init_module', `${def.name}: unknown parameter ${key}`);
-      }
+    // kernel/module.c unknown_module_param_cb (Linux 4.2+): an unknown parameter is logged and
+    // ignored; the load goes on (before 4.2 it failed with ENOENT)
+    const known: ModuleParams = {};
+    for (const [key, value] of Object.entries(params)) {
+      if (Object.hasOwn(defaults, key)) known[key] = value;
+      else this.log.printk(KERN_WARNING, `${def.name}: unknown parameter '${key}' ignored`);
     }
-    const merged = { ...defaults, ...params };
+    const merged = { ...defaults, ...known };
     const mod = new Module(def.name, def, merged);
     const k = new ModuleApi<ModuleParams, unknown>(this, mod, merged);
     this.modules.set(def.name, { mod, k });
@@ -292,33 +294,56 @@ export class KernelCore {
   }
 
   /**
-   * A module's host-facing api (simulated hardware controls) whose every method holds a module
-   * reference while it runs, as a syscall into the module would: rmmod answers -EBUSY meanwhile,
-   * and a call after rmmod throws ENODEV instead of touching torn-down state.
+   * A module's host-facing api (simulated hardware controls, the driver's exported functions) as
+   * insmod's handle gives it, with the Process API's contract: a call returns its value, or throws
+   * a KernelError (an async one rejects with it), never anything else.
+   * - The driver's -errno answer becomes that KernelError, as a syscall's does in the Process API
+   *   (other modules, through useModule, get the -errno itself, as from an exported symbol).
+   * - Each call holds a module reference while it runs, as a syscall into the module would: rmmod
+   *   answers -EBUSY meanwhile, and a call on a module going or gone is ENODEV without reaching it.
+   * - A driver exception is an oops in the log and EIO.
    */
   private pinnedApi(mod: Module, api: object): object {
+    const fail = (name: string, r: number, async: boolean) => {
+      const e = new KernelError(-r, mod.name, name);
+      if (async) return Promise.reject(e);
+      throw e;
+    };
+    const settle = (name: string, res: unknown, async: boolean): unknown =>
+      typeof res === 'number' && Number.isInteger(res) && res < 0 ? fail(name, res, async) : async ? Promise.resolve(res) : res;
+    const bug = (name: string, err: unknown, async: boolean) => {
+      if (err instanceof KernelError) return async ? Promise.reject(err) : (() => { throw err; })();
+      this.oops(err, `${mod.name} api ${name}`);
+      return fail(name, -EIO, async);
+    };
     return new Proxy(api, {
       get: (target, prop, receiver) => {
         const v = Reflect.get(target, prop, receiver) as unknown;
         if (typeof v !== 'function') return v;
+        const name = String(prop);
+        const async = v.constructor?.name === 'AsyncFunction';
         return (...args: unknown[]) => {
-          if (!this.tryModuleGet(mod)) throw new KernelError(ENODEV, mod.name, `${String(prop)}: module not loaded`);
+          if (!this.tryModuleGet(mod)) return fail(`${name}: module not loaded`, -ENODEV, async);
           let res: unknown;
           try {
             res = (v as (...a: unknown[]) => unknown).apply(target, args);
           } catch (err) {
             this.modulePut(mod);
-            throw err;
+            return bug(name, err, async);
           }
           if (res && typeof (res as Promise<unknown>).then === 'function') {
-            return (res as Promise<unknown>).finally(() => this.modulePut(mod));
+            return (res as Promise<unknown>).then(
+              (r) => settle(name, r, true),
+              (err) => bug(name, err, true),
+            ).finally(() => this.modulePut(mod));
           }
           this.modulePut(mod);
-          return res;
+          return settle(name, res, false);
         };
       },
     });
   }
+
 
   /** rmmod: EBUSY while a file of the module is open, ENOENT when not loaded. */
   async rmmod(name: string): Promise<void> {

@@ -58,7 +58,7 @@ export type ModuleParams = Record<string, string | number | boolean | bigint | o
 export interface ModuleDef<P extends ModuleParams = ModuleParams, A = unknown> {
   readonly name: string;
   readonly description?: string;
-  /** defaults; insmod(mod, { ... }) overrides them (unknown names are refused like Linux: -ENOENT) */
+  /** defaults; insmod(mod, { ... }) overrides them (an unknown name is logged and ignored, as Linux 4.2+) */
   readonly params?: P;
   init(k: ModuleApi<P, A>, params: P): number | Promise<number>;
   exit?(k: ModuleApi<P, A>): void | Promise<void>;

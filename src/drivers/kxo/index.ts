@@ -331,7 +331,7 @@ export const kxo = defineModule({
       board: () => st.games[0]!.board,
       game: (id: number) => {
         const g = st.games[id];
-        if (!g) throw new RangeError(`no game ${id}`);
+        if (!g) throw new KernelError(EINVAL, 'kxo', `no game ${id}`);
         return { board: g.board, turn: g.turn, state: g.over ? 'over' : g.paused ? 'paused' : 'playing', winner: g.over ? g.winner : ' ', moves: [...g.moves], ai: [...g.ai] };
       },
       pool,
