@@ -480,3 +480,34 @@ describe('the namespace block device (nvme §1, §6)', () => {
     ctrl().unstall();
   });
 });
+
+describe('parameters and addController overrides are checked before anything is made', () => {
+  it('hostile values are EINVAL with a log line, leaving no frame, device or name behind; nvme loads after', async () => {
+    const k2 = await Kernel.boot({ clock: 'virtual', memoryMiB: 64 });
+    try {
+      const free = k2.phys.freeFrames;
+      const bad: Array<Record<string, unknown>> = [
+        { namespaces: 'x' }, { namespaces: 5 }, { namespaces: null }, { namespaces: [{ blocks: 0, lbads: 9 }] }, { namespaces: [{ blocks: 8, lbads: 7 }] },
+        { mdts: 'a' }, { mdts: -1 }, { mqes: 0 }, { ioQueuePairs: 0 }, { build: 'nope' }, { vid: 0x10000 }, { serial: 'x'.repeat(21) },
+        { model: 7 }, { fwSlots: 9 }, { timeoutUnits: 0 }, { smallPoolBlocks: 0 }, { engine: 42 }, { classSysfs: 'yes' }, { storeMiB: -1 },
+      ];
+      for (const params of bad) {
+        await expect(k2.insmod('nvme', params), JSON.stringify(params)).rejects.toMatchObject({ code: 'EINVAL' });
+      }
+      expect(k2.phys.freeFrames).toBe(free);
+      expect(k2.dmesg()).toContain('nvme: a namespace is { blocks: 1..2^40, lbads: 9..12 }');
+      expect(k2.dmesg()).not.toContain('Oops');
+      const h = await k2.insmod('nvme');
+      const withOne = k2.phys.freeFrames;
+      for (const o of [{ namespaces: 'x' }, { mdts: -1 }, { mqes: 0 }, { storeBytes: 'x' }, null, 5]) {
+        await expect(h.api.addController(o as never), JSON.stringify(o)).rejects.toMatchObject({ code: 'EINVAL' });
+      }
+      expect([k2.phys.freeFrames, h.api.devs.size]).toEqual([withOne, 1]);
+      expect(await h.api.addController({ namespaces: [{ blocks: 1024, lbads: 12 }], model: 'second' })).toBe(1);
+      await k2.rmmod('nvme');
+      expect(k2.phys.freeFrames).toBe(free);
+    } finally {
+      await k2.shutdown();
+    }
+  });
+});

@@ -2,7 +2,7 @@
 // NVME_IOCTL_ADMIN_CMD, a kref lifetime that outlives PCI removal while an fd is open, the
 // emulated controller it talks to (nvme §1–§10), and a disk per namespace (ns.ts).
 import { defineModule, type ModuleApi } from '../../kernel/module.js';
-import { EINVAL, ENODEV, ENOMEM, ENOTTY, isErr } from '../../kernel/errno.js';
+import { EINVAL, EIO, ENODEV, ENOMEM, ENOTTY, isErr } from '../../kernel/errno.js';
 import { MISC_DYNAMIC_MINOR, type MiscDevice } from '../../kernel/misc.js';
 import { createClasses, addController as addSysfs, removeController as removeSysfs, type NvmeSysfs, type NvmeSysfsDevs } from './sysfs.js';
 import type { Device } from '../../kernel/device.js';
@@ -150,9 +150,53 @@ function nvmeDevFops(k: K): FileOperations {
   };
 }
 
+const isInt = (v: unknown, lo: number, hi: number): v is number => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
+const isText = (v: unknown, max: number) => typeof v === 'string' && v.length <= max && /^[\x20-\x7e]*$/.test(v);
+
+/**
+ * What a controller is made from, checked before anything is made (module parameters and
+ * addController's overrides alike): @returns null, or why it is refused (-EINVAL)
+ */
+function badConfig(c: Record<string, unknown>): string | null {
+  if (!isInt(c.vid, 0, 0xffff) || !isInt(c.ssvid, 0, 0xffff)) return 'vid and ssvid are 16-bit';
+  // Identify Controller's fields: SN 20, MN 40 and FR 8 ASCII characters
+  if (!isText(c.serial, 20) || !isText(c.model, 40) || !isText(c.firmware, 8)) return 'serial, model and firmware are ASCII of at most 20, 40 and 8 characters';
+  if (!isInt(c.mdts, 0, 20)) return 'mdts is 0 (unlimited) to 20';
+  if (!Array.isArray(c.namespaces) || c.namespaces.length > 16) return 'namespaces is an array of at most 16';
+  for (const ns of c.namespaces as unknown[]) {
+    const n = ns as Partial<NamespaceConfig> | null;
+    if (!n || typeof n !== 'object' || !isInt(n.blocks, 1, 2 ** 40) || !isInt(n.lbads, 9, 12)) return 'a namespace is { blocks: 1..2^40, lbads: 9..12 }';
+  }
+  if (!isInt(c.mqes, 1, 0xffff)) return 'mqes is 1..65535 (zero-based queue entries)';
+  if (!isInt(c.timeoutUnits, 1, 0xff)) return 'timeoutUnits is 1..255';
+  if (!isInt(c.ioQueuePairs, 1, 64)) return 'ioQueuePairs is 1..64';
+  if (!isInt(c.fwSlots, 1, 7)) return 'fwSlots is 1..7';
+  if ('cntlid' in c && !isInt(c.cntlid, 0, 0xffff)) return 'cntlid is 16-bit';
+  if ('storeBytes' in c && !isInt(c.storeBytes, 0, 4096 * 2 ** 20)) return 'storeBytes is 0..4 GiB';
+  return null;
+}
+
+/** The module's own parameters (the controller's are badConfig's). */
+function badParams(p: typeof defaultParams): string | null {
+  if (!isInt(p.storeMiB, 0, 4096)) return 'storeMiB is 0..4096';
+  if (!isInt(p.smallPoolBlocks, 1, 65536) || !isInt(p.pagePoolPages, 1, 65536)) return 'smallPoolBlocks and pagePoolPages are 1..65536';
+  if (p.build !== 'release' && p.build !== 'test') return "build is 'release' or 'test'";
+  const e = p.engine as unknown;
+  if (!(e === null || typeof e === 'string' || e instanceof URL || e instanceof ArrayBuffer || ArrayBuffer.isView(e) || e instanceof WebAssembly.Module)) return 'engine is a WebAssembly.Module, bytes or a URL';
+  if (typeof p.classSysfs !== 'boolean') return 'classSysfs is a boolean';
+  return badConfig(p as unknown as Record<string, unknown>);
+}
+
 async function probe(k: K, overrides?: Partial<ControllerConfig>): Promise<number> {
   const st = k.state as NvmeState;
   const params = k.params;
+  if (overrides !== undefined) {
+    const why = overrides === null || typeof overrides !== 'object' ? 'overrides are an object' : badConfig({ ...params, ...overrides });
+    if (why) {
+      k.prErr(`nvme: addController: ${why}`);
+      return -EINVAL;
+    }
+  }
   const instance = st.ida.alloc();
   if (instance < 0) return instance;
   const pci = k.deviceRegister(`0000:00:${(4 + instance).toString(16).padStart(2, '0')}.0`, null, 'pci0000:00');
@@ -178,7 +222,15 @@ async function probe(k: K, overrides?: Partial<ControllerConfig>): Promise<numbe
   if (sqFrame < 0 || cqFrame < 0) return fail(-ENOMEM);
   const dma = await createDmaBinding(k, { build: params.build, engine: params.engine, smallPoolBlocks: params.smallPoolBlocks, pagePoolPages: params.pagePoolPages });
   if (typeof dma === 'number') return fail(dma);
-  const ctrl = new NvmeController(controllerConfig(params, overrides, instance), phys, dma.port);
+  let ctrl: NvmeController;
+  try {
+    ctrl = new NvmeController(controllerConfig(params, overrides, instance), phys, dma.port);
+  } catch (err) {
+    // checked above, so a bug: what probe made so far goes back before the oops
+    dma.dispose();
+    fail(-EIO);
+    throw err;
+  }
   const dstrd = capDstrd(ctrl.cap);
   const adminq = new NvmeQueue(0, ADMIN_DEPTH, sqFrame, cqFrame, phys, ctrl, dstrd);
   let ioq: NvmeQueue | null = null;
@@ -269,7 +321,11 @@ export const nvme = defineModule({
   description: 'Linux 3.13 nvme-core char interface and an emulated NVMe controller',
   params: defaultParams,
   async init(k) {
-    if (!Number.isInteger(k.params.storeMiB) || k.params.storeMiB < 0 || k.params.storeMiB > 4096) return -EINVAL;
+    const why = badParams(k.params);
+    if (why) {
+      k.prErr(`nvme: ${why}`);
+      return -EINVAL;
+    }
     const major = k.registerBlkdev(0, 'nvme');
     if (major < 0) return major;
     const st: NvmeState = { ida: k.idaInit(), major, devs: new Map(), sysfs: null };
