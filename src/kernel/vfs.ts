@@ -208,10 +208,12 @@ export class Vfs {
       return typeof r === 'number' || r.children ? r : -ENOTDIR;
     }
     let node = path.startsWith('/') ? this.root : start;
-    const parts = path.split('/').filter((p) => p && p !== '.');
+    const parts = path.split('/').filter((p) => p);
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i]!;
+      // every component after the first is looked up in a directory: "/dev/kxo/." is -ENOTDIR
       if (!node.children) return -ENOTDIR;
+      if (part === '.') continue;
       if (part === '..') {
         node = node.parent ?? node;
         continue;

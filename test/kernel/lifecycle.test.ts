@@ -472,6 +472,17 @@ describe('second adversarial review', () => {
     expect(await errno(root.open('/dev/null/'))).toBe('ENOTDIR');
     expect(await errno(root.open('/dev/'))).toBe('no error');
   });
+  it("a component after a non-directory is ENOTDIR, '.' as much as '..' or a name (link_path_walk)", async () => {
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
+    const root = k.spawn();
+    for (const path of ['/dev/null/.', '/dev/null/..', '/dev/null/x', '/dev/null/./', '/dev/./null/.']) {
+      expect(await errno(root.open(path)), path).toBe('ENOTDIR');
+      expect(() => root.stat(path), path).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+    }
+    expect(root.stat('/dev/./null').mode & 0o170000).toBe(0o020000);
+    expect(root.stat('/dev/.').mode & 0o170000).toBe(0o040000);
+    expect(root.stat('.').mode & 0o170000).toBe(0o040000);
+  });
   it('throwing getters and Proxies in poll entries or call options are KernelErrors', async () => {
     k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const p = k.spawn();
