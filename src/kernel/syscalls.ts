@@ -264,7 +264,9 @@ export class Syscalls {
       this.withFile(cur, fd, async (file) => {
         // cmd is an unsigned int and arg an unsigned long in the C ABI: anything else is no ioctl
         if (!isInt(cmd) || cmd < -(2 ** 31) || cmd >= 2 ** 32) return -EINVAL;
-        if (!isInt(arg)) return -EINVAL;
+        // arg is any unsigned long (a negative long is a large one): as a pointer, one no process
+        // maps is EFAULT where the driver copies, not a bad argument (2^53 and up included)
+        if (typeof arg !== 'number' || !Number.isInteger(arg) || arg < -(2 ** 63) || arg >= 2 ** 64) return -EINVAL;
         cmd = cmd >>> 0;
         switch (cmd) {
           case FIOCLEX:

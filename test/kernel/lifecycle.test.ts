@@ -345,6 +345,12 @@ describe('defect 17: hostile argument types', () => {
     const bad: Array<[string, () => unknown, string]> = [
       ['ioctl bigint cmd', () => p.ioctl(fd, 10n as never, buf), 'EINVAL'],
       ['ioctl string arg', () => p.ioctl(fd, 0x5421, 'x' as never), 'EINVAL'],
+      ['ioctl fractional arg', () => p.ioctl(fd, 0x5421, 1.5), 'EINVAL'],
+      ['ioctl arg past an unsigned long', () => p.ioctl(fd, 0x5421, 2 ** 64), 'EINVAL'],
+      // a pointer no process maps is a fault where the kernel copies, however large (put_user)
+      ['ioctl FIONBIO at 2^53', () => p.ioctl(fd, 0x5421, 2 ** 53), 'EFAULT'],
+      ['ioctl FIONBIO at 2^60', () => p.ioctl(fd, 0x5421, 2 ** 60), 'EFAULT'],
+      ['ioctl FIONBIO at -1 (an unsigned long of all ones)', () => p.ioctl(fd, 0x5421, -1), 'EFAULT'],
       ['ioctl object fd', () => p.ioctl({} as never, 0x5421, buf), 'EBADF'],
       ['munmap null', () => p.munmap(null as never, 4096), 'EINVAL'],
       ['mprotect undefined', () => p.mprotect(undefined as never, 4096, PROT_READ), 'EINVAL'],
