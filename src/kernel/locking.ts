@@ -15,13 +15,17 @@ export class Semaphore {
     }
     return new Promise<void>((resolve) => this.waiters.push(() => resolve()));
   }
-  /** down_interruptible(): 0, or -EINTR when a signal is pending or arrives first. */
+  /**
+   * down_interruptible(): 0, or -EINTR when it would sleep and a signal is pending or arrives
+   * first. A free semaphore is taken before signals are looked at (__down_common checks them only
+   * on the way to sleep), so a signalled task still gets one that nobody holds.
+   */
   downInterruptible(cur: Interruptible): number | Promise<number> {
-    if (cur.signalPending()) return -EINTR;
     if (this.count > 0) {
       this.count--;
       return 0;
     }
+    if (cur.signalPending()) return -EINTR;
     return new Promise<number>((resolve) => {
       const waiter = () => {
         off();

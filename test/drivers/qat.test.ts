@@ -139,6 +139,16 @@ describe('write/read/release (qat §6–§8)', () => {
     await expect(w).rejects.toMatchObject({ code: 'EBADF' });
     st.sem.up();
   });
+  it('a signalled writer still takes a free semaphore (down_interruptible looks at signals only before sleeping)', async () => {
+    await boot([{ id: 0, started: true, config: cfg(2) }]);
+    const p = k.spawn();
+    const fd = await p.open('/dev/qat_dev_processes', O_RDWR);
+    const b = p.mmap(4096);
+    p.poke(b, 'SSL');
+    expect(await p.write(fd, b, 3, { signal: AbortSignal.abort() })).toBe(0);
+    expect(await p.read(fd, b, 64)).toBe(0);
+    expect(String.fromCharCode(...p.peek(b, 9))).toBe('SSL_INT_0');
+  });
 });
 
 describe('config expansion (qat §4, edge 12)', () => {
