@@ -47,6 +47,22 @@ describe('open (qat §5, edge 1)', () => {
     api.start(0);
     await p.close(await p.open('/dev/qat_dev_processes', O_RDWR));
   });
+  it('the node is root\'s 0600, as devtmpfs makes a device the driver gives no mode; devMode widens it', async () => {
+    await boot([{ id: 0, started: true, config: cfg(2) }]);
+    const user = k.spawn({ uid: 1000 });
+    const st = user.stat('/dev/qat_dev_processes');
+    expect([st.mode & 0o7777, st.uid, st.gid]).toEqual([0o600, 0, 0]);
+    await expect(user.open('/dev/qat_dev_processes', O_RDWR)).rejects.toMatchObject({ code: 'EACCES' });
+    await k.shutdown();
+    k = await Kernel.boot({ clock: 'virtual' });
+    await k.insmod('qat', { devices: [{ id: 0, started: true, config: cfg(2) }], devMode: 0o666 });
+    const other = k.spawn({ uid: 1000 });
+    expect(other.stat('/dev/qat_dev_processes').mode & 0o7777).toBe(0o666);
+    await other.close(await other.open('/dev/qat_dev_processes', O_RDWR));
+    await expect(k.insmod('sharepool', { devMode: 0o1000 })).rejects.toMatchObject({ code: 'EINVAL' });
+    await k.rmmod('qat');
+    await expect(k.insmod('qat', { devMode: -1 })).rejects.toMatchObject({ code: 'EINVAL' });
+  });
 });
 
 describe('write/read/release (qat §6–§8)', () => {

@@ -56,6 +56,11 @@ const defaultParams = {
   devices: [] as QatDeviceConfig[] | object,
   /** 'A' = QAT1.7.L.4.8 (normative), 'B' = QAT.L.4.28 (qat §10) */
   variant: 'A' as 'A' | 'B',
+  /**
+   * the node's mode: the driver sets none, so devtmpfs makes it root's 0600 (a wider mode, for
+   * users other than root, is this parameter's to give, as sharepool's devMode)
+   */
+  devMode: 0o600,
 };
 type K = ModuleApi<typeof defaultParams>;
 
@@ -205,6 +210,7 @@ export const qat = defineModule({
   params: defaultParams,
   // see: adf_dev_processes.c adf_chr_drv_create — every failure is reported as -EFAULT (observed)
   init(k, params) {
+    if (!Number.isInteger(params.devMode) || params.devMode < 0 || params.devMode > 0o777) return -EINVAL;
     const devId = k.allocChrdevRegion(0, 1, NAME);
     if (devId < 0) return -EFAULT;
     const cls = k.classCreate(NAME);
@@ -218,7 +224,7 @@ export const qat = defineModule({
       k.unregisterChrdevRegion(devId, 1);
       return -EFAULT;
     }
-    if (isErr(k.deviceCreate(cls, null, MKDEV(MAJOR(devId), 0), null, NAME, { mode: 0o666 }))) {
+    if (isErr(k.deviceCreate(cls, null, MKDEV(MAJOR(devId), 0), null, NAME, { mode: params.devMode }))) {
       k.cdevDel(cdev);
       k.classDestroy(cls);
       k.unregisterChrdevRegion(devId, 1);

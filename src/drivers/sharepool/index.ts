@@ -2,6 +2,7 @@
 // and the test device (fops.ts). Module exit tears down whatever groups and areas are left, so
 // every frame comes back even when processes still hold share-pool memory at rmmod.
 import { defineModule } from '../../kernel/module.js';
+import { EINVAL } from '../../kernel/errno.js';
 import { MISC_DYNAMIC_MINOR, type MiscDevice } from '../../kernel/misc.js';
 import type { Ida } from '../../kernel/ida.js';
 import type { Task } from '../../kernel/task.js';
@@ -60,6 +61,11 @@ export const sharepool = defineModule({
   description: 'openEuler share pool: sp_group_add_task and shared group memory',
   params: defaultParams,
   init(k, params) {
+    const int = (v: unknown, lo: number, hi: number) => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
+    if (typeof params.mdcDefaultGroup !== 'boolean' || !int(params.acMode, 0, 1) || !int(params.limitMiB, 0, 4096) || !int(params.devMode, 0, 0o777)) {
+      k.prErr('sharepool: mdcDefaultGroup is a boolean, acMode 0 or 1, limitMiB 0..4096, devMode 0..0777');
+      return -EINVAL;
+    }
     const sp = new SharePool(k, { mdcDefaultGroup: params.mdcDefaultGroup, acMode: params.acMode, limitBytes: params.limitMiB * 2 ** 20 });
     const api: SharepoolApi = {
       groups: sp.groups,
