@@ -57,7 +57,7 @@ describe('auto ids (§4.2–4.4, edges 2–3)', () => {
 });
 
 describe('task checks (§4.5–4.6, edges 4–5)', () => {
-  it('unknown pid or exiting task → ESRCH and the auto id returns; kernel thread → ESRCH with the id leaked (edge 4)', () => {
+  it('unknown pid, exiting task or kernel thread → ESRCH, and a newly generated id goes back (free_new_spg_id, edge 4)', () => {
     expect(errnoOf(() => sp.addTask(9999, 200000))).toBe(-3);
     expect(sp.ida.isUsed(100000)).toBe(false);
     const e = spawn();
@@ -67,13 +67,17 @@ describe('task checks (§4.5–4.6, edges 4–5)', () => {
     const kt = spawn();
     sp.setProc(kt.pid, { kthread: true });
     expect(errnoOf(() => sp.addTask(kt.pid, 200000))).toBe(-3);
-    expect(sp.ida.isUsed(100000)).toBe(true); // observed: leaked
+    expect(sp.ida.isUsed(100000)).toBe(false);
+    // so the next process gets the first auto id
+    expect(sp.addTask(spawn().pid, 200000)).toBe(100000);
   });
-  it('already in a group → EEXIST, the auto id leaked (edge 5)', () => {
+  it('already in a group → EEXIST, and the newly generated id goes back (free_new_spg_id, edge 5)', () => {
     const a = spawn();
     expect(sp.addTask(a.pid, 5)).toBe(5);
     expect(errnoOf(() => sp.addTask(a.pid, 200000))).toBe(-17);
-    expect(sp.ida.isUsed(100000)).toBe(true);
+    expect(sp.ida.isUsed(100000)).toBe(false);
+    expect(sp.addTask(spawn().pid, 200000)).toBe(100000);
+    expect(sp.addTask(spawn().pid, 200000)).toBe(100001);
   });
 });
 
@@ -164,6 +168,26 @@ describe('areas on join (§4.11, edges 8–12)', () => {
     const c = spawn();
     expect(sp.addTask(c.pid, 4)).toBe(4);
     expect([...c.peek(va, 2)]).toEqual([0x5a, 0x5a]);
+  });
+  it('an area whose free has begun is dead: a join meanwhile skips it, a second free does not find it, and it goes with its last use (is_dead)', () => {
+    const { owner, vas } = groupWithAreas(2);
+    // another join walk holds a temporary use of the first area while the owner frees it
+    const held = sp.holdArea(owner.pid, vas[0]!)!;
+    expect(sp.free(owner.pid, vas[0]!)).toBe(0);
+    const g = sp.groups.get(9)!;
+    expect(g.spaList.map((a) => [a.vaStart, a.isDead])).toEqual([[vas[0], true], [vas[1], false]]);
+    expect(errnoOf(() => sp.free(owner.pid, vas[0]!))).toBe(-22);
+    expect(() => owner.peek(vas[0]!, 1)).toThrow(); // unmapped from the members
+    // a process joining now gets the live area only
+    const b = spawn();
+    expect(sp.addTask(b.pid, 9)).toBe(9);
+    expect(sp.mapped(b.pid).map(([s]) => s)).toEqual([vas[1]]);
+    expect(() => b.peek(vas[0]!, 1)).toThrow();
+    expect(held.pfns).toHaveLength(3); // its pages wait for the last use
+    const free = k.phys.freeFrames;
+    sp.dropArea(held);
+    expect(g.spaList.map((a) => a.vaStart)).toEqual([vas[1]]);
+    expect([held.pfns, k.phys.freeFrames]).toEqual([[], free + 3]);
   });
 });
 

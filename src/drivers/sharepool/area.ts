@@ -39,6 +39,11 @@ export interface SpArea {
   applier: number;
   /** tasks this area is mapped in, each holding one use */
   mappedIn: Set<number>;
+  /**
+   * is_dead: its free has begun. It stays on its group's spa_list until its last use goes (a
+   * walker may still hold one), but no join maps it meanwhile and no free finds it again
+   */
+  isDead: boolean;
 }
 
 /** The share-pool window and the areas in it, for one module instance. */
@@ -77,7 +82,7 @@ export class AreaSpace {
     }
     const a: SpArea = {
       vaStart: at, vaEnd: at + pfns.length * PAGE_SIZE, spanEnd: at + span, realSize: size, flags, useCount: 1, type, spg,
-      pfns, kva: type !== 'ALLOC', applier, mappedIn: new Set(),
+      pfns, kva: type !== 'ALLOC', applier, mappedIn: new Set(), isDead: false,
     };
     const i = this.areas.findIndex((x) => x.vaStart > at);
     this.areas.splice(i < 0 ? this.areas.length : i, 0, a);

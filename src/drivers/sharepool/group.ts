@@ -101,7 +101,8 @@ export class SharePool {
   // only auto/DVPP ids go back to the IDA
   drop(g: SpGroup): void {
     if (--g.useCount > 0) return;
-    for (const a of [...g.spaList]) this.areas.put(a);
+    // a dead area's owner use went with its free; whoever still holds it drops the rest
+    for (const a of [...g.spaList]) if (!a.isDead) this.areas.put(a);
     g.spaList.length = 0;
     this.groups.delete(g.id);
     if (isGenerated(g.id)) this.ida.free(g.id);
@@ -137,9 +138,11 @@ export class SharePool {
       return -ESRCH;
     }
     const me = this.proc(pid);
-    // observed: sharepool §4 step 6 — these two paths keep a newly generated id (leak)
-    if (me.kthread) return -ESRCH;
-    if (me.group) return -EEXIST;
+    // the seed's sp_group_add_task gives a newly generated id back on both paths (free_new_spg_id)
+    if (me.kthread || me.group) {
+      if (newly) this.ida.free(id);
+      return me.kthread ? -ESRCH : -EEXIST;
+    }
     // find_or_alloc
     let g = this.find(callerPid, id);
     let err = 0;
@@ -182,6 +185,11 @@ export class SharePool {
       for (let i = 0; i < g.spaList.length; i++) {
         const a = g.spaList[i]!;
         a.useCount++; // the walker's temporary reference
+        // the seed's walk: `if (spa->is_dead == true) continue;` after taking that reference
+        if (a.isDead) {
+          this.areas.put(a);
+          continue;
+        }
         if (a.type === 'K2SPG' && a.kva) {
           if (this.faults.k2uRemapFail || this.areas.map(task, a) < 0) {
             this.k.prWarn(`share pool: k2u remap of ${a.vaStart.toString(16)} into ${pid} failed`);
@@ -270,10 +278,11 @@ export class SharePool {
   // Only its applier frees it (newer openEuler refuses other callers the same way).
   free(callerPid: number, va: number): number {
     const g = this.proc(callerPid).group;
-    const a = g?.spaList.find((x) => x.vaStart === va && x.type === 'ALLOC');
+    const a = g?.spaList.find((x) => x.vaStart === va && x.type === 'ALLOC' && !x.isDead);
     if (!g || !a) return -EINVAL;
     if (a.applier !== callerPid) return -EPERM;
-    g.spaList.splice(g.spaList.indexOf(a), 1);
+    // dead first: a join from here on skips it; it leaves spa_list with its last use (AreaSpace.put)
+    a.isDead = true;
     a.useCount++; // the walker's reference
     for (const pid of [...a.mappedIn]) this.areas.unmap(this.k.findTaskByVpid(pid), pid, a);
     const st = this.stats.get(a.applier);

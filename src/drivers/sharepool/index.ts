@@ -7,6 +7,7 @@ import { MISC_DYNAMIC_MINOR, type MiscDevice } from '../../kernel/misc.js';
 import type { Ida } from '../../kernel/ida.js';
 import type { Task } from '../../kernel/task.js';
 import { SharePool, type Faults, type SpGroup, type SpProc, type SpStat } from './group.js';
+import type { SpArea } from './area.js';
 import { sharepoolTestFops } from './fops.js';
 import { SP_TRACE } from './trace.js';
 
@@ -29,6 +30,13 @@ export interface SharepoolApi {
   groupOf(pid: number): number;
   find(pid: number, id: number): SpGroup | null;
   drop(g: SpGroup): void;
+  /**
+   * A walker's temporary use of the area at `va` in pid's group (what another CPU's join walk
+   * holds while it maps), for the interleavings a test drives: null when there is none
+   */
+  holdArea(pid: number, va: number): SpArea | null;
+  /** gives such a use back (the area goes with its last one) */
+  dropArea(a: SpArea): void;
   /** process flags a test may set: exiting, kernel thread (no mm), core dump in progress */
   setProc(pid: number, flags: Partial<Pick<SpProc, 'exiting' | 'kthread' | 'coredump'>>): void;
   /** the ranges this pid maps from the share pool */
@@ -89,6 +97,12 @@ export const sharepool = defineModule({
       groupOf: (pid) => sp.groupOf(pid),
       find: (pid, id) => sp.find(pid, id),
       drop: (g) => sp.drop(g),
+      holdArea: (pid, va) => {
+        const a = sp.proc(pid).group?.spaList.find((x) => x.vaStart === va) ?? null;
+        if (a) a.useCount++;
+        return a;
+      },
+      dropArea: (a) => sp.areas.put(a),
       setProc: (pid, flags) => void Object.assign(sp.proc(pid), flags),
       mapped: (pid) => sp.mapped(pid),
     };
