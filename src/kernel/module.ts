@@ -167,11 +167,22 @@ export class ModuleApi<P extends ModuleParams = ModuleParams, A = unknown> {
     return fops;
   }
 
+  /**
+   * Each registration below allocates in Linux (kzalloc, kobject_add, kmalloc in sysfs), so
+   * failslab can fail it by its function's name: a test drives every step of an init's unwinding
+   * with `kernel.faults.failslab.configure({ probability: 100, times: 1, sites: ['cdev_add'] })`.
+   */
+  private injected(site: string): boolean {
+    return this.kernel.faults.failslab.shouldFail(site);
+  }
+
   // ---- char devices (fs/char_dev.c) ----
   allocChrdevRegion(baseminor: number, count: number, name: string): number {
+    if (this.injected('alloc_chrdev_region')) return -ENOMEM;
     return this.kernel.chrdevs.allocChrdevRegion(baseminor, count, name);
   }
   registerChrdevRegion(from: number, count: number, name: string): number {
+    if (this.injected('register_chrdev_region')) return -ENOMEM;
     return this.kernel.chrdevs.registerChrdevRegion(from, count, name);
   }
   unregisterChrdevRegion(from: number, count: number): void {
@@ -179,6 +190,7 @@ export class ModuleApi<P extends ModuleParams = ModuleParams, A = unknown> {
   }
   /** register_chrdev(major, name, fops): 256 minors; @returns 0, the dynamic major, or -errno */
   registerChrdev(major: number, name: string, fops: FileOperations): number {
+    if (this.injected('register_chrdev')) return -ENOMEM;
     return this.kernel.chrdevs.registerChrdev(major, 0, 256, name, this.own(fops), this.module);
   }
   unregisterChrdev(major: number, _name?: string): void {
@@ -194,6 +206,7 @@ export class ModuleApi<P extends ModuleParams = ModuleParams, A = unknown> {
     cdev.owner = this.module;
   }
   cdevAdd(cdev: Cdev, dev: number, count: number): number {
+    if (this.injected('cdev_add')) return -ENOMEM;
     return this.kernel.chrdevs.cdevAdd(cdev, dev, count);
   }
   cdevDel(cdev: Cdev): void {
@@ -203,6 +216,7 @@ export class ModuleApi<P extends ModuleParams = ModuleParams, A = unknown> {
   // ---- block devices (block/genhd.c) ----
   /** register_blkdev: @returns 0, the dynamic major (major 0), or -errno */
   registerBlkdev(major: number, name: string): number {
+    if (this.injected('register_blkdev')) return -ENOMEM;
     return this.kernel.blockdevs.registerBlkdev(major, name);
   }
   unregisterBlkdev(major: number, name: string): void {
@@ -210,6 +224,7 @@ export class ModuleApi<P extends ModuleParams = ModuleParams, A = unknown> {
   }
   /** add_disk: the disk's node, sysfs and /sys/block entry; open files of it pin this module */
   addDisk(init: GendiskInit): Gendisk | number {
+    if (this.injected('add_disk')) return -ENOMEM;
     if (init.fops.owner === undefined) init.fops.owner = this.module;
     return this.kernel.blockdevs.addDisk(init);
   }
@@ -219,6 +234,7 @@ export class ModuleApi<P extends ModuleParams = ModuleParams, A = unknown> {
 
   // ---- misc devices ----
   miscRegister(misc: MiscDevice): number {
+    if (this.injected('misc_register')) return -ENOMEM;
     this.own(misc.fops);
     return this.kernel.misc.register(misc);
   }
@@ -228,24 +244,28 @@ export class ModuleApi<P extends ModuleParams = ModuleParams, A = unknown> {
 
   // ---- class / device / sysfs ----
   classCreate(name: string): DeviceClass | number {
+    if (this.injected('class_create')) return -ENOMEM;
     return this.kernel.devices.classCreate(name);
   }
   classDestroy(cls: DeviceClass | number | null | undefined): void {
     if (cls && !isErr(cls)) this.kernel.devices.classDestroy(cls as DeviceClass);
   }
   deviceCreate(cls: DeviceClass, parent: Device | null, devt: number, drvdata: unknown, name: string, opts?: DeviceCreateOptions): Device | number {
+    if (this.injected('device_create')) return -ENOMEM;
     return this.kernel.devices.deviceCreate(cls, parent, devt, drvdata, name, opts);
   }
   deviceDestroy(cls: DeviceClass, devt: number): void {
     this.kernel.devices.deviceDestroy(cls, devt);
   }
   deviceRegister(name: string, parent: Device | null, root?: string): Device | number {
+    if (this.injected('device_register')) return -ENOMEM;
     return this.kernel.devices.deviceRegister(name, parent, root);
   }
   deviceUnregister(dev: Device): void {
     this.kernel.devices.deviceUnregister(dev);
   }
   deviceCreateFile(dev: Device, attr: DeviceAttribute): number {
+    if (this.injected('device_create_file')) return -ENOMEM;
     return this.kernel.devices.deviceCreateFile(dev, attr);
   }
   deviceRemoveFile(dev: Device, name: string): void {
@@ -253,6 +273,7 @@ export class ModuleApi<P extends ModuleParams = ModuleParams, A = unknown> {
   }
   /** sysfs_create_link: a symlink in dev's sysfs directory to another device's. */
   sysfsCreateLink(dev: Device, name: string, target: Device): number {
+    if (this.injected('sysfs_create_link')) return -ENOMEM;
     return this.kernel.devices.createLink(dev, name, target);
   }
 
@@ -268,6 +289,7 @@ export class ModuleApi<P extends ModuleParams = ModuleParams, A = unknown> {
 
   // ---- kernel services ----
   kfifoAlloc(size: number): Kfifo | number {
+    if (this.injected('kfifo_alloc')) return -ENOMEM;
     return Kfifo.alloc(size);
   }
   initWaitqueueHead(): WaitQueue {
@@ -307,7 +329,9 @@ export class ModuleApi<P extends ModuleParams = ModuleParams, A = unknown> {
   taskletKill(t: Tasklet): void {
     t.kill();
   }
-  allocWorkqueue(name: string): Workqueue {
+  /** alloc_workqueue: null when it cannot be had (failslab 'alloc_workqueue') */
+  allocWorkqueue(name: string): Workqueue | null {
+    if (this.injected('alloc_workqueue')) return null;
     return new Workqueue(this.kernel.clock, name);
   }
   initWork(fn: (w: Work) => unknown): Work {

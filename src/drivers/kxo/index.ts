@@ -243,11 +243,18 @@ export const kxo = defineModule({
       store: (_d, text) => (storeState(attr, text), text.length),
     });
     if (ret < 0) {
+      // deviation: kxo §1 — the seed's version jumps to error_cdev here and leaves the device and
+      // its class behind (a later insmod then fails in class_create); kxo since unwinds them
+      // (goto error_device), as this does
       k.prErr('failed to create sysfs file kxo_state');
       unwindDevice();
       return ret;
     }
     const workqueue = k.allocWorkqueue('kxod');
+    if (!workqueue) {
+      unwindDevice();
+      return -ENOMEM;
+    }
     // under either clock: a tick of 64 strong games on 8x8 must not stall the host's event loop
     // (the virtual clock still awaits each tick's moves, so its event stream stays the same)
     const useWorkers = params.worker === 'on' || (params.worker === 'auto' && workersAvailable());

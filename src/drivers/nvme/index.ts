@@ -332,7 +332,10 @@ export const nvme = defineModule({
     k.state = st;
     if (k.params.classSysfs) {
       const s = createClasses(k);
-      if (typeof s === 'number') return s;
+      if (typeof s === 'number') {
+        k.unregisterBlkdev(major, 'nvme');
+        return s;
+      }
       st.sysfs = s;
     }
     const r = await probe(k);
