@@ -45,7 +45,8 @@ const sh = (cmd: string) => run(['sh', '-c', cmd]);
 
 beforeAll(async () => {
   client = join(dir, 'client');
-  execFileSync('cc', ['-O1', '-o', client, new URL('./client.c', import.meta.url).pathname]);
+  // the headers a user's program includes for the ABIs vchardev defines (include/uapi)
+  execFileSync('cc', ['-O1', '-I', new URL('../../include/uapi', import.meta.url).pathname, '-o', client, new URL('./client.c', import.meta.url).pathname]);
   k = await Kernel.boot({ clock: 'real' });
   await k.insmod('kxo', { delay: 20 });
   await k.insmod('nvme', { classSysfs: true });

@@ -23,21 +23,12 @@
 #include <unistd.h>
 #include <linux/nvme_ioctl.h>
 
+#include <vchardev/kxo.h>
+#include <vchardev/testbus.h>
+
 #include "check.h"
 
-#define KXO_BOARD 66
-
-
-/* test_chrdev's TEST_RDWR (testbus §5) */
-struct test_msg {
-	uint32_t flag, from, len, pad;
-	uint64_t buf;
-};
-struct test_ioctl_data {
-	uint32_t num_msg, pad;
-	uint64_t msg;
-};
-#define TEST_RDWR _IOWR('t', 1, struct test_ioctl_data)
+#define KXO_BOARD KXO_BOARD_TEXT
 
 static int reader_fd;
 static volatile ssize_t reader_got = -2;
@@ -324,8 +315,8 @@ static void testbus_checks(void)
 	CHECK("open-eeprom", fd >= 0, "open");
 	char out[16] = "hello bridge", in[16] = "";
 	struct test_msg msgs[2] = {
-		{ .flag = 2, .len = 12, .buf = (uintptr_t)out },
-		{ .flag = 1, .len = 12, .buf = (uintptr_t)in },
+		{ .flag = MSG_WR, .len = 12, .buf = (uintptr_t)out },
+		{ .flag = MSG_RD, .len = 12, .buf = (uintptr_t)in },
 	};
 	struct test_ioctl_data data = { .num_msg = 2, .msg = (uintptr_t)msgs };
 	int r = ioctl(fd, TEST_RDWR, &data);
