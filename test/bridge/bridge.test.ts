@@ -241,7 +241,7 @@ describe('Python', () => {
   });
 });
 
-describe('a hostile client of the socket (review findings)', () => {
+describe('a hostile client of the socket', () => {
   it('ACTFOR is accepted only for the sender\'s own descendant; a flood of requests loses its connection', async () => {
     const spoof = join(dir, 'spoof');
     execFileSync('cc', ['-O1', '-o', spoof, new URL('./spoof.c', import.meta.url).pathname]);

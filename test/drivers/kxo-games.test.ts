@@ -522,8 +522,8 @@ describe('the AI pool (kxo-games §1, issue 12)', () => {
   }, 120_000);
 });
 
-describe('review findings (issue 12 adversarial pass)', () => {
-  it('F1/F3: hostile parameter values are EINVAL with nothing left behind; kxo loads again after', async () => {
+describe('hostile parameters, protocol switches and resyncs', () => {
+  it('hostile parameter values are EINVAL with nothing left behind; kxo loads again after', async () => {
     k = await Kernel.boot({ clock: 'virtual' });
     for (const bad of [{ delay: Symbol('d') }, { delay: 0.01 }, { delay: Infinity }, { abi: Object.create(null) }, { abi: 'ext', ai: Object.create(null) },
       { abi: 'ext', worker: Object.create(null) }, { abi: 'ext', ai: { toString() { throw new Error('boom'); } } }]) {
@@ -533,7 +533,7 @@ describe('review findings (issue 12 adversarial pass)', () => {
     expect(k.vfs.lookup('/dev/kxo')).toBeLessThan(0);
     await k.insmod('kxo', { abi: 'ext' });
   });
-  it('F4: a read follows its file\'s protocol switch instead of sleeping in the old one', async () => {
+  it('a read follows its file\'s protocol switch instead of sleeping in the old one', async () => {
     const { p, buf } = await boot({ abi: 'ext', games: 2 });
     const fd = await p.open('/dev/kxo', O_RDWR);
     const c = new Client(p, buf, fd);
@@ -552,7 +552,7 @@ describe('review findings (issue 12 adversarial pass)', () => {
     expect(await events).toBe(66);
     expect(parseBoard(dec(p.peek(buf + 4096, 66)))).not.toBeNull();
   });
-  it('F6: shutdown while insmod is still starting its workers waits for it, then unloads it', async () => {
+  it('shutdown while insmod is still starting its workers waits for it, then unloads it', async () => {
     k = await Kernel.boot({ clock: 'virtual' });
     const ins = k.insmod('kxo', { abi: 'ext', worker: 'on', workers: 2 });
     await new Promise((r) => setImmediate(r));
@@ -563,7 +563,7 @@ describe('review findings (issue 12 adversarial pass)', () => {
   });
 });
 
-describe('final review findings', () => {
+describe('human moves, sysfs writes and game control edges', () => {
   it('an AI that cannot load costs its own game, not the others; logged once, no oops', async () => {
     const { p, buf, api } = await boot({ abi: 'ext', games: 3, ai: 'random,random', strongEngine: new Uint8Array([0, 97, 115, 109, 9]) });
     const c = await Client.open(p, buf);

@@ -34,7 +34,7 @@ const identify = () => admin({ opcode: 0x06, cdw10: 1, addr: BigInt(data), dataL
 const download = (offBytes: number, len: number) =>
   admin({ opcode: 0x11, addr: BigInt(data), dataLen: len, cdw10: len / 4 - 1, cdw11: offBytes / 4 });
 
-describe('defect 11: firmware download offsets are bounded', () => {
+describe('firmware download offsets are bounded', () => {
   it('a piece past the staging limit is Invalid Field, allocates nothing, loses no command id', async () => {
     for (const off of [2 ** 30, 3 * 2 ** 30, (2 ** 32 - 1) * 4, FW_IMAGE_MAX - 4096 + 4]) {
       expect(await download(off, 4096)).toBe(0x4002);
@@ -55,7 +55,7 @@ describe('defect 11: firmware download offsets are bounded', () => {
   });
 });
 
-describe('defect 12: PRPs into reserved memory', () => {
+describe('PRPs into reserved memory are refused', () => {
   it('data_len 0 or a 4-byte buffer cannot make Identify write frame 0 or the reserved area', async () => {
     // the engine's scratch and the page refcounts down there change legitimately; Identify data
     // (it carries the serial number) must never land there
@@ -71,7 +71,7 @@ describe('defect 12: PRPs into reserved memory', () => {
   });
 });
 
-describe('second adversarial review: a command cancelled while the controller has it', () => {
+describe('a command cancelled while the controller has it', () => {
   it('keeps its buffer pinned until the late completion: freed pages never receive its data', async () => {
     const ctrl = api.devs.get(0)!.ctrl;
     ctrl.stalled = true;

@@ -186,7 +186,7 @@ describe('config expansion (qat §4, edge 12)', () => {
   });
 });
 
-describe('defect 13: config values within the driver limits', () => {
+describe('config values within the driver limits', () => {
   it('NumProcesses past the device limit, huge or overlong text is EINVAL at once, allocating nothing', async () => {
     await boot([{ id: 0, started: true, config: cfg(1) }]);
     // (a loop over 10^8 processes would end only at the test's timeout)

@@ -262,7 +262,7 @@ describe('memory is really shared', () => {
   });
 });
 
-describe('defect 8: the test device checks who acts on whom', () => {
+describe('the test device checks who acts on whom', () => {
   const addGroup = async (p: Process, fd: number, buf: number, pid: number, id: number) => {
     p.poke(buf, new Uint8Array(new Int32Array([pid, id]).buffer));
     return p.ioctl(fd, SP_IOCTL_ADD_GROUP, buf);
@@ -302,7 +302,7 @@ describe('defect 8: the test device checks who acts on whom', () => {
   });
 });
 
-describe('defect 9: every share-pool frame comes back', () => {
+describe('every share-pool frame comes back', () => {
   it('k2u to self, alloc never freed, k2u to a group and failed joins: all returned at exit and rmmod', async () => {
     await k.rmmod('sharepool');
     const base = k.phys.freeFrames;
@@ -371,7 +371,7 @@ describe('defect 9: every share-pool frame comes back', () => {
   });
 });
 
-describe('adversarial review: a group whose owner exited', () => {
+describe('a group whose owner exited', () => {
   it('a user still cannot join a root group through it, nor free a member\'s allocation', async () => {
     await k.rmmod('sharepool');
     sp = (await k.insmod('sharepool', { devMode: 0o666 })).api;

@@ -180,7 +180,7 @@ describe('hot-plug (testbus §7, edges 11–12)', () => {
   });
 });
 
-describe('defect 14: TEST_RDWR per-call ceilings (i2c-dev I2C_RDWR)', () => {
+describe('TEST_RDWR per-call ceilings (i2c-dev I2C_RDWR)', () => {
   it('more than 42 messages → EINVAL before anything is allocated; 42 pass', async () => {
     await boot([{ name: 'test', id: 0 }]);
     const fd = await p.open('/dev/test-0', O_RDWR);
@@ -204,7 +204,7 @@ describe('defect 14: TEST_RDWR per-call ceilings (i2c-dev I2C_RDWR)', () => {
   });
 });
 
-describe('defect 16: test_chrdev holds test_bus', () => {
+describe('test_chrdev holds test_bus (module use)', () => {
   it('rmmod test_bus → EBUSY while test_chrdev is loaded; in reverse order both go', async () => {
     await boot([{ name: 'test', id: 0 }]);
     await expect(k.rmmod('test_bus')).rejects.toMatchObject({ code: 'EBUSY' });

@@ -1,6 +1,7 @@
-// Issue 9's lifecycle, permission and argument defects, one regression test each (named after the
-// defect's number in the issue): mm_users across exit, ESRCH after exit, fds opened during exit,
-// mmap unwinding, kernfs deactivation, module references on every path, DAC access modes.
+// Lifecycles across the kernel, one regression test per defect found, named after what it checks:
+// mm_users across exit, ESRCH after exit and the tables exit leaves, fds opened during exit, mmap
+// unwinding, kernfs deactivation, module references on every path, DAC access modes, hostile
+// argument types, the path walk.
 import { describe, it, expect, afterEach } from 'vitest';
 import {
   Kernel, KernelError, defineModule, O_RDONLY, O_RDWR, O_WRONLY, O_NONBLOCK, POLLIN, PROT_READ, PROT_WRITE,
@@ -83,7 +84,7 @@ function sleeperModule() {
   return { mod, st };
 }
 
-describe('defect 1: exit while a call sleeps (mm_users)', () => {
+describe('exit while a call sleeps: the address space lives on (mm_users)', () => {
   it('a read completing after exit writes the dead process memory, never the next process', async () => {
     k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const { mod, st } = sleeperModule();
@@ -126,7 +127,7 @@ describe('defect 1: exit while a call sleeps (mm_users)', () => {
   });
 });
 
-describe('defect 2: a Process handle after exit', () => {
+describe('a Process handle after exit, and the tables exit leaves', () => {
   it('every call fails with ESRCH and root memory stays untouched', async () => {
     k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const user = k.spawn({ uid: 1000 });
@@ -161,7 +162,7 @@ describe('defect 2: a Process handle after exit', () => {
   });
 });
 
-describe('defect 3: calls racing exit', () => {
+describe('calls racing exit', () => {
   it('an open issued while exit runs is refused; an open in flight at exit leaks no file or module reference', async () => {
     k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const { mod, st } = sleeperModule();
@@ -181,7 +182,7 @@ describe('defect 3: calls racing exit', () => {
   });
 });
 
-describe('defect 4: a failing mmap gives back what it installed', () => {
+describe('mmap: a failure gives back what it installed; VMAs bounded', () => {
   it('page allocation failing mid-way leaks no frame, with or without a fixed address', async () => {
     k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const p = k.spawn();
@@ -200,7 +201,7 @@ describe('defect 4: a failing mmap gives back what it installed', () => {
   });
 });
 
-describe('defect 5: sysfs files of a removed module', () => {
+describe('sysfs files of a removed module (kernfs deactivation)', () => {
   function attrModule() {
     return defineModule({
       name: 'attrs',
@@ -244,7 +245,7 @@ describe('defect 5: sysfs files of a removed module', () => {
   });
 });
 
-describe('defect 6: a driver open that throws', () => {
+describe('a driver open that throws', () => {
   it('is an oops and EIO, and gives its module reference back', async () => {
     k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const { mod, st } = sleeperModule();
@@ -258,7 +259,7 @@ describe('defect 6: a driver open that throws', () => {
   });
 });
 
-describe('defect 7: access modes and DAC', () => {
+describe('access modes and DAC', () => {
   it('O_RDWR and access mode 3 need read and write permission; mode 3 gives an ioctl-only fd', async () => {
     k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const root = k.spawn();
@@ -277,7 +278,7 @@ describe('defect 7: access modes and DAC', () => {
   });
 });
 
-describe('defect 10: poll with a timeout that is not a number', () => {
+describe('poll timeouts that are not numbers', () => {
   it('NaN and non-numbers are EINVAL and the clock stays sane', async () => {
     k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const p = k.spawn();
@@ -293,7 +294,7 @@ describe('defect 10: poll with a timeout that is not a number', () => {
   });
 });
 
-describe('defect 15: cancelled timers leave the clock queue', () => {
+describe('cancelled timers leave the clock queue', () => {
   it('10,000 polls that end before their timeout leave no clock event behind', async () => {
     k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const { mod, st } = sleeperModule();
@@ -312,7 +313,7 @@ describe('defect 15: cancelled timers leave the clock queue', () => {
   });
 });
 
-describe('defect 16: module races', () => {
+describe('module references against rmmod', () => {
   it('rmmod while init runs → EBUSY; the module then loads, unloads and loads again', async () => {
     k = await Kernel.boot({ clock: 'virtual', memoryMiB: 32 });
     const loading = k.insmod('kxo', { build: 'test' });
@@ -336,7 +337,7 @@ describe('defect 16: module races', () => {
   });
 });
 
-describe('defect 17: hostile argument types', () => {
+describe('hostile argument types', () => {
   it('every call answers with a KernelError, never a TypeError or an oops', async () => {
     k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const p = k.spawn();
@@ -395,7 +396,7 @@ describe('defect 17: hostile argument types', () => {
   });
 });
 
-describe('adversarial review (after issue 9 fixes)', () => {
+describe('signals, sleeps and releases', () => {
   it('a forged AbortSignal (made from the prototype) is EINVAL; nothing of it runs in the kernel', async () => {
     k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
     const { mod } = sleeperModule();
@@ -440,7 +441,7 @@ describe('adversarial review (after issue 9 fixes)', () => {
   });
 });
 
-describe('second adversarial review', () => {
+describe('work, scratch maps, path walk and mknod', () => {
   it('kxo: closing /dev/kxo while work is queued and running (on a worker) flushes without an oops', async () => {
     k = await Kernel.boot({ clock: 'virtual', memoryMiB: 64 });
     await k.insmod('kxo', { delay: 1, build: 'release', worker: 'on', workers: 1 });

@@ -52,7 +52,7 @@ describe('tournament()', () => {
   });
 });
 
-describe('final review', () => {
+describe('bounds on jobs, games and outputs', () => {
   it('jobs and the number of games are bounded; outputs are checked before the games', async () => {
     for (const jobs of [Number.NaN, -1, 1.5, Infinity, 257]) {
       await expect(tournament({ ai: ['strong', 'random'], games: 1, jobs })).rejects.toThrow(RangeError);

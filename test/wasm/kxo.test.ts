@@ -102,7 +102,7 @@ describe('mcts (kxo §8)', () => {
   });
 });
 
-describe('defect 18: the playout scratch has its own region', () => {
+describe('memory layout: the playout scratch has its own region', () => {
   it('an MCTS search leaves every Zobrist key as negamax needs it (both builds)', async () => {
     for (const build of ['test', 'release'] as const) {
       const e = await fresh(build);

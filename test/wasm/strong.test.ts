@@ -60,7 +60,7 @@ describe('strong engine on 4x4 / 3 (oracle positions)', () => {
   });
 });
 
-describe('review findings', () => {
+describe('strong engine bounds and configuration', () => {
   it('options are validated; any budget still takes a win now; solve() refuses what it could not solve', async () => {
     for (const bad of [{ nodeBudget: Infinity }, { nodeBudget: 2 ** 31 }, { nodeBudget: 0 }, { exactCells: Infinity }, { exactCells: 25 }, { boardSize: 4.5 }, { goal: 3.5 }]) {
       await expect(StrongEngine.create(bad)).rejects.toThrow(RangeError);
