@@ -4,16 +4,7 @@ import { Kernel, KernelError, O_RDWR, type Process } from '../../src/index.js';
 import type { QatApi, QatDeviceConfig } from '../../src/drivers/qat/index.js';
 import { adfUserProcessStart } from '../../src/user/adf.js';
 import { parseConfig, expandUserSections, ADF_CFG_MAX_TEXT, type Section } from '../../src/drivers/qat/config.js';
-
-/** The host api throws a KernelError where the driver answers -errno: that -errno, else the value. */
-const errnoOf = (f: () => unknown): number => {
-  try {
-    return f() as number;
-  } catch (e) {
-    if (e instanceof KernelError) return -e.errno;
-    throw e;
-  }
-};
+import { errnoOf } from '../helpers/kernel.js';
 
 
 let k: Kernel;

@@ -3,16 +3,7 @@ import { describe, it, expect, afterEach, beforeEach } from 'vitest';
 import { Kernel, KernelError, O_RDWR, type Process } from '../../src/index.js';
 import type { SharepoolApi } from '../../src/drivers/sharepool/index.js';
 import { SP_IOCTL_ADD_GROUP, SP_IOCTL_ALLOC, SP_IOCTL_GROUP_ID, SP_IOCTL_K2U } from '../../src/drivers/sharepool/uapi.js';
-
-/** The host api throws a KernelError where the driver answers -errno: that -errno, else the value. */
-const errnoOf = (f: () => unknown): number => {
-  try {
-    return f() as number;
-  } catch (e) {
-    if (e instanceof KernelError) return -e.errno;
-    throw e;
-  }
-};
+import { errnoOf } from '../helpers/kernel.js';
 
 
 let k: Kernel;

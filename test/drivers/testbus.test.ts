@@ -3,16 +3,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { Kernel, KernelError, O_RDWR, S_IFCHR, MKDEV, type Process, type TraceEvent } from '../../src/index.js';
 import { TEST_ERASE, TEST_RDWR, TestIoctlData, TestMsg, MSG_RD, MSG_WR } from '../../src/drivers/testbus/uapi.js';
 import type { TestBusApi } from '../../src/drivers/testbus/bus.js';
-
-/** The host api throws a KernelError where the driver answers -errno: that -errno, else the value. */
-const errnoOf = (f: () => unknown): number => {
-  try {
-    return f() as number;
-  } catch (e) {
-    if (e instanceof KernelError) return -e.errno;
-    throw e;
-  }
-};
+import { errnoOf } from '../helpers/kernel.js';
 
 
 let k: Kernel;

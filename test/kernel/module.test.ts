@@ -1,7 +1,8 @@
-// Loadable modules (src/kernel/module.ts, Kernel.insmod): parameters and the contract of a
-// module's host-facing api.
+// Loadable modules (src/kernel/module.ts, Kernel.insmod): parameters, the contract of a module's
+// host-facing api, and module references against rmmod.
 import { describe, it, expect, afterEach } from 'vitest';
 import { Kernel, KernelError, defineModule, EINVAL } from '../../src/index.js';
+import { errno } from '../helpers/kernel.js';
 
 let k: Kernel;
 afterEach(async () => {
@@ -81,5 +82,29 @@ describe('a module\'s api, as the insmod handle gives it', () => {
     const p = h.api.later(1);
     expect(p).toBeInstanceOf(Promise);
     await expect(p).rejects.toMatchObject({ code: 'ENODEV' });
+  });
+});
+
+describe('module references against rmmod', () => {
+  it('rmmod while init runs → EBUSY; the module then loads, unloads and loads again', async () => {
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 32 });
+    const loading = k.insmod('kxo', { build: 'test' });
+    expect(await errno(k.rmmod('kxo'))).toBe('EBUSY');
+    await loading;
+    await k.rmmod('kxo');
+    await k.insmod('kxo', { build: 'test' });
+    await k.rmmod('kxo');
+  });
+  it('rmmod racing an api call (nvme addController) → EBUSY; no frame or node is left behind', async () => {
+    k = await Kernel.boot({ clock: 'virtual', memoryMiB: 32, misc: '3.x' });
+    const base = k.phys.freeFrames;
+    const h = await k.insmod<import('../../src/drivers/nvme/index.js').NvmeApi>('nvme');
+    const adding = h.api.addController();
+    expect(await errno(k.rmmod('nvme'))).toBe('EBUSY');
+    expect(await adding).toBe(1);
+    await k.rmmod('nvme');
+    expect(k.spawn().readdir('/dev').filter((n) => n.startsWith('nvme'))).toEqual([]);
+    expect(k.phys.freeFrames).toBe(base - 1); // the spawn's page directory
+    expect(await errno(() => h.api.addController())).toBe('ENODEV');
   });
 });

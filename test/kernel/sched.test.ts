@@ -3,7 +3,8 @@
 // moves host time on by exactly ms and fires the timers due (the one test that looks at Node's
 // own timer handles uses the real ones).
 import { describe, it, expect, vi, beforeEach, afterEach } from 'vitest';
-import { RealClock } from '../../src/index.js';
+import { RealClock, Kernel, O_RDONLY, POLLIN, SIGUSR1 } from '../../src/index.js';
+import { errno, sleeperModule } from '../helpers/kernel.js';
 
 const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 const sleep = (ms: number) => vi.advanceTimersByTimeAsync(ms);
@@ -113,3 +114,27 @@ describe('RealClock', () => {
   });
 });
 
+describe('the kernel\'s clock events', () => {
+  let k: Kernel;
+  afterEach(async () => {
+    await k?.shutdown();
+  });
+  describe('cancelled timers leave the clock queue', () => {
+    it('10,000 polls that end before their timeout leave no clock event behind', async () => {
+      k = await Kernel.boot({ clock: 'virtual', memoryMiB: 8 });
+      const { mod, st } = sleeperModule();
+      await k.insmod(mod);
+      const p = k.spawn();
+      const fd = await p.open('/dev/sleeper', O_RDONLY);
+      const clock = k.clock as import('../../src/index.js').VirtualClock;
+      for (let i = 0; i < 10_000; i++) {
+        // a signal ends each sleep long before its timeout; the timeout event must go with it
+        const pr = errno(p.poll([{ fd, events: POLLIN }], 60_000));
+        await p.kill(SIGUSR1);
+        expect(await pr).toBe('EINTR');
+      }
+      expect(clock.pending).toBe(0);
+      st.wake();
+    });
+  });
+});
