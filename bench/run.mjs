@@ -98,8 +98,12 @@ function merge() {
     }),
   }));
 }
+/** The same row in every run: at the same place with the same workload, else by its workload. */
 function twinsOf(bench, row, i) {
-  return perRun.map((rs) => rs.find((b) => b.bench === bench)?.rows.find((x, j) => x.workload === row.workload || (j === i && x.kind === row.kind))).filter(Boolean);
+  return perRun.map((rs) => {
+    const rows = rs.find((b) => b.bench === bench)?.rows ?? [];
+    return rows[i]?.workload === row.workload ? rows[i] : rows.find((x) => x.workload === row.workload);
+  }).filter(Boolean);
 }
 const results = merge();
 /**

@@ -71,6 +71,13 @@ function checkSpawnOptions(opts: SpawnOptions): void {
   }
 }
 
+/**
+ * How long shutdown waits for a module held by calls and releases still running: a bound for a
+ * driver that never wakes its sleepers, not a timing anything is decided by (they normally end
+ * at once, as exit ends their sleeps)
+ */
+const SHUTDOWN_WAIT_MS = 2000;
+
 export class KernelCore {
   readonly clock: Clock;
   readonly phys: PhysMem;
@@ -216,7 +223,8 @@ export class KernelCore {
     // the entry goes when the exit is done: the body may finish before this line (a task with no
     // file open never awaits), so it cannot delete the entry itself
     this.exiting.set(task, done);
-    void done.finally(() => this.exiting.delete(task));
+    const forget = () => void this.exiting.delete(task);
+    done.then(forget, forget);
     return done;
   }
 
@@ -371,25 +379,34 @@ export class KernelCore {
 
   /** Unloads every module (newest first) and stops the clock: for tests and the CLI's exit. */
   async shutdown(): Promise<void> {
+    let deadline: Promise<false> | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     for (const task of [...this.tasks.values()]) await this.exitTask(task);
     // a module still in init (an engine being fetched, workers starting) finishes loading first,
     // so it can be unloaded and nothing it starts outlives the kernel
     for (const { mod } of [...this.modules.values()]) if (mod.state === 'coming') await mod.initDone;
     for (const name of [...this.modules.keys()].reverse()) {
-      // a release still running (an fput whose .release awaits its work) holds the module until
-      // it ends: wait for the releases, rather than leave the module and what it started; a
-      // module held by nothing that will end (a file still open) stays
+      // a release still running (an fput whose .release awaits its work) or a call still in
+      // flight (a sleep no exit ends) holds the module until it ends: wait for them, rather than
+      // leave the module and what it started. A module held by nothing that will end (a file
+      // still open) stays; one held past SHUTDOWN_WAIT_MS (a driver that never wakes) stays too.
       for (;;) {
         try {
           await this.rmmod(name);
           break;
         } catch (e) {
           if (!(e instanceof KernelError) || e.errno !== EBUSY) throw e;
-          if (!this.sys.releasing.size) break;
-          await Promise.race(this.sys.releasing);
+          const pending = [...this.sys.releasing, ...this.sys.inflight];
+          if (!pending.length) break;
+          deadline ??= new Promise<false>((r) => {
+            timer = setTimeout(() => r(false), SHUTDOWN_WAIT_MS);
+            (timer as { unref?: () => void }).unref?.();
+          });
+          if ((await Promise.race([Promise.race(pending).then(() => true, () => true), deadline])) === false) break;
         }
       }
     }
+    if (timer !== undefined) clearTimeout(timer);
     this.clock.cancelAll();
   }
 }

@@ -78,8 +78,17 @@ type Body = (cur: Task) => number | Promise<number>;
 export class Syscalls {
   constructor(private readonly k: SyscallHost) {}
 
+  /** syscalls in flight (a driver may hold its module through one): shutdown waits for them */
+  readonly inflight = new Set<Promise<number>>();
+
   /** Runs one syscall: in-flight accounting for signals, oops on exceptions, tracing. */
-  private async run(task: Task, name: string, args: readonly unknown[], signal: AbortSignal | undefined, body: Body): Promise<number> {
+  private run(task: Task, name: string, args: readonly unknown[], signal: AbortSignal | undefined, body: Body): Promise<number> {
+    const call = this.enter(task, name, args, signal, body);
+    this.inflight.add(call);
+    void call.then(() => this.inflight.delete(call));
+    return call;
+  }
+  private async enter(task: Task, name: string, args: readonly unknown[], signal: AbortSignal | undefined, body: Body): Promise<number> {
     // a dying task takes no new calls; a call in flight holds the address space (mmget), so memory
     // it writes after exit() is still its own, and the last of them frees it
     if (task.exiting || !task.mm.mmgetNotZero()) return -ESRCH;

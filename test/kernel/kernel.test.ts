@@ -51,3 +51,22 @@ describe('shutdown with a release still running', () => {
     expect([released, exited, k.modules.has('slowrelease')]).toEqual([true, true, false]);
   });
 });
+
+describe('shutdown with a call still in flight', () => {
+  it('waits for a call in an uninterruptible sleep (which exit does not end) to finish, then unloads its module', async () => {
+    k = await Kernel.boot({ clock: 'virtual' });
+    const { mod, st } = sleeperModule();
+    await k.insmod(mod);
+    const p = k.spawn();
+    const fd = await p.open('/dev/sleeper', O_RDONLY);
+    const read = errno(p.read(fd, p.mmap(4096), 16));
+    let down = false;
+    const shutdown = k.shutdown().then(() => (down = true));
+    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+    expect([down, k.modules.has('sleeper')]).toEqual([false, true]);
+    st.wake(); // the driver wakes its sleeper: the call returns, the file goes, the module can
+    await shutdown;
+    expect(await read).toBe('no error');
+    expect([k.modules.has('sleeper'), k.nrFiles]).toEqual([false, 0]);
+  });
+});

@@ -338,7 +338,18 @@ export const nvme = defineModule({
       }
       st.sysfs = s;
     }
-    const r = await probe(k);
+    let r: number;
+    try {
+      r = await probe(k);
+    } catch (err) {
+      // a bug in probe: what init made before it goes back before the oops
+      if (st.sysfs) {
+        k.classDestroy(st.sysfs.subsysCls);
+        k.classDestroy(st.sysfs.ctrlCls);
+      }
+      k.unregisterBlkdev(major, 'nvme');
+      throw err;
+    }
     if (r < 0) {
       if (st.sysfs) {
         k.classDestroy(st.sysfs.subsysCls);
@@ -350,7 +361,8 @@ export const nvme = defineModule({
     k.api = {
       devs: st.devs,
       removeController: (i: number) => removeController(k, i),
-      addController: (o?: Partial<ControllerConfig>) => probe(k, o),
+      // async, so a call on a module gone rejects rather than throws (the api contract)
+      addController: async (o?: Partial<ControllerConfig>) => probe(k, o),
     } satisfies NvmeApi;
     return 0;
   },
