@@ -396,8 +396,8 @@ export class KernelCore {
           break;
         } catch (e) {
           if (!(e instanceof KernelError) || e.errno !== EBUSY) throw e;
-          const pending = [...this.sys.releasing, ...this.sys.inflight];
-          if (!pending.length) break;
+          if (!this.sys.releasing.size && !this.sys.active) break;
+          const pending = [...this.sys.releasing, this.sys.nextCallEnd()];
           deadline ??= new Promise<false>((r) => {
             timer = setTimeout(() => r(false), SHUTDOWN_WAIT_MS);
             (timer as { unref?: () => void }).unref?.();

@@ -79,16 +79,15 @@ export class Syscalls {
   constructor(private readonly k: SyscallHost) {}
 
   /** syscalls in flight (a driver may hold its module through one): shutdown waits for them */
-  readonly inflight = new Set<Promise<number>>();
+  active = 0;
+  private ended: Array<() => void> = [];
+  /** Resolves when the next syscall in flight returns (a counter and a list: no cost per call). */
+  nextCallEnd(): Promise<void> {
+    return new Promise((r) => this.ended.push(r));
+  }
 
   /** Runs one syscall: in-flight accounting for signals, oops on exceptions, tracing. */
-  private run(task: Task, name: string, args: readonly unknown[], signal: AbortSignal | undefined, body: Body): Promise<number> {
-    const call = this.enter(task, name, args, signal, body);
-    this.inflight.add(call);
-    void call.then(() => this.inflight.delete(call));
-    return call;
-  }
-  private async enter(task: Task, name: string, args: readonly unknown[], signal: AbortSignal | undefined, body: Body): Promise<number> {
+  private async run(task: Task, name: string, args: readonly unknown[], signal: AbortSignal | undefined, body: Body): Promise<number> {
     // a dying task takes no new calls; a call in flight holds the address space (mmget), so memory
     // it writes after exit() is still its own, and the last of them frees it
     if (task.exiting || !task.mm.mmgetNotZero()) return -ESRCH;
@@ -97,6 +96,7 @@ export class Syscalls {
       return -EINVAL;
     }
     task.inflight++;
+    this.active++;
     let r: number;
     try {
       r = await body(task.withAbort(signal));
@@ -106,6 +106,8 @@ export class Syscalls {
     } finally {
       task.syscallExit();
       task.mm.mmput();
+      this.active--;
+      if (this.ended.length) for (const w of this.ended.splice(0)) w();
     }
     // -ERESTARTSYS never reaches user space; without SA_RESTART handlers it reads EINTR
     if (r === -ERESTARTSYS) r = -EINTR;
