@@ -189,17 +189,17 @@ export class Syscalls {
   /** releases still running (a .release that awaits its work): shutdown waits for them */
   readonly releasing = new Set<Promise<void>>();
 
-  /** fput: the last reference runs .release (its value is ignored) and unpins the module. */
-  async fput(file: File, cur: Task): Promise<void> {
+  /**
+   * fput: the last reference runs .release (its value is ignored) and unpins the module; a
+   * reference that is not the last costs no promise (the syscall path drops one per call).
+   */
+  fput(file: File, cur: Task): void | Promise<void> {
     if (--file.count > 0) return;
     this.k.nrFiles--;
     const done = this.release(file, cur);
     this.releasing.add(done);
-    try {
-      await done;
-    } finally {
-      this.releasing.delete(done);
-    }
+    const forget = () => void this.releasing.delete(done);
+    return done.then(forget, forget);
   }
   private async release(file: File, cur: Task): Promise<void> {
     try {
@@ -212,15 +212,33 @@ export class Syscalls {
   }
 
   /** Holds the file for the duration of a call so a concurrent close cannot release it. */
-  private async withFile(cur: Task, fd: number, fn: (file: File) => number | Promise<number>): Promise<number> {
+  private withFile(cur: Task, fd: number, fn: (file: File) => number | Promise<number>): number | Promise<number> {
     const file = cur.fdGet(fd);
     if (!file) return -EBADF;
     file.count++;
+    let r: number | Promise<number>;
     try {
-      return await fn(file);
-    } finally {
-      await this.fput(file, cur);
+      r = fn(file);
+    } catch (err) {
+      const put = this.fput(file, cur);
+      if (put) return put.then(() => Promise.reject(err));
+      throw err;
     }
+    // a call that did not sleep drops its reference at once, without a turn of the microtask queue
+    if (typeof r === 'number') {
+      const put = this.fput(file, cur);
+      return put ? put.then(() => r) : r;
+    }
+    return r.then(
+      async (v) => {
+        await this.fput(file, cur);
+        return v;
+      },
+      async (err) => {
+        await this.fput(file, cur);
+        throw err;
+      },
+    );
   }
 
   read(task: Task, fd: number, ubuf: number, count: number, signal?: AbortSignal): Promise<number> {
@@ -252,7 +270,7 @@ export class Syscalls {
     return this.run(task, name, pos === null ? [fd, ubuf, count] : [fd, ubuf, count, pos], signal, (cur) => {
       // fs/read_write.c: a negative position is -EINVAL before the descriptor is looked at
       if (pos !== null && (!isInt(pos) || pos < 0)) return -EINVAL;
-      return this.withFile(cur, fd, async (file) => {
+      return this.withFile(cur, fd, (file) => {
         if (!(op === 'read' ? file.readable : file.writable)) return -EBADF;
         if (!isInt(count) || count < 0) return -EINVAL;
         const hook = file.fops[op];
@@ -265,7 +283,8 @@ export class Syscalls {
           at.pos = pos;
         }
         // linux-wins: vfs_read/vfs_write pass a driver's count through unchecked (testbus B5 returns 1 for 0)
-        return this.checked(op, await hook.call(file.fops, at, ubuf, count, cur));
+        const r = hook.call(file.fops, at, ubuf, count, cur);
+        return typeof r === 'number' ? this.checked(op, r) : Promise.resolve(r).then((v) => this.checked(op, v));
       });
     });
   }
