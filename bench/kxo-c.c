@@ -2,9 +2,9 @@
  * The C baseline of bench/kxo.bench.mjs, measured in the same run as the WASM it is compared with:
  * the same work as assembly/kxo (kxo's MCTS in u32 8.8 fixed point with the xoroshiro PRNG carried
  * across calls, and negamax_predict: iterative deepening 2/4/6, PVS, history ordering by the
- * kernel's heapsort, a Zobrist-keyed transposition table), written in C from our AssemblyScript,
- * on kxo's 4x4 board with three in a row. The bench checks that every call gives the WASM engine's
- * move, score and PRNG state before it trusts a time.
+ * kernel's heapsort, a Zobrist-keyed transposition table, over bitboards), written in C from our
+ * AssemblyScript, on kxo's 4x4 board with three in a row. The bench checks that every call gives
+ * the WASM engine's move, score and PRNG state before it trusts a time.
  *
  *   kxo-c mcts <board16> <O|X> <reps> [s0 s1]  "move <m> state <s0> <s1> ms <per call>"
  *   kxo-c negamax <board16> <O|X> <reps>       "score <s> move <m> ms <per call>"
@@ -32,6 +32,8 @@
 
 static uint8_t seg[96]; /* segments × GOAL, in check_win's scan order */
 static int seg_cells;
+static uint64_t seg_mask[32]; /* the same segments as cell masks (negamax's bitboards) */
+static int seg_count;
 
 static void add_segment(int r, int c, int dr, int dc)
 {
@@ -46,6 +48,9 @@ static void configure(void)
 	for (int i = 0; i < span; i++) for (int j = 0; j < size; j++) add_segment(i, j, 1, 0);
 	for (int i = 0; i < span; i++) for (int j = 0; j < span; j++) add_segment(i, j, 1, 1);
 	for (int i = 0; i < span; i++) for (int j = GOAL - 1; j < size; j++) add_segment(i, j, 1, -1);
+	seg_count = seg_cells / GOAL;
+	for (int s = 0; s < seg_count; s++)
+		for (int k = 0; k < GOAL; k++) seg_mask[s] |= 1ull << seg[s * GOAL + k];
 }
 
 static uint8_t check_win(const uint8_t *b)
@@ -60,26 +65,6 @@ static uint8_t check_win(const uint8_t *b)
 	for (int i = 0; i < N; i++)
 		if (b[i] == SPACE) return SPACE;
 	return 'D';
-}
-
-static int get_score(const uint8_t *b, uint8_t p)
-{
-	int total = 0;
-	for (int s = 0; s < seg_cells; s += GOAL) {
-		int score = 0;
-		for (int k = 0; k < GOAL; k++) {
-			uint8_t c = b[seg[s + k]];
-			if (c == p) {
-				if (score < 0) { score = 0; break; }
-				score = score ? score * 10 : 1;
-			} else if (c != SPACE) {
-				if (score > 0) { score = 0; break; }
-				score = score ? score * 10 : -1;
-			}
-		}
-		total += score;
-	}
-	return total;
 }
 
 static uint32_t win_value(uint8_t w, uint8_t p)
@@ -237,7 +222,32 @@ static uint16_t gen = 1;
 static int tt_used;
 static int hsum[N], hcount[N], moves_at[MAX_PLY][N];
 static int result_move;
-static uint8_t board_nm[N];
+/* the search's board as bitboards, as assembly/kxo/negamax.ts keeps it */
+static uint64_t o_bits, x_bits;
+#define FULL ((1ull << N) - 1)
+
+static uint8_t check_win_bits(void)
+{
+	for (int s = 0; s < seg_count; s++) {
+		uint64_t m = seg_mask[s];
+		if ((o_bits & m) == m) return O;
+		if ((x_bits & m) == m) return X;
+	}
+	return (o_bits | x_bits) == FULL ? 'D' : SPACE;
+}
+static int get_score_bits(uint8_t p)
+{
+	static const int pow10[] = { 1, 10, 100, 1000 };
+	uint64_t mine = p == O ? o_bits : x_bits, theirs = p == O ? x_bits : o_bits;
+	int total = 0;
+	for (int s = 0; s < seg_count; s++) {
+		int a = __builtin_popcountll(mine & seg_mask[s]), b = __builtin_popcountll(theirs & seg_mask[s]);
+		if (a && b) continue;
+		if (a) total += pow10[a - 1];
+		else if (b) total -= pow10[b - 1];
+	}
+	return total;
+}
 
 static void zobrist_init(void)
 {
@@ -321,9 +331,9 @@ static void kernel_sort(int *v, int num)
 
 static int negamax(int depth, uint8_t p, int alpha, int beta, int ply)
 {
-	if (check_win(board_nm) != SPACE || depth == 0) {
+	if (check_win_bits() != SPACE || depth == 0) {
 		result_move = -1;
-		return get_score(board_nm, p);
+		return get_score_bits(p);
 	}
 	struct tt_entry *hit = tt_get(hash);
 	if (hit) {
@@ -331,13 +341,14 @@ static int negamax(int depth, uint8_t p, int alpha, int beta, int ply)
 		return hit->score;
 	}
 	int *v = moves_at[ply], n = 0;
-	for (int i = 0; i < N; i++)
-		if (board_nm[i] == SPACE) v[n++] = i;
+	for (uint64_t free = ~(o_bits | x_bits) & FULL; free; free &= free - 1) v[n++] = __builtin_ctzll(free);
 	kernel_sort(v, n);
 	int best_score = -10000, best_move = -1, side = p == X;
 	for (int i = 0; i < n; i++) {
 		int m = v[i], score;
-		board_nm[m] = p;
+		uint64_t bit = 1ull << m;
+		if (side) x_bits |= bit;
+		else o_bits |= bit;
 		hash ^= zobrist[m * 2 + side];
 		if (i == 0) score = -negamax(depth - 1, OTHER(p), -beta, -alpha, ply + 1);
 		else {
@@ -347,7 +358,8 @@ static int negamax(int depth, uint8_t p, int alpha, int beta, int ply)
 		hcount[m]++;
 		hsum[m] += score;
 		if (score > best_score) { best_score = score; best_move = m; }
-		board_nm[m] = SPACE;
+		if (side) x_bits &= ~bit;
+		else o_bits &= ~bit;
 		hash ^= zobrist[m * 2 + side];
 		if (score > alpha) alpha = score;
 		if (alpha >= beta) break;
@@ -359,7 +371,11 @@ static int negamax(int depth, uint8_t p, int alpha, int beta, int ply)
 static int negamax_predict(const uint8_t *board, uint8_t p, int *move)
 {
 	int score = 0;
-	memcpy(board_nm, board, N);
+	o_bits = x_bits = 0;
+	for (int i = 0; i < N; i++) {
+		if (board[i] == O) o_bits |= 1ull << i;
+		else if (board[i] == X) x_bits |= 1ull << i;
+	}
 	memset(hsum, 0, sizeof(hsum));
 	memset(hcount, 0, sizeof(hcount));
 	for (int depth = 2; depth <= 6; depth += 2) {

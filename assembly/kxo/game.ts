@@ -1,6 +1,6 @@
 // see: sysprog21/kxo game.c — check_win, get_score, calculate_win_value (kxo §6), generalised
 // from kxo's 4x4 with three in a row to any size 3..8 and goal 3..size (kxo-games §1)
-import { nGrids, setGrids, cell, seg, setSeg } from './layout';
+import { nGrids, setGrids, cell, seg, setSeg, setSegMask } from './layout';
 
 export const SPACE: u8 = 0x20;
 export const O: u8 = 0x4f;
@@ -11,6 +11,8 @@ export let boardSize: i32 = 4;
 export let goal: i32 = 3;
 /** segments × goal: 72 on kxo's board (24 segments of three) */
 export let segCells: i32 = 72;
+/** segments: 24 on kxo's board */
+export let segCount: i32 = 24;
 
 function addSegment(at: i32, r: i32, c: i32, dr: i32, dc: i32): i32 {
   for (let k = 0; k < goal; k++) setSeg(at++, (r + dr * k) * boardSize + (c + dc * k));
@@ -33,6 +35,13 @@ export function configureGame(size: i32, g: i32): i32 {
   for (let i = 0; i < span; i++) for (let j = 0; j < span; j++) at = addSegment(at, i, j, 1, 1);
   for (let i = 0; i < span; i++) for (let j = g - 1; j < size; j++) at = addSegment(at, i, j, 1, -1);
   segCells = at;
+  // the same segments as cell masks, in the same order (negamax's bitboards)
+  segCount = at / g;
+  for (let s = 0; s < segCount; s++) {
+    let m: u64 = 0;
+    for (let k = 0; k < g; k++) m |= (<u64>1) << <u64>seg(s * g + k);
+    setSegMask(s, m);
+  }
   return 0;
 }
 

@@ -11,6 +11,8 @@
 // ├ HIST      i32[64] sum, i32[64] count negamax history, per cell                         │
 // ├ MOVES     i32[64] × MAX_PLY          move lists per negamax ply                         │
 // ├ CHILDREN  12 B × 64                  MCTS root children snapshot for the host           │
+// ├ SEGMASK   u64[SEG_CAP / 3]           the segments again as cell masks (negamax's        │
+// │                                      bitboards), same order                             │
 // ├ TT        TT_CAP × 16 B {key u64, score i32, move i16, gen u16}: open addressing, a     │
 // │           generation counter makes "clear" O(1)                                          │
 // └ NODES     MAX_NODES × 20 B {score u32, visits i32, parent i32, first i32, move i8,      │
@@ -39,7 +41,10 @@ export const HSUM_OFF: usize = ZOBRIST_OFF + <usize>MAX_CELLS * 2 * 8;
 export const HCOUNT_OFF: usize = HSUM_OFF + <usize>MAX_CELLS * 4;
 export const MOVES_OFF: usize = HCOUNT_OFF + <usize>MAX_CELLS * 4;
 export const CHILD_OFF: usize = MOVES_OFF + <usize>(MAX_CELLS * 4 * MAX_PLY);
-export const TT_OFF: usize = (CHILD_OFF + <usize>MAX_CELLS * 12 + 15) & ~15;
+/** the segments as cell masks, for negamax's bitboards: at most SEG_CAP / 3 of them */
+export const SEG_MAX: i32 = SEG_CAP / 3;
+export const SEGMASK_OFF: usize = (CHILD_OFF + <usize>MAX_CELLS * 12 + 7) & ~7;
+export const TT_OFF: usize = (SEGMASK_OFF + <usize>SEG_MAX * 8 + 15) & ~15;
 export const NODES_OFF: usize = TT_OFF + <usize>TT_CAP * 16;
 export const TOTAL_SIZE: usize = NODES_OFF + <usize>MAX_NODES * <usize>NODE_SIZE;
 
@@ -97,6 +102,15 @@ export function setGrids(n: i32): void {
 @inline export function setZobrist(i: i32, v: u64): void {
   assert(<u32>i < <u32>(MAX_CELLS * 2));
   store<u64>(BASE + ZOBRIST_OFF + (<usize>i << 3), v);
+}
+
+@inline export function segMask(s: i32): u64 {
+  assert(<u32>s < <u32>SEG_MAX);
+  return load<u64>(BASE + SEGMASK_OFF + (<usize>s << 3));
+}
+@inline export function setSegMask(s: i32, m: u64): void {
+  assert(<u32>s < <u32>SEG_MAX);
+  store<u64>(BASE + SEGMASK_OFF + (<usize>s << 3), m);
 }
 
 @inline export function hsum(i: i32): i32 {

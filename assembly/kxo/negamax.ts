@@ -1,10 +1,58 @@
 // see: sysprog21/kxo negamax.c + zobrist.c — iterative deepening 2/4/6, PVS, history ordering,
 // a transposition table keyed by the Zobrist hash of the stones added since the root (kxo §7)
-import { BOARD_OFF, MAX_CELLS, MAX_PLY, nGrids, TT_BITS, TT_CAP, cell, setCell, setHsum, setHcount, hsum, hcount, moveAt, setMoveAt, ttAddr, zobrist, setZobrist } from './layout';
-import { SPACE, X, O, checkWin, getScore, goal, segCells } from './game';
+import { BOARD_OFF, MAX_CELLS, MAX_PLY, nGrids, TT_BITS, TT_CAP, cell, setHsum, setHcount, hsum, hcount, moveAt, setMoveAt, ttAddr, zobrist, setZobrist, segMask } from './layout';
+import { SPACE, X, O, DRAW, goal, segCells, segCount } from './game';
 import { kernelSort } from './sort';
 
 let hash: u64 = 0;
+// The search's board as two bitboards (bit i = cell i), set from BOARD once per negamax_predict:
+// check_win and get_score below give what game.ts's give on the byte board, segment for segment
+// and in the same order, with a mask test instead of a walk of each segment's cells.
+let oBits: u64 = 0;
+let xBits: u64 = 0;
+let fullBits: u64 = 0;
+
+function loadBits(): void {
+  oBits = 0;
+  xBits = 0;
+  for (let i = 0; i < nGrids; i++) {
+    const c = cell(BOARD_OFF, i);
+    if (c == O) oBits |= (<u64>1) << <u64>i;
+    else if (c == X) xBits |= (<u64>1) << <u64>i;
+  }
+  fullBits = nGrids == 64 ? <u64>-1 : ((<u64>1) << <u64>nGrids) - 1;
+}
+
+/** check_win: the first complete segment's owner in scan order, else ' ' or 'D' when full */
+function checkWinBits(): u8 {
+  for (let s = 0; s < segCount; s++) {
+    const m = segMask(s);
+    if ((oBits & m) == m) return O;
+    if ((xBits & m) == m) return X;
+  }
+  return (oBits | xBits) == fullBits ? DRAW : SPACE;
+}
+
+/** get_score: per segment 0 when both sides have a stone in it, else ±10^(stones - 1) */
+function getScoreBits(p: u8): i32 {
+  const mine = p == O ? oBits : xBits;
+  const theirs = p == O ? xBits : oBits;
+  let total = 0;
+  for (let s = 0; s < segCount; s++) {
+    const m = segMask(s);
+    const a = <i32>popcnt<u64>(mine & m);
+    const b = <i32>popcnt<u64>(theirs & m);
+    if (a && b) continue;
+    if (a) total += pow10(a - 1);
+    else if (b) total -= pow10(b - 1);
+  }
+  return total;
+}
+@inline function pow10(n: i32): i32 {
+  let v = 1;
+  for (let i = 0; i < n; i++) v *= 10;
+  return v;
+}
 let gen: u16 = 1;
 let ttUsed: i32 = 0;
 export let resultScore: i32 = 0;
@@ -73,9 +121,9 @@ function ttClear(): void {
 }
 
 function negamax(depth: i32, p: u8, alpha: i32, beta: i32, ply: i32): i32 {
-  if (checkWin(BOARD_OFF) != SPACE || depth == 0) {
+  if (checkWinBits() != SPACE || depth == 0) {
     resultMove = -1;
-    return getScore(BOARD_OFF, p);
+    return getScoreBits(p);
   }
   // observed: kxo §7 — a hit returns the stored result whatever its depth or window
   const hit = ttGet(hash);
@@ -85,11 +133,13 @@ function negamax(depth: i32, p: u8, alpha: i32, beta: i32, ply: i32): i32 {
   }
   assert(ply < MAX_PLY);
   let n = 0;
-  for (let i = 0; i < nGrids; i++) {
-    if (cell(BOARD_OFF, i) == SPACE) {
-      setMoveAt(ply, n, i);
-      n++;
-    }
+  let free = ~(oBits | xBits) & fullBits;
+  while (free) {
+    // the empty cells in increasing order, as the walk of the board lists them
+    const i = <i32>ctz<u64>(free);
+    free &= free - 1;
+    setMoveAt(ply, n, i);
+    n++;
   }
   kernelSort(ply, n);
   let bestScore = lowest;
@@ -98,7 +148,9 @@ function negamax(depth: i32, p: u8, alpha: i32, beta: i32, ply: i32): i32 {
   const side = p == X ? 1 : 0;
   for (let i = 0; i < n; i++) {
     const m = moveAt(ply, i);
-    setCell(BOARD_OFF, m, p);
+    const bit = (<u64>1) << <u64>m;
+    if (side) xBits |= bit;
+    else oBits |= bit;
     hash ^= zobrist(m, side);
     let score: i32;
     if (i == 0) score = -negamax(depth - 1, opp, -beta, -alpha, ply + 1);
@@ -113,7 +165,8 @@ function negamax(depth: i32, p: u8, alpha: i32, beta: i32, ply: i32): i32 {
       bestScore = score;
       bestMove = m;
     }
-    setCell(BOARD_OFF, m, SPACE);
+    if (side) xBits &= ~bit;
+    else oBits &= ~bit;
     hash ^= zobrist(m, side);
     if (score > alpha) alpha = score;
     if (alpha >= beta) break;
@@ -125,6 +178,7 @@ function negamax(depth: i32, p: u8, alpha: i32, beta: i32, ply: i32): i32 {
 
 /** negamax_predict: the board is in BOARD; result in resultScore/resultMove. */
 export function negamaxPredict(p: u8): void {
+  loadBits();
   for (let i = 0; i < nGrids; i++) {
     setHsum(i, 0);
     setHcount(i, 0);
