@@ -17,8 +17,9 @@ export const fmt = (v) => (Number.isInteger(v) || v >= 100 ? Math.round(v).toLoc
 function axis(max) {
   if (!(max > 0)) return { end: 1, step: 0.5 };
   const p = 10 ** Math.floor(Math.log10(max));
-  for (const m of [1, 2, 5, 10]) if (m * p >= max) return { end: m * p, step: (m * p) / (m === 1 || m === 10 ? 5 : m === 2 ? 4 : 5) };
-  return { end: max, step: max / 4 };
+  // 1, 2 or 5 (times p) is the first to reach max; there is always one (10p > max)
+  const m = [1, 2, 5, 10].find((x) => x * p >= max);
+  return { end: m * p, step: (m * p) / (m === 2 ? 4 : 5) };
 }
 
 export function chart(results, title = 'vchardev benchmarks') {

@@ -31,15 +31,12 @@ function ownKxo() {
   execFileSync(process.env.CC || 'cc', ['-O2', '-std=gnu99', '-w', '-I', join(here, 'include'), '-I', src, '-o', bin, join(here, 'main.c'), ...files], { stdio: 'inherit' });
   return bin;
 }
-function own(...args) {
-  progress(`kxo's own C: ${args.join(' ').trim()}`);
-  const w = execFileSync(OWN, args.map(String), { encoding: 'utf8' }).trim().split(' ');
-  return Object.fromEntries(Array.from({ length: w.length / 2 }, (_, i) => [w[2 * i], Number(w[2 * i + 1])]));
-}
-/** Runs the C baseline; @returns its output's fields ("move 13 ms 95.1" → { move: 13, ms: 95.1 }) */
-function c(...args) {
-  progress(`C: ${args.join(' ').trim()}`);
-  const words = execFileSync(C, args.map(String), { encoding: 'utf8' }).trim().split(' ');
+const own = (...args) => runC(OWN, "kxo's own C", args);
+const c = (...args) => runC(C, 'C', args);
+/** Runs a C program of the bench; @returns its output's fields ("move 13 ms 95.1" → { move: 13, ms: 95.1 }) */
+function runC(bin, what, args) {
+  progress(`${what}: ${args.join(' ').trim()}`);
+  const words = execFileSync(bin, args.map(String), { encoding: 'utf8' }).trim().split(' ');
   const out = {};
   for (let i = 0; i < words.length; i += 1) {
     if (words[i] === 'state') out.state = [BigInt(words[++i]), BigInt(words[++i])];

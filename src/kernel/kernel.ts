@@ -312,17 +312,14 @@ export class KernelCore {
    * - A driver exception is an oops in the log and EIO.
    */
   private pinnedApi(mod: Module, api: object): object {
-    const fail = (name: string, r: number, async: boolean) => {
-      const e = new KernelError(-r, mod.name, name);
-      if (async) return Promise.reject(e);
-      throw e;
+    const settle = (name: string, res: unknown): unknown => {
+      if (typeof res === 'number' && Number.isInteger(res) && res < 0) throw new KernelError(-res, mod.name, name);
+      return res;
     };
-    const settle = (name: string, res: unknown, async: boolean): unknown =>
-      typeof res === 'number' && Number.isInteger(res) && res < 0 ? fail(name, res, async) : async ? Promise.resolve(res) : res;
-    const bug = (name: string, err: unknown, async: boolean) => {
-      if (err instanceof KernelError) return async ? Promise.reject(err) : (() => { throw err; })();
+    const bug = (name: string, err: unknown): never => {
+      if (err instanceof KernelError) throw err;
       this.oops(err, `${mod.name} api ${name}`);
-      return fail(name, -EIO, async);
+      throw new KernelError(EIO, mod.name, name);
     };
     return new Proxy(api, {
       get: (target, prop, receiver) => {
@@ -330,23 +327,29 @@ export class KernelCore {
         if (typeof v !== 'function') return v;
         const name = String(prop);
         const async = v.constructor?.name === 'AsyncFunction';
-        return (...args: unknown[]) => {
-          if (!this.tryModuleGet(mod)) return fail(`${name}: module not loaded`, -ENODEV, async);
+        const call = (args: unknown[]): unknown => {
+          if (!this.tryModuleGet(mod)) throw new KernelError(ENODEV, mod.name, `${name}: module not loaded`);
           let res: unknown;
           try {
             res = (v as (...a: unknown[]) => unknown).apply(target, args);
           } catch (err) {
             this.modulePut(mod);
-            return bug(name, err, async);
+            return bug(name, err);
           }
           if (res && typeof (res as Promise<unknown>).then === 'function') {
-            return (res as Promise<unknown>).then(
-              (r) => settle(name, r, true),
-              (err) => bug(name, err, true),
-            ).finally(() => this.modulePut(mod));
+            return (res as Promise<unknown>).then((r) => settle(name, r), (err) => bug(name, err)).finally(() => this.modulePut(mod));
           }
           this.modulePut(mod);
-          return settle(name, res, false);
+          return settle(name, res);
+        };
+        // an async function's failure is a rejection, never a throw at the call
+        return (...args: unknown[]) => {
+          if (!async) return call(args);
+          try {
+            return call(args);
+          } catch (e) {
+            return Promise.reject(e);
+          }
         };
       },
     });

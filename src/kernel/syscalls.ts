@@ -216,29 +216,24 @@ export class Syscalls {
     const file = cur.fdGet(fd);
     if (!file) return -EBADF;
     file.count++;
+    // the reference goes when the call is done; a call that did not sleep drops it at once,
+    // without a turn of the microtask queue (fput makes a promise only for a last release)
+    const after = (v: number): number | Promise<number> => {
+      const put = this.fput(file, cur);
+      return put ? put.then(() => v) : v;
+    };
+    const failed = (err: unknown): never | Promise<never> => {
+      const put = this.fput(file, cur);
+      if (put) return put.then(() => Promise.reject(err));
+      throw err;
+    };
     let r: number | Promise<number>;
     try {
       r = fn(file);
     } catch (err) {
-      const put = this.fput(file, cur);
-      if (put) return put.then(() => Promise.reject(err));
-      throw err;
+      return failed(err);
     }
-    // a call that did not sleep drops its reference at once, without a turn of the microtask queue
-    if (typeof r === 'number') {
-      const put = this.fput(file, cur);
-      return put ? put.then(() => r) : r;
-    }
-    return r.then(
-      async (v) => {
-        await this.fput(file, cur);
-        return v;
-      },
-      async (err) => {
-        await this.fput(file, cur);
-        throw err;
-      },
-    );
+    return typeof r === 'number' ? after(r) : r.then(after, failed);
   }
 
   read(task: Task, fd: number, ubuf: number, count: number, signal?: AbortSignal): Promise<number> {
