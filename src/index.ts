@@ -99,7 +99,7 @@ export type { TraceEvent } from './kernel/trace.js';
 // the engines, also importable alone as 'vchardev/kxo' and 'vchardev/dma'
 export { KxoEngine, type Player, type MctsStats, type KxoEngineOptions } from './wasm/kxo.js';
 export { DmaEngine, PRP_RULES, type WalkResult } from './wasm/dma.js';
-export { StrongEngine, type StrongEngineOptions, type Solution } from './wasm/strong.js';
+export { StrongEngine, type StrongEngineOptions, type Solution, type SolveProgress } from './wasm/strong.js';
 export { createEngine, winnerOf, AI_NAMES, type Engine, type EngineOptions, type AiName } from './wasm/engine.js';
 export { WasmAbort, EngineLoadError, type WasmBuild, type EngineSource } from './wasm/instance.js';
 export { FaultAttr, FaultInjection, type FaultConfig } from './kernel/fault.js';

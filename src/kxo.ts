@@ -8,5 +8,5 @@
 //   e.mcts('                ', 'X');                 // a cell 0..15; e.lastMcts has the tree
 export { KxoEngine, type Player, type MctsStats, type KxoEngineOptions } from './wasm/kxo.js';
 export { WasmAbort, EngineLoadError, type WasmBuild, type EngineSource } from './wasm/instance.js';
-export { StrongEngine, type StrongEngineOptions, type Solution } from './wasm/strong.js';
+export { StrongEngine, type StrongEngineOptions, type Solution, type SolveProgress } from './wasm/strong.js';
 export { createEngine, winnerOf, AI_NAMES, type Engine, type EngineOptions, type AiName } from './wasm/engine.js';

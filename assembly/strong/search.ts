@@ -6,8 +6,9 @@
 // deepening depths under a node budget with a line-count evaluation at the horizon.
 import {
   MAX_CELLS, MAX_PER_CELL, TT_CAP, line, setLine, cellLine, cellNLines, setCellLine, setCellNLines,
-  zobrist, setZobrist, moveAt, setMoveAt, orderAt, setOrderAt, ttAddr,
+  zobrist, setZobrist, moveAt, setMoveAt, orderAt, setOrderAt, ttAddr, sttReady,
 } from './layout';
+import { solveConfigure, solvePosition, sBest, snodes } from './solve';
 
 export const WIN: i32 = 1000000;
 const MATE_BOUND: i32 = WIN - 1000;
@@ -21,8 +22,8 @@ const TT_UPPER: u8 = 3;
 export let size: i32 = 4;
 export let goal: i32 = 3;
 export let cells: i32 = 16;
-let full: u64 = 0xffff;
-let nlines: i32 = 0;
+export let full: u64 = 0xffff;
+export let nlines: i32 = 0;
 /** bitboards: side 0 = 'O', side 1 = 'X' */
 export let bo: u64 = 0;
 export let bx: u64 = 0;
@@ -96,6 +97,7 @@ export function configure(n: i32, g: i32): i32 {
     setOrderAt(j + 1, cell);
   }
   clearTT();
+  solveConfigure();
   return 0;
 }
 
@@ -258,7 +260,9 @@ export function search(ply: i32, depth: i32, alpha: i32, beta: i32, me: i32): i3
 
 /**
  * The best move for `me` in the loaded position: exact when at most `exactCells` cells are
- * empty, else deepening depths until `nodeBudget` nodes are spent (the last finished depth wins).
+ * empty; else, when the solver's table is reserved, the solver within `exactBudget` nodes (a
+ * draw it proves is played as it is; a win it proves is kept), then deepening depths until
+ * `nodeBudget` nodes are spent (the last finished depth wins).
  * @returns the cell, or -1 when the board is full or already decided; the score is in lastScore
  */
 export let lastScore: i32 = 0;
@@ -284,6 +288,19 @@ export function bestMove(me: i32, exactCells: i32, nodeBudget: i32, exactBudget:
     nodes = 0;
     aborted = false;
   }
+  // beyond the distance search's reach the solver may still settle it: a draw is played at once
+  // (the solver's move is the most active that keeps it); a proven win is kept below even when
+  // no deepening depth finds its length
+  let keep = -1;
+  if (empties > exactCells && sttReady()) {
+    const v = solvePosition(bo, bx, me, <f64>exactBudget);
+    if (v == 0) {
+      lastExact = true;
+      nodes = <i32>min(snodes, <u64>0x7fffffff);
+      return sBest;
+    }
+    if (v == 1) keep = sBest;
+  }
   // whatever the budget, a win now is taken and a single threat blocked
   const mine = me == 0 ? bo : bx;
   const theirs = me == 0 ? bx : bo;
@@ -307,6 +324,7 @@ export function bestMove(me: i32, exactCells: i32, nodeBudget: i32, exactBudget:
     lastScore = s;
     if (s > MATE_BOUND || s < -MATE_BOUND) break;
   }
+  if (keep >= 0 && !(lastScore > MATE_BOUND)) return keep;
   if (move < 0) {
     // not even depth 1 finished: block a threat, else the first empty cell in centre order
     if (block >= 0) return block;

@@ -63,6 +63,8 @@ export async function instantiateEngine(
     },
     seed: () => 0x5eed,
     trace: () => {},
+    // the strong engine's long solves report here; a caller who wants to hear passes its own
+    solveProgress: () => {},
     ...imports.env,
   };
   const instance = await WebAssembly.instantiate(module, { ...imports, env });

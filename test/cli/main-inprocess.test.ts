@@ -57,4 +57,24 @@ describe('vchardev main() in-process', () => {
     expect(await main(['tournament', '--ai', 'negamax,random', '--board', '5', '--goal', '4', '--games', '1', '--jobs', '0', '--svg', join(dir, 'b.svg')])).toBe(0);
     expect(io.out).toContain('5x5');
   }, 60_000);
+  it('solve through main(): the value, plies and nodes; JSON; usage errors', async () => {
+    const io = capture();
+    expect(await main(['solve', '--board', '4', '--goal', '4'])).toBe(0);
+    expect(io.out).toContain('4x4, 4 in a row, O to move from the empty board: a draw in 16 plies');
+    expect(io.out).toMatch(/^[\d,]+ nodes in [\d.]+ s/m);
+    expect(await main(['solve', '--board', '5', '--goal', '3', '--position', 'XX...X.O...............O.', '--json'])).toBe(0);
+    const last = JSON.parse(io.out.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    // O has fewer stones, so O moves: X threatens 2 and 10 at once
+    expect(last).toMatchObject({ board: 5, goal: 3, player: 'O', value: 'loss', plies: 2 });
+    expect(last.nodes).toBeGreaterThan(0);
+    expect(await main(['solve', '--help'])).toBe(0);
+    expect(io.out).toContain('usage: vchardev solve');
+    expect(await main(['solve', '--board', '4', '--position', 'OX'])).toBe(2);
+    expect(await main(['solve', '--player', 'Z'])).toBe(2);
+    expect(await main(['solve', '--table-bits', '30'])).toBe(2);
+    expect(await main(['solve', '--board', '5', '--goal', '4', '--budget', '1000'])).toBe(1);
+    expect(io.err).toContain('solve: not solved within 1000 nodes');
+    expect(await main(['solve', '--position', 'OOO             '])).toBe(1);
+    expect(io.err).toContain('solve: the game is already over');
+  }, 60_000);
 });
