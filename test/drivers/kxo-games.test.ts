@@ -1,5 +1,6 @@
 // The kxo extension (kxo-games.md, issue 12): parameters, ioctls, the event protocol, human
 // moves, per-game sysfs and loadavg, under the virtual clock.
+import { KXO_TRACE } from '../../src/drivers/kxo/trace.js';
 import { availableParallelism } from 'node:os';
 import { describe, it, expect, afterEach } from 'vitest';
 import { Kernel, O_RDONLY, O_RDWR, O_NONBLOCK, POLLIN, POLLRDNORM, type Process } from '../../src/index.js';
@@ -487,9 +488,12 @@ describe('per-AI load average (kxo-games §5)', async () => {
 
 describe('the AI pool (kxo-games §1, issue 12)', () => {
   /** The event stream of 12 ticks of 4 games with every AI kind, on a pool of `workers`. */
-  async function stream(worker: 'off' | 'on', workers: number): Promise<Array<[number, number]>> {
+  async function stream(worker: 'off' | 'on', workers: number, ahead: { used: number; dropped: number } = { used: 0, dropped: 0 }): Promise<Array<[number, number]>> {
     const { p, buf, api } = await boot({ abi: 'ext', games: 4, ai: 'random,negamax', worker, workers });
     expect(api.pool.workers).toBe(worker === 'on' ? workers : 0);
+    k.trace.on((e) => {
+      if (e.name === KXO_TRACE.moveAhead) ahead[e.fields!.used ? 'used' : 'dropped']++;
+    });
     const c = await Client.open(p, buf);
     await c.proto(1);
     await c.setAi(1, 0, 0); // game 1: mcts for O
@@ -514,12 +518,34 @@ describe('the AI pool (kxo-games §1, issue 12)', () => {
     await k.clock.advance(300);
     expect(api.game(0).moves.length).toBeGreaterThan(0);
   });
-  it('under the virtual clock the events are the same inline and on 1 or 3 workers; rmmod releases them', async () => {
-    const inline = await stream('off', 0);
+  it('under the virtual clock the events are the same inline and on 1 or 3 workers, with moves asked for ahead; rmmod releases them', async () => {
+    const none = { used: 0, dropped: 0 };
+    const inline = await stream('off', 0, none);
     expect(inline.length).toBeGreaterThan(40);
-    expect(await stream('on', 1)).toEqual(inline);
-    expect(await stream('on', 3)).toEqual(inline);
+    // inline nothing is asked ahead; on workers each game's next turn is, and serves its tick
+    // (through game ends and restarts too: 12 ticks see several)
+    expect(none).toEqual({ used: 0, dropped: 0 });
+    const one = { used: 0, dropped: 0 };
+    expect(await stream('on', 1, one)).toEqual(inline);
+    expect(one.used).toBeGreaterThan(30);
+    const three = { used: 0, dropped: 0 };
+    expect(await stream('on', 3, three)).toEqual(inline);
+    expect(three.used).toBeGreaterThan(30);
+    expect(inline.filter(([, code]) => code === 0x80).length).toBeGreaterThan(1);
   }, 120_000);
+  it('a move asked for ahead is dropped when the game changes before its tick (here: a new AI)', async () => {
+    const { p, buf } = await boot({ abi: 'ext', games: 2, ai: 'negamax,negamax', worker: 'on', workers: 1 });
+    const seen: Array<{ game: number; used: boolean }> = [];
+    k.trace.on((e) => e.name === KXO_TRACE.moveAhead && seen.push(e.fields as { game: number; used: boolean }));
+    const c = await Client.open(p, buf);
+    await c.proto(1);
+    await k.clock.advance(100); // each game's first move; its second is asked for ahead
+    await c.setAi(0, 1, 2); // game 0's X becomes random: the guess for game 0 is not the move wanted
+    await k.clock.advance(100);
+    // (asked longest first: game 1's negamax before game 0's random)
+    expect(seen).toEqual([{ game: 1, used: true }, { game: 0, used: false }]);
+    await p.close(c.fd);
+  });
 });
 
 describe('hostile parameters, protocol switches and resyncs', () => {

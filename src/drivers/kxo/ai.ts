@@ -103,7 +103,15 @@ export interface AiPool {
   readonly workers: number;
   /** true once close() ran (rmmod): every worker terminated */
   readonly closed: boolean;
-  move(req: MoveRequest): Promise<MoveResult>;
+  /**
+   * Queues a move. `ahead`: a guess at a game's next turn, made while the tick's other moves
+   * still run; it waits behind every move of the tick and runs only on a worker nothing else needs.
+   */
+  move(req: MoveRequest, ahead?: boolean): Promise<MoveResult>;
+  /** the tick needs a move asked for ahead: it now queues as a move of the tick */
+  hurry(req: MoveRequest): void;
+  /** a move asked for ahead that will not be used: dropped if no worker took it yet */
+  forget(req: MoveRequest): void;
   close(): void;
 }
 
@@ -138,6 +146,9 @@ export async function createAiPool(opts: AiPoolOptions): Promise<AiPool> {
       workers: 0,
       get closed() { return closed; },
       move: (req) => (closed ? Promise.reject(new Error('kxo: the AI pool is closed')) : runner.run(req)),
+      // inline, nothing runs ahead (the driver asks for no move ahead of its tick)
+      hurry: () => {},
+      forget: () => {},
       close: () => void (closed = true),
     };
   }
@@ -153,11 +164,12 @@ interface Job {
   reject: (e: unknown) => void;
 }
 
-/** Jobs go to the first idle worker; a worker runs one at a time. */
+/** Jobs go to the first idle worker, the tick's before those asked for ahead; a worker runs one at a time. */
 class WorkerPool implements AiPool {
   private readonly idle: Channel[] = [];
   private readonly busy = new Map<Channel, Job>();
   private readonly queue: Job[] = [];
+  private readonly later: Job[] = [];
   private failed: unknown = null;
 
   constructor(private readonly channels: Channel[]) {}
@@ -202,12 +214,22 @@ class WorkerPool implements AiPool {
     return this;
   }
 
-  move(req: MoveRequest): Promise<MoveResult> {
+  move(req: MoveRequest, ahead = false): Promise<MoveResult> {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
-      this.queue.push({ req, resolve, reject });
+      (ahead ? this.later : this.queue).push({ req, resolve, reject });
       this.next();
     });
+  }
+
+  hurry(req: MoveRequest): void {
+    const i = this.later.findIndex((j) => j.req === req);
+    if (i >= 0) this.queue.push(...this.later.splice(i, 1));
+  }
+
+  forget(req: MoveRequest): void {
+    const i = this.later.findIndex((j) => j.req === req);
+    if (i >= 0) this.later.splice(i, 1)[0]!.reject(new Error('kxo: a move asked for ahead was dropped'));
   }
 
   close(): void {
@@ -215,9 +237,9 @@ class WorkerPool implements AiPool {
   }
 
   private next(): void {
-    while (this.idle.length && this.queue.length) {
+    while (this.idle.length && (this.queue.length || this.later.length)) {
       const ch = this.idle.shift()!;
-      const job = this.queue.shift()!;
+      const job = (this.queue.length ? this.queue : this.later).shift()!;
       this.busy.set(ch, job);
       ch.post({ type: 'move', req: job.req });
     }
@@ -228,7 +250,7 @@ class WorkerPool implements AiPool {
     if (this.failed) return;
     this.failed = err;
     for (const ch of this.channels) ch.terminate();
-    for (const job of [...this.busy.values(), ...this.queue.splice(0)]) job.reject(err);
+    for (const job of [...this.busy.values(), ...this.queue.splice(0), ...this.later.splice(0)]) job.reject(err);
     this.busy.clear();
     this.idle.length = 0;
   }

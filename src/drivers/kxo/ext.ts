@@ -9,7 +9,7 @@ import { bytesToLatin1 } from '../../kernel/device.js';
 import { drawBoard, parseCell } from './board.js';
 import { EventQueue } from './events.js';
 import type { Game, Side } from './game.js';
-import type { MoveResult } from './ai.js';
+import type { MoveRequest, MoveResult } from './ai.js';
 import { readQueue } from './read.js';
 import { KXO_TRACE as T } from './trace.js';
 import {
@@ -56,6 +56,68 @@ function restart(k: K, st: KxoState, g: Game): void {
   emit(k, st, g.id, KXO_EV_START);
 }
 
+/** how long a move of each AI usually takes, in rank only: the order a tick queues its moves */
+const COST: Record<KxoMachineAi, number> = { mcts: 3, strong: 2, negamax: 1, random: 0 };
+
+/**
+ * The move of game `g` for this tick: the one asked for ahead when it is exactly this request at
+ * this epoch, else a new one. On a pool of workers, as soon as a move comes back the game's next
+ * one is asked for ahead (§1a allows it: a tick's events stay in game order, and a move depends
+ * only on its request), so a worker whose move was quick goes on with that game's next turn
+ * instead of idling until the tick's slowest move ends.
+ */
+function ask(k: K, st: KxoState, g: Game, ai: KxoMachineAi): Promise<MoveResult> {
+  const a = g.ahead;
+  g.ahead = null;
+  let req: MoveRequest = { ai, board: g.board, player: g.turn, rng: g.rng };
+  let p: Promise<MoveResult>;
+  if (a && a.epoch === g.epoch && a.req.ai === ai && a.req.board === req.board && a.req.player === req.player && a.req.rng[0] === req.rng[0] && a.req.rng[1] === req.rng[1]) {
+    k.trace(T.moveAhead, { game: g.id, used: true });
+    st.pool.hurry(a.req);
+    req = a.req;
+    p = a.p;
+  } else {
+    if (a) {
+      k.trace(T.moveAhead, { game: g.id, used: false });
+      st.pool.forget(a.req);
+    }
+    p = st.pool.move(req);
+  }
+  if (st.pool.workers > 0) {
+    const epoch = g.epoch;
+    // registered before the tick awaits p, so it runs before the move is applied
+    p.then((r) => askAhead(st, g, epoch, req, r), () => {});
+  }
+  return p;
+}
+
+/** Game `g`'s next request after `r` answers `req` (at `epoch`): queued ahead of its tick. */
+function askAhead(st: KxoState, g: Game, epoch: number, req: MoveRequest, r: MoveResult): void {
+  if (st.pool.closed || g.epoch !== epoch) return;
+  const cells = [...req.board];
+  // the cell the tick will play (see the proposal in tick()), and what it does to the game
+  const cell = r.move >= 0 && cells[r.move] === ' ' ? r.move : cells.indexOf(' ');
+  if (cell < 0) return;
+  cells[cell] = req.player;
+  let board: string;
+  let next: number;
+  if (st.checkWin(cells) === ' ') {
+    board = cells.join('');
+    next = epoch + 1; // playMove
+  } else if (st.attr.end === '0') {
+    board = ' '.repeat(cells.length);
+    next = epoch + 2; // playMove, then the next tick's restart
+  } else return;
+  const player = other(req.player);
+  const ai = g.aiOf(player);
+  if (ai === 'human' || g.paused) return;
+  const nextReq: MoveRequest = { ai, board, player, rng: r.rng };
+  const p = st.pool.move(nextReq, true);
+  // a guess that is never used (a restart, a new AI, rmmod) must not surface as a rejection
+  p.catch(() => {});
+  g.ahead = { epoch: next, req: nextReq, p };
+}
+
 /**
  * One tick (§1a): games that are over restart (unless kxo_state's end holds them); every other
  * game whose side to move is an AI gets one move. The moves are computed concurrently and
@@ -77,8 +139,12 @@ export async function tick(k: K, st: KxoState): Promise<void> {
       }
       const ai = g.aiOf(g.turn);
       if (g.paused || ai === 'human') continue;
-      plan.push({ g, restart: false, epoch: g.epoch, ai, p: st.pool.move({ ai, board: g.board, player: g.turn, rng: g.rng }) });
+      plan.push({ g, restart: false, epoch: g.epoch, ai, p: null! });
     }
+    // the pool gets the longest moves first (a stable sort: game order among equals), so no
+    // worker is left alone at the end of the tick with a slow move started last
+    const asks = plan.filter((j) => !j.restart).sort((a, b) => COST[b.ai] - COST[a.ai]);
+    for (const j of asks) j.p = ask(k, st, j.g, j.ai);
     // each game's move on its own: an AI that fails (an engine that cannot be loaded) costs its
     // game this tick, not the other games theirs
     const results = await Promise.allSettled(plan.map((j) => (j.restart ? null : j.p)));

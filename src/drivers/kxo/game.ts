@@ -1,6 +1,7 @@
 // One game of the kxo driver: its board, turn, AIs and history (kxo-games §1a). kxo itself has
 // one; abi 'ext' runs up to 64. check_win follows sysprog21/kxo game.c for every shape.
 import type { KxoAiKind } from './uapi.js';
+import type { MoveRequest, MoveResult } from './ai.js';
 
 export type Side = 'O' | 'X';
 export type Winner = ' ' | 'O' | 'X' | 'D';
@@ -91,6 +92,11 @@ export class Game {
   rng: [bigint, bigint];
   /** bumped by every change a move in flight must not overwrite (restart, new AI, a human move) */
   epoch = 0;
+  /**
+   * this game's next move, asked of the pool as soon as its last one came back (the tick's slower
+   * moves still running): used by the tick that needs exactly this request at this epoch
+   */
+  ahead: { epoch: number; req: MoveRequest; p: Promise<MoveResult> } | null = null;
 
   constructor(readonly id: number, readonly size: number, ai: [KxoAiKind, KxoAiKind], rng: [bigint, bigint]) {
     this.cells = new Array<string>(size * size).fill(' ');

@@ -10,6 +10,8 @@ export const KXO_TRACE = {
   aiFailed: 'ai_failed',
   /** a move computed for a board that changed meanwhile (restart, new AI, pause) was dropped */
   staleMove: 'stale_move',
+  /** a move asked for ahead of its tick (kxo-games §1a) served it (used) or was not the one needed */
+  moveAhead: 'move_ahead',
   /** read with a buffer outside the user address space (-EFAULT) */
   errFault: 'err_fault',
   /** a non-blocking read found nothing (-EAGAIN) */
