@@ -17,15 +17,17 @@ const pool = () => { const free = [...lists].reverse(); return { alloc: () => fr
 
 const run = (name, fn) => timeIt(name, fn, { minSamples: 8, maxTime: 2 });
 /**
- * The C baseline at 64 MiB (M entries/s built, M pages/s walked with the controller's checks),
- * measured now by bench/prp-c.c, built with the system's compiler; null without one.
+ * The C baseline (M entries/s built, M pages/s walked with the WASM walk's checks and output) at
+ * `bytes`, measured now by bench/prp-c.c, built with the system's compiler; null without one.
  */
-const C_64M = (() => {
-  const bin = cProgram('prp-c.c');
-  if (!bin) return null;
-  const [, build, , walk] = execFileSync(bin, [String(64 << 20)], { encoding: 'utf8' }).trim().split(' ');
+const cBin = cProgram('prp-c.c');
+const cAt = (bytes) => {
+  if (!cBin) return null;
+  const [, build, , walk] = execFileSync(cBin, [String(bytes)], { encoding: 'utf8' }).trim().split(' ');
   return { build: Number(build), walk: Number(walk) };
-})();
+};
+// the release build uses SIMD; the scalar variant is what an engine without it runs
+const scalar = await DmaEngine.create(phys.memory, 'scalar');
 const rows = [];
 for (const size of quick ? [4096, 1 << 20, 64 << 20] : [4096, 128 << 10, 1 << 20, 64 << 20]) {
   const addr = mm.mmap(size + 4096, 3);
@@ -43,13 +45,16 @@ for (const size of quick ? [4096, 1 << 20, 64 << 20] : [4096, 128 << 10, 1 << 20
   const ts = walkPrps(phys.u8, BigInt(t.prp1), BigInt(t.prp2), size);
   if (ws.status || ws.nsegs !== ts.length) throw new Error(`walks differ at ${size}`);
   const label = size >= 1 << 20 ? `${size >> 20} MiB` : `${size >> 10} KiB`;
+  const c = cAt(size);
   const bw = await run(`build wasm ${label}`, () => dma.setupPrps(0, size, nLists));
+  const bs = await run(`build wasm scalar ${label}`, () => scalar.setupPrps(0, size, nLists));
   const bt = await run(`build ts ${label}`, () => buildPrps(phys.u32, sg, size, pool(), pool()));
   const ww = await run(`walk wasm ${label}`, () => dma.walkPrps(w.prp1, w.prp2, size));
+  const wsc = await run(`walk wasm scalar ${label}`, () => scalar.walkPrps(w.prp1, w.prp2, size));
   const wt = await run(`walk ts ${label}`, () => walkPrps(phys.u8, BigInt(t.prp1), BigInt(t.prp2), size));
   const gw = await run(`gup wasm ${label}`, () => { const p = dma.getUserPages(mm.pgd, addr, pages, true, phys.nrFrames); for (let i = 0; i < p.length; i++) phys.refs[p[i]]--; });
   const rate = (b, n) => (b.hz * Math.max(1, n)) / 1e6;
-  rows.push([label, entries, rate(bw, entries), rate(bt, entries), rate(ww, pages), rate(wt, pages), rate(gw, pages)]);
+  rows.push([label, entries, rate(bw, entries), rate(bt, entries), rate(ww, pages), rate(wt, pages), rate(gw, pages), rate(bs, entries), rate(wsc, pages), c]);
   console.log(`${label}: done`);
 }
 
@@ -67,19 +72,21 @@ if ((await p.ioctl(fd, NVME_IOCTL_ADMIN_CMD, cmd)) !== 0) throw new Error('ident
 const id = await timeIt('identify round trip', (d) => p.ioctl(fd, NVME_IOCTL_ADMIN_CMD, cmd).then(() => d.resolve()), { defer: true, minSamples: 10 });
 await k.shutdown();
 
-console.log('\n| transfer | PRP entries | build M entries/s WASM | TS | ratio | walk M pages/s WASM | TS | ratio | sg from page tables M pages/s (WASM) |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-for (const [l, e, bw, bt, ww, wt, g] of rows) {
-  console.log(`| ${l} | ${e} | ${bw.toFixed(1)} | ${bt.toFixed(1)} | ${(bw / bt).toFixed(2)}x | ${ww.toFixed(1)} | ${wt.toFixed(1)} | ${(ww / wt).toFixed(2)}x | ${g.toFixed(1)} |`);
+console.log('\n| transfer | PRP entries | build M entries/s: WASM | no SIMD | TS | C | WASM/C | walk M pages/s: WASM | no SIMD | TS | C | WASM/C | sg from page tables M pages/s (WASM) |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+const f = (v) => (v == null ? '–' : v.toFixed(1));
+const x = (a, b) => (b == null ? '–' : `${(a / b).toFixed(2)}x`);
+for (const [l, e, bw, bt, ww, wt, g, bs, wsc, c] of rows) {
+  console.log(`| ${l} | ${e} | ${f(bw)} | ${f(bs)} | ${f(bt)} | ${f(c?.build)} | ${x(bw, c?.build)} | ${f(ww)} | ${f(wsc)} | ${f(wt)} | ${f(c?.walk)} | ${x(ww, c?.walk)} | ${f(g)} |`);
 }
 console.log(`\nNVME_IOCTL_ADMIN_CMD Identify (4 KiB) round trip through the syscall layer: ${Math.round(id.hz).toLocaleString('en-US')} /s (${(1e6 / id.hz).toFixed(1)} µs)`);
-console.log(C_64M ? `C (bench/prp-c.c, cc -O2, this run) builds ${C_64M.build} M PRP entries/s and walks ${C_64M.walk} M pages/s at 64 MiB` : 'C baseline skipped: no C compiler (set CC)');
+console.log(cBin ? 'C: bench/prp-c.c, cc -O2, this run, the same checks and segments as the WASM walk' : 'C baseline skipped: no C compiler (set CC)');
 const kind = 'WASM against TypeScript and C';
 const C_LABEL = 'C (bench/prp-c.c, cc -O2, this run)';
 record('dma', [
-  ...rows.flatMap(([l, , bw, bt, ww, wt]) => [
-    { workload: `PRP build ${l}`, unit: 'M entries/s', better: 'higher', kind, series: { WASM: bw, TypeScript: bt, [C_LABEL]: l === '64 MiB' ? C_64M?.build : null } },
-    { workload: `PRP walk ${l}`, unit: 'M pages/s', better: 'higher', kind, series: { WASM: ww, TypeScript: wt, [C_LABEL]: l === '64 MiB' ? C_64M?.walk : null } },
+  ...rows.flatMap(([l, , bw, bt, ww, wt, , bs, wsc, c]) => [
+    { workload: `PRP build ${l}`, unit: 'M entries/s', better: 'higher', kind, series: { WASM: bw, 'WASM without SIMD': bs, TypeScript: bt, [C_LABEL]: c?.build } },
+    { workload: `PRP walk ${l}`, unit: 'M pages/s', better: 'higher', kind, series: { WASM: ww, 'WASM without SIMD': wsc, TypeScript: wt, [C_LABEL]: c?.walk } },
   ]),
   { workload: 'NVME_IOCTL_ADMIN_CMD Identify round trip', unit: 'µs', better: 'lower', kind: 'latency', series: { 'through the syscall layer': 1e6 / id.hz } },
 ]);

@@ -24,14 +24,18 @@ const force = process.argv.includes('--force');
 for (const name of engines) {
   const src = join(root, 'assembly', name);
   const srcTime = Math.max(newest(src), existsSync(join(root, 'assembly', 'shared')) ? newest(join(root, 'assembly', 'shared')) : 0);
-  for (const target of ['release', 'test']) {
-    const file = join(out, `${name}.${target}.wasm`);
+  // an engine may add flags of its own (e.g. dma imports the kernel's physical memory and uses
+  // SIMD) and variants: a build of one target with other flags (dma.scalar: release without
+  // SIMD, for engines that lack it)
+  const json = (f) => (existsSync(join(src, f)) ? JSON.parse(readFileSync(join(src, f), 'utf8')) : null);
+  const extra = json('asc-flags.json') ?? [];
+  const builds = [['release', 'release', extra], ['test', 'test', extra],
+    ...Object.entries(json('variants.json') ?? {}).map(([v, o]) => [v, o.target, o.flags])];
+  for (const [variant, target, flags] of builds) {
+    const file = join(out, `${name}.${variant}.wasm`);
     if (!force && existsSync(file) && statSync(file).mtimeMs >= srcTime) continue;
-    // an engine may add flags of its own (e.g. dma imports the kernel's physical memory)
-    const extraFile = join(src, 'asc-flags.json');
-    const extra = existsSync(extraFile) ? JSON.parse(readFileSync(extraFile, 'utf8')) : [];
     execFileSync(process.execPath, [asc, join(src, 'index.ts'), '--config', join(root, 'asconfig.json'),
-      '--target', target, '--outFile', file, ...extra], { stdio: 'inherit', cwd: root });
-    console.log(`asc: ${name}.${target}.wasm`);
+      '--target', target, '--outFile', file, ...flags], { stdio: 'inherit', cwd: root });
+    console.log(`asc: ${name}.${variant}.wasm`);
   }
 }

@@ -5,6 +5,7 @@
 // ├ PAGES   u32[MAX_PAGES]  pfns pinned by getUserPages (one call's worth)                 │
 // ├ SEGS    {addr u32, len u32}[MAX_SEGS]  what walkPrps found, in order                   │
 // ├ LISTS   u32[MAX_LISTS]  list blocks the host hands in for setupPrps (used in order)    │
+// ├ RESULT  u64[2]          setupPrps's PRP1 and PRP2, read by the host as unsigned         │
 // └ end < 1 MiB (PHYS_RESERVED)                                                            ┘
 // At REFS_BASE (1 MiB) the kernel keeps one u32 refcount per frame (struct page._refcount).
 export const PAGE: u32 = 4096;
@@ -16,7 +17,8 @@ export const MAX_LISTS: i32 = 256;
 export const PAGES_OFF: usize = (__heap_base + 15) & ~15;
 export const SEGS_OFF: usize = PAGES_OFF + <usize>MAX_PAGES * 4;
 export const LISTS_OFF: usize = SEGS_OFF + <usize>MAX_SEGS * 8;
-export const END: usize = LISTS_OFF + <usize>MAX_LISTS * 4;
+export const RESULT_OFF: usize = LISTS_OFF + <usize>MAX_LISTS * 4;
+export const END: usize = RESULT_OFF + 16;
 
 @inline export function page(i: i32): u32 {
   assert(<u32>i < <u32>MAX_PAGES);

@@ -119,12 +119,13 @@ export interface Segment {
  * see: qemu hw/nvme/ctrl.c nvme_map_prp
  * @returns the data segments in order, or the status and the offending entry
  */
-export function walkPrps(u8: Uint8Array, prp1: bigint, prp2: bigint, len: number): Segment[] | PrpWalkError {
+export function walkPrps(u8: Uint8Array, prp1: bigint, prp2: bigint, len: number, lo = BigInt(NVME_PAGE)): Segment[] | PrpWalkError {
   const ram = BigInt(u8.length);
   const P = BigInt(NVME_PAGE);
   const segs: Segment[] = [];
+  // the device reaches [lo, ram): page 0 is "no page" (the WASM engine's default floor)
   const data = (addr: bigint, n: number, listPage: number, entry: number): PrpWalkError | null => {
-    if (addr + BigInt(n) > ram) return { status: S.NVME_SC_INVALID_FIELD | S.NVME_SC_DNR, rule: 'data-range', listPage, entry, value: Number(addr) };
+    if (addr < lo || addr + BigInt(n) > ram) return { status: S.NVME_SC_INVALID_FIELD | S.NVME_SC_DNR, rule: 'data-range', listPage, entry, value: Number(addr) };
     segs.push({ addr: Number(addr), len: n });
     return null;
   };
@@ -138,12 +139,12 @@ export function walkPrps(u8: Uint8Array, prp1: bigint, prp2: bigint, len: number
     err = data(prp2, left, 0, 1);
     return err ?? segs;
   }
-  return walkPrpList(u8, prp2, left, segs, data);
+  return walkPrpList(u8, prp2, left, segs, data, lo);
 }
 
-/** Reads `count` u64 entries of a list at addr; null when the list lies outside RAM. */
-function readList(u8: Uint8Array, addr: bigint, count: number): BigUint64Array | null {
-  if (addr + BigInt(count * 8) > BigInt(u8.length)) return null;
+/** Reads `count` u64 entries of a list at addr; null when the list lies outside [lo, RAM). */
+function readList(u8: Uint8Array, addr: bigint, count: number, lo: bigint): BigUint64Array | null {
+  if (addr < lo || addr + BigInt(count * 8) > BigInt(u8.length)) return null;
   const a = Number(addr);
   const out = new BigUint64Array(count);
   const v = new DataView(u8.buffer, u8.byteOffset);
@@ -154,18 +155,19 @@ function readList(u8: Uint8Array, addr: bigint, count: number): BigUint64Array |
 function walkPrpList(
   u8: Uint8Array, listAddr: bigint, left: number, segs: Segment[],
   data: (addr: bigint, n: number, listPage: number, entry: number) => PrpWalkError | null,
+  lo: bigint,
 ): Segment[] | PrpWalkError {
   const P = NVME_PAGE;
   // the first list may start mid-page: only the entries up to the page end are its own
   let avail = (P - Number(listAddr % BigInt(P))) / 8;
   let page = 1;
-  let list = readList(u8, listAddr, Math.min(Math.ceil(left / P), avail));
+  let list = readList(u8, listAddr, Math.min(Math.ceil(left / P), avail), lo);
   if (!list) return { status: S.NVME_SC_DATA_XFER_ERROR, rule: 'list-read', listPage: page, entry: 0, value: Number(listAddr) };
   let i = 0;
   while (left > 0) {
     let ent = list[i]!;
     if (i === avail - 1 && left > P) {
-      const next = followChain(u8, ent, left, page);
+      const next = followChain(u8, ent, left, page, lo);
       if ('status' in next) return next;
       list = next.list;
       avail = ENTRIES_PER_PAGE;
@@ -184,9 +186,9 @@ function walkPrpList(
 }
 
 /** The last entry of a full list page points to the next list page, which must be page aligned. */
-function followChain(u8: Uint8Array, ptr: bigint, left: number, page: number): { list: BigUint64Array } | PrpWalkError {
+function followChain(u8: Uint8Array, ptr: bigint, left: number, page: number, lo: bigint): { list: BigUint64Array } | PrpWalkError {
   if (ptr % BigInt(NVME_PAGE)) return { status: S.NVME_SC_INVALID_PRP_OFFSET | S.NVME_SC_DNR, rule: 'chain-offset', listPage: page, entry: ENTRIES_PER_PAGE - 1, value: Number(ptr) };
-  const list = readList(u8, ptr, Math.min(Math.ceil(left / NVME_PAGE), ENTRIES_PER_PAGE));
+  const list = readList(u8, ptr, Math.min(Math.ceil(left / NVME_PAGE), ENTRIES_PER_PAGE), lo);
   if (!list) return { status: S.NVME_SC_DATA_XFER_ERROR, rule: 'list-read', listPage: page + 1, entry: 0, value: Number(ptr) };
   return { list };
 }

@@ -1,7 +1,7 @@
 // Host side of the dma engine (assembly/dma): it imports the kernel's physical memory, so page
 // tables, refcounts, user pages and PRP lists are all in reach without calling back into JS.
 // u64 (PRP values) cross as bigint and are read unsigned.
-import { compileWasm, instantiateEngine, type EngineSource, type WasmBuild } from './instance.js';
+import { SIMD, compileWasm, instantiateEngine, type EngineSource, type WasmBuild } from './instance.js';
 
 // The bindings' types come from what asc generates (build/dma.release.d.ts), so the boundary
 // cannot drift from the engine (getUserPages takes `write: boolean`, as the engine declares).
@@ -11,11 +11,19 @@ export const PRP_RULES = ['', 'prp2-offset', 'list-entry-offset', 'chain-offset'
 
 export interface WalkResult {
   status: number;
-  /** segment i: addr at [2i], length at [2i+1] (a view into engine scratch: valid until the next walk) */
+  /**
+   * segment i < nsegs: addr at [2i], length at [2i+1]. A view of the engine's whole segment
+   * scratch (the same view every walk, not a copy): valid until the next walk.
+   */
   segs: Uint32Array;
   nsegs: number;
   error: { rule: (typeof PRP_RULES)[number]; listPage: number; entry: number; value: number } | null;
 }
+
+/** the dma engine's builds: release (with SIMD), test (bounds-checked), scalar (release without SIMD) */
+export type DmaBuild = WasmBuild | 'scalar';
+
+const PAGE = 4096;
 
 /** The reserved low megabyte of physical memory the engine may use as scratch. */
 const RESERVED_BYTES = 1 << 20;
@@ -24,20 +32,39 @@ export class DmaEngine {
   readonly maxPages: number;
   private readonly u32: Uint32Array;
 
+  private readonly u64: BigUint64Array;
+  // where the engine's regions are (u32 / u64 indexes): asked once, not per call
+  private readonly pagesAt: number;
+  private readonly listsAt: number;
+  private readonly segs: Uint32Array;
+  private readonly resultAt: number;
+  private readonly maxLists: number;
+
   private constructor(private readonly x: Exports, private readonly memory: WebAssembly.Memory) {
     if (x.scratchEnd() >>> 0 > RESERVED_BYTES) throw new Error('dma engine scratch overruns the reserved megabyte');
     this.maxPages = x.maxPages();
+    this.maxLists = x.maxLists();
     this.u32 = new Uint32Array(memory.buffer);
+    this.u64 = new BigUint64Array(memory.buffer);
+    this.pagesAt = (x.pagesPtr() >>> 0) >>> 2;
+    this.listsAt = (x.listsPtr() >>> 0) >>> 2;
+    const segsAt = (x.segsPtr() >>> 0) >>> 2;
+    this.segs = this.u32.subarray(segsAt, segsAt + 2 * x.maxSegs());
+    this.resultAt = (x.resultPtr() >>> 0) >>> 3;
   }
 
-  static compile(build: WasmBuild = 'release', source?: EngineSource): Promise<WebAssembly.Module> {
-    return compileWasm('dma', build, source);
+  /**
+   * The release build validates and copies PRP entries with WebAssembly SIMD; where the engine
+   * has no SIMD it is the 'scalar' variant instead (the same results, tested on the same vectors).
+   */
+  static compile(build: DmaBuild = 'release', source?: EngineSource): Promise<WebAssembly.Module> {
+    return compileWasm('dma', build === 'release' && !SIMD ? 'scalar' : build, source);
   }
   /**
    * An engine working on `memory` (its first MiB becomes the engine's data, stack and scratch).
    * `source` replaces the package's build/dma.<build>.wasm: a Module, bytes or a URL.
    */
-  static async create(memory: WebAssembly.Memory, build: WasmBuild = 'release', source?: EngineSource): Promise<DmaEngine> {
+  static async create(memory: WebAssembly.Memory, build: DmaBuild = 'release', source?: EngineSource): Promise<DmaEngine> {
     if (!(memory instanceof WebAssembly.Memory) || memory.buffer.byteLength < 2 * RESERVED_BYTES) {
       throw new RangeError('DmaEngine needs a WebAssembly.Memory of at least 2 MiB (the first is the engine\'s)');
     }
@@ -48,8 +75,7 @@ export class DmaEngine {
   /** get_user_pages from the page tables (refcounts taken in WASM); @returns the pinned pfns */
   getUserPages(pgd: number, addr: number, n: number, write: boolean, nrFrames: number): Uint32Array {
     const count = this.x.getUserPages(pgd, addr >>> 0, n, write, nrFrames);
-    const at = (this.x.pagesPtr() >>> 0) >>> 2;
-    return this.u32.slice(at, at + count);
+    return this.u32.slice(this.pagesAt, this.pagesAt + count);
   }
 
   /**
@@ -58,8 +84,7 @@ export class DmaEngine {
    */
   setPages(pfns: ArrayLike<number>): void {
     if (pfns.length > this.maxPages) throw new RangeError(`${pfns.length} pages: at most ${this.maxPages}`);
-    const at = (this.x.pagesPtr() >>> 0) >>> 2;
-    for (let i = 0; i < pfns.length; i++) this.u32[at + i] = pfns[i]!;
+    for (let i = 0; i < pfns.length; i++) this.u32[this.pagesAt + i] = pfns[i]!;
   }
 
   /**
@@ -67,11 +92,13 @@ export class DmaEngine {
    * from its dma pools, used in order. @returns PRP1/PRP2, bytes described and blocks used
    */
   setupPrps(offset: number, total: number, lists: readonly number[]): { prp1: bigint; prp2: bigint; len: number; used: number } {
-    const n = Math.min(lists.length, this.x.maxLists());
-    const at = (this.x.listsPtr() >>> 0) >>> 2;
-    for (let i = 0; i < n; i++) this.u32[at + i] = lists[i]!;
+    // only the blocks the build can use: one for up to 512 entries, then one per 511 more
+    const entries = Math.ceil(Math.max(0, total - (PAGE - offset)) / PAGE);
+    const need = entries <= 1 ? 0 : 1 + Math.ceil(Math.max(0, entries - 512) / 511);
+    const n = Math.min(lists.length, this.maxLists, need);
+    for (let i = 0; i < n; i++) this.u32[this.listsAt + i] = lists[i]!;
     const len = this.x.setupPrps(offset, total, n);
-    return { prp1: BigInt.asUintN(64, this.x.getPrp1()), prp2: BigInt.asUintN(64, this.x.getPrp2()), len, used: this.x.getListsUsed() };
+    return { prp1: this.u64[this.resultAt]!, prp2: this.u64[this.resultAt + 1]!, len, used: this.x.getListsUsed() };
   }
 
   /**
@@ -80,13 +107,13 @@ export class DmaEngine {
    * a kernel passes its first allocatable frame so no device writes its reserved memory.
    */
   walkPrps(prp1: bigint, prp2: bigint, len: number, lo = 4096, hi = this.memory.buffer.byteLength): WalkResult {
-    const status = this.x.walkPrps(BigInt.asIntN(64, prp1), BigInt.asIntN(64, prp2), len, BigInt(lo), BigInt(hi));
+    // (a bigint past 2^63 reaches the i64 parameter wrapped, as the engine reads it: unsigned)
+    const status = this.x.walkPrps(prp1, prp2, len, lo, hi);
     const nsegs = status ? 0 : this.x.getNsegs();
-    const at = (this.x.segsPtr() >>> 0) >>> 2;
     return {
       status,
       nsegs,
-      segs: this.u32.subarray(at, at + 2 * nsegs),
+      segs: this.segs,
       error: status
         ? { rule: PRP_RULES[this.x.getErrRule()] ?? '', listPage: this.x.getErrPage(), entry: this.x.getErrEntry(), value: Number(BigInt.asUintN(64, this.x.getErrValue())) }
         : null,

@@ -1,8 +1,20 @@
 // Raw-bindings instantiation shared by every engine: the stub runtime only imports env.abort
 // (and env.seed/trace in debug builds); we supply them here instead of @assemblyscript/loader.
-import { compileWasm as compileBuiltin, type WasmBuild } from '#wasm-load';
+import { compileWasm as compileBuiltin, type WasmBuild, type WasmVariant } from '#wasm-load';
 
-export type { WasmBuild };
+export type { WasmBuild, WasmVariant };
+
+/**
+ * Whether this engine runs WebAssembly SIMD (v128): validates a module of one function that
+ * returns i8x16.splat(0). Every current browser and Node does; an older engine gets the scalar
+ * variant of an engine that has one.
+ */
+export const SIMD = WebAssembly.validate(Uint8Array.of(
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // types: () -> v128
+  0x03, 0x02, 0x01, 0x00, // one function of type 0
+  0x0a, 0x08, 0x01, 0x06, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0x0b, // i32.const 0; i8x16.splat; end
+));
 
 /** Thrown when an engine's assert() or bounds check fails: a bug in the engine, never user input. */
 export class WasmAbort extends Error {
@@ -24,7 +36,7 @@ export class EngineLoadError extends Error {
 export type EngineSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | URL | string;
 
 /** Compiles engine `name`: from `source` when given, else the package's build/<name>.<build>.wasm. */
-export async function compileWasm(name: string, build: WasmBuild, source?: EngineSource): Promise<WebAssembly.Module> {
+export async function compileWasm(name: string, build: WasmVariant, source?: EngineSource): Promise<WebAssembly.Module> {
   if (source === undefined) return compileBuiltin(name, build);
   if (source instanceof WebAssembly.Module) return source;
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source as BufferSource);

@@ -2,8 +2,10 @@
 // The URLs are literal `new URL('…', import.meta.url)` expressions, the pattern Vite, webpack 5
 // and Parcel rewrite when they bundle; a failed fetch says which file and which HTTP status.
 export type WasmBuild = 'release' | 'test';
+/** a build, or an engine's variant of one (dma.scalar: the release build without SIMD) */
+export type WasmVariant = WasmBuild | 'scalar';
 
-const URLS: Record<string, Record<WasmBuild, () => URL>> = {
+const URLS: Record<string, Partial<Record<WasmVariant, () => URL>>> = {
   kxo: {
     release: () => new URL('../../build/kxo.release.wasm', import.meta.url),
     test: () => new URL('../../build/kxo.test.wasm', import.meta.url),
@@ -11,6 +13,7 @@ const URLS: Record<string, Record<WasmBuild, () => URL>> = {
   dma: {
     release: () => new URL('../../build/dma.release.wasm', import.meta.url),
     test: () => new URL('../../build/dma.test.wasm', import.meta.url),
+    scalar: () => new URL('../../build/dma.scalar.wasm', import.meta.url),
   },
   strong: {
     release: () => new URL('../../build/strong.release.wasm', import.meta.url),
@@ -18,7 +21,7 @@ const URLS: Record<string, Record<WasmBuild, () => URL>> = {
   },
 };
 
-export async function compileWasm(name: string, build: WasmBuild, url?: URL): Promise<WebAssembly.Module> {
+export async function compileWasm(name: string, build: WasmVariant, url?: URL): Promise<WebAssembly.Module> {
   const at = url ?? URLS[name]?.[build]?.();
   if (!at) throw new Error(`no engine ${name}.${build}`);
   let res: Response;

@@ -4,12 +4,14 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 export type WasmBuild = 'release' | 'test';
+/** a build, or an engine's variant of one (dma.scalar: the release build without SIMD) */
+export type WasmVariant = WasmBuild | 'scalar';
 
 /**
  * Compiles build/<name>.<build>.wasm (or the file at `url`). A missing or unreadable file throws
  * an Error that names it (run `npm run build:wasm` in a checkout).
  */
-export async function compileWasm(name: string, build: WasmBuild, url?: URL): Promise<WebAssembly.Module> {
+export async function compileWasm(name: string, build: WasmVariant, url?: URL): Promise<WebAssembly.Module> {
   const at = url ?? new URL(`../../build/${name}.${build}.wasm`, import.meta.url);
   let bytes: Buffer;
   try {

@@ -1,9 +1,10 @@
-// The WASM dma engine (bounds-checked test build) against the TypeScript reference of the same
-// algorithms (src/drivers/nvme/prp.ts) on the kernel's real page tables (nvme §4, §5, §9).
+// The WASM dma engine against the TypeScript reference of the same algorithms
+// (src/drivers/nvme/prp.ts) on the kernel's real page tables (nvme §4, §5, §9): every test for
+// each build — bounds-checked test, release (SIMD) and its scalar variant — bit for bit.
 import { describe, it, expect, beforeEach } from 'vitest';
 import fc from 'fast-check';
 import { PhysMem, AddressSpace, PROT_READ, PROT_WRITE } from '../../src/kernel/mm.js';
-import { DmaEngine } from '../../src/wasm/dma.js';
+import { DmaEngine, type DmaBuild } from '../../src/wasm/dma.js';
 import { buildPrps, walkPrps } from '../../bench/baseline/prp.js';
 import { DmaPool } from '../../src/drivers/nvme/prp.js';
 
@@ -12,10 +13,11 @@ let mm: AddressSpace;
 let dma: DmaEngine;
 const frames = (n: number) => Array.from({ length: n }, () => phys.allocFrame() * 4096);
 
+for (const build of ['test', 'release', 'scalar'] as const satisfies readonly DmaBuild[]) describe(`the ${build} build`, () => {
 beforeEach(async () => {
   phys = new PhysMem(64, 3);
   mm = AddressSpace.create(phys) as AddressSpace;
-  dma = await DmaEngine.create(phys.memory, 'test');
+  dma = await DmaEngine.create(phys.memory, build);
 });
 
 /** Pins [addr, addr+len) in WASM and builds PRPs there, with `lists` handed in. */
@@ -120,4 +122,55 @@ describe('walkPrps in WASM (nvme §9, edge 9)', () => {
       { numRuns: 50 },
     );
   });
+  it('an entry near 2^64 is outside RAM, not wrapped past the check: PRP1, PRP2 and a list entry', () => {
+    const top = 0xffff_ffff_ffff_f000n;
+    expect(dma.walkPrps(top, 0n, 512)).toMatchObject({ status: 0x4002, error: { rule: 'data-range' } });
+    expect(dma.walkPrps(0x200000n, top, 8192)).toMatchObject({ status: 0x4002, error: { rule: 'data-range', entry: 1 } });
+    const [list] = frames(1);
+    for (let i = 0; i < 20; i++) put(list!, i, 0x400000 + i * 4096);
+    new DataView(phys.u8.buffer).setBigUint64(list! + 8 * 13, top, true);
+    expect(dma.walkPrps(0x200000n, BigInt(list!), 21 * 4096)).toMatchObject({ status: 0x4002, error: { rule: 'data-range', listPage: 1, entry: 13 } });
+  });
+  it('property: one bad entry anywhere in a list of up to 1,500 pages is reported as the TS walk reports it', () => {
+    const base = mm.mmap(1600 * 4096, PROT_READ | PROT_WRITE);
+    const pages = frames(8);
+    const ramEnd = BigInt(phys.u8.length);
+    const kinds = [
+      (v: bigint) => v + 8n, // unaligned
+      () => 0n, // below the bus floor
+      () => ramEnd, // just past RAM
+      () => ramEnd - 4096n, // the last page: fine
+      () => 0xffff_ffff_ffff_f000n, // would wrap
+      () => 1n << 63n, // negative as a signed lane
+    ];
+    fc.assert(
+      fc.property(fc.integer({ min: 3, max: 1500 }), fc.nat(), fc.integer({ min: 0, max: kinds.length - 1 }), (n, at, kind) => {
+        const w = wasmBuild(base, n * 4096, pages);
+        // the data entries (chain slots are pointers, left alone): entry j of the transfer
+        const slots: Array<[number, number]> = [];
+        for (let page = 0, list = Number(w.prp2), left = n - 1; left > 0; page++) {
+          const here = left > 512 ? 511 : left;
+          for (let i = 0; i < here; i++) slots.push([list + 8 * i, i]);
+          left -= here;
+          if (left) list = Number(new DataView(phys.u8.buffer).getBigUint64(list + 8 * 511, true));
+        }
+        const [addr] = slots[at % slots.length]!;
+        const dv = new DataView(phys.u8.buffer);
+        const old = dv.getBigUint64(addr, true);
+        dv.setBigUint64(addr, kinds[kind]!(old), true);
+        const got = dma.walkPrps(w.prp1, w.prp2, n * 4096);
+        const ref = walkPrps(phys.u8, w.prp1, w.prp2, n * 4096);
+        dv.setBigUint64(addr, old, true);
+        if (Array.isArray(ref)) {
+          expect(got.status).toBe(0);
+          expect(got.nsegs).toBe(ref.length);
+          for (let i = 0; i < ref.length; i++) expect([got.segs[2 * i], got.segs[2 * i + 1]]).toEqual([ref[i]!.addr, ref[i]!.len]);
+        } else {
+          expect({ status: got.status, ...got.error }).toEqual({ status: ref.status, rule: ref.rule, listPage: ref.listPage, entry: ref.entry, value: ref.value });
+        }
+      }),
+      { numRuns: 60, seed: 2 },
+    );
+  });
+});
 });
