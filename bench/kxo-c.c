@@ -2,7 +2,8 @@
  * The C baseline of bench/kxo.bench.mjs, measured in the same run as the WASM it is compared with:
  * the same work as assembly/kxo (kxo's MCTS in u32 8.8 fixed point with the xoroshiro PRNG carried
  * across calls, and negamax_predict: iterative deepening 2/4/6, PVS, history ordering by the
- * kernel's heapsort, a Zobrist-keyed transposition table, over bitboards), written in C from our
+ * kernel's heapsort on keys worked out once, a Zobrist-keyed transposition table, over
+ * bitboards, the game-over test on the last move's segments), written in C from our
  * AssemblyScript, on kxo's 4x4 board with three in a row. The bench checks that every call gives
  * the WASM engine's move, score and PRNG state before it trusts a time.
  *
@@ -33,6 +34,8 @@
 static uint8_t seg[96]; /* segments × GOAL, in check_win's scan order */
 static int seg_cells;
 static uint64_t seg_mask[32]; /* the same segments as cell masks (negamax's bitboards) */
+static uint64_t cell_seg[16][32]; /* per cell, the masks of the segments through it */
+static int cell_seg_n[16];
 static int seg_count;
 
 static void add_segment(int r, int c, int dr, int dc)
@@ -51,6 +54,12 @@ static void configure(void)
 	seg_count = seg_cells / GOAL;
 	for (int s = 0; s < seg_count; s++)
 		for (int k = 0; k < GOAL; k++) seg_mask[s] |= 1ull << seg[s * GOAL + k];
+	/* and under each of its cells: negamax asks only these after a move there */
+	for (int s = 0; s < seg_count; s++)
+		for (int k = 0; k < GOAL; k++) {
+			int c = seg[s * GOAL + k];
+			cell_seg[c][cell_seg_n[c]++] = seg_mask[s];
+		}
 }
 
 static uint8_t check_win(const uint8_t *b)
@@ -291,11 +300,15 @@ static void tt_clear(void)
 	}
 }
 
-/* Linux's lib/sort.c heapsort (the sift path takes the right child on ties): higher average first */
+/*
+ * Linux's lib/sort.c heapsort (the sift path takes the right child on ties): higher average
+ * first. As assembly/kxo/sort.ts does it: each move's average worked out once before the sort,
+ * the list sorted as key << 32 | move.
+ */
 static inline int avg(int m) { return hcount[m] ? hsum[m] / hcount[m] : 0; }
-static inline int cmp_moves(const int *v, int x, int y) { return avg(v[y]) - avg(v[x]); }
-static inline void swap_moves(int *v, int x, int y) { int t = v[x]; v[x] = v[y]; v[y] = t; }
-static void kernel_sort(int *v, int num)
+static inline int cmp_moves(const int64_t *v, int x, int y) { return (int)(v[y] >> 32) - (int)(v[x] >> 32); }
+static inline void swap_moves(int64_t *v, int x, int y) { int64_t t = v[x]; v[x] = v[y]; v[y] = t; }
+static void heapsort_moves(int64_t *v, int num)
 {
 	int n = num, a = num >> 1, shift = 0;
 	if (!a) return;
@@ -328,10 +341,28 @@ static void kernel_sort(int *v, int num)
 	swap_moves(v, 0, n);
 	if (n == 2 && cmp_moves(v, 0, 1) > 0) swap_moves(v, 0, 1);
 }
-
-static int negamax(int depth, uint8_t p, int alpha, int beta, int ply)
+static void kernel_sort(int *v, int num)
 {
-	if (check_win_bits() != SPACE || depth == 0) {
+	int64_t e[N];
+	for (int i = 0; i < num; i++) e[i] = ((int64_t)avg(v[i]) << 32) | (uint32_t)v[i];
+	heapsort_moves(e, num);
+	for (int i = 0; i < num; i++) v[i] = (int)e[i];
+}
+
+/* is the game over after a move at last (-1: the root, the whole board)? only a segment through
+ * the last stone can have been completed */
+static int over(int last, uint8_t p)
+{
+	if (last < 0) return check_win_bits() != SPACE;
+	uint64_t mover = p == O ? x_bits : o_bits;
+	for (int k = 0; k < cell_seg_n[last]; k++)
+		if ((mover & cell_seg[last][k]) == cell_seg[last][k]) return 1;
+	return (o_bits | x_bits) == FULL;
+}
+
+static int negamax(int depth, uint8_t p, int alpha, int beta, int ply, int last)
+{
+	if (depth == 0 || over(last, p)) {
 		result_move = -1;
 		return get_score_bits(p);
 	}
@@ -350,10 +381,10 @@ static int negamax(int depth, uint8_t p, int alpha, int beta, int ply)
 		if (side) x_bits |= bit;
 		else o_bits |= bit;
 		hash ^= zobrist[m * 2 + side];
-		if (i == 0) score = -negamax(depth - 1, OTHER(p), -beta, -alpha, ply + 1);
+		if (i == 0) score = -negamax(depth - 1, OTHER(p), -beta, -alpha, ply + 1, m);
 		else {
-			score = -negamax(depth - 1, OTHER(p), -alpha - 1, -alpha, ply + 1);
-			if (alpha < score && score < beta) score = -negamax(depth - 1, OTHER(p), -beta, -score, ply + 1);
+			score = -negamax(depth - 1, OTHER(p), -alpha - 1, -alpha, ply + 1, m);
+			if (alpha < score && score < beta) score = -negamax(depth - 1, OTHER(p), -beta, -score, ply + 1, m);
 		}
 		hcount[m]++;
 		hsum[m] += score;
@@ -380,7 +411,7 @@ static int negamax_predict(const uint8_t *board, uint8_t p, int *move)
 	memset(hcount, 0, sizeof(hcount));
 	for (int depth = 2; depth <= 6; depth += 2) {
 		hash = 0;
-		score = negamax(depth, p, -100000, 100000, 0);
+		score = negamax(depth, p, -100000, 100000, 0, -1);
 		tt_clear();
 	}
 	*move = result_move;

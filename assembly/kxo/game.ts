@@ -1,6 +1,6 @@
 // see: sysprog21/kxo game.c — check_win, get_score, calculate_win_value (kxo §6), generalised
 // from kxo's 4x4 with three in a row to any size 3..8 and goal 3..size (kxo-games §1)
-import { nGrids, setGrids, cell, seg, setSeg, setSegMask } from './layout';
+import { nGrids, setGrids, cell, seg, setSeg, setSegMask, setCellSeg, cellSegCount, setCellSegCount } from './layout';
 
 export const SPACE: u8 = 0x20;
 export const O: u8 = 0x4f;
@@ -37,10 +37,18 @@ export function configureGame(size: i32, g: i32): i32 {
   segCells = at;
   // the same segments as cell masks, in the same order (negamax's bitboards)
   segCount = at / g;
+  for (let c = 0; c < size * size; c++) setCellSegCount(c, 0);
   for (let s = 0; s < segCount; s++) {
     let m: u64 = 0;
     for (let k = 0; k < g; k++) m |= (<u64>1) << <u64>seg(s * g + k);
     setSegMask(s, m);
+    // and under each of its cells (negamax asks only these after a move there)
+    for (let k = 0; k < g; k++) {
+      const c = seg(s * g + k);
+      const n = cellSegCount(c);
+      setCellSeg(c, n, m);
+      setCellSegCount(c, n + 1);
+    }
   }
   return 0;
 }

@@ -13,6 +13,10 @@
 // ├ CHILDREN  12 B × 64                  MCTS root children snapshot for the host           │
 // ├ SEGMASK   u64[SEG_CAP / 3]           the segments again as cell masks (negamax's        │
 // │                                      bitboards), same order                             │
+// ├ CELLSEG   u64[64][CELLSEG_CAP]       per cell, the masks of the segments through it, and │
+// │ CELLSEGN  u8[64]                     how many (a move can only complete those)          │
+// ├ SORTKEY   i64[64]                    the list being sorted: each move with its history  │
+// │                                      average as the key (key << 32 | move)               │
 // ├ TT        TT_CAP × 16 B {key u64, score i32, move i16, gen u16}: open addressing, a     │
 // │           generation counter makes "clear" O(1)                                          │
 // └ NODES     MAX_NODES × 20 B {score u32, visits i32, parent i32, first i32, move i8,      │
@@ -44,7 +48,12 @@ export const CHILD_OFF: usize = MOVES_OFF + <usize>(MAX_CELLS * 4 * MAX_PLY);
 /** the segments as cell masks, for negamax's bitboards: at most SEG_CAP / 3 of them */
 export const SEG_MAX: i32 = SEG_CAP / 3;
 export const SEGMASK_OFF: usize = (CHILD_OFF + <usize>MAX_CELLS * 12 + 7) & ~7;
-export const TT_OFF: usize = (SEGMASK_OFF + <usize>SEG_MAX * 8 + 15) & ~15;
+/** segments through one cell: at most 4 directions × goal places, goal ≤ 8 */
+export const CELLSEG_CAP: i32 = 32;
+export const CELLSEG_OFF: usize = SEGMASK_OFF + <usize>SEG_MAX * 8;
+export const CELLSEGN_OFF: usize = CELLSEG_OFF + <usize>(MAX_CELLS * CELLSEG_CAP) * 8;
+export const SORTKEY_OFF: usize = (CELLSEGN_OFF + <usize>MAX_CELLS + 7) & ~7;
+export const TT_OFF: usize = (SORTKEY_OFF + <usize>MAX_CELLS * 8 + 15) & ~15;
 export const NODES_OFF: usize = TT_OFF + <usize>TT_CAP * 16;
 export const TOTAL_SIZE: usize = NODES_OFF + <usize>MAX_NODES * <usize>NODE_SIZE;
 
@@ -137,6 +146,38 @@ export function setGrids(n: i32): void {
 @inline export function setMoveAt(ply: i32, i: i32, v: i32): void {
   assert(<u32>ply < <u32>MAX_PLY && <u32>i < <u32>MAX_CELLS);
   store<i32>(BASE + MOVES_OFF + (<usize>(ply * MAX_CELLS + i) << 2), v);
+}
+
+// powers of ten for get_score (a static table in the data segment, not a region of the heap)
+const POW10: usize = memory.data<i32>([1, 10, 100, 1000, 10000, 100000, 1000000, 10000000]);
+/** 10^n for n in 0..7 (a segment holds at most 8 stones) */
+@inline export function pow10(n: i32): i32 {
+  assert(<u32>n < 8);
+  return load<i32>(POW10 + (<usize>n << 2));
+}
+@inline export function cellSeg(cell: i32, k: i32): u64 {
+  assert(<u32>cell < <u32>MAX_CELLS && <u32>k < <u32>CELLSEG_CAP);
+  return load<u64>(BASE + CELLSEG_OFF + (<usize>(cell * CELLSEG_CAP + k) << 3));
+}
+@inline export function setCellSeg(cell: i32, k: i32, m: u64): void {
+  assert(<u32>cell < <u32>MAX_CELLS && <u32>k < <u32>CELLSEG_CAP);
+  store<u64>(BASE + CELLSEG_OFF + (<usize>(cell * CELLSEG_CAP + k) << 3), m);
+}
+@inline export function cellSegCount(cell: i32): i32 {
+  assert(<u32>cell < <u32>MAX_CELLS);
+  return <i32>load<u8>(BASE + CELLSEGN_OFF + <usize>cell);
+}
+@inline export function setCellSegCount(cell: i32, n: i32): void {
+  assert(<u32>cell < <u32>MAX_CELLS);
+  store<u8>(BASE + CELLSEGN_OFF + <usize>cell, <u8>n);
+}
+@inline export function sortEntry(i: i32): i64 {
+  assert(<u32>i < <u32>MAX_CELLS);
+  return load<i64>(BASE + SORTKEY_OFF + (<usize>i << 3));
+}
+@inline export function setSortEntry(i: i32, v: i64): void {
+  assert(<u32>i < <u32>MAX_CELLS);
+  store<i64>(BASE + SORTKEY_OFF + (<usize>i << 3), v);
 }
 
 // TT entries: {key u64 @0, score i32 @8, move i16 @12, gen u16 @14}

@@ -1,6 +1,6 @@
 // see: sysprog21/kxo negamax.c + zobrist.c — iterative deepening 2/4/6, PVS, history ordering,
 // a transposition table keyed by the Zobrist hash of the stones added since the root (kxo §7)
-import { BOARD_OFF, MAX_CELLS, MAX_PLY, nGrids, TT_BITS, TT_CAP, cell, setHsum, setHcount, hsum, hcount, moveAt, setMoveAt, ttAddr, zobrist, setZobrist, segMask } from './layout';
+import { BOARD_OFF, MAX_CELLS, MAX_PLY, nGrids, TT_BITS, TT_CAP, cell, setHsum, setHcount, hsum, hcount, moveAt, setMoveAt, ttAddr, zobrist, setZobrist, segMask, cellSeg, cellSegCount, pow10 } from './layout';
 import { SPACE, X, O, DRAW, goal, segCells, segCount } from './game';
 import { kernelSort } from './sort';
 
@@ -47,11 +47,6 @@ function getScoreBits(p: u8): i32 {
     else if (b) total -= pow10(b - 1);
   }
   return total;
-}
-@inline function pow10(n: i32): i32 {
-  let v = 1;
-  for (let i = 0; i < n; i++) v *= 10;
-  return v;
 }
 let gen: u16 = 1;
 let ttUsed: i32 = 0;
@@ -120,8 +115,24 @@ function ttClear(): void {
   }
 }
 
-function negamax(depth: i32, p: u8, alpha: i32, beta: i32, ply: i32): i32 {
-  if (checkWinBits() != SPACE || depth == 0) {
+/**
+ * check_win's "is the game over" after a move at `last` (-1: the root, the whole board): only a
+ * segment through the last stone can have been completed, since the position before was not over
+ */
+function over(last: i32, p: u8): bool {
+  if (last < 0) return checkWinBits() != SPACE;
+  const mover = p == O ? xBits : oBits;
+  const n = cellSegCount(last);
+  for (let k = 0; k < n; k++) {
+    const m = cellSeg(last, k);
+    if ((mover & m) == m) return true;
+  }
+  return (oBits | xBits) == fullBits;
+}
+
+function negamax(depth: i32, p: u8, alpha: i32, beta: i32, ply: i32, last: i32): i32 {
+  // (depth first: a leaf scores the same whoever won, so check_win is not needed there)
+  if (depth == 0 || over(last, p)) {
     resultMove = -1;
     return getScoreBits(p);
   }
@@ -153,11 +164,11 @@ function negamax(depth: i32, p: u8, alpha: i32, beta: i32, ply: i32): i32 {
     else oBits |= bit;
     hash ^= zobrist(m, side);
     let score: i32;
-    if (i == 0) score = -negamax(depth - 1, opp, -beta, -alpha, ply + 1);
+    if (i == 0) score = -negamax(depth - 1, opp, -beta, -alpha, ply + 1, m);
     else {
-      score = -negamax(depth - 1, opp, -alpha - 1, -alpha, ply + 1);
+      score = -negamax(depth - 1, opp, -alpha - 1, -alpha, ply + 1, m);
       // the re-search window is (-beta, -score), not (-beta, -alpha)
-      if (alpha < score && score < beta) score = -negamax(depth - 1, opp, -beta, -score, ply + 1);
+      if (alpha < score && score < beta) score = -negamax(depth - 1, opp, -beta, -score, ply + 1, m);
     }
     setHcount(m, hcount(m) + 1);
     setHsum(m, hsum(m) + score);
@@ -185,7 +196,7 @@ export function negamaxPredict(p: u8): void {
   }
   for (let depth = 2; depth <= maxDepth; depth += 2) {
     hash = 0;
-    resultScore = negamax(depth, p, -window, window, 0);
+    resultScore = negamax(depth, p, -window, window, 0, -1);
     ttClear();
   }
 }
