@@ -1,6 +1,7 @@
 // The kxo extension (kxo-games.md, issue 12): parameters, ioctls, the event protocol, human
 // moves, per-game sysfs and loadavg, under the virtual clock.
 import { KXO_TRACE } from '../../src/drivers/kxo/trace.js';
+import { until } from '../helpers/until.js';
 import { availableParallelism } from 'node:os';
 import { describe, it, expect, afterEach } from 'vitest';
 import { Kernel, O_RDONLY, O_RDWR, O_NONBLOCK, POLLIN, POLLRDNORM, type Process } from '../../src/index.js';
@@ -545,6 +546,19 @@ describe('the AI pool (kxo-games §1, issue 12)', () => {
     // (asked longest first: game 1's negamax before game 0's random)
     expect(seen).toEqual([{ game: 1, used: true }, { game: 0, used: false }]);
     await p.close(c.fd);
+  });
+  it('a game runs at most four turns ahead of its tick, and goes on once a tick takes one', async () => {
+    const { p, api } = await boot({ abi: 'ext', games: 1, ai: 'random,random', worker: 'on', workers: 1 });
+    await p.open('/dev/kxo', O_RDONLY);
+    await k.clock.advance(100);
+    const g = api.state.games[0]!;
+    await until(() => g.ahead.length === 4);
+    const fourth = g.ahead[3]!;
+    await fourth.p;
+    expect(g.ahead.length).toBe(4); // the fourth's answer waits for room
+    await k.clock.advance(100);
+    // the tick took the first; the fifth turn is asked for now
+    await until(() => g.ahead.length === 4 && g.ahead[2] === fourth);
   });
 });
 

@@ -8,7 +8,7 @@ import type { DeviceAttribute } from '../../kernel/device.js';
 import { bytesToLatin1 } from '../../kernel/device.js';
 import { drawBoard, parseCell } from './board.js';
 import { EventQueue } from './events.js';
-import type { Game, Side } from './game.js';
+import type { Ahead, Game, Side } from './game.js';
 import type { MoveRequest, MoveResult } from './ai.js';
 import { readQueue } from './read.js';
 import { KXO_TRACE as T } from './trace.js';
@@ -58,42 +58,56 @@ function restart(k: K, st: KxoState, g: Game): void {
 
 /** how long a move of each AI usually takes, in rank only: the order a tick queues its moves */
 const COST: Record<KxoMachineAi, number> = { mcts: 3, strong: 2, negamax: 1, random: 0 };
+/** how many turns a game may run ahead of its tick */
+const MAX_AHEAD = 4;
 
 /**
- * The move of game `g` for this tick: the one asked for ahead when it is exactly this request at
- * this epoch, else a new one. On a pool of workers, as soon as a move comes back the game's next
- * one is asked for ahead (§1a allows it: a tick's events stay in game order, and a move depends
- * only on its request), so a worker whose move was quick goes on with that game's next turn
- * instead of idling until the tick's slowest move ends.
+ * The move of game `g` for this tick: the first asked for ahead when it is exactly this request
+ * at this epoch, else a new one. On a pool of workers, as soon as a move comes back the game's
+ * next one is asked for ahead, up to MAX_AHEAD turns (§1a allows it: a tick's events stay in game
+ * order, and a move depends only on its request), so a worker whose move was quick goes on with
+ * that game's next turns instead of idling until the tick's slowest move ends.
  */
 function ask(k: K, st: KxoState, g: Game, ai: KxoMachineAi): Promise<MoveResult> {
-  const a = g.ahead;
-  g.ahead = null;
-  let req: MoveRequest = { ai, board: g.board, player: g.turn, rng: g.rng };
-  let p: Promise<MoveResult>;
+  const req: MoveRequest = { ai, board: g.board, player: g.turn, rng: g.rng };
+  const a = g.ahead[0];
   if (a && a.epoch === g.epoch && a.req.ai === ai && a.req.board === req.board && a.req.player === req.player && a.req.rng[0] === req.rng[0] && a.req.rng[1] === req.rng[1]) {
     k.trace(T.moveAhead, { game: g.id, used: true });
+    g.ahead.shift();
     st.pool.hurry(a.req);
-    req = a.req;
-    p = a.p;
-  } else {
-    if (a) {
-      k.trace(T.moveAhead, { game: g.id, used: false });
-      st.pool.forget(a.req);
+    // there is room again: a guess that waited for it goes on
+    const tail = g.ahead.at(-1) ?? a;
+    if (tail.held) {
+      const r = tail.held;
+      tail.held = undefined;
+      askAhead(st, g, tail, r);
     }
-    p = st.pool.move(req);
+    return a.p;
   }
+  if (a) {
+    k.trace(T.moveAhead, { game: g.id, used: false });
+    for (const d of g.ahead.splice(0)) {
+      d.dropped = true;
+      st.pool.forget(d.req);
+    }
+  }
+  const p = st.pool.move(req);
   if (st.pool.workers > 0) {
-    const epoch = g.epoch;
-    // registered before the tick awaits p, so it runs before the move is applied
-    p.then((r) => askAhead(st, g, epoch, req, r), () => {});
+    const now: Ahead = { epoch: g.epoch, req, p, dropped: false };
+    // registered before the tick awaits p
+    p.then((r) => askAhead(st, g, now, r), () => {});
   }
   return p;
 }
 
-/** Game `g`'s next request after `r` answers `req` (at `epoch`): queued ahead of its tick. */
-function askAhead(st: KxoState, g: Game, epoch: number, req: MoveRequest, r: MoveResult): void {
-  if (st.pool.closed || g.epoch !== epoch) return;
+/** Game `g`'s turn after `from` (answered by `r`): asked ahead of its tick, and so on. */
+function askAhead(st: KxoState, g: Game, from: Ahead, r: MoveResult): void {
+  if (st.pool.closed || from.dropped) return;
+  if (g.ahead.length >= MAX_AHEAD) {
+    from.held = r;
+    return;
+  }
+  const { req, epoch } = from;
   const cells = [...req.board];
   // the cell the tick will play (see the proposal in tick()), and what it does to the game
   const cell = r.move >= 0 && cells[r.move] === ' ' ? r.move : cells.indexOf(' ');
@@ -113,9 +127,10 @@ function askAhead(st: KxoState, g: Game, epoch: number, req: MoveRequest, r: Mov
   if (ai === 'human' || g.paused) return;
   const nextReq: MoveRequest = { ai, board, player, rng: r.rng };
   const p = st.pool.move(nextReq, true);
+  const link: Ahead = { epoch: next, req: nextReq, p, dropped: false };
+  g.ahead.push(link);
   // a guess that is never used (a restart, a new AI, rmmod) must not surface as a rejection
-  p.catch(() => {});
-  g.ahead = { epoch: next, req: nextReq, p };
+  p.then((r2) => askAhead(st, g, link, r2), () => {});
 }
 
 /**

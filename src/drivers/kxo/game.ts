@@ -78,6 +78,17 @@ export function gameSeeds(n: number): Array<[bigint, bigint]> {
   return out;
 }
 
+/** A move asked for ahead of its tick: the epoch it is for, the request, its answer to come. */
+export interface Ahead {
+  epoch: number;
+  req: MoveRequest;
+  p: Promise<MoveResult>;
+  /** set when the game changed and the guess will never be used */
+  dropped: boolean;
+  /** its answer, kept while the game is MAX_AHEAD turns ahead: the next guess waits for room */
+  held?: MoveResult;
+}
+
 export class Game {
   readonly cells: string[];
   turn: Side = 'O';
@@ -93,10 +104,11 @@ export class Game {
   /** bumped by every change a move in flight must not overwrite (restart, new AI, a human move) */
   epoch = 0;
   /**
-   * this game's next move, asked of the pool as soon as its last one came back (the tick's slower
-   * moves still running): used by the tick that needs exactly this request at this epoch
+   * this game's next moves, in turn order: each asked of the pool as soon as the one before it
+   * came back (the tick's slower moves still running), each used by the tick that needs exactly
+   * its request at its epoch; a change of the game drops them all
    */
-  ahead: { epoch: number; req: MoveRequest; p: Promise<MoveResult> } | null = null;
+  ahead: Ahead[] = [];
 
   constructor(readonly id: number, readonly size: number, ai: [KxoAiKind, KxoAiKind], rng: [bigint, bigint]) {
     this.cells = new Array<string>(size * size).fill(' ');
