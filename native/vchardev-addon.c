@@ -767,7 +767,12 @@ static napi_value js_writable(napi_env env, napi_callback_info info)
 	if (!arg_int(env, argv[0], &pid) && !arg_int(env, argv[1], &gen) && !arg_int(env, argv[2], &addr) && !arg_int(env, argv[3], &len) &&
 	    addr >= 0 && len >= 0)
 		s = sender_find(S, (pid_t)pid, (uint32_t)gen);
-	if (s && same_image(s)) {
+	/*
+	 * With PROCMAP_QUERY the queries themselves prove the image: they ask the record's own maps,
+	 * which answers ESRCH once an exec or the exit let go of it. Only the text fallback (a kernel
+	 * before 6.11, or no maps) checks before and after.
+	 */
+	if (s && ((s->maps >= 0 && len > 0) || same_image(s))) {
 		uint64_t at = (uint64_t)addr, hi = (uint64_t)addr + (uint64_t)len;
 		int text = 0;
 		ok = 1;
@@ -785,8 +790,8 @@ static napi_value js_writable(napi_env env, napi_callback_info info)
 			}
 			at = q.vma_end;
 		}
-		if (text) ok = writable_by_text((pid_t)pid, at, hi);
-		if (!same_image(s)) ok = 0;
+		if (text) ok = writable_by_text((pid_t)pid, at, hi) && same_image(s);
+		else if (s->maps < 0 && !same_image(s)) ok = 0;
 	}
 	napi_get_boolean(env, ok, &r);
 	return r;

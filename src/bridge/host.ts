@@ -78,7 +78,22 @@ export type UserMapping = 'root' | 'host';
 
 const ALL_CAPS = Array.from({ length: CAP_LAST_CAP + 1 }, (_, i) => i);
 
-export function virtualCred(ids: HostIds, mapping: UserMapping, owner: { uid: number; gid: number }): Cred {
+/**
+ * `cache`: Creds made before, by what they were made of. The ids are still read for every call;
+ * only the object is shared (a Cred does not change), so a call does not build a set of 41
+ * capabilities. Bounded: it starts over past 256 kinds.
+ */
+export function virtualCred(ids: HostIds, mapping: UserMapping, owner: { uid: number; gid: number }, cache?: Map<string, Cred>): Cred {
+  if (cache) {
+    const key = `${ids.fsuid}/${ids.fsgid}/${ids.euid}/${ids.capEff}/${ids.groups.join(',')}`;
+    let c = cache.get(key);
+    if (!c) {
+      if (cache.size >= 256) cache.clear();
+      c = virtualCred(ids, mapping, owner);
+      cache.set(key, c);
+    }
+    return c;
+  }
   const mapRoot = mapping === 'root';
   const uid = (id: number) => (mapRoot && id === owner.uid ? 0 : id);
   const gid = (id: number) => (mapRoot && id === owner.gid ? 0 : id);

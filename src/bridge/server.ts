@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { EACCES, EBADF, EINVAL, EIO, EMFILE, ENAMETOOLONG, ENOTDIR, EPERM, ESRCH, KernelError } from '../kernel/errno.js';
 import { MAJOR, MINOR } from '../kernel/devt.js';
 import { O_APPEND, O_NONBLOCK, isBlk, isChr, isDir, isLnk, mayAccess } from '../kernel/vfs.js';
-import { CAP_DAC_OVERRIDE } from '../kernel/cred.js';
+import { CAP_DAC_OVERRIDE, type Cred } from '../kernel/cred.js';
 import type { KernelCore } from '../kernel/kernel.js';
 import { F_GETFL, F_SETFL } from '../kernel/syscalls.js';
 import { Process } from '../user/process.js';
@@ -160,6 +160,8 @@ class BridgeServer {
   requests = 0;
   srv!: AddonServer;
   private readonly owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+  /** the Creds calls were given, by the ids they were made of (see virtualCred) */
+  private readonly creds = new Map<string, Cred>();
 
   constructor(readonly k: KernelCore, readonly addon: Addon, readonly users: UserMapping) {}
 
@@ -195,10 +197,10 @@ class BridgeServer {
     if (!now) return null;
     // access(2) asks with the real ids, and capabilities only for a real uid 0 (do_faccessat's
     // override_creds): the question is answered, no file is opened, so no send-time check
-    if (real) return virtualCred({ ...now, euid: now.ruid, fsuid: now.ruid, egid: now.rgid, fsgid: now.rgid, capEff: now.ruid === 0 ? now.capEff : 0 }, this.users, this.owner);
-    if (now.fsuid === sent.uid && now.fsgid === sent.gid) return virtualCred(now, this.users, this.owner);
+    if (real) return virtualCred({ ...now, euid: now.ruid, fsuid: now.ruid, egid: now.rgid, fsgid: now.rgid, capEff: now.ruid === 0 ? now.capEff : 0 }, this.users, this.owner, this.creds);
+    if (now.fsuid === sent.uid && now.fsgid === sent.gid) return virtualCred(now, this.users, this.owner, this.creds);
     const then = { ...now, ruid: sent.uid, euid: sent.uid, suid: sent.uid, fsuid: sent.uid, rgid: sent.gid, egid: sent.gid, sgid: sent.gid, fsgid: sent.gid, capEff: 0, groups: [] };
-    return virtualCred(then, this.users, this.owner);
+    return virtualCred(then, this.users, this.owner, this.creds);
   }
   /** Is the process still the one its sender record names (after a look-up in /proc by pid)? */
   alive(s: Sender): boolean {

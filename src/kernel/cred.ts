@@ -17,6 +17,8 @@ export const CAP_SYS_RESOURCE = 24;
 export const CAP_MKNOD = 27;
 export const CAP_LAST_CAP = 40;
 
+const ALL_CAPS: readonly number[] = Object.freeze(Array.from({ length: CAP_LAST_CAP + 1 }, (_, i) => i));
+
 export class Cred {
   readonly caps: ReadonlySet<number>;
 
@@ -26,8 +28,7 @@ export class Cred {
    * @param groups the supplementary groups (in_group_p)
    */
   constructor(readonly uid: number, readonly gid: number, caps?: Iterable<number>, readonly groups: readonly number[] = []) {
-    const all = Array.from({ length: CAP_LAST_CAP + 1 }, (_, i) => i);
-    this.caps = new Set(caps ?? (uid === 0 ? all : []));
+    this.caps = new Set(caps ?? (uid === 0 ? ALL_CAPS : []));
   }
   capable(cap: number): boolean {
     return this.caps.has(cap);

@@ -100,11 +100,15 @@ export class PhysMem {
     return this.nrFree;
   }
   /** Allocates one zeroed frame (refcount 1); @returns pfn, or -ENOMEM */
-  allocFrame(): number {
+  /**
+   * alloc_page: a zeroed frame, or one with its old bytes when `zero` is false (__GFP_ZERO's
+   * absence) for a caller that overwrites all of it before anything reads it.
+   */
+  allocFrame(zero = true): number {
     if (this.nrFree === 0 || this.failPageAlloc?.shouldFail('alloc_pages')) return -ENOMEM;
     const pfn = this.freeList[--this.nrFree]!;
     this.refs[pfn] = 1;
-    this.u8.fill(0, pfn * PAGE_SIZE, (pfn + 1) * PAGE_SIZE);
+    if (zero) this.u8.fill(0, pfn * PAGE_SIZE, (pfn + 1) * PAGE_SIZE);
     return pfn;
   }
   /** get_page */

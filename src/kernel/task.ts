@@ -152,7 +152,8 @@ export class Task implements UserAccess, Interruptible {
     for (let i = 0; i < nrPages; i++) {
       const a = base + i * PAGE_BYTES;
       if (!accessOk(a, PAGE_BYTES, this.remote.limit)) break;
-      const pfn = phys.allocFrame();
+      // not zeroed: the read below fills the whole frame, or the frame goes back unused
+      const pfn = phys.allocFrame(false);
       if (pfn < 0) break;
       const frame = phys.u8.subarray(pfn * PAGE_BYTES, (pfn + 1) * PAGE_BYTES);
       // pinned for writing, the page must be writable by the process, as get_user_pages(FOLL_WRITE)
@@ -252,13 +253,20 @@ export class Task implements UserAccess, Interruptible {
     }
   }
 
-  /** A view of this task for one call that also counts `signal` as a pending signal. */
+  /**
+   * A view of this task for one call that also counts `signal` as a pending signal. The view of
+   * the last signal is kept: a caller that passes one signal to call after call (the bridge, one
+   * per connection) gets the same view, not a new object per call.
+   */
   withAbort(signal: AbortSignal | undefined): Task {
     if (!signal) return this;
+    if (this.lastView?.callSignal === signal) return this.lastView;
     const view = Object.create(this) as Task;
     view.callSignal = signal;
+    this.lastView = view;
     return view;
   }
+  private lastView: Task | null = null;
 
   // ---- descriptor table (fs/file.c) ----
 

@@ -173,6 +173,9 @@ describe('queues (nvme §7, §10, edge 10)', () => {
 
 describe('firmware (issue 5)', () => {
   it('download in two pieces, commit with activate: FR and the slot log show the new revision', async () => {
+    // Identify before: the page of revision 1.0 (the controller keeps it until the revision changes)
+    await cmd({ opcode: 6, cdw10: 1 });
+    expect(asciiField(phys.u8, buf + 64, 8)).toBe('1.0');
     const img = new Uint8Array(8192).map((_, i) => (i * 7) & 0xff);
     img.set([0x32, 0x2e, 0x30, 0x20, 0x20, 0x20, 0x20, 0x20]);
     phys.u8.set(img.subarray(0, 4096), buf);

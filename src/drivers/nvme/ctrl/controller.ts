@@ -78,6 +78,8 @@ export class NvmeController {
   internalErrors = 0;
   lastInternalError: unknown = null;
   private errors: ErrorEntry[] = [];
+  /** the Identify Controller page of the running firmware revision (it changes with nothing else) */
+  private idCtrl: { rev: string; data: Uint8Array } | null = null;
   private errorCount = 0n;
   readonly health: HealthState = {
     temperatureK: 310, powerOnHours: 1, powerCycles: 1, hostReads: 0, hostWrites: 0, dataUnitsRead: 0, dataUnitsWritten: 0, errors: 0,
@@ -358,8 +360,12 @@ export class NvmeController {
         if (c.nsid === 0 || c.nsid === 0xffffffff || c.nsid > nn) return { status: S.NVME_SC_INVALID_NS | DNR };
         return this.toHost(c, identifyNamespace(this.cfg.namespaces[c.nsid - 1]!));
       }
-      case CNS_CONTROLLER:
-        return this.toHost(c, identifyController(this.cfg, this.firmwareRevision));
+      case CNS_CONTROLLER: {
+        // the page changes only with the running firmware's revision: built once per revision
+        const rev = this.firmwareRevision;
+        if (this.idCtrl?.rev !== rev) this.idCtrl = { rev, data: identifyController(this.cfg, rev) };
+        return this.toHost(c, this.idCtrl.data);
+      }
       case CNS_ACTIVE_NS_LIST:
         if (c.nsid >= 0xfffffffe) return { status: S.NVME_SC_INVALID_NS | DNR };
         return this.toHost(c, activeNsList(nn, c.nsid));
