@@ -8,6 +8,7 @@ export default defineConfig({
       '#worker': fileURLToPath(new URL('./src/wasm/worker.node.ts', import.meta.url)),
       '#kxo-spawn': fileURLToPath(new URL('./src/drivers/kxo/spawn.node.ts', import.meta.url)),
       '#bridge': fileURLToPath(new URL('./src/bridge/start.node.ts', import.meta.url)),
+      '#player-spawn': fileURLToPath(new URL('./src/wasm/player-spawn.node.ts', import.meta.url)),
     },
   },
   test: {

@@ -12,6 +12,7 @@ const map = {
   '#worker': join(out, 'wasm', 'worker.browser.js'),
   '#kxo-spawn': join(out, 'drivers', 'kxo', 'spawn.browser.js'),
   '#bridge': join(out, 'bridge', 'start.browser.js'),
+  '#player-spawn': join(out, 'wasm', 'player-spawn.browser.js'),
 };
 rmSync(out, { recursive: true, force: true });
 

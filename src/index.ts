@@ -100,6 +100,7 @@ export type { TraceEvent } from './kernel/trace.js';
 export { KxoEngine, type Player, type MctsStats, type KxoEngineOptions } from './wasm/kxo.js';
 export { DmaEngine, PRP_RULES, type WalkResult } from './wasm/dma.js';
 export { StrongEngine, type StrongEngineOptions, type Solution, type SolveProgress } from './wasm/strong.js';
-export { createEngine, winnerOf, AI_NAMES, type Engine, type EngineOptions, type AiName } from './wasm/engine.js';
+export { createEngine, winnerOf, AI_NAMES, type Engine, type EngineOptions, type AiName, type PlayerEngine, type PlayerEngineOptions } from './wasm/engine.js';
+export { PlayerFile, PlayerForfeit, PlayerLoadError, KXO_ABI_VERSION, type PlayerSource } from './wasm/player.js';
 export { WasmAbort, EngineLoadError, type WasmBuild, type EngineSource } from './wasm/instance.js';
 export { FaultAttr, FaultInjection, type FaultConfig } from './kernel/fault.js';

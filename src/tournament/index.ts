@@ -1,15 +1,23 @@
 // Tournaments between AIs (`vchardev tournament`, and `tournament()` as a library): every pair
 // plays N games with each colour on a pool of worker threads (piscina, one WASM instance per AI
 // per worker). Each game's seed comes from the tournament seed, the pair, the colour and the game
-// number, so the results are the same whatever the number of workers.
+// number, so the results are the same whatever the number of workers. A player file
+// (docs/kxo-ai-abi.md) enters like an AI: by its name, each game on a fresh instance, its
+// forfeits counted with their reasons.
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { AI_NAMES, type AiName } from '../wasm/engine.js';
-import { EngineCache, playGame, type GameResult, type GameTask } from './game.js';
+import { DEFAULT_BUDGET_MS, PlayerFile } from '../wasm/player.js';
+import { EngineCache, playGame, type GameResult, type GameTask, type Side } from './game.js';
 
 export interface TournamentOptions {
-  /** the AIs that play each other (the CLI's --ai and createEngine's `ai`) */
-  ai: AiName[];
+  /**
+   * the AIs that play each other (the CLI's --ai and createEngine's `ai`): built-in names, or
+   * player files (a path or URL ending in .wasm), which play under their own names
+   */
+  ai: Array<AiName | string>;
+  /** a player's wall time per move, ms (default 1000): past it the move is a forfeit */
+  budgetMs?: number;
   /** games per pair and colour */
   games: number;
   /** worker threads (default: every core); 0 plays on this thread */
@@ -22,8 +30,8 @@ export interface TournamentOptions {
 }
 
 export interface PairResult {
-  a: AiName;
-  b: AiName;
+  a: string;
+  b: string;
   /** a's wins, draws and losses against b over both colours */
   wins: number;
   draws: number;
@@ -33,7 +41,9 @@ export interface PairResult {
   winsSecond: number;
 }
 export interface Standing {
-  ai: AiName;
+  ai: string;
+  /** the player's file, for an entrant that is one */
+  file?: string;
   games: number;
   wins: number;
   draws: number;
@@ -43,6 +53,9 @@ export interface Standing {
   /** Elo relative to the field's mean (0), with a 95% interval */
   elo: number;
   eloError: number;
+  /** games it lost by forfeit, and how many for each reason (timeout, trap: …, illegal move n) */
+  forfeits: number;
+  forfeitReasons: Record<string, number>;
 }
 export interface TournamentTable {
   boardSize: number;
@@ -74,7 +87,7 @@ function gameSeed(seed: number, i: number, j: number, colour: number, g: number)
  * Bradley–Terry ratings by minorise–maximise (draws count half to each side), on the Elo scale
  * with the field's mean at 0; the interval is 1.96 standard errors from the Fisher information.
  */
-function elo(ais: AiName[], pairs: PairResult[]): Map<AiName, { elo: number; err: number }> {
+function elo(ais: string[], pairs: PairResult[]): Map<string, { elo: number; err: number }> {
   const idx = new Map(ais.map((a, i) => [a, i]));
   const n = ais.length;
   const w = Array.from({ length: n }, () => new Array<number>(n).fill(0));
@@ -100,7 +113,7 @@ function elo(ais: AiName[], pairs: PairResult[]): Map<AiName, { elo: number; err
     const mean = Math.exp(next.reduce((s, x) => s + Math.log(x), 0) / n);
     g = next.map((x) => x / mean);
   }
-  const out = new Map<AiName, { elo: number; err: number }>();
+  const out = new Map<string, { elo: number; err: number }>();
   ais.forEach((a, i) => {
     let info = 0;
     for (let j = 0; j < n; j++) {
@@ -119,8 +132,11 @@ function elo(ais: AiName[], pairs: PairResult[]): Map<AiName, { elo: number; err
 
 export async function tournament(opts: TournamentOptions): Promise<TournamentTable> {
   if (!Array.isArray(opts.ai)) throw new TypeError('ai must be a list of AI names');
-  const ais = [...new Set(opts.ai)];
-  for (const a of ais) if (!AI_NAMES.includes(a)) throw new TypeError(`unknown AI ${JSON.stringify(a)}: ${AI_NAMES.join(', ')}`);
+  const budgetMs = opts.budgetMs ?? DEFAULT_BUDGET_MS;
+  if (!Number.isFinite(budgetMs) || budgetMs <= 0 || budgetMs > 600_000) throw new RangeError(`budgetMs must be in (0, 600000]: ${String(opts.budgetMs)}`);
+  const entrants = await entrantsOf([...new Set(opts.ai)], budgetMs);
+  const ais = entrants.map((e) => e.name);
+  const sides = entrants.map((e) => e.side);
   if (ais.length < 2) throw new RangeError('a tournament needs two AIs or more');
   if (!Number.isSafeInteger(opts.games) || opts.games < 1) throw new RangeError('games must be a positive integer');
   const boardSize = opts.boardSize ?? 4;
@@ -137,7 +153,7 @@ export async function tournament(opts: TournamentOptions): Promise<TournamentTab
     for (let j = i + 1; j < ais.length; j++) {
       for (let colour = 0; colour < 2; colour++) {
         for (let g = 0; g < opts.games; g++) {
-          const [first, second] = colour === 0 ? [ais[i]!, ais[j]!] : [ais[j]!, ais[i]!];
+          const [first, second] = colour === 0 ? [sides[i]!, sides[j]!] : [sides[j]!, sides[i]!];
           tasks.push({ i, j, colour, task: { first, second, seed: gameSeed(seed, i, j, colour, g), boardSize, goal } });
         }
       }
@@ -186,7 +202,17 @@ export async function tournament(opts: TournamentOptions): Promise<TournamentTab
     }
   }
   const ratings = elo(ais, pairs);
-  const standings: Standing[] = ais.map((ai) => {
+  // forfeits, by the entrant that lost them
+  const forfeits = ais.map(() => ({ n: 0, reasons: {} as Record<string, number> }));
+  tasks.forEach((t, k) => {
+    const f = results[k]!.forfeit;
+    if (!f) return;
+    const who = (f.side === 'O') === (t.colour === 0) ? t.i : t.j;
+    const kind = f.reason.replace(/ \(over \d+ ms\)$/, '');
+    forfeits[who]!.n++;
+    forfeits[who]!.reasons[kind] = (forfeits[who]!.reasons[kind] ?? 0) + 1;
+  });
+  const standings: Standing[] = ais.map((ai, idx) => {
     let wins = 0;
     let draws = 0;
     let losses = 0;
@@ -202,9 +228,33 @@ export async function tournament(opts: TournamentOptions): Promise<TournamentTab
       }
     }
     const r = ratings.get(ai)!;
-    return { ai, games: wins + draws + losses, wins, draws, losses, score: wins + draws / 2, elo: Math.round(r.elo), eloError: Math.round(r.err) };
+    const file = entrants[idx]!.file;
+    return {
+      ai, ...(file ? { file } : {}), games: wins + draws + losses, wins, draws, losses, score: wins + draws / 2, elo: Math.round(r.elo), eloError: Math.round(r.err),
+      forfeits: forfeits[idx]!.n, forfeitReasons: forfeits[idx]!.reasons,
+    };
   }).sort((x, y) => y.score - x.score || y.elo - x.elo);
   return { boardSize, goal, games: opts.games, seed, jobs, seconds: (performance.now() - t0) / 1000, pairs, standings };
+}
+
+/** A built-in AI, or a player file checked now (a refused one stops the tournament before a game). */
+async function entrantsOf(names: string[], budgetMs: number): Promise<Array<{ name: string; side: Side; file?: string }>> {
+  const out: Array<{ name: string; side: Side; file?: string }> = [];
+  for (const a of names) {
+    if (AI_NAMES.includes(a as AiName)) {
+      out.push({ name: a, side: a as AiName });
+      continue;
+    }
+    if (typeof a !== 'string' || !/\.wasm$/i.test(a)) throw new TypeError(`unknown AI ${JSON.stringify(a)}: ${AI_NAMES.join(', ')}, or a player file (.wasm)`);
+    const file = await PlayerFile.load(a);
+    // its name is what it says in its worker (kxo_name); two entrants of one name are told apart
+    const inst = await file.start({ budgetMs });
+    inst.close();
+    let name = inst.name;
+    for (let k = 2; out.some((e) => e.name === name) || AI_NAMES.includes(name as AiName); k++) name = `${inst.name} (${k})`;
+    out.push({ name, side: { wasm: a, budgetMs }, file: a });
+  }
+  return out;
 }
 
 /** The table as text: standings, then every pair. */
@@ -212,15 +262,20 @@ export function formatTable(t: TournamentTable): string {
   const lines = [
     `${t.boardSize}x${t.boardSize}, ${t.goal} in a row; ${t.games} games per pair and colour; seed ${t.seed}; ${t.jobs} worker(s); ${t.seconds.toFixed(1)} s`,
     '',
-    '| AI | games | wins | draws | losses | score | Elo (95%) |',
-    '|---|---:|---:|---:|---:|---:|---:|',
-    ...t.standings.map((s) => `| ${s.ai} | ${s.games} | ${s.wins} | ${s.draws} | ${s.losses} | ${s.score} | ${s.elo >= 0 ? '+' : ''}${s.elo} ± ${s.eloError} |`),
+    '| AI | games | wins | draws | losses | score | Elo (95%) | forfeits |',
+    '|---|---:|---:|---:|---:|---:|---:|---|',
+    ...t.standings.map((s) => `| ${s.ai} | ${s.games} | ${s.wins} | ${s.draws} | ${s.losses} | ${s.score} | ${s.elo >= 0 ? '+' : ''}${s.elo} ± ${s.eloError} | ${forfeitText(s)} |`),
     '',
     '| pair | wins | draws | losses | wins moving first / second |',
     '|---|---:|---:|---:|---:|',
     ...t.pairs.map((p) => `| ${p.a} vs ${p.b} | ${p.wins} | ${p.draws} | ${p.losses} | ${p.winsFirst} / ${p.winsSecond} |`),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+function forfeitText(s: Standing): string {
+  if (!s.forfeits) return '0';
+  return `${s.forfeits} (${Object.entries(s.forfeitReasons).map(([r, n]) => `${r}: ${n}`).join(', ')})`;
 }
 
 /** An SVG of the standings: Elo with its interval per AI, over an Elo axis with its ticks. */

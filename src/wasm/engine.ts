@@ -3,6 +3,7 @@
 import { KxoEngine, type Player } from './kxo.js';
 import { StrongEngine, type Solution } from './strong.js';
 import type { EngineSource, WasmBuild } from './instance.js';
+import { DEFAULT_BUDGET_MS, PlayerFile, type PlayerInstance, type PlayerSource } from './player.js';
 
 export type AiName = 'strong' | 'mcts' | 'negamax' | 'random';
 export const AI_NAMES: readonly AiName[] = ['strong', 'mcts', 'negamax', 'random'];
@@ -82,8 +83,79 @@ function checkBoard(board: string, size: number, player: Player): void {
   if (player !== 'O' && player !== 'X') throw new TypeError(`player must be 'O' or 'X': ${JSON.stringify(player)}`);
 }
 
-/** An engine by name: `createEngine({ ai: 'strong' })`, `{ ai: 'mcts', seed: 7 }`, … */
-export async function createEngine(opts: EngineOptions): Promise<Engine> {
+/** A player a student brings (docs/kxo-ai-abi.md): its file, and what it may take per move. */
+export interface PlayerEngineOptions {
+  ai: { wasm: PlayerSource; file?: string };
+  boardSize?: number;
+  goal?: number;
+  /** the game's seed: kxo_init gets it, env.seed is made from it (default 1) */
+  seed?: number | bigint;
+  /** wall time a move may take before it is a forfeit, ms (default 1000) */
+  budgetMs?: number;
+}
+
+/**
+ * A student's player as an engine: the built-ins' interface, but its answers come from a worker,
+ * so bestMove returns a promise (a forfeit rejects it with PlayerForfeit). One instance plays one
+ * game: reset(seed) starts the next one on a fresh instance; close() ends its worker.
+ */
+export interface PlayerEngine {
+  readonly ai: 'wasm';
+  /** the player's own name (kxo_name), else its file's base name */
+  readonly name: string;
+  readonly boardSize: number;
+  readonly goal: number;
+  bestMove(board: string, player: Player): Promise<number>;
+  reset(seed: number | bigint): Promise<void>;
+  close(): void;
+}
+
+class WasmPlayerEngine implements PlayerEngine {
+  readonly ai = 'wasm' as const;
+  private constructor(private readonly file: PlayerFile, private inst: PlayerInstance, readonly boardSize: number, readonly goal: number, private readonly budgetMs: number) {}
+  static async create(file: PlayerFile, boardSize: number, goal: number, seed: bigint, budgetMs: number): Promise<WasmPlayerEngine> {
+    return new WasmPlayerEngine(file, await file.start({ seed, budgetMs }), boardSize, goal, budgetMs);
+  }
+  get name(): string {
+    return this.inst.name;
+  }
+  async bestMove(board: string, player: Player): Promise<number> {
+    checkBoard(board, this.boardSize, player);
+    if (winnerOf(board, this.boardSize, this.goal) !== ' ') return -1;
+    return this.inst.move(board, this.boardSize, this.goal, player);
+  }
+  async reset(seed: number | bigint): Promise<void> {
+    const next = await this.file.start({ seed: BigInt.asUintN(64, BigInt(seed)), budgetMs: this.budgetMs });
+    this.inst.close();
+    this.inst = next;
+  }
+  close(): void {
+    this.inst.close();
+  }
+}
+
+/** An engine by name: `createEngine({ ai: 'strong' })`, `{ ai: 'mcts', seed: 7 }`, … or a player's file: `{ ai: { wasm: './mine.wasm' } }` */
+export async function createEngine(opts: EngineOptions): Promise<Engine>;
+export async function createEngine(opts: PlayerEngineOptions): Promise<PlayerEngine>;
+export async function createEngine(opts: EngineOptions | PlayerEngineOptions): Promise<Engine | PlayerEngine> {
+  if (typeof opts.ai === 'object' && opts.ai !== null) return createPlayerEngine(opts as PlayerEngineOptions);
+  return createBuiltin(opts as EngineOptions);
+}
+
+async function createPlayerEngine(opts: PlayerEngineOptions): Promise<PlayerEngine> {
+  const boardSize = opts.boardSize ?? 4;
+  const goal = opts.goal ?? 3;
+  if (!Number.isInteger(boardSize) || boardSize < 3 || boardSize > 8) throw new RangeError(`boardSize must be an integer in 3..8: ${String(boardSize)}`);
+  if (!Number.isInteger(goal) || goal < 3 || goal > boardSize) throw new RangeError(`goal must be an integer in 3..${boardSize}: ${String(goal)}`);
+  const budgetMs = opts.budgetMs ?? DEFAULT_BUDGET_MS;
+  if (!Number.isFinite(budgetMs) || budgetMs <= 0 || budgetMs > 600_000) throw new RangeError(`budgetMs must be in (0, 600000]: ${String(budgetMs)}`);
+  const seed = opts.seed ?? 1;
+  if (typeof seed !== 'bigint' && !Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer: ${String(seed)}`);
+  const file = await PlayerFile.load(opts.ai.wasm, opts.ai.file);
+  return WasmPlayerEngine.create(file, boardSize, goal, BigInt.asUintN(64, BigInt(seed)), budgetMs);
+}
+
+async function createBuiltin(opts: EngineOptions): Promise<Engine> {
   const boardSize = opts.boardSize ?? 4;
   const goal = opts.goal ?? 3;
   if (!Number.isInteger(boardSize) || boardSize < 3 || boardSize > 8) throw new RangeError(`boardSize must be an integer in 3..8: ${String(boardSize)}`);

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
+import { playerPath } from '../helpers/players.js';
 
 function capture() {
   let out = '';
@@ -76,5 +77,15 @@ describe('vchardev main() in-process', () => {
     expect(io.err).toContain('solve: not solved within 1000 nodes');
     expect(await main(['solve', '--position', 'OOO             '])).toBe(1);
     expect(io.err).toContain('solve: the game is already over');
+  }, 60_000);
+  it('tournament with a player file: its name in the table; a refused file is one line and exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-p-'));
+    const io = capture();
+    expect(await main(['tournament', '--ai', `random,${playerPath('first')}`, '--games', '1', '--jobs', '0', '--budget', '500', '--svg', join(dir, 'p.svg')])).toBe(0);
+    expect(io.out).toMatch(/\| first \| 2 \|/);
+    expect(await main(['tournament', '--ai', `random,${playerPath('v2')}`, '--games', '1', '--jobs', '0', '--svg', join(dir, 'q.svg')])).toBe(2);
+    expect(io.err).toContain('kxo_abi_version returns 2 (this host speaks version 1)');
+    expect(await main(['tournament', '--ai', 'random,mine.txt'])).toBe(2);
+    expect(await main(['tournament', '--ai', `random,${playerPath('first')}`, '--budget', '0'])).toBe(2);
   }, 60_000);
 });

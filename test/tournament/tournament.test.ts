@@ -1,5 +1,6 @@
 // Tournaments (issue 11): the same seed gives the same results on 0, 1 or 2 workers; the strong
 // engine tops the table; the CLI prints the table and writes the chart.
+import { playerPath } from '../helpers/players.js';
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -66,3 +67,37 @@ describe('bounds on jobs, games and outputs', () => {
     expect(spawnSync(process.execPath, [cli, 'tournament', '--ai', 'strong,random', '--svg='], { encoding: 'utf8' }).status).toBe(2);
   }, 60_000);
 });
+
+describe('tournament() with player files (docs/kxo-ai-abi.md)', () => {
+  it('each forfeit kind inside a tournament that completes: counted per entrant with its reason', async () => {
+    const t = await tournament({ ai: ['random', playerPath('first'), playerPath('loop'), playerPath('trap'), playerPath('minus1'), playerPath('occupied')], games: 1, jobs: 2, seed: 3, budgetMs: 100 });
+    const by = new Map(t.standings.map((s) => [s.ai, s]));
+    expect([...by.keys()].sort()).toEqual(['first', 'loop', 'minus1', 'occupied', 'random', 'trap']);
+    // every entrant plays 5 opponents with both colours
+    for (const s of t.standings) expect(s.games).toBe(10);
+    // the three that never make a legal move forfeit each game they move in: all but the two in
+    // which the other one of the three, moving first, forfeited before them
+    expect(by.get('loop')).toMatchObject({ forfeits: 8, forfeitReasons: { timeout: 8 }, wins: 2, file: playerPath('loop') });
+    expect(by.get('trap')).toMatchObject({ forfeits: 8, wins: 2 });
+    expect(Object.keys(by.get('trap')!.forfeitReasons)).toEqual([expect.stringMatching(/^trap: .*unreachable/i)]);
+    expect(by.get('minus1')).toMatchObject({ forfeits: 8, forfeitReasons: { 'illegal move -1': 8 }, wins: 2 });
+    // 'occupied' plays a cell twice on its second move, unless its game ended before
+    expect(by.get('occupied')!.forfeits).toBeGreaterThan(0);
+    expect(Object.keys(by.get('occupied')!.forfeitReasons).every((r) => /^illegal move \d+$/.test(r))).toBe(true);
+    expect(by.get('first')!.forfeits).toBe(0);
+    expect(by.get('random')!.forfeits).toBe(0);
+    expect(formatTable(t)).toMatch(/\| loop \|.*\| 8 \(timeout: 8\) \|/);
+  });
+  it('the same seed gives the same table on 1 and 2 workers (players get the game\'s seed)', async () => {
+    const opts = { ai: ['random', 'negamax', playerPath('seeded'), playerPath('random')], games: 3, seed: 42 };
+    const [one, two] = await Promise.all([1, 2].map((jobs) => tournament({ ...opts, jobs })));
+    const strip = (x: typeof one) => ({ pairs: x.pairs, standings: x.standings });
+    expect(strip(two)).toEqual(strip(one));
+    expect(one.standings.map((s) => s.ai).sort()).toEqual(['negamax', 'random', 'random-js', 'seeded']);
+  });
+  it('a refused player stops the tournament before a game; a name that is no AI and no .wasm is a TypeError', async () => {
+    await expect(tournament({ ai: ['random', playerPath('v2')], games: 1, jobs: 0 })).rejects.toThrow(/kxo_abi_version returns 2/);
+    await expect(tournament({ ai: ['random', 'mine.txt'], games: 1, jobs: 0 })).rejects.toThrow(TypeError);
+  });
+});
+

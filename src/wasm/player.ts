@@ -1,0 +1,246 @@
+// Players students bring (docs/kxo-ai-abi.md, version 1): a WebAssembly module with a tiny ABI.
+// A player file is checked before anything of it runs (magic, exports, imports, memory limits,
+// here; its version and board buffer, in its worker), then every game side runs its own
+// instance in a worker of its own with a budget per move: a player that loops forever is
+// terminated at its budget and stalls nothing else, one that traps or answers an illegal cell
+// forfeits, and the host never runs its code on its own thread.
+import { EINVAL, KernelError } from '../kernel/errno.js';
+import { startPlayerWorker } from '#player-spawn';
+import type { Channel } from './channel.js';
+
+export const KXO_ABI_VERSION = 1;
+/** a player's linear memory: at most 256 pages (16 MiB), initial and maximum */
+export const PLAYER_MAX_PAGES = 256;
+/** wall time a move may take by default */
+export const DEFAULT_BUDGET_MS = 1000;
+/** wall time loading (instantiating, the version and board checks) may take */
+export const LOAD_BUDGET_MS = 5000;
+
+const REQUIRED = ['kxo_abi_version', 'kxo_board', 'kxo_move'] as const;
+const OPTIONAL = ['kxo_init', 'kxo_name'] as const;
+const ALLOWED_IMPORTS = new Set(['env.abort', 'env.seed']);
+
+/** A player file: bytes, a compiled module, a URL, or (in Node) a path. */
+export type PlayerSource = Uint8Array | ArrayBuffer | WebAssembly.Module | URL | string;
+
+/** A player file refused at load: EINVAL, with the one-line reason (`why`). */
+export class PlayerLoadError extends KernelError {
+  constructor(readonly file: string, readonly why: string) {
+    super(EINVAL, 'kxo_player', `${file}: ${why}`);
+  }
+}
+
+/** A move that lost the game: timeout, trap: <message>, illegal move <n>. */
+export class PlayerForfeit extends Error {
+  override name = 'PlayerForfeit';
+  constructor(readonly player: string, readonly reason: string) {
+    super(`${player} forfeits: ${reason}`);
+  }
+}
+
+function leb(b: Uint8Array, at: { i: number }): number {
+  let v = 0;
+  let shift = 0;
+  for (;;) {
+    if (at.i >= b.length || shift > 35) throw new RangeError('truncated');
+    const x = b[at.i++]!;
+    v += (x & 0x7f) * 2 ** shift;
+    if (!(x & 0x80)) return v;
+    shift += 7;
+  }
+}
+
+/** The memory section's limits (the JS API does not show them): [initial, maximum or null], or null. */
+function memoryLimits(b: Uint8Array): [number, number | null] | null {
+  const at = { i: 8 };
+  while (at.i < b.length) {
+    const id = b[at.i++]!;
+    const size = leb(b, at);
+    const end = at.i + size;
+    if (id === 5) {
+      if (leb(b, at) < 1) return null;
+      const flags = b[at.i++]!;
+      const initial = leb(b, at);
+      return [initial, flags & 1 ? leb(b, at) : null];
+    }
+    at.i = end;
+  }
+  return null;
+}
+
+/**
+ * Checks a player's bytes and compiles them: not WebAssembly, a missing export, a refused import
+ * and a memory over 256 pages are each refused with their own message. What needs the player's
+ * code to run (its version, its board buffer, its name) is checked in its worker (PlayerInstance).
+ */
+export async function compilePlayer(bytes: Uint8Array, file: string): Promise<WebAssembly.Module> {
+  const refuse = (why: string) => new PlayerLoadError(file, why);
+  if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) throw refuse('not WebAssembly (no \\0asm magic)');
+  let module: WebAssembly.Module;
+  try {
+    module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    throw refuse(`not a valid WebAssembly module: ${(e as Error).message.replace(/^WebAssembly\.compile\(\): /, '')}`);
+  }
+  checkModule(module, file, bytes);
+  return module;
+}
+
+function checkModule(module: WebAssembly.Module, file: string, bytes: Uint8Array | null): void {
+  const refuse = (why: string) => new PlayerLoadError(file, why);
+  for (const imp of WebAssembly.Module.imports(module)) {
+    const name = `${imp.module}.${imp.name}`;
+    if (!ALLOWED_IMPORTS.has(name) || imp.kind !== 'function') throw refuse(`imports ${name} (${imp.kind}); a player may import only env.abort and env.seed`);
+  }
+  const exports = new Map(WebAssembly.Module.exports(module).map((e) => [e.name, e.kind]));
+  if (exports.get('memory') !== 'memory') throw refuse('no memory export');
+  for (const name of REQUIRED) if (exports.get(name) !== 'function') throw refuse(`no ${name} export (a function)`);
+  for (const name of OPTIONAL) if (exports.has(name) && exports.get(name) !== 'function') throw refuse(`${name} is not a function`);
+  const limits = bytes ? memoryLimits(bytes) : null;
+  if (limits) {
+    const [initial, max] = limits;
+    if (initial > PLAYER_MAX_PAGES) throw refuse(`memory of ${initial} pages (at most ${PLAYER_MAX_PAGES}, 16 MiB)`);
+    if (max !== null && max > PLAYER_MAX_PAGES) throw refuse(`memory may grow to ${max} pages (at most ${PLAYER_MAX_PAGES}, 16 MiB)`);
+  }
+}
+
+/** The file's base name without `.wasm`: a player's name when it exports none. */
+function baseName(file: string): string {
+  const last = file.split(/[\\/]/).pop() || file;
+  return last.replace(/\.wasm$/i, '') || 'player';
+}
+
+/** A checked, compiled player file: start instances of it for game sides. */
+export class PlayerFile {
+  private constructor(readonly module: WebAssembly.Module, readonly file: string, readonly bytes: Uint8Array | null) {}
+
+  /** Reads and checks a player (a path in Node, a URL, bytes or a compiled module). */
+  static async load(source: PlayerSource, file?: string): Promise<PlayerFile> {
+    if (source instanceof WebAssembly.Module) {
+      const label = file ?? 'player.wasm';
+      checkModule(source, label, null);
+      return new PlayerFile(source, label, null);
+    }
+    let bytes: Uint8Array;
+    let label: string;
+    if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+      bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+      label = file ?? 'player.wasm';
+    } else {
+      label = file ?? String(source);
+      bytes = await readSource(source, label);
+    }
+    return new PlayerFile(await compilePlayer(bytes, label), label, bytes);
+  }
+
+  /** The name the file gives when it exports none (its base name). */
+  get defaultName(): string {
+    return baseName(this.file);
+  }
+
+  /** A fresh instance in a worker of its own, loaded (version, board, name checked). */
+  start(opts: { seed?: bigint; budgetMs?: number } = {}): Promise<PlayerInstance> {
+    return PlayerInstance.start(this, opts.seed ?? 0n, opts.budgetMs ?? DEFAULT_BUDGET_MS);
+  }
+}
+
+async function readSource(source: URL | string, label: string): Promise<Uint8Array> {
+  const url = source instanceof URL ? source : /^[a-z][a-z0-9+.-]*:/i.test(source) && !/^[a-z]:[\\/]/i.test(source) ? new URL(source) : null;
+  if (url === null || url.protocol === 'file:') {
+    // a path (or a file: URL): Node reads it; a page has no file system
+    try {
+      const { readFile } = await import('node:fs/promises');
+      return new Uint8Array(await readFile(url ?? (source as string)));
+    } catch (e) {
+      throw new PlayerLoadError(label, `cannot read it: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new PlayerLoadError(label, `cannot fetch it: ${(e as Error).message}`);
+  }
+  if (!res.ok) throw new PlayerLoadError(label, `cannot fetch it: HTTP ${res.status} ${res.statusText}`.trim());
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/** A worker spoken to one question at a time: one listener, each answer to the question asked. */
+class Line {
+  private waiting: ((m: any) => void) | null = null;
+  constructor(private readonly ch: Channel) {
+    ch.onMessage((m) => this.answer(m));
+    ch.onError((e) => this.answer({ type: 'trap', message: e instanceof Error ? e.message : String(e) }));
+  }
+  /** Posts `msg` and waits for the answer, at most `ms`: past it the worker is ended ({ type: 'timeout' }). */
+  ask(msg: unknown, ms: number): Promise<any> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.ch.terminate();
+        this.answer({ type: 'timeout' });
+      }, ms);
+      this.waiting = (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      };
+      this.ch.post(msg);
+    });
+  }
+  private answer(m: any): void {
+    const w = this.waiting;
+    this.waiting = null;
+    w?.(m);
+  }
+  /** Ends the worker; a question still waiting is answered `why` as a trap. */
+  end(why: string): void {
+    this.ch.terminate();
+    this.answer({ type: 'trap', message: why });
+  }
+}
+
+/** One game side's instance of a player, in its own worker. */
+export class PlayerInstance {
+  private dead: string | null = null;
+  private busy = false;
+
+  private constructor(private readonly line: Line, readonly name: string, readonly budgetMs: number) {}
+
+  static async start(file: PlayerFile, seed: bigint, budgetMs: number): Promise<PlayerInstance> {
+    if (!Number.isFinite(budgetMs) || budgetMs <= 0) throw new RangeError(`budgetMs must be a positive number: ${budgetMs}`);
+    const line = new Line(startPlayerWorker());
+    const answer = await line.ask({ type: 'load', module: file.module, seed }, LOAD_BUDGET_MS);
+    if (answer.type !== 'loaded') {
+      line.end('refused');
+      throw new PlayerLoadError(file.file, answer.type === 'timeout' ? `did not load within ${LOAD_BUDGET_MS} ms` : answer.why ?? `trap at load: ${answer.message}`);
+    }
+    return new PlayerInstance(line, answer.name || file.defaultName, budgetMs);
+  }
+
+  /**
+   * The player's move for `player` on `board` (size² cells of ' ', 'O', 'X'); a timeout, a trap or
+   * an illegal cell rejects with PlayerForfeit, and the instance is done.
+   */
+  async move(board: string, size: number, goal: number, player: 'O' | 'X'): Promise<number> {
+    if (this.dead) throw new PlayerForfeit(this.name, this.dead);
+    if (this.busy) throw new Error(`${this.name}: one move at a time`);
+    this.busy = true;
+    const r = await this.line.ask({ type: 'move', board, size, goal, player: player.charCodeAt(0) }, this.budgetMs);
+    this.busy = false;
+    let reason: string | null = null;
+    if (r.type === 'timeout') reason = `timeout (over ${this.budgetMs} ms)`;
+    else if (r.type === 'trap') reason = `trap: ${r.message}`;
+    else if (!Number.isInteger(r.cell) || r.cell < 0 || r.cell >= size * size || board[r.cell] !== ' ') reason = `illegal move ${r.cell}`;
+    if (reason) {
+      this.close(reason);
+      throw new PlayerForfeit(this.name, reason);
+    }
+    return r.cell as number;
+  }
+
+  /** Ends the worker (its game is over, or it forfeited). */
+  close(why = 'closed'): void {
+    if (this.dead) return;
+    this.dead = why;
+    this.line.end(why);
+  }
+}

@@ -1,0 +1,130 @@
+// Players students bring (docs/kxo-ai-abi.md): what is refused at load, each with its own
+// message; a legal player on every board; forfeits (timeout, trap, illegal cells) that end only
+// that player; kxo_init and env.seed carrying the game's seed, so a game replays.
+import { describe, it, expect, afterEach } from 'vitest';
+import { createEngine, type PlayerEngine } from '../../src/wasm/engine.js';
+import { PlayerFile, PlayerForfeit, PlayerLoadError } from '../../src/wasm/player.js';
+import { KernelError } from '../../src/kernel/errno.js';
+import { playerBytes, playerPath } from '../helpers/players.js';
+
+const open: PlayerEngine[] = [];
+afterEach(() => {
+  for (const e of open.splice(0)) e.close();
+});
+async function engine(name: Parameters<typeof playerPath>[0], opts: { boardSize?: number; goal?: number; seed?: number | bigint; budgetMs?: number } = {}) {
+  const e = await createEngine({ ai: { wasm: playerPath(name) }, ...opts });
+  open.push(e);
+  return e;
+}
+const put = (b: string, i: number, p: string) => b.slice(0, i) + p + b.slice(i + 1);
+
+describe('loading a player', () => {
+  it('a legal player loads with its name (or its file\'s), from a path, bytes or a compiled module', async () => {
+    expect((await engine('first')).name).toBe('first');
+    const anon = await engine('anonymous');
+    expect(anon.name).toBe(playerPath('anonymous').split('/').pop()!.replace(/\.wasm$/, ''));
+    const fromBytes = await createEngine({ ai: { wasm: playerBytes('first') } });
+    open.push(fromBytes);
+    expect(await fromBytes.bestMove(' '.repeat(16), 'O')).toBe(0);
+    const file = await PlayerFile.load(playerBytes('first'), 'mine.wasm');
+    const fromModule = await createEngine({ ai: { wasm: file.module, file: 'mine.wasm' } });
+    open.push(fromModule);
+    expect(fromModule.name).toBe('first');
+  });
+  it('refuses, each with its own one-line reason (EINVAL): not WebAssembly, no kxo_move, version 2, env.evil, 257 pages', async () => {
+    const refused = async (wasm: Uint8Array | string) => {
+      const err = await createEngine({ ai: { wasm, file: 'p.wasm' } }).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(PlayerLoadError);
+      expect(err).toBeInstanceOf(KernelError);
+      expect((err as KernelError).code).toBe('EINVAL');
+      return (err as PlayerLoadError).why;
+    };
+    expect(await refused(new TextEncoder().encode('#!/bin/sh\necho not a module\n'))).toBe('not WebAssembly (no \\0asm magic)');
+    expect(await refused(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0xff))).toMatch(/^not a valid WebAssembly module: /);
+    expect(await refused(playerBytes('nomove'))).toBe('no kxo_move export (a function)');
+    expect(await refused(playerBytes('v2'))).toBe('kxo_abi_version returns 2 (this host speaks version 1)');
+    expect(await refused(playerBytes('evil'))).toBe('imports env.evil (function); a player may import only env.abort and env.seed');
+    expect(await refused(playerBytes('bigmem'))).toBe('memory of 257 pages (at most 256, 16 MiB)');
+    expect(await refused('/nonexistent/dir/p.wasm')).toBe('cannot read it: ENOENT');
+  });
+  it('options are checked', async () => {
+    await expect(createEngine({ ai: { wasm: playerPath('first') }, boardSize: 9 })).rejects.toThrow(RangeError);
+    await expect(createEngine({ ai: { wasm: playerPath('first') }, budgetMs: 0 })).rejects.toThrow(RangeError);
+    await expect(createEngine({ ai: { wasm: playerPath('first') }, seed: 1.5 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('playing', () => {
+  it('the minimal player fills every board size it is given, cell after cell; a finished game is -1', async () => {
+    for (let size = 3; size <= 8; size++) {
+      const e = await engine('first', { boardSize: size, goal: size });
+      let board = ' '.repeat(size * size);
+      // O on the first row's cells and X below keeps the game open for a few moves
+      for (let i = 0; i < size - 1; i++) {
+        const m = await e.bestMove(board, 'O');
+        expect(m).toBe(board.indexOf(' '));
+        board = put(board, m, 'O');
+      }
+      expect(await e.bestMove('O'.repeat(size) + ' '.repeat(size * size - size), 'X')).toBe(-1);
+      e.close();
+    }
+  });
+  it('kxo_init gets the game\'s seed (all 64 bits) and env.seed is made from it: a seed replays its game', async () => {
+    for (const [seed, want] of [[7, 7], [2n ** 40n + 3n, 3], [2n ** 64n - 1n, 15]] as const) {
+      const e = await engine('seeded', { seed });
+      expect(await e.bestMove(' '.repeat(16), 'O')).toBe(want);
+    }
+    const game = async (seed: number) => {
+      const e = await engine('random', { seed, boardSize: 5, goal: 5 });
+      let board = ' '.repeat(25);
+      const moves: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const m = await e.bestMove(board, i % 2 ? 'X' : 'O');
+        moves.push(m);
+        board = put(board, m, i % 2 ? 'X' : 'O');
+      }
+      return moves;
+    };
+    const a = await game(11);
+    expect(await game(11)).toEqual(a);
+    const others = await Promise.all([12, 13, 14].map(game));
+    expect(others.some((m) => m.join() !== a.join())).toBe(true);
+  });
+  it('reset(seed) starts the next game on a fresh instance', async () => {
+    const e = await engine('seeded', { seed: 1 });
+    expect(await e.bestMove(' '.repeat(16), 'O')).toBe(1);
+    await e.reset(5);
+    expect(await e.bestMove(' '.repeat(16), 'O')).toBe(5);
+  });
+});
+
+describe('forfeits: the player loses, the host goes on', () => {
+  const forfeit = async (e: PlayerEngine, board = ' '.repeat(16)) => {
+    const err = await e.bestMove(board, 'O').then(() => null, (x: unknown) => x);
+    expect(err).toBeInstanceOf(PlayerForfeit);
+    return (err as PlayerForfeit).reason;
+  };
+  it('a move that never ends is a timeout, never before its budget; the engine stays forfeited', async () => {
+    const e = await engine('loop', { budgetMs: 200 });
+    const t0 = performance.now();
+    expect(await forfeit(e)).toBe('timeout (over 200 ms)');
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(199);
+    expect(await forfeit(e)).toBe('timeout (over 200 ms)');
+    // and nothing else waited for it
+    const other = await engine('first');
+    expect(await other.bestMove(' '.repeat(16), 'X')).toBe(0);
+  });
+  it('unreachable is a trap; -1, 64 and an occupied cell are illegal moves', async () => {
+    expect(await forfeit(await engine('trap'))).toMatch(/^trap: .*unreachable/i);
+    expect(await forfeit(await engine('minus1'))).toBe('illegal move -1');
+    expect(await forfeit(await engine('sixtyfour'))).toBe('illegal move 64');
+    const occ = await engine('occupied');
+    expect(await occ.bestMove(' '.repeat(16), 'O')).toBe(0);
+    expect(await forfeit(occ, 'O' + ' '.repeat(15))).toBe('illegal move 0');
+  });
+  it('close() ends the worker: later moves are refused', async () => {
+    const e = await engine('first');
+    e.close();
+    expect(await forfeit(e)).toBe('closed');
+  });
+});
