@@ -11,10 +11,7 @@ export const PRP_RULES = ['', 'prp2-offset', 'list-entry-offset', 'chain-offset'
 
 export interface WalkResult {
   status: number;
-  /**
-   * segment i < nsegs: addr at [2i], length at [2i+1]. A view of the engine's whole segment
-   * scratch (the same view every walk, not a copy): valid until the next walk.
-   */
+  /** segment i: addr at [2i], length at [2i+1] (a view into engine scratch: valid until the next walk) */
   segs: Uint32Array;
   nsegs: number;
   error: { rule: (typeof PRP_RULES)[number]; listPage: number; entry: number; value: number } | null;
@@ -36,7 +33,9 @@ export class DmaEngine {
   // where the engine's regions are (u32 / u64 indexes): asked once, not per call
   private readonly pagesAt: number;
   private readonly listsAt: number;
-  private readonly segs: Uint32Array;
+  private readonly segsAt: number;
+  /** the last walk's view of the segments: a walk of as many segments reuses it */
+  private segsView: Uint32Array = new Uint32Array(0);
   private readonly resultAt: number;
   private readonly maxLists: number;
 
@@ -48,8 +47,7 @@ export class DmaEngine {
     this.u64 = new BigUint64Array(memory.buffer);
     this.pagesAt = (x.pagesPtr() >>> 0) >>> 2;
     this.listsAt = (x.listsPtr() >>> 0) >>> 2;
-    const segsAt = (x.segsPtr() >>> 0) >>> 2;
-    this.segs = this.u32.subarray(segsAt, segsAt + 2 * x.maxSegs());
+    this.segsAt = (x.segsPtr() >>> 0) >>> 2;
     this.resultAt = (x.resultPtr() >>> 0) >>> 3;
   }
 
@@ -113,7 +111,7 @@ export class DmaEngine {
     return {
       status,
       nsegs,
-      segs: this.segs,
+      segs: this.segsView.length === 2 * nsegs ? this.segsView : (this.segsView = this.u32.subarray(this.segsAt, this.segsAt + 2 * nsegs)),
       error: status
         ? { rule: PRP_RULES[this.x.getErrRule()] ?? '', listPage: this.x.getErrPage(), entry: this.x.getErrEntry(), value: Number(BigInt.asUintN(64, this.x.getErrValue())) }
         : null,

@@ -5,7 +5,6 @@
 // terminated at its budget and stalls nothing else, one that traps or answers an illegal cell
 // forfeits, and the host never runs its code on its own thread.
 import { EINVAL, KernelError } from '../kernel/errno.js';
-import { startPlayerWorker } from '#player-spawn';
 import type { Channel } from './channel.js';
 
 export const KXO_ABI_VERSION = 1;
@@ -207,6 +206,8 @@ export class PlayerInstance {
 
   static async start(file: PlayerFile, seed: bigint, budgetMs: number): Promise<PlayerInstance> {
     if (!Number.isFinite(budgetMs) || budgetMs <= 0) throw new RangeError(`budgetMs must be a positive number: ${budgetMs}`);
+    // imported when a player first starts: a page that never runs one needs no mapping for it
+    const { startPlayerWorker } = await import('#player-spawn');
     const line = new Line(startPlayerWorker());
     const answer = await line.ask({ type: 'load', module: file.module, seed }, LOAD_BUDGET_MS);
     if (answer.type !== 'loaded') {
