@@ -6,6 +6,7 @@ import { createEngine, type PlayerEngine } from '../../src/wasm/engine.js';
 import { PlayerFile, PlayerForfeit, PlayerLoadError } from '../../src/wasm/player.js';
 import { KernelError } from '../../src/kernel/errno.js';
 import { playerBytes, playerPath } from '../helpers/players.js';
+import { servePlayer } from '../../src/wasm/player-serve.js';
 
 const open: PlayerEngine[] = [];
 afterEach(() => {
@@ -126,5 +127,47 @@ describe('forfeits: the player loses, the host goes on', () => {
     const e = await engine('first');
     e.close();
     expect(await forfeit(e)).toBe('closed');
+  });
+});
+
+describe('the worker\'s side, in-process (what player-worker.js runs)', () => {
+  /** A channel that hands each message to servePlayer and keeps the answers. */
+  function serve() {
+    let handler: (m: any) => void = () => {};
+    const out: any[] = [];
+    servePlayer({ post: (m) => out.push(m), onMessage: (fn) => void (handler = fn), onError: () => {}, terminate: () => {} });
+    return { send: (m: unknown) => handler(m), out };
+  }
+  const mod = async (name: Parameters<typeof playerBytes>[0]) => (await PlayerFile.load(playerBytes(name))).module;
+  it('loads (name, version, board), moves, reports traps; a move before a load is not answered', async () => {
+    const s = serve();
+    s.send({ type: 'move', board: ' '.repeat(16), size: 4, goal: 3, player: 0x4f });
+    expect(s.out).toEqual([]);
+    s.send({ type: 'load', module: await mod('seeded'), seed: 9n });
+    s.send({ type: 'move', board: ' '.repeat(16), size: 4, goal: 3, player: 0x4f });
+    expect(s.out[0]).toEqual({ type: 'loaded', name: 'seeded' });
+    expect(s.out[1]).toMatchObject({ type: 'moved', cell: 9 });
+    const t = serve();
+    t.send({ type: 'load', module: await mod('trap'), seed: 1n });
+    t.send({ type: 'move', board: ' '.repeat(9), size: 3, goal: 3, player: 0x58 });
+    expect(t.out[1]).toMatchObject({ type: 'trap', message: expect.stringMatching(/unreachable/i) });
+  });
+  it('refuses version 2 at load; a module whose start traps is refused too', async () => {
+    const s = serve();
+    s.send({ type: 'load', module: await mod('v2'), seed: 1n });
+    expect(s.out).toEqual([{ type: 'refused', why: 'kxo_abi_version returns 2 (this host speaks version 1)' }]);
+    // (func $start unreachable) (start $start), with the exports a player needs
+    const bytes = Uint8Array.of(
+      0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+      1, 4, 1, 0x60, 0, 0, // type 0: () -> ()
+      3, 2, 1, 0, // one function of type 0
+      5, 3, 1, 0, 1, // memory: 1 page
+      7, 10, 1, 6, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 2, 0, // export "memory"
+      8, 1, 0, // start: function 0
+      10, 5, 1, 3, 0, 0x00, 0x0b, // body: unreachable
+    );
+    const u = serve();
+    u.send({ type: 'load', module: await WebAssembly.compile(bytes), seed: 1n });
+    expect(u.out[0]).toMatchObject({ type: 'refused', why: expect.stringMatching(/^trap while loading: .*unreachable/i) });
   });
 });
