@@ -9,6 +9,8 @@ const TOOLS = [
   { bin: '/usr/bin/chromium', pkg: 'chromium', why: 'the browser test' },
   { bin: '/usr/sbin/nvme', pkg: 'nvme-cli', why: 'the bridge test (nvme-cli through vchardev run)' },
   { bin: '/usr/sbin/mkfs.ext4', pkg: 'e2fsprogs', why: 'the bridge test (mkfs.ext4 and e2fsck on /dev/nvme0n1)' },
+  { bin: '/usr/bin/clang', pkg: 'clang', why: 'the C player template (clang --target=wasm32)' },
+  { bin: '/usr/bin/wasm-ld', pkg: 'lld', why: 'the C player template (wasm-ld)' },
 ];
 const missing = TOOLS.filter((t) => !existsSync(t.bin));
 if (missing.length) {

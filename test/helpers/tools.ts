@@ -1,5 +1,5 @@
-// The Debian tools some tests drive: Chromium (the browser tests), nvme-cli (the bridge) and
-// e2fsprogs (mkfs.ext4 on the bridge). `npm test` installs nothing: a test that lacks its tool is
+// The Debian tools some tests drive: Chromium (the browser tests), nvme-cli (the bridge),
+// e2fsprogs (mkfs.ext4 on the bridge), clang and lld (the C player template). `npm test` installs nothing: a test that lacks its tool is
 // skipped and says why on stderr. .ci/run installs them first (scripts/ensure-test-tools.mjs) and
 // fails if a test still had to be skipped for one (VCHARDEV_MISSING_TOOLS names the file it reads).
 import { appendFileSync, existsSync } from 'node:fs';
@@ -8,6 +8,8 @@ const TOOLS = {
   chromium: { bin: '/usr/bin/chromium', pkg: 'chromium' },
   nvme: { bin: '/usr/sbin/nvme', pkg: 'nvme-cli' },
   mkfs: { bin: '/usr/sbin/mkfs.ext4', pkg: 'e2fsprogs' },
+  clang: { bin: '/usr/bin/clang', pkg: 'clang' },
+  wasmld: { bin: '/usr/bin/wasm-ld', pkg: 'lld' },
 } as const;
 
 export const toolPath = (tool: keyof typeof TOOLS) => TOOLS[tool].bin;

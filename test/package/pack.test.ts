@@ -25,9 +25,9 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('npm pack + install into a consumer', () => {
-  it('ships dist, the release and test engines, the uapi headers, LICENSE, CHANGELOG and README; no maps, no sources', () => {
+  it('ships dist, the release, test and scalar engines, the uapi headers, the player header and templates, LICENSE, CHANGELOG and README; no maps, no sources', () => {
     for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/kxo.js', 'dist/dma.d.ts', 'dist/cli/main.js', 'build/kxo.release.wasm', 'build/dma.test.wasm',
-      'include/uapi/vchardev/kxo.h', 'include/uapi/vchardev/sharepool_test.h', 'include/uapi/vchardev/testbus.h', 'LICENSE', 'CHANGELOG.md', 'README.md', 'package.json']) {
+      'build/dma.scalar.wasm', 'dist/wasm/player-worker.js', 'include/kxo_ai.h', 'templates/ai/as/player.ts', 'templates/ai/c/player.c', 'include/uapi/vchardev/kxo.h', 'include/uapi/vchardev/sharepool_test.h', 'include/uapi/vchardev/testbus.h', 'LICENSE', 'CHANGELOG.md', 'README.md', 'package.json']) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
