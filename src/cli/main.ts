@@ -19,6 +19,7 @@ commands:
   tournament   AIs (strong, mcts, negamax, random) play each other on every core (--help)
   solve        the exact value of a board: vchardev solve --board 5 --goal 4 (--help)
   new-ai DIR   a player of your own in WebAssembly to start from (AssemblyScript or C)
+  grade F.wasm a player's report: oracle positions, matches against every AI, Elo, speed
   run … -- C   run a real program against the kernel's devices (Linux; vchardev run --help)
   tree         boot a kernel and print /dev, /sys/class and /proc/devices
   ls           load every driver and list each device node with its dev_t, class and driver
@@ -178,7 +179,7 @@ async function loadAll(k: Kernel): Promise<void> {
   for (const name of Object.keys(BUILTIN_MODULES)) if (!k.modules.has(name)) await k.insmod(name, params[name] ?? {});
 }
 
-const COMMANDS = ['xo-user', 'nvme', 'qat', 'tournament', 'solve', 'new-ai', 'run', 'tree', 'ls', 'dmesg', 'help'] as const;
+const COMMANDS = ['xo-user', 'nvme', 'qat', 'tournament', 'solve', 'new-ai', 'grade', 'run', 'tree', 'ls', 'dmesg', 'help'] as const;
 
 /** Runs one invocation; @returns the exit code. Errors come back as codes, with a line on stderr. */
 export async function main(all: string[]): Promise<number> {
@@ -230,6 +231,10 @@ export async function main(all: string[]): Promise<number> {
       case 'new-ai': {
         const { newAiMain } = await import('./new-ai.js');
         return await newAiMain(rest);
+      }
+      case 'grade': {
+        const { gradeMain } = await import('./grade.js');
+        return await gradeMain(rest);
       }
     }
     const { values } = parse(cmd, rest, { help: { type: 'boolean', short: 'h' } });

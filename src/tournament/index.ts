@@ -18,6 +18,8 @@ export interface TournamentOptions {
   ai: Array<AiName | string>;
   /** a player's wall time per move, ms (default 1000): past it the move is a forfeit */
   budgetMs?: number;
+  /** only the first entrant plays, against every other (the grader's matches); default: every pair */
+  firstOnly?: boolean;
   /** games per pair and colour */
   games: number;
   /** worker threads (default: every core); 0 plays on this thread */
@@ -39,6 +41,9 @@ export interface PairResult {
   /** a's wins when moving first / second */
   winsFirst: number;
   winsSecond: number;
+  /** games of this pair lost by forfeit, by a and by b */
+  forfeitsA: number;
+  forfeitsB: number;
 }
 export interface Standing {
   ai: string;
@@ -146,11 +151,14 @@ export async function tournament(opts: TournamentOptions): Promise<TournamentTab
   const seed = (opts.seed ?? 1) >>> 0;
   const jobsAsked = opts.jobs ?? availableParallelism();
   if (!Number.isSafeInteger(jobsAsked) || jobsAsked < 0 || jobsAsked > MAX_JOBS) throw new RangeError(`jobs must be an integer in 0..${MAX_JOBS}: ${String(opts.jobs)}`);
-  const total = (ais.length * (ais.length - 1)) / 2 * 2 * opts.games;
-  if (total > MAX_GAMES) throw new RangeError(`${total} games: a tournament plays at most ${MAX_GAMES}`);
+
   const tasks: Array<{ i: number; j: number; colour: number; task: GameTask }> = [];
+  const pairCount = opts.firstOnly ? ais.length - 1 : (ais.length * (ais.length - 1)) / 2;
+  const total = pairCount * 2 * opts.games;
+  if (total > MAX_GAMES) throw new RangeError(`${total} games: a tournament plays at most ${MAX_GAMES}`);
   for (let i = 0; i < ais.length; i++) {
     for (let j = i + 1; j < ais.length; j++) {
+      if (opts.firstOnly && i > 0) continue;
       for (let colour = 0; colour < 2; colour++) {
         for (let g = 0; g < opts.games; g++) {
           const [first, second] = colour === 0 ? [sides[i]!, sides[j]!] : [sides[j]!, sides[i]!];
@@ -186,11 +194,13 @@ export async function tournament(opts: TournamentOptions): Promise<TournamentTab
   const pairs: PairResult[] = [];
   for (let i = 0; i < ais.length; i++) {
     for (let j = i + 1; j < ais.length; j++) {
-      const p: PairResult = { a: ais[i]!, b: ais[j]!, wins: 0, draws: 0, losses: 0, winsFirst: 0, winsSecond: 0 };
+      if (opts.firstOnly && i > 0) continue;
+      const p: PairResult = { a: ais[i]!, b: ais[j]!, wins: 0, draws: 0, losses: 0, winsFirst: 0, winsSecond: 0, forfeitsA: 0, forfeitsB: 0 };
       tasks.forEach((t, k) => {
         if (t.i !== i || t.j !== j) return;
         const r = results[k]!;
         const aIs = t.colour === 0 ? 'O' : 'X';
+        if (r.forfeit) r.forfeit.side === aIs ? p.forfeitsA++ : p.forfeitsB++;
         if (r.winner === 'D') p.draws++;
         else if (r.winner === aIs) {
           p.wins++;
@@ -311,3 +321,5 @@ export function tournamentChart(t: TournamentTable): string {
   svg += `<text x="${x((lo + hi) / 2)}" y="${axisY + 34}" font-size="11" text-anchor="middle" fill="#444">Elo (0 = the field's average)</text>\n`;
   return `${svg}</svg>\n`;
 }
+
+export { grade, formatReport, oraclePositions, type GradeReport, type GradeOptions } from './grade.js';

@@ -201,6 +201,8 @@ class Line {
 export class PlayerInstance {
   private dead: string | null = null;
   private busy = false;
+  /** how long the last move took, ms, as the worker measured it (the call alone) */
+  lastMs = 0;
 
   private constructor(private readonly line: Line, readonly name: string, readonly budgetMs: number) {}
 
@@ -235,6 +237,7 @@ export class PlayerInstance {
       this.close(reason);
       throw new PlayerForfeit(this.name, reason);
     }
+    this.lastMs = r.ms as number;
     return r.cell as number;
   }
 
