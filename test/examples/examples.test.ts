@@ -1,9 +1,11 @@
 // examples/ run as a user would run them (issue 10): the Node ones as scripts, the browser one
-// served as a static page in Chromium.
+// served as a static page in Chromium, the example player built and graded.
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { grade } from '../../src/tournament/grade.js';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -23,6 +25,18 @@ describe('examples/', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('X wins after B4 -> C2 -> A1 -> C3 -> D2 -> B3 -> A2 -> A3');
   });
+  it('ai/player.ts: the example player builds with its own command, grades perfect on the oracle, never forfeits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'example-ai-'));
+    // the command its header gives, with the project's asc
+    const r = spawnSync(process.execPath, [join(root, 'node_modules/assemblyscript/bin/asc.js'), join(root, 'examples/ai/player.ts'), '-o', join(dir, 'lookahead.wasm'), '--runtime', 'stub', '-O3', '--noAssert'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(readFileSync(join(root, 'examples/ai/player.ts'), 'utf8')).toContain('npx asc examples/ai/player.ts -o lookahead.wasm --runtime stub -O3 --noAssert');
+    const report = await grade(join(dir, 'lookahead.wasm'), { games: 1, jobs: 0 });
+    expect(report.ai).toBe('lookahead');
+    expect(report.oracle).toEqual({ positions: 300, best: 300, keep: 300, forfeits: 0 });
+    expect(report.forfeitReasons).toEqual({});
+    expect(report.vs.random).toMatchObject({ wins: 2, losses: 0 });
+  }, 120_000);
   it.skipIf(missingTool('chromium', 'the browser example test'))('browser/: the engine in a static page', async () => {
     const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
     const server = createServer((req, res) => {
