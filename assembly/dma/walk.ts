@@ -64,7 +64,8 @@ function walkPrpList(listAddr: u64, left: u32): i32 {
   let avail = <i32>((PAGE - <u32>(listAddr & (PAGE - 1))) >> 3);
   let listPage = 1;
   let cur = listAddr;
-  if (cur < lo || cur + <u64>(min<u32>((left + PAGE - 1) / PAGE, <u32>avail) << 3) > ram) return fail(SC_DATA_XFER_ERROR, RULE_LIST_READ, 1, 0, cur);
+  // (ram - cur, not cur + bytes: a list pointer near 2^64 would wrap past the check)
+  if (cur < lo || cur > ram || <u64>(min<u32>((left + PAGE - 1) / PAGE, <u32>avail) << 3) > ram - cur) return fail(SC_DATA_XFER_ERROR, RULE_LIST_READ, 1, 0, cur);
   let i = 0;
   while (left > 0) {
     // the entries before this page's chain slot (or up to the last one) are whole data pages:
@@ -152,6 +153,6 @@ function bulk(at: usize, n: i32): i32 {
 function followChain(ptr: u64, left: u32, listPage: i32): i32 {
   if (ptr & (PAGE - 1)) return fail(SC_INVALID_PRP_OFFSET_DNR, RULE_CHAIN_OFFSET, listPage, <i32>(PAGE >> 3) - 1, ptr);
   const entries = min<u32>((left + PAGE - 1) / PAGE, PAGE >> 3);
-  if (ptr < lo || ptr + <u64>(entries << 3) > ram) return fail(SC_DATA_XFER_ERROR, RULE_LIST_READ, listPage + 1, 0, ptr);
+  if (ptr < lo || ptr > ram || <u64>(entries << 3) > ram - ptr) return fail(SC_DATA_XFER_ERROR, RULE_LIST_READ, listPage + 1, 0, ptr);
   return 0;
 }

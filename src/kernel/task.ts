@@ -67,11 +67,14 @@ export class Task implements UserAccess, Interruptible {
    * address space then only carries its lifetime (mm_users), and user copies go to the process
    */
   constructor(readonly pid: number, cred: Cred, readonly mm: AddressSpace, readonly remote: UserMemoryBackend | null = null) {
-    this.ownCred = cred;
+    this.credState = { own: cred, stale: false };
   }
 
-  private ownCred: Cred;
-  private credStale = false;
+  /**
+   * The credentials and whether they must be read again: one object that the task and its
+   * per-call views (withAbort) share, so a view never keeps a copy of its own.
+   */
+  private readonly credState: { own: Cred; stale: boolean };
   /**
    * Where the credentials of a task that stands for a real process come from (the bridge): that
    * process's, read again for each call that looks at them, so a setuid exec or a setgroups in
@@ -81,19 +84,20 @@ export class Task implements UserAccess, Interruptible {
   credSource: (() => Cred | null) | null = null;
 
   get cred(): Cred {
-    if (this.credStale && this.credSource) {
-      this.credStale = false;
-      this.ownCred = this.credSource() ?? NOBODY;
+    const st = this.credState;
+    if (st.stale && this.credSource) {
+      st.stale = false;
+      st.own = this.credSource() ?? NOBODY;
     }
-    return this.ownCred;
+    return st.own;
   }
   set cred(c: Cred) {
-    this.ownCred = c;
-    this.credStale = false;
+    this.credState.own = c;
+    this.credState.stale = false;
   }
   /** A call begins: the credentials are read again when it first uses them (credSource). */
   credsChanged(): void {
-    if (this.credSource) this.credStale = true;
+    if (this.credSource) this.credState.stale = true;
   }
 
   get tgid(): number {

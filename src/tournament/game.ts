@@ -52,9 +52,10 @@ export async function playGame(t: GameTask, cache: EngineCache): Promise<GameRes
   const make = (side: Side, seed: number, own: EngineCache): Promise<Mover> =>
     typeof side === 'string' ? own.get(side, t.boardSize, t.goal, seed) : own.player(side, t.boardSize, t.goal, seed);
   const o = await make(t.first, t.seed, cache);
-  // the same built-in on both sides needs a second engine (each keeps its own state)
-  const x = await make(t.second, t.seed ^ 0x5bd1e995, t.second === t.first ? new EngineCache() : cache);
+  let x: Mover | null = null;
   try {
+    // the same built-in on both sides needs a second engine (each keeps its own state)
+    x = await make(t.second, t.seed ^ 0x5bd1e995, t.second === t.first ? new EngineCache() : cache);
     let board = ' '.repeat(t.boardSize * t.boardSize);
     let turn: 'O' | 'X' = 'O';
     for (let plies = 0; ; plies++) {
@@ -72,8 +73,9 @@ export async function playGame(t: GameTask, cache: EngineCache): Promise<GameRes
       turn = turn === 'O' ? 'X' : 'O';
     }
   } finally {
+    // a player's worker ends with its game, whatever ended it (a side that failed to load too)
     o.close?.();
-    x.close?.();
+    x?.close?.();
   }
 }
 

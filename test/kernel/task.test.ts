@@ -3,6 +3,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { Kernel, O_RDONLY, POLLIN, PROT_READ, PROT_WRITE, SIGKILL, SIGUSR1 } from '../../src/index.js';
 import { errno, sleeperModule } from '../helpers/kernel.js';
+import { Cred, CAP_SYS_ADMIN } from '../../src/kernel/cred.js';
 
 let k: Kernel;
 afterEach(async () => {
@@ -149,5 +150,24 @@ describe('signals, sleeps and releases', () => {
     expect(await errno(() => k.spawn().stat('/dev/qat_dev_processes'))).toBe('ENOENT');
     await k.insmod('qat', { devices: [{ id: 0, started: true }] });
     await k.insmod('test_bus', { devices: [{ name: 'eeprom', id: 0 }] });
+  });
+});
+
+describe('per-call views of a task (withAbort)', () => {
+  it('a view kept for a signal reads the credentials anew after each credsChanged, as the task does', async () => {
+    k = await Kernel.boot({ clock: 'virtual' });
+    const task = k.createTask({ uid: 0, gid: 0 });
+    let now = new Cred(0, 0);
+    task.credSource = () => now;
+    const signal = new AbortController().signal;
+    task.credsChanged();
+    expect(task.withAbort(signal).cred.uid).toBe(0);
+    // the process gave up root between two calls of one connection (one signal, one view)
+    now = new Cred(1000, 1000);
+    task.credsChanged();
+    const view = task.withAbort(signal);
+    expect(view.cred.uid).toBe(1000);
+    expect(view.capable(CAP_SYS_ADMIN)).toBe(false);
+    expect(task.cred.uid).toBe(1000);
   });
 });

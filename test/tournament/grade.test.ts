@@ -41,6 +41,9 @@ describe('grade()', () => {
     expect(r.forfeitReasons).toEqual({ 'illegal move -1': 8 });
     expect(Object.values(r.vs).reduce((a, v) => a + v.forfeits, 0)).toBe(8);
   }, 120_000);
+  it('a file whose name does not end in .wasm is refused at once, as the tournament refuses it', async () => {
+    await expect(grade('/tmp/player.bin', { games: 1, jobs: 0 })).rejects.toThrow(/a player file's name ends in \.wasm/);
+  });
   it('on another board there is no oracle; the time per move comes from its own games', async () => {
     const r = await grade(playerPath('first'), { boardSize: 5, goal: 4, games: 1, jobs: 0 });
     expect(r.oracle).toBeNull();

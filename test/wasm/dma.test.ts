@@ -131,6 +131,13 @@ describe('walkPrps in WASM (nvme §9, edge 9)', () => {
     new DataView(phys.u8.buffer).setBigUint64(list! + 8 * 13, top, true);
     expect(dma.walkPrps(0x200000n, BigInt(list!), 21 * 4096)).toMatchObject({ status: 0x4002, error: { rule: 'data-range', listPage: 1, entry: 13 } });
   });
+  it('a list pointer near 2^64 is a list that cannot be read, not wrapped past the check: PRP2 and a chain', () => {
+    expect(dma.walkPrps(0x200000n, 0xffff_ffff_ffff_fff8n, 3 * 4096)).toMatchObject({ status: 0x0004, error: { rule: 'list-read', listPage: 1 } });
+    const [list] = frames(1);
+    for (let i = 0; i < 511; i++) put(list!, i, 0x400000 + i * 4096);
+    new DataView(phys.u8.buffer).setBigUint64(list! + 8 * 511, 0xffff_ffff_ffff_f000n, true);
+    expect(dma.walkPrps(0x200000n, BigInt(list!), 600 * 4096)).toMatchObject({ status: 0x0004, error: { rule: 'list-read', listPage: 2 } });
+  });
   it('property: one bad entry anywhere in a list of up to 1,500 pages is reported as the TS walk reports it', () => {
     const base = mm.mmap(1600 * 4096, PROT_READ | PROT_WRITE);
     const pages = frames(8);
