@@ -128,8 +128,12 @@ class WasmPlayerEngine implements PlayerEngine {
     const next = await this.file.start({ seed: BigInt.asUintN(64, BigInt(seed)), budgetMs: this.budgetMs });
     this.inst.close();
     this.inst = next;
+    // closed while the new instance was starting: it ends too
+    if (this.closed) next.close();
   }
+  private closed = false;
   close(): void {
+    this.closed = true;
     this.inst.close();
   }
 }
