@@ -6,8 +6,8 @@
 // forfeits counted with their reasons.
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
-import { AI_NAMES, type AiName } from '../wasm/engine.js';
-import { DEFAULT_BUDGET_MS, PlayerFile } from '../wasm/player.js';
+import { AI_NAMES, checkShape, type AiName } from '../wasm/engine.js';
+import { DEFAULT_BUDGET_MS, PlayerFile, checkBudget } from '../wasm/player.js';
 import { EngineCache, playGame, type GameResult, type GameTask, type Side } from './game.js';
 
 export interface TournamentOptions {
@@ -137,17 +137,13 @@ function elo(ais: string[], pairs: PairResult[]): Map<string, { elo: number; err
 
 export async function tournament(opts: TournamentOptions): Promise<TournamentTable> {
   if (!Array.isArray(opts.ai)) throw new TypeError('ai must be a list of AI names');
-  const budgetMs = opts.budgetMs ?? DEFAULT_BUDGET_MS;
-  if (!Number.isFinite(budgetMs) || budgetMs <= 0 || budgetMs > 600_000) throw new RangeError(`budgetMs must be in (0, 600000]: ${String(opts.budgetMs)}`);
+  const budgetMs = checkBudget(opts.budgetMs ?? DEFAULT_BUDGET_MS);
   const entrants = await entrantsOf([...new Set(opts.ai)], budgetMs);
   const ais = entrants.map((e) => e.name);
   const sides = entrants.map((e) => e.side);
   if (ais.length < 2) throw new RangeError('a tournament needs two AIs or more');
   if (!Number.isSafeInteger(opts.games) || opts.games < 1) throw new RangeError('games must be a positive integer');
-  const boardSize = opts.boardSize ?? 4;
-  const goal = opts.goal ?? 3;
-  if (!Number.isInteger(boardSize) || boardSize < 3 || boardSize > 8) throw new RangeError(`boardSize must be an integer in 3..8: ${String(boardSize)}`);
-  if (!Number.isInteger(goal) || goal < 3 || goal > boardSize) throw new RangeError(`goal must be an integer in 3..${boardSize}: ${String(goal)}`);
+  const { boardSize, goal } = checkShape(opts.boardSize ?? 4, opts.goal ?? 3);
   const seed = (opts.seed ?? 1) >>> 0;
   const jobsAsked = opts.jobs ?? availableParallelism();
   if (!Number.isSafeInteger(jobsAsked) || jobsAsked < 0 || jobsAsked > MAX_JOBS) throw new RangeError(`jobs must be an integer in 0..${MAX_JOBS}: ${String(opts.jobs)}`);

@@ -3,7 +3,8 @@
 import { KxoEngine, type Player } from './kxo.js';
 import { StrongEngine, type Solution } from './strong.js';
 import type { EngineSource, WasmBuild } from './instance.js';
-import { DEFAULT_BUDGET_MS, PlayerFile, type PlayerInstance, type PlayerSource } from './player.js';
+import { DEFAULT_BUDGET_MS, PlayerFile, checkBudget, type PlayerInstance, type PlayerSource } from './player.js';
+import { splitmix64 } from './splitmix.js';
 
 export type AiName = 'strong' | 'mcts' | 'negamax' | 'random';
 export const AI_NAMES: readonly AiName[] = ['strong', 'mcts', 'negamax', 'random'];
@@ -50,12 +51,6 @@ export function winnerOf(board: string, size: number, goal: number): ' ' | 'O' |
   return board.includes(' ') ? ' ' : 'D';
 }
 
-function splitmix64(x: bigint): bigint {
-  let z = BigInt.asUintN(64, x + 0x9e3779b97f4a7c15n);
-  z = BigInt.asUintN(64, (z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n);
-  z = BigInt.asUintN(64, (z ^ (z >> 27n)) * 0x94d049bb133111ebn);
-  return z ^ (z >> 31n);
-}
 
 class RandomEngine implements Engine {
   readonly ai = 'random' as const;
@@ -146,13 +141,16 @@ export async function createEngine(opts: EngineOptions | PlayerEngineOptions): P
   return createBuiltin(opts as EngineOptions);
 }
 
-async function createPlayerEngine(opts: PlayerEngineOptions): Promise<PlayerEngine> {
-  const boardSize = opts.boardSize ?? 4;
-  const goal = opts.goal ?? 3;
+/** A board's shape as every AI takes it: side 3..8, goal 3..side; RangeError else. */
+export function checkShape(boardSize: number, goal: number): { boardSize: number; goal: number } {
   if (!Number.isInteger(boardSize) || boardSize < 3 || boardSize > 8) throw new RangeError(`boardSize must be an integer in 3..8: ${String(boardSize)}`);
   if (!Number.isInteger(goal) || goal < 3 || goal > boardSize) throw new RangeError(`goal must be an integer in 3..${boardSize}: ${String(goal)}`);
-  const budgetMs = opts.budgetMs ?? DEFAULT_BUDGET_MS;
-  if (!Number.isFinite(budgetMs) || budgetMs <= 0 || budgetMs > 600_000) throw new RangeError(`budgetMs must be in (0, 600000]: ${String(budgetMs)}`);
+  return { boardSize, goal };
+}
+
+async function createPlayerEngine(opts: PlayerEngineOptions): Promise<PlayerEngine> {
+  const { boardSize, goal } = checkShape(opts.boardSize ?? 4, opts.goal ?? 3);
+  const budgetMs = checkBudget(opts.budgetMs ?? DEFAULT_BUDGET_MS);
   const seed = opts.seed ?? 1;
   if (typeof seed !== 'bigint' && !Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer: ${String(seed)}`);
   const file = await PlayerFile.load(opts.ai.wasm, opts.ai.file);
@@ -160,10 +158,7 @@ async function createPlayerEngine(opts: PlayerEngineOptions): Promise<PlayerEngi
 }
 
 async function createBuiltin(opts: EngineOptions): Promise<Engine> {
-  const boardSize = opts.boardSize ?? 4;
-  const goal = opts.goal ?? 3;
-  if (!Number.isInteger(boardSize) || boardSize < 3 || boardSize > 8) throw new RangeError(`boardSize must be an integer in 3..8: ${String(boardSize)}`);
-  if (!Number.isInteger(goal) || goal < 3 || goal > boardSize) throw new RangeError(`goal must be an integer in 3..${boardSize}: ${String(goal)}`);
+  const { boardSize, goal } = checkShape(opts.boardSize ?? 4, opts.goal ?? 3);
   if (opts.seed !== undefined && !Number.isSafeInteger(opts.seed)) throw new RangeError(`seed must be an integer: ${String(opts.seed)}`);
   switch (opts.ai) {
     case 'strong': {

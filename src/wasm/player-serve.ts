@@ -3,6 +3,7 @@
 // seeds it, then answers one move at a time. Whatever the player does happens in that worker:
 // the host only sees answers, and ends the worker when one is late.
 import type { Channel } from './channel.js';
+import { splitmix64 } from './splitmix.js';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -17,10 +18,7 @@ const MAX_BYTES = 256 * 65536;
 
 /** env.seed (AssemblyScript's Math.random seed): a double from the game's seed, never 0 */
 function seedDouble(seed: bigint): number {
-  let z = BigInt.asUintN(64, seed + 0x9e3779b97f4a7c15n);
-  z = BigInt.asUintN(64, (z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n);
-  z = BigInt.asUintN(64, (z ^ (z >> 27n)) * 0x94d049bb133111ebn);
-  return Number((z ^ (z >> 31n)) >> 11n) + 1;
+  return Number(splitmix64(seed) >> 11n) + 1;
 }
 
 /** The NUL-terminated UTF-8 name at `at`, at most 32 bytes; '' when there is none that fits. */

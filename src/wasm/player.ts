@@ -22,6 +22,12 @@ const ALLOWED_IMPORTS = new Set(['env.abort', 'env.seed']);
 /** A player file: bytes, a compiled module, a URL, or (in Node) a path. */
 export type PlayerSource = Uint8Array | ArrayBuffer | WebAssembly.Module | URL | string;
 
+/** A budget per move, ms: in (0, 600000]; RangeError else. */
+export function checkBudget(ms: number): number {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0 || ms > 600_000) throw new RangeError(`budgetMs must be in (0, 600000]: ${String(ms)}`);
+  return ms;
+}
+
 /** A player file refused at load: EINVAL, with the one-line reason (`why`). */
 export class PlayerLoadError extends KernelError {
   constructor(readonly file: string, readonly why: string) {
@@ -72,7 +78,7 @@ function memoryLimits(b: Uint8Array): [number, number | null] | null {
  * and a memory over 256 pages are each refused with their own message. What needs the player's
  * code to run (its version, its board buffer, its name) is checked in its worker (PlayerInstance).
  */
-export async function compilePlayer(bytes: Uint8Array, file: string): Promise<WebAssembly.Module> {
+async function compilePlayer(bytes: Uint8Array, file: string): Promise<WebAssembly.Module> {
   const refuse = (why: string) => new PlayerLoadError(file, why);
   if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) throw refuse('not WebAssembly (no \\0asm magic)');
   let module: WebAssembly.Module;
@@ -111,14 +117,14 @@ function baseName(file: string): string {
 
 /** A checked, compiled player file: start instances of it for game sides. */
 export class PlayerFile {
-  private constructor(readonly module: WebAssembly.Module, readonly file: string, readonly bytes: Uint8Array | null) {}
+  private constructor(readonly module: WebAssembly.Module, readonly file: string) {}
 
   /** Reads and checks a player (a path in Node, a URL, bytes or a compiled module). */
   static async load(source: PlayerSource, file?: string): Promise<PlayerFile> {
     if (source instanceof WebAssembly.Module) {
       const label = file ?? 'player.wasm';
       checkModule(source, label, null);
-      return new PlayerFile(source, label, null);
+      return new PlayerFile(source, label);
     }
     let bytes: Uint8Array;
     let label: string;
@@ -129,7 +135,7 @@ export class PlayerFile {
       label = file ?? String(source);
       bytes = await readSource(source, label);
     }
-    return new PlayerFile(await compilePlayer(bytes, label), label, bytes);
+    return new PlayerFile(await compilePlayer(bytes, label), label);
   }
 
   /** The name the file gives when it exports none (its base name). */
@@ -207,7 +213,7 @@ export class PlayerInstance {
   private constructor(private readonly line: Line, readonly name: string, readonly budgetMs: number) {}
 
   static async start(file: PlayerFile, seed: bigint, budgetMs: number): Promise<PlayerInstance> {
-    if (!Number.isFinite(budgetMs) || budgetMs <= 0) throw new RangeError(`budgetMs must be a positive number: ${budgetMs}`);
+    checkBudget(budgetMs);
     // imported when a player first starts: a page that never runs one needs no mapping for it
     const { startPlayerWorker } = await import('#player-spawn');
     const line = new Line(startPlayerWorker());

@@ -56,6 +56,15 @@ function restart(k: K, st: KxoState, g: Game): void {
   emit(k, st, g.id, KXO_EV_START);
 }
 
+/**
+ * The cell a tick plays for an AI's answer `move` on `cells`.
+ * proposal: kxo-games §1a — kxo's mcts may give up (-1) and kxo then passes the turn; here a pass
+ * would leave event readers unable to tell whose turn it is, so the first free cell is played
+ */
+function cellPlayed(cells: readonly string[], move: number): number {
+  return move >= 0 && cells[move] === ' ' ? move : cells.indexOf(' ');
+}
+
 /** how long a move of each AI usually takes, in rank only: the order a tick queues its moves */
 const COST: Record<KxoMachineAi, number> = { mcts: 3, strong: 2, negamax: 1, random: 0 };
 /** how many turns a game may run ahead of its tick */
@@ -109,8 +118,8 @@ function askAhead(st: KxoState, g: Game, from: Ahead, r: MoveResult): void {
   }
   const { req, epoch } = from;
   const cells = [...req.board];
-  // the cell the tick will play (see the proposal in tick()), and what it does to the game
-  const cell = r.move >= 0 && cells[r.move] === ' ' ? r.move : cells.indexOf(' ');
+  // the cell the tick will play, and what it does to the game
+  const cell = cellPlayed(cells, r.move);
   if (cell < 0) return;
   cells[cell] = req.player;
   let board: string;
@@ -188,11 +197,7 @@ export async function tick(k: K, st: KxoState): Promise<void> {
       st.moveTimes.push({ game: g.id, player: g.turn, move: r.move, ms: r.ms, ai: j.ai });
       if (st.moveTimes.length > 256) st.moveTimes.shift();
       k.trace(T.move, { game: g.id, side: g.turn, cell: r.move, ai: j.ai, ms: r.ms });
-      // proposal: kxo-games §1a — kxo's mcts may give up (-1) and kxo then passes the turn; here a
-      // pass would leave event readers unable to tell whose turn it is, so the AI's first free
-      // cell is played instead
-      const cell = r.move >= 0 && g.cells[r.move] === ' ' ? r.move : g.cells.indexOf(' ');
-      playMove(k, st, g, cell);
+      playMove(k, st, g, cellPlayed(g.cells, r.move));
     });
     drawFirstGame(k, st, overBoard);
   } finally {
