@@ -247,6 +247,11 @@ export class PlayerInstance {
     return r.cell as number;
   }
 
+  /** true once the instance is done (closed, or it forfeited): its worker is ended */
+  get closed(): boolean {
+    return this.dead !== null;
+  }
+
   /** Ends the worker (its game is over, or it forfeited). */
   close(why = 'closed'): void {
     if (this.dead) return;

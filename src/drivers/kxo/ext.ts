@@ -8,8 +8,10 @@ import type { DeviceAttribute } from '../../kernel/device.js';
 import { bytesToLatin1 } from '../../kernel/device.js';
 import { drawBoard, parseCell } from './board.js';
 import { EventQueue } from './events.js';
-import type { Ahead, Game, Side } from './game.js';
+import { aiName, type Ahead, type Game, type Side, type SideAi } from './game.js';
 import type { MoveRequest, MoveResult } from './ai.js';
+import { PlayerSides, type KxoPlayer } from './players.js';
+import { PlayerForfeit } from '../../wasm/player.js';
 import { readQueue } from './read.js';
 import { KXO_TRACE as T } from './trace.js';
 import {
@@ -133,13 +135,36 @@ function askAhead(st: KxoState, g: Game, from: Ahead, r: MoveResult): void {
   } else return;
   const player = other(req.player);
   const ai = g.aiOf(player);
-  if (ai === 'human' || g.paused) return;
+  // a player's instance sees the boards of its own game only, in order: never a guess
+  if (typeof ai !== 'string' || ai === 'human' || g.paused) return;
   const nextReq: MoveRequest = { ai, board, player, rng: r.rng };
   const p = st.pool.move(nextReq, true);
   const link: Ahead = { epoch: next, req: nextReq, p, dropped: false };
   g.ahead.push(link);
   // a guess that is never used (a restart, a new AI, rmmod) must not surface as a rejection
   p.then((r2) => askAhead(st, g, link, r2), () => {});
+}
+
+/** A player file's move in game `g` (its side's instance; the game's PRNG is not its to use). */
+async function playerMove(st: KxoState, g: Game, player: KxoPlayer): Promise<MoveResult> {
+  g.players ??= new PlayerSides(g, st.playerBudgetMs);
+  const rng = g.rng;
+  const { move, ms } = await g.players.move(player, g.turn, st.size, st.goal);
+  return { move, ms, rng };
+}
+
+/**
+ * A player's move lost its game (docs/kxo-ai-abi.md §3): the other side wins, with its end
+ * event, and dmesg names the player and the reason.
+ */
+function forfeit(k: K, st: KxoState, g: Game, f: PlayerForfeit): void {
+  const winner = other(g.turn);
+  k.trace(T.forfeit, { game: g.id, side: g.turn, ai: f.player, reason: f.reason });
+  k.prWarn(`kxo: game ${g.id}: ${f.player} forfeits: ${f.reason}`);
+  g.over = true;
+  g.winner = winner;
+  g.epoch++;
+  emit(k, st, g.id, winner === 'O' ? KXO_EV_O_WON : KXO_EV_X_WON);
 }
 
 /**
@@ -155,7 +180,7 @@ export async function tick(k: K, st: KxoState): Promise<void> {
   const overBoard = first.over ? first.board : null;
   try {
     // in game order: a restart, or a move to compute (concurrently), or nothing
-    const plan: Array<{ g: Game; restart: true; epoch: number } | { g: Game; restart: false; epoch: number; ai: KxoMachineAi; p: Promise<MoveResult> }> = [];
+    const plan: Array<{ g: Game; restart: true; epoch: number } | { g: Game; restart: false; epoch: number; ai: KxoMachineAi | KxoPlayer; p: Promise<MoveResult> }> = [];
     for (const g of st.games) {
       if (g.over) {
         if (st.attr.end === '0') plan.push({ g, restart: true, epoch: g.epoch });
@@ -165,10 +190,12 @@ export async function tick(k: K, st: KxoState): Promise<void> {
       if (g.paused || ai === 'human') continue;
       plan.push({ g, restart: false, epoch: g.epoch, ai, p: null! });
     }
-    // the pool gets the longest moves first (a stable sort: game order among equals), so no
-    // worker is left alone at the end of the tick with a slow move started last
-    const asks = plan.filter((j) => !j.restart).sort((a, b) => COST[b.ai] - COST[a.ai]);
-    for (const j of asks) j.p = ask(k, st, j.g, j.ai);
+    // players' moves first (each on its own worker), then the pool gets the longest moves first
+    // (a stable sort: game order among equals), so no worker is left alone at the end of the
+    // tick with a slow move started last
+    const cost = (ai: KxoMachineAi | KxoPlayer) => (typeof ai === 'string' ? COST[ai] : Infinity);
+    const asks = plan.filter((j) => !j.restart).sort((a, b) => cost(b.ai) - cost(a.ai));
+    for (const j of asks) j.p = typeof j.ai === 'string' ? ask(k, st, j.g, j.ai) : playerMove(st, j.g, j.ai);
     // each game's move on its own: an AI that fails (an engine that cannot be loaded) costs its
     // game this tick, not the other games theirs
     const results = await Promise.allSettled(plan.map((j) => (j.restart ? null : j.p)));
@@ -180,23 +207,29 @@ export async function tick(k: K, st: KxoState): Promise<void> {
         return;
       }
       const settled = results[i]!;
+      const name = aiName(j.ai);
       if (settled.status === 'rejected') {
+        if (settled.reason instanceof PlayerForfeit) {
+          if (g.epoch === j.epoch) forfeit(k, st, g, settled.reason);
+          else k.trace(T.staleMove, { game: g.id, ai: name });
+          return;
+        }
         const why = settled.reason instanceof Error ? settled.reason.message : String(settled.reason);
-        k.trace(T.aiFailed, { game: g.id, ai: j.ai, why });
-        if (!st.aiErrors.has(j.ai)) k.prErr(`kxo: the ${j.ai} AI cannot play (game ${g.id} waits): ${why}`);
-        st.aiErrors.add(j.ai);
+        k.trace(T.aiFailed, { game: g.id, ai: name, why });
+        if (!st.aiErrors.has(name)) k.prErr(`kxo: the ${name} AI cannot play (game ${g.id} waits): ${why}`);
+        st.aiErrors.add(name);
         return;
       }
       const r = settled.value!;
-      st.loads.charge(j.ai, r.ms);
+      st.loads.charge(name, r.ms);
       if (g.epoch !== j.epoch) {
-        k.trace(T.staleMove, { game: g.id, ai: j.ai });
+        k.trace(T.staleMove, { game: g.id, ai: name });
         return;
       }
       g.rng = r.rng;
-      st.moveTimes.push({ game: g.id, player: g.turn, move: r.move, ms: r.ms, ai: j.ai });
+      st.moveTimes.push({ game: g.id, player: g.turn, move: r.move, ms: r.ms, ai: name });
       if (st.moveTimes.length > 256) st.moveTimes.shift();
-      k.trace(T.move, { game: g.id, side: g.turn, cell: r.move, ai: j.ai, ms: r.ms });
+      k.trace(T.move, { game: g.id, side: g.turn, cell: r.move, ai: name, ms: r.ms });
       playMove(k, st, g, cellPlayed(g.cells, r.move));
     });
     drawFirstGame(k, st, overBoard);
@@ -273,9 +306,10 @@ export function writeMoves(k: K, st: KxoState, ubuf: number, count: number, cur:
   return count;
 }
 
-function setAi(g: Game, side: 0 | 1, ai: KxoAiKind): void {
+function setAi(g: Game, side: 0 | 1, ai: SideAi): void {
   if (g.ai[side] === ai) return;
   g.ai[side] = ai;
+  g.players?.close(side);
   // a move being computed by the old AI of the side to move must not land
   if (side === (g.turn === 'O' ? 0 : 1)) g.epoch++;
 }
@@ -325,8 +359,9 @@ export function ioctl(k: K, st: KxoState, f: KxoFile, file: File, cmd: number, a
       const a = new Uint8Array(KXO_AI_SIZE);
       if (cur.copyFromUser(a, arg, KXO_AI_SIZE)) return -EFAULT;
       const g = st.games[a[0]!];
-      if (!g || a[1]! > 1 || a[2]! >= KXO_AIS.length) return refuse(k, EINVAL, 'bad game, side or AI', { game: a[0], side: a[1], ai: a[2] });
-      setAi(g, a[1] as 0 | 1, KXO_AIS[a[2]!]!);
+      const ai = aiById(st, a[2]!);
+      if (!g || a[1]! > 1 || !ai) return refuse(k, EINVAL, 'bad game, side or AI', { game: a[0], side: a[1], ai: a[2] });
+      setAi(g, a[1] as 0 | 1, ai);
       return 0;
     }
     case KXO_GAME_CTL: {
@@ -356,6 +391,17 @@ export function ioctl(k: K, st: KxoState, f: KxoFile, file: File, cmd: number, a
   }
 }
 
+/** struct kxo_ai.ai: 0..4 the built-ins, 5.. the player files of the `ai` parameter */
+function aiById(st: KxoState, id: number): SideAi | undefined {
+  return KXO_AIS[id] ?? st.players[id - KXO_AIS.length];
+}
+
+/** An AI as a sysfs store names it: a built-in's or a player's name, or its ai id. */
+function aiByName(st: KxoState, name: string): SideAi | undefined {
+  if (/^[0-9]{1,3}$/.test(name)) return aiById(st, Number(name));
+  return (KXO_AIS as readonly string[]).includes(name) ? (name as KxoAiKind) : st.players.find((p) => p.name === name);
+}
+
 const STATE_NAMES = ['playing', 'paused', 'over'] as const;
 
 /** /sys/class/kxo/kxo/games/<n>/{board,ai,state} (§6): stores by root, as the ioctls. */
@@ -369,12 +415,12 @@ export function gameAttrs(k: K, st: KxoState, g: Game): DeviceAttribute[] {
     {
       name: `games/${g.id}/ai`,
       mode: 0o644,
-      show: () => `${g.ai[0]} ${g.ai[1]}\n`,
+      show: () => `${aiName(g.ai[0])} ${aiName(g.ai[1])}\n`,
       store: (_d, text) => {
-        const names = text.trim().split(/\s+/);
-        if (names.length !== 2 || !names.every((n) => (KXO_AIS as readonly string[]).includes(n))) return refuse(k, EINVAL, 'ai: two AI names', { text });
-        setAi(g, 0, names[0] as KxoAiKind);
-        setAi(g, 1, names[1] as KxoAiKind);
+        const ais = text.trim().split(/\s+/).map((n) => aiByName(st, n));
+        if (ais.length !== 2 || !ais[0] || !ais[1]) return refuse(k, EINVAL, 'ai: two AI names or ids', { text });
+        setAi(g, 0, ais[0]);
+        setAi(g, 1, ais[1]);
         return text.length;
       },
     },

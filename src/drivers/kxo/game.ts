@@ -2,8 +2,13 @@
 // one; abi 'ext' runs up to 64. check_win follows sysprog21/kxo game.c for every shape.
 import type { KxoAiKind } from './uapi.js';
 import type { MoveRequest, MoveResult } from './ai.js';
+import type { KxoPlayer, PlayerSides } from './players.js';
 
 export type Side = 'O' | 'X';
+/** what plays a side: a built-in AI, 'human' (write()), or a player file (abi 'ext') */
+export type SideAi = KxoAiKind | KxoPlayer;
+/** a side's AI as sysfs and the API name it */
+export const aiName = (ai: SideAi): string => (typeof ai === 'string' ? ai : ai.name);
 export type Winner = ' ' | 'O' | 'X' | 'D';
 
 /** The winning segments in check_win's scan order: rows, columns, "\" then "/" diagonals. */
@@ -98,7 +103,13 @@ export class Game {
   /** moves played since the last start */
   moves: number[] = [];
   /** the AI of each side: [O, X] */
-  ai: [KxoAiKind, KxoAiKind];
+  ai: [SideAi, SideAi];
+  /** the first word of the game's PRNG at load: what a player's seed is made from */
+  readonly seed: bigint;
+  /** games started so far (a player's instance belongs to one) */
+  round = 0;
+  /** the instances of the player files playing here, when a side is one */
+  players: PlayerSides | null = null;
   /** the game's PRNG (mcts, random): carried from move to move whatever worker plays it */
   rng: [bigint, bigint];
   /** bumped by every change a move in flight must not overwrite (restart, new AI, a human move) */
@@ -110,15 +121,16 @@ export class Game {
    */
   ahead: Ahead[] = [];
 
-  constructor(readonly id: number, readonly size: number, ai: [KxoAiKind, KxoAiKind], rng: [bigint, bigint]) {
+  constructor(readonly id: number, readonly size: number, ai: [SideAi, SideAi], rng: [bigint, bigint]) {
     this.cells = new Array<string>(size * size).fill(' ');
     this.ai = [...ai];
     this.rng = rng;
+    this.seed = rng[0];
   }
   get board(): string {
     return this.cells.join('');
   }
-  aiOf(side: Side): KxoAiKind {
+  aiOf(side: Side): SideAi {
     return this.ai[side === 'O' ? 0 : 1];
   }
   /** Clears the board; the side to move stays the side after the last mover (kxo's carry-over). */
@@ -128,5 +140,8 @@ export class Game {
     this.winner = ' ';
     this.moves = [];
     this.epoch++;
+    this.round++;
+    // a player's instance plays one game: the next one starts afresh (kxo_init again)
+    this.players?.close();
   }
 }

@@ -11,7 +11,9 @@ import { hardwareConcurrency, workersAvailable } from '#worker';
 import { KXO_TRACE } from './trace.js';
 import { drawBoard, drawBufferSize, showState, storeState, type KxoAttr } from './board.js';
 import { createAiPool, type AiPool } from './ai.js';
-import { Game, gameSeeds, makeCheckWin, type Side } from './game.js';
+import { Game, aiName, gameSeeds, makeCheckWin, type Side, type SideAi } from './game.js';
+import { isPlayerEntry, loadPlayers, type KxoPlayer } from './players.js';
+import { PlayerLoadError, checkBudget } from '../../wasm/player.js';
 import { LoadAverages, LOAD_FREQ_MS } from './loadavg.js';
 import { KXO_AIS, type KxoAiKind } from './uapi.js';
 import { defaultParams, type K, type KxoFile, type KxoParams, type KxoState } from './state.js';
@@ -31,7 +33,8 @@ export interface KxoGameView {
   state: 'playing' | 'paused' | 'over';
   winner: ' ' | 'O' | 'X' | 'D';
   moves: number[];
-  ai: [KxoAiKind, KxoAiKind];
+  /** the AIs' names: a built-in's, 'human', or a player file's own name */
+  ai: [string, string];
 }
 
 export interface KxoApi {
@@ -93,7 +96,7 @@ function gameTasklet(k: K, s: KxoState): void {
 async function aiWork(k: K, s: KxoState, player: Side): Promise<void> {
   const game = s.games[0]!;
   const ai = game.aiOf(player);
-  if (ai === 'human') return; // refused at insmod for abi 'kxo'
+  if (typeof ai !== 'string' || ai === 'human') return; // refused at insmod for abi 'kxo'
   const r = await s.pool.move({ ai, board: game.board, player, rng: game.rng });
   game.rng = r.rng;
   if (r.move !== -1) {
@@ -181,8 +184,8 @@ function kxoFops(k: K, ext: boolean): FileOperations {
 /** A parameter value for a message, whatever the caller passed (a Symbol, a null-prototype object). */
 const shown = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : typeof v);
 
-/** Checks the parameters (kxo-games §1): @returns the AI pair, or a reason for -EINVAL */
-function checkParams(p: KxoParams): [KxoAiKind, KxoAiKind] | string {
+/** Checks the parameters (kxo-games §1): @returns the `ai` pair's entries, or a reason for -EINVAL */
+function checkParams(p: KxoParams): [string, string] | string {
   if (p.abi !== 'kxo' && p.abi !== 'ext') return `abi must be 'kxo' or 'ext': ${shown(p.abi)}`;
   if (!Number.isInteger(p.games) || p.games < 1 || p.games > MAX_GAMES) return `games must be 1..${MAX_GAMES}: ${shown(p.games)}`;
   if (p.games > 1 && p.abi !== 'ext') return 'games > 1 needs abi ext';
@@ -191,11 +194,15 @@ function checkParams(p: KxoParams): [KxoAiKind, KxoAiKind] | string {
   if (!Number.isInteger(p.workers) || p.workers < 0 || p.workers > MAX_GAMES) return `workers must be 0..${MAX_GAMES}: ${shown(p.workers)}`;
   if (!['auto', 'on', 'off'].includes(p.worker)) return `worker must be auto, on or off: ${shown(p.worker)}`;
   if (!Number.isInteger(p.delay) || p.delay < 1 || p.delay > 3_600_000) return `delay must be 1..3600000 ms: ${shown(p.delay)}`;
+  if (typeof p.budget !== 'number' || !Number.isFinite(p.budget) || p.budget <= 0 || p.budget > 600_000) return `budget must be in (0, 600000] ms: ${shown(p.budget)}`;
   const ai = typeof p.ai === 'string' ? p.ai.split(',').map((a) => a.trim()) : [];
-  if (ai.length !== 2 || !ai.every((a) => (KXO_AIS as readonly string[]).includes(a))) return `ai must be two of ${KXO_AIS.join(', ')}: ${shown(p.ai)}`;
+  if (ai.length !== 2 || !ai.every((a) => (KXO_AIS as readonly string[]).includes(a) || isPlayerEntry(a))) return `ai must be two of ${KXO_AIS.join(', ')} or player files (.wasm): ${shown(p.ai)}`;
   // proposal: kxo-games §1 — a human side plays by write(), which only abi 'ext' has
   if (p.abi === 'kxo' && ai.includes('human')) return 'a human side needs abi ext';
-  return ai as [KxoAiKind, KxoAiKind];
+  // proposal: docs/kxo-ai-abi.md §3 — kxo's own timer plays its AIs inline in its works; a
+  // player's move comes from its worker, with forfeits that only the extension's events can tell
+  if (p.abi === 'kxo' && ai.some(isPlayerEntry)) return 'a player file needs abi ext';
+  return ai as [string, string];
 }
 
 export const kxo = defineModule({
@@ -210,6 +217,16 @@ export const kxo = defineModule({
       return -EINVAL;
     }
     const ext = params.abi === 'ext';
+    // the player files first: a refused one fails insmod before anything is made
+    let players: KxoPlayer[];
+    try {
+      players = await loadPlayers(ai, checkBudget(params.budget));
+    } catch (err) {
+      if (!(err instanceof PlayerLoadError)) throw err;
+      k.prErr(`kxo: ${err.message}`);
+      return -EINVAL;
+    }
+    const sideAi = ai.map((a) => players.find((p) => p.file.file === a) ?? (a as KxoAiKind)) as [SideAi, SideAi];
     const fifo = k.kfifoAlloc(PAGE_SIZE);
     if (isErr(fifo)) return -ENOMEM;
     const devId = k.allocChrdevRegion(0, NR_KMLDRV, DEV_NAME);
@@ -289,9 +306,11 @@ export const kxo = defineModule({
         ticking: false,
         finalDrawn: false,
         loadTimer: null,
-        loads: new LoadAverages(),
+        loads: new LoadAverages(players.map((p) => p.name)),
+        players,
+        playerBudgetMs: params.budget,
       aiErrors: new Set(),
-        games: gameSeeds(params.games).map((rng, id) => new Game(id, params.boardSize, ai, rng)),
+        games: gameSeeds(params.games).map((rng, id) => new Game(id, params.boardSize, sideAi, rng)),
         files: new Set(),
         finish: 1,
         attr,
@@ -339,7 +358,7 @@ export const kxo = defineModule({
       game: (id: number) => {
         const g = st.games[id];
         if (!g) throw new KernelError(EINVAL, 'kxo', `no game ${id}`);
-        return { board: g.board, turn: g.turn, state: g.over ? 'over' : g.paused ? 'paused' : 'playing', winner: g.over ? g.winner : ' ', moves: [...g.moves], ai: [...g.ai] };
+        return { board: g.board, turn: g.turn, state: g.over ? 'over' : g.paused ? 'paused' : 'playing', winner: g.over ? g.winner : ' ', moves: [...g.moves], ai: [aiName(g.ai[0]), aiName(g.ai[1])] };
       },
       pool,
       state: st,
@@ -356,6 +375,7 @@ export const kxo = defineModule({
     await k.flushWorkqueue(st.workqueue);
     await k.destroyWorkqueue(st.workqueue);
     st.pool.close();
+    for (const g of st.games) g.players?.close();
     k.debugfsRemove('kxo');
     k.deviceDestroy(st.cls, st.devId);
     k.classDestroy(st.cls);

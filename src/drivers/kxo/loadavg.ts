@@ -1,7 +1,6 @@
 // A load average per AI, computed as Linux computes /proc/loadavg (kxo-games §5; see
 // torvalds/linux kernel/sched/loadavg.c calc_load and fs/proc/loadavg.c): fixed point with 11
 // fractional bits, an exponential decay sampled every LOAD_FREQ.
-import type { KxoMachineAi } from './uapi.js';
 
 export const FSHIFT = 11;
 export const FIXED_1 = 1 << FSHIFT;
@@ -32,7 +31,7 @@ export function formatLoad(x: number): string {
 }
 
 /** The order loadavg lists the AIs in. */
-export const LOAD_ORDER: readonly KxoMachineAi[] = ['mcts', 'negamax', 'random', 'strong'];
+export const LOAD_ORDER: readonly string[] = ['mcts', 'negamax', 'random', 'strong'];
 
 /** avenrun[3] for one AI plus the busy time of the period under way. */
 export interface AiLoad {
@@ -42,11 +41,17 @@ export interface AiLoad {
 }
 
 export class LoadAverages {
-  readonly per = new Map<KxoMachineAi, AiLoad>(LOAD_ORDER.map((ai) => [ai, { avenrun: [0, 0, 0], busyMs: 0, played: false }]));
+  readonly per = new Map<string, AiLoad>();
+
+  /** The built-in AIs, then the player files by name (ai ids 5..): the order loadavg lists them. */
+  constructor(players: readonly string[] = []) {
+    for (const ai of [...LOAD_ORDER, ...players]) this.per.set(ai, { avenrun: [0, 0, 0], busyMs: 0, played: false });
+  }
 
   /** Charges one move's compute time to its AI. */
-  charge(ai: KxoMachineAi, ms: number): void {
-    const l = this.per.get(ai)!;
+  charge(ai: string, ms: number): void {
+    const l = this.per.get(ai);
+    if (!l) return;
     l.busyMs += ms;
     l.played = true;
   }
@@ -61,7 +66,8 @@ export class LoadAverages {
   /** The loadavg file: "<ai> <1min> <5min> <15min>\n" for each AI that has played since load. */
   show(): string {
     let s = '';
-    for (const [ai, l] of this.per) if (l.played) s += `${ai} ${l.avenrun.map(formatLoad).join(' ')}\n`;
+    // a player's name may hold spaces: the file stays four fields a line
+    for (const [ai, l] of this.per) if (l.played) s += `${ai.replace(/\s/g, '_')} ${l.avenrun.map(formatLoad).join(' ')}\n`;
     return s;
   }
 }

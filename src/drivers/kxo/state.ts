@@ -11,6 +11,7 @@ import type { KxoAttr } from './board.js';
 import type { AiPool } from './ai.js';
 import type { EventQueue } from './events.js';
 import type { Game, Side, Winner } from './game.js';
+import type { KxoPlayer } from './players.js';
 import type { LoadAverages } from './loadavg.js';
 
 export const defaultParams = {
@@ -22,8 +23,13 @@ export const defaultParams = {
   boardSize: 4,
   /** stones in a row that win, 3..boardSize */
   goal: 3,
-  /** the AIs of side O and side X: mcts, negamax, random, strong, human (human needs abi 'ext') */
+  /**
+   * the AIs of side O and side X: mcts, negamax, random, strong, human (human needs abi 'ext'),
+   * or a player file (a path ending in .wasm, or a URL; abi 'ext'; docs/kxo-ai-abi.md)
+   */
   ai: 'mcts,negamax',
+  /** wall time a player file's move may take before it forfeits, ms */
+  budget: 1000,
   /** ms between ticks (a static of 100 in kxo; a parameter here) */
   delay: 100,
   /** which WASM build runs the AIs: 'release' or the bounds-checked 'test' */
@@ -80,6 +86,10 @@ export interface KxoState {
   loadTimer: Timer | null;
   loads: LoadAverages;
   pool: AiPool;
+  /** the player files of the `ai` parameter, ai ids 5.. in order */
+  players: KxoPlayer[];
+  /** wall time a player's move may take, ms (the `budget` parameter) */
+  playerBudgetMs: number;
   /** AIs that failed to move (logged once each) */
   aiErrors: Set<string>;
   games: Game[];

@@ -8,6 +8,8 @@ export const KXO_TRACE = {
   move: 'move',
   /** an AI could not make its move (its engine failed to load or threw): the game waits */
   aiFailed: 'ai_failed',
+  /** a player file's move lost its game (timeout, trap, illegal cell; docs/kxo-ai-abi.md §3) */
+  forfeit: 'forfeit',
   /** a move computed for a board that changed meanwhile (restart, new AI, pause) was dropped */
   staleMove: 'stale_move',
   /** a move asked for ahead of its tick (kxo-games §1a) served it (used) or was not the one needed */
