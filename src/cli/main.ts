@@ -4,7 +4,7 @@
 // error on stderr with exit 2; user errors are one line (a stack only with --debug); Ctrl-C and
 // SIGTERM stop the live game the way Ctrl-Q does and give the terminal back.
 import { readFileSync, realpathSync } from 'node:fs';
-import { Kernel, MAJOR, MINOR, isBlk, isChr, BUILTIN_MODULES, type ModuleParams } from '../index.js';
+import { Kernel, KernelError, EINVAL, MAJOR, MINOR, isBlk, isChr, BUILTIN_MODULES, type ModuleParams } from '../index.js';
 import type { Process } from '../index.js';
 import { UsageError, describeError, exitCodeOf, intOption, parse } from './args.js';
 
@@ -33,17 +33,18 @@ global options:
   --debug        print a stack trace with an error`;
 
 const XO_USAGE = `usage: vchardev [xo-user] [--games N] [--board N] [--goal N] [--ai O,X] [--rounds N]
-                         [--delay MS] [--workers N] [--build release|test] [--no-tty]
+                         [--delay MS] [--workers N] [--budget MS] [--build release|test] [--no-tty]
 
   --games N      games played at once, 1..64 (default 1: exactly kxo's /dev/kxo); more than
                  one, or a human side, loads kxo with abi ext and reads its 2-byte events
   --board N      board side, 3..8 (default 4)
   --goal N       stones in a row that win, 3..board (default 3)
-  --ai O,X       the AI of each side: mcts, negamax, random, strong, human
-                 (default mcts,negamax)
+  --ai O,X       the AI of each side: mcts, negamax, random, strong, human, or a player
+                 file (./mine.wasm, docs/kxo-ai-abi.md) (default mcts,negamax)
   --rounds N     without a TTY: finished games before stopping (default 3)
   --delay MS     ms between AI moves (kxo's tick, default 100)
   --workers N    worker threads for the AIs (default: one per game up to the cores)
+  --budget MS    wall time a player file's move may take before it forfeits (default 1000)
   --build B      the WASM build the AIs run: release (default) or test (bounds-checked)
   --no-tty       print finished games even on a terminal
 
@@ -68,7 +69,7 @@ const CTRL_Q = 0x11;
 async function runXoUser(argv: string[], traceOn: boolean): Promise<number> {
   const { values } = parse('xo-user', argv, {
     games: { type: 'string' }, board: { type: 'string' }, goal: { type: 'string' }, ai: { type: 'string' }, rounds: { type: 'string' },
-    workers: { type: 'string' }, delay: { type: 'string' }, build: { type: 'string' }, 'no-tty': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    workers: { type: 'string' }, delay: { type: 'string' }, build: { type: 'string' }, budget: { type: 'string' }, 'no-tty': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return void console.log(XO_USAGE), 0;
   const games = intOption(values.games as string | undefined, '--games', { min: 1, max: 64, fallback: 1 });
@@ -78,9 +79,11 @@ async function runXoUser(argv: string[], traceOn: boolean): Promise<number> {
   const workers = intOption(values.workers as string | undefined, '--workers', { min: 0, max: 64, fallback: 0 });
   const ai = (values.ai as string | undefined) ?? 'mcts,negamax';
   const names = ai.split(',');
-  if (names.length !== 2 || !names.every((n) => ['mcts', 'negamax', 'random', 'strong', 'human'].includes(n))) {
-    throw new UsageError(`--ai: '${ai}' is not two of mcts, negamax, random, strong, human (O,X)`);
+  const playerFile = (n: string) => /\.wasm$/i.test(n);
+  if (names.length !== 2 || !names.every((n) => ['mcts', 'negamax', 'random', 'strong', 'human'].includes(n) || playerFile(n))) {
+    throw new UsageError(`--ai: '${ai}' is not two of mcts, negamax, random, strong, human or a .wasm file (O,X)`);
   }
+  const budget = intOption(values.budget as string | undefined, '--budget', { min: 1, max: 600_000, fallback: 1000 });
   const delay = intOption(values.delay as string | undefined, '--delay', { min: 1, max: 3_600_000, fallback: 100 });
   const build = (values.build as string | undefined) ?? 'release';
   if (build !== 'release' && build !== 'test') throw new UsageError(`--build: '${build}' is not release or test`);
@@ -108,9 +111,24 @@ async function runXoUser(argv: string[], traceOn: boolean): Promise<number> {
     process.stdin.on('data', onData);
   }
   try {
-    const abi = games > 1 || names.includes('human') ? 'ext' : 'kxo';
-    await k.insmod('kxo', { delay, build, games, boardSize, goal, ai, abi, workers });
+    // a human side plays by write() and a player file's forfeits are events: both need abi ext
+    const abi = games > 1 || names.some((n) => n === 'human' || playerFile(n)) ? 'ext' : 'kxo';
+    try {
+      await k.insmod('kxo', { delay, build, games, boardSize, goal, ai, abi, workers, budget });
+    } catch (e) {
+      // insmod says EINVAL; the driver's line in dmesg says why (a refused player file): that line
+      const why = k.dmesg().split('\n').reverse().find((l) => /\] kxo: /.test(l))?.replace(/^.*?\] kxo: /, '');
+      if (e instanceof KernelError && e.errno === EINVAL && why) throw new UsageError(`xo-user --ai: ${why}`);
+      throw e;
+    }
     const p = k.spawn({ comm: 'xo-user' });
+    // without a TTY a player file's forfeit is told before its game's result (dmesg's line)
+    if (!tty) {
+      k.trace.on((e) => {
+        const f = e.fields;
+        if (e.kind === 'kxo' && e.name === 'forfeit' && f) process.stdout.write(`game ${String(f.game)}: ${String(f.ai)} forfeits: ${String(f.reason)}\n`);
+      });
+    }
     const io = {
       write: (t: string) => void process.stdout.write(t),
       readKey: () => keys.shift() ?? null,

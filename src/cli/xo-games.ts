@@ -2,17 +2,17 @@
 // students to write it: user space keeps the boards from 2-byte events, each game's move history
 // and clock, and shows the kernel's per-AI load. Shared by `vchardev xo-user --games N` and the
 // web page.
-import { O_RDWR, O_NONBLOCK, POLLIN, KernelError } from '../index.js';
+import { O_RDWR, O_NONBLOCK, POLLIN, KernelError, EINVAL } from '../index.js';
 import type { Process } from '../index.js';
 import { cellName } from '../drivers/kxo/board.js';
 import {
   KXO_AIS, KXO_CTL_PAUSE, KXO_CTL_RESTART, KXO_CTL_RESUME, KXO_EV_DRAW, KXO_EV_O_WON, KXO_EV_OVERFLOW_GAME,
   KXO_EV_START, KXO_EV_X, KXO_EV_X_WON, KXO_GAME_CTL, KXO_GET_BOARD, KXO_GET_INFO, KXO_SET_AI, KXO_SET_PROTO,
-  type KxoAiKind,
 } from '../drivers/kxo/uapi.js';
 
 const AI_TIMES = '/sys/kernel/debug/kxo/ai_times';
 const LOADAVG = '/sys/class/kxo/kxo/loadavg';
+const AIS = '/sys/class/kxo/kxo/ais';
 
 export interface FinishedGame {
   game: number;
@@ -31,7 +31,8 @@ export interface ClientGame {
   turn: 'O' | 'X';
   state: 'playing' | 'paused' | 'over';
   winner: ' ' | 'O' | 'X' | 'D';
-  ai: [KxoAiKind, KxoAiKind];
+  /** the AIs' names: a built-in's, 'human', or a player file's */
+  ai: [string, string];
   /** when this game started, by the client's clock (ms) */
   started: number;
   /** how long the game lasted once over (ms) */
@@ -56,6 +57,8 @@ export class GamesClient {
   bytes = 0;
   events = 0;
   overflows = 0;
+  /** KXO_SET_AI's ids by name: the built-ins', then the driver's player files (sysfs ais) */
+  readonly aiIds = new Map<string, number>(KXO_AIS.map((n, i) => [n, i]));
   private constructor(
     readonly p: Process,
     readonly fd: number,
@@ -74,6 +77,14 @@ export class GamesClient {
     await p.ioctl(fd, KXO_GET_INFO, buf);
     const [games, size, goal] = p.peek(buf, 3);
     const c = new GamesClient(p, fd, buf, size!, goal!, now);
+    try {
+      for (const line of (await p.readFile(AIS)).split('\n')) {
+        const [id, name] = line.split(' ');
+        if (name) c.aiIds.set(name, Number(id));
+      }
+    } catch {
+      // a driver without player files' ids: the built-ins' stand
+    }
     for (let g = 0; g < games!; g++) {
       c.games.push({ id: g, cells: [], history: [], turn: 'O', state: 'playing', winner: ' ', ai: ['mcts', 'negamax'], started: now(), lasted: 0, score: { O: 0, X: 0, D: 0 } });
     }
@@ -109,7 +120,7 @@ export class GamesClient {
       // the moves before a resync are known by count only; the board is exact
       if (g.history.length !== new DataView(r.buffer, r.byteOffset).getUint32(68, true)) g.history = [];
       const ai = (await this.p.readFile(`/sys/class/kxo/kxo/games/${g.id}/ai`)).trim().split(' ');
-      g.ai = [ai[0] as KxoAiKind, ai[1] as KxoAiKind];
+      g.ai = [ai[0]!, ai[1]!];
     }
   }
 
@@ -180,9 +191,12 @@ export class GamesClient {
     return done;
   }
 
-  async setAi(game: number, side: 0 | 1, ai: KxoAiKind): Promise<void> {
+  /** Gives a side to an AI by name (a built-in's, 'human', a player file's). */
+  async setAi(game: number, side: 0 | 1, ai: string): Promise<void> {
+    const id = this.aiIds.get(ai);
+    if (id === undefined) throw new KernelError(EINVAL, 'kxo client', `no AI named ${ai}`);
     await this.withSlot(async (at) => {
-      this.p.poke(at, Uint8Array.of(game, side, KXO_AIS.indexOf(ai), 0));
+      this.p.poke(at, Uint8Array.of(game, side, id, 0));
       await this.p.ioctl(this.fd, KXO_SET_AI, at);
     });
     this.games[game]!.ai[side] = ai;

@@ -7,7 +7,6 @@ import type { Process } from '../index.js';
 import { cellName as boardCellName, drawBufferSize, parseBoard } from '../drivers/kxo/board.js';
 import { makeCheckWin } from '../drivers/kxo/game.js';
 import { GamesClient, aiFooter, renderGames, type FinishedGame } from './xo-games.js';
-import type { KxoAiKind } from '../drivers/kxo/uapi.js';
 
 export const CTRL_P = 0x10;
 export const CTRL_Q = 0x11;
@@ -256,7 +255,7 @@ export async function xoUserGames(p: Process, io: XoUserIo, opts: XoUserOptions)
   let input = '';
   let message = '';
   // the AIs a side had before the user took it
-  const machine = new Map<string, KxoAiKind>();
+  const machine = new Map<string, string>();
   // a game of yours that ended stays in its final position, with its result, until Enter
   const held = new Map<number, FinishedGame>();
   const record = (f: FinishedGame) => {

@@ -5,6 +5,7 @@ import { describe, it, expect } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { missingTool } from '../helpers/tools.js';
+import { playerPath } from '../helpers/players.js';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -63,6 +64,23 @@ describe('a stranger\'s frictions (issue 19)', () => {
     expect(r.out).toMatch(/^\/dev\/nvme0n1 +b 259:0 +block +nvme$/m);
     expect(r.out).toMatch(/^\/dev\/nvme0 +c /m);
   });
+});
+
+describe('xo-user with a player file (docs/kxo-ai-abi.md §3)', () => {
+  it('plays it for its side; a forfeit is told before the game\'s result; a refused file is one line, exit 2', () => {
+    let r = run('xo-user', '--ai', `${playerPath('first')},negamax`, '--rounds', '1', '--delay', '5', '--no-tty');
+    expect(r.code).toBe(0);
+    // its moves are the first empty cells: A1 first
+    expect(r.out).toMatch(/^game 0\.1: X wins\n[\s\S]*Moves: A1 -> /);
+    r = run('xo-user', '--ai', `negamax,${playerPath('trap')}`, '--rounds', '1', '--delay', '5', '--no-tty');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^game 0: trap forfeits: trap: unreachable\ngame 0\.1: O wins\n/);
+    r = run('xo-user', '--ai', `${playerPath('v2')},negamax`, '--no-tty');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^vchardev: xo-user --ai: \S+v2-\w+\.wasm: kxo_abi_version returns 2 \(this host speaks version 1\)\n$/);
+    r = run('xo-user', '--ai', 'mine.txt,negamax', '--no-tty');
+    expect(r.code).toBe(2);
+  }, 60_000);
 });
 
 describe('vchardev CLI conventions', () => {

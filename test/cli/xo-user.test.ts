@@ -2,6 +2,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { Kernel, defineModule, type Process } from '../../src/index.js';
 import { xoUser, handleKey, statusCheck, cellName, movesLine, labeledBoard, numberedMoves, CTRL_P, CTRL_Q, type XoUserIo } from '../../src/cli/xo-user.js';
 import { readJsonl } from '../helpers/fixtures.js';
+import { playerPath } from '../helpers/players.js';
 
 const STATE = '/sys/class/kxo/kxo/kxo_state';
 let k: Kernel;
@@ -184,6 +185,25 @@ describe('xo-user with many games (issue 12: the event protocol)', () => {
     expect(io.out).toContain('      A B C D E');
     expect(io.out).toMatch(/game 0 +negamax\(O\) vs random\(X\) +game 1/); // side by side
     expect(io.out).toContain('3 games, 5x5, 4 in a row');
+  });
+
+  it('a player file\'s side (docs/kxo-ai-abi.md §3): O takes it, O gives it back to the player by its id', async () => {
+    k = await Kernel.boot({ clock: 'virtual' });
+    const h = await k.insmod('kxo', { abi: 'ext', games: 2, ai: `${playerPath('first')},random`, worker: 'off' });
+    const api = h.api as import('../../src/drivers/kxo/index.js').KxoApi;
+    const p = k.spawn();
+    const { io, press } = terminal();
+    const run = xoUser(p, io, { tty: true, columns: 120, now: () => new Date(k.clock.now()) });
+    await k.clock.advance(100);
+    await press('O');
+    expect(api.game(0).ai).toEqual(['human', 'random']);
+    await press('O');
+    expect(api.game(0).ai).toEqual(['first', 'random']);
+    await k.clock.advance(100);
+    await press([CTRL_Q]);
+    expect((await run).code).toBe(0);
+    expect(io.out).toMatch(/>game 0 +first\(O\) vs random\(X\)/);
+    expect(io.out).toMatch(/first load [0-9.]+ [0-9.]+ [0-9.]+, [0-9.]+ ms\/move/);
   });
 
   it('four games of kxo\'s 4x4 fit a terminal of 80x24, every frame', async () => {

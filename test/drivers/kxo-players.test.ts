@@ -154,6 +154,19 @@ describe('a player file in the driver\'s games (docs/kxo-ai-abi.md §3)', () => 
   });
 });
 
+describe('the players\' names and ids', () => {
+  it('sysfs ais lists KXO_SET_AI\'s ids; a name is one word, unique, never a built-in\'s', async () => {
+    const { p, c } = await boot({ games: 1, ai: `${playerPath('spaced')},${playerPath('first')}`, worker: 'off' });
+    expect(await p.readFile('/sys/class/kxo/kxo/ais')).toBe('0 mcts\n1 negamax\n2 random\n3 strong\n4 human\n5 my_player\n6 first\n');
+    expect(await p.readFile(`${DIR}/0/ai`)).toBe('my_player first\n');
+    await p.close(c.fd);
+    await k.rmmod('kxo');
+    await k.insmod('kxo', { abi: 'ext', ai: `${playerPath('first')},${playerPath('twin')}`, worker: 'off' });
+    expect(await p.readFile('/sys/class/kxo/kxo/ais')).toMatch(/5 first\n6 first-2\n$/);
+    expect(await p.readFile(`${DIR}/0/ai`)).toBe('first first-2\n');
+  });
+});
+
 describe('forfeits in the driver: the other side\'s win event and the dmesg line', () => {
   it.each([
     ['trap', /\] kxo: game 0: trap forfeits: trap: .*unreachable/im],

@@ -72,6 +72,9 @@ export function kxo_move(size: i32, goal: i32, who: i32): i32 { if (last < 0) la
     src: `@external("env", "evil") declare function evil(): void;\n${player('export function kxo_move(size: i32, goal: i32, who: i32): i32 { evil(); return firstEmpty(size); }')}`,
   },
   bigmem: { src: player('export function kxo_move(size: i32, goal: i32, who: i32): i32 { return firstEmpty(size); }'), flags: ['--initialMemory', '257'] },
+  // a name with a space, and one another player has
+  spaced: { src: player('export function kxo_move(size: i32, goal: i32, who: i32): i32 { return firstEmpty(size); }', { name: 'my player' }) },
+  twin: { src: player('export function kxo_move(size: i32, goal: i32, who: i32): i32 { return firstEmpty(size) + 0; }', { name: 'first' }) },
   // no name of its own: the file's base name stands in
   anonymous: { src: player('export function kxo_move(size: i32, goal: i32, who: i32): i32 { return firstEmpty(size); }').replace(/export function kxo_name[^\n]*\n/, '') },
 };

@@ -223,7 +223,7 @@ export const kxo = defineModule({
       players = await loadPlayers(ai, checkBudget(params.budget));
     } catch (err) {
       if (!(err instanceof PlayerLoadError)) throw err;
-      k.prErr(`kxo: ${err.message}`);
+      k.prErr(`kxo: ${err.file}: ${err.why}`);
       return -EINVAL;
     }
     const sideAi = ai.map((a) => players.find((p) => p.file.file === a) ?? (a as KxoAiKind)) as [SideAi, SideAi];
@@ -334,6 +334,8 @@ export const kxo = defineModule({
           for (const a of gameAttrs(k, st, g)) ret ||= k.deviceCreateFile(st.dev, a);
         }
         ret ||= k.deviceCreateFile(st.dev, { name: 'loadavg', mode: 0o444, show: () => st.loads.show() });
+        // proposal: docs/kxo-ai-abi.md §3 — the ai ids KXO_SET_AI takes, "<id> <name>" a line
+        ret ||= k.deviceCreateFile(st.dev, { name: 'ais', mode: 0o444, show: () => [...KXO_AIS, ...players.map((p) => p.name)].map((n, i) => `${i} ${n}\n`).join('') });
         if (ret < 0) throw new KernelError(-ret, 'init_module', 'kxo: sysfs');
         // sampled from load on, whether or not the device is open (kxo-games §5)
         const loadTimer = k.timerSetup(() => {

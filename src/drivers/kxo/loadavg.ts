@@ -66,8 +66,7 @@ export class LoadAverages {
   /** The loadavg file: "<ai> <1min> <5min> <15min>\n" for each AI that has played since load. */
   show(): string {
     let s = '';
-    // a player's name may hold spaces: the file stays four fields a line
-    for (const [ai, l] of this.per) if (l.played) s += `${ai.replace(/\s/g, '_')} ${l.avenrun.map(formatLoad).join(' ')}\n`;
+    for (const [ai, l] of this.per) if (l.played) s += `${ai} ${l.avenrun.map(formatLoad).join(' ')}\n`;
     return s;
   }
 }

@@ -15,7 +15,7 @@ export const KXO_AI_FIRST_PLAYER = KXO_AIS.length;
 export interface KxoPlayer {
   /** its ai id (5, 6, …) */
   readonly id: number;
-  /** its kxo_name, else the file's base name; made unique among the module's players */
+  /** its kxo_name, else the file's base name: spaces as '_', '-2', '-3', … after a name taken */
   readonly name: string;
   readonly file: PlayerFile;
 }
@@ -36,8 +36,10 @@ export async function loadPlayers(entries: readonly string[], budgetMs: number):
     const file = await PlayerFile.load(entry);
     const probe = await file.start({ budgetMs });
     probe.close();
-    let name = probe.name;
-    for (let n = 2; out.some((p) => p.name === name); n++) name = `${probe.name} (${n})`;
+    // one word: sysfs's ai and loadavg and debugfs's ai_times are space-separated fields
+    const base = probe.name.replace(/\s/g, '_');
+    let name = base;
+    for (let n = 2; out.some((p) => p.name === name) || (KXO_AIS as readonly string[]).includes(name); n++) name = `${base}-${n}`;
     out.push({ id: KXO_AI_FIRST_PLAYER + out.length, name, file });
   }
   return out;
