@@ -10,23 +10,83 @@ const q = new URLSearchParams(location.search);
 const num = (name, dflt) => (q.has(name) ? Number(q.get(name)) : dflt);
 const shape = { games: num('games', 1), boardSize: num('board', 4), goal: num('goal', 3), ai: q.get('ai') ?? 'mcts,negamax' };
 for (const [k, v] of Object.entries(shape)) if ($(`f-${k}`)) $(`f-${k}`).value = v;
-try {
-  if (shape.games > 1 || shape.ai.includes('human')) {
-    await kernel.insmod('kxo', { delay: num('delay', 100), abi: 'ext', ...shape });
-    const { runGames } = await import('./games.js');
-    await runGames(kernel, shape);
-  } else {
-    await single();
-  }
-} catch (e) {
-  // an insmod refused (games 0, board 9, an unknown AI): say why, as dmesg does
-  $('status').textContent = `${e.message ?? e}`;
-  $('log').textContent = kernel.dmesg().split('\n').slice(-12).join('\n');
+const delay = num('delay', 100);
+
+/** the view running now, for `ai` (O,X): `ctl.stopped` ends it, `done` settles when it has */
+let current = null;
+let switching = Promise.resolve();
+
+/** Loads kxo for `ai` and runs its view, after the view running now has ended and kxo is unloaded. */
+function begin(ai) {
+  switching = switching.then(async () => {
+    if (current) {
+      current.ctl.stopped = true;
+      await current.done;
+      // a refused insmod left nothing loaded
+      if (kernel.modules.has('kxo')) await kernel.rmmod('kxo');
+    }
+    const ctl = { stopped: false };
+    current = { ai, ctl, done: run(ai, ctl) };
+  });
+  return switching;
 }
 
+async function run(ai, ctl) {
+  try {
+    // a human side plays by write(), and a player file's forfeits are events: both need abi ext
+    if (shape.games > 1 || ai.split(',').some((a) => a === 'human' || a.startsWith('blob:') || a.endsWith('.wasm'))) {
+      await kernel.insmod('kxo', { delay, abi: 'ext', ...shape, ai });
+      const { runGames } = await import('./games.js');
+      await runGames(kernel, shape, ctl);
+    } else {
+      await single(ai, ctl);
+    }
+  } catch (e) {
+    // an insmod refused (games 0, board 9, an unknown AI, a player file): say why, as dmesg does
+    $('status').textContent = `${e.message ?? e}`;
+    $('log').textContent = kernel.dmesg().split('\n').slice(-12).join('\n');
+  }
+}
+
+// A player file (docs/kxo-ai-abi.md) for a side: picked or dropped on its box. It plays from a
+// blob: URL of the page (its name after the #), so kxo loads it again with that side.
+const sides = ['O', 'X'].map((side, i) => {
+  const input = $(`f-player${side}`);
+  const zone = $(`drop-${side}`);
+  const use = (file) => {
+    if (!file) return;
+    if (!/\.wasm$/i.test(file.name)) {
+      $('status').textContent = `${file.name}: not a .wasm file`;
+      return;
+    }
+    const url = `${URL.createObjectURL(file)}#${file.name}`;
+    const ai = (current?.ai ?? shape.ai).split(',');
+    ai[i] = url;
+    zone.querySelector('.chosen').textContent = file.name;
+    void begin(ai.join(','));
+  };
+  input.onchange = () => use(input.files[0]);
+  zone.ondragover = (e) => {
+    e.preventDefault();
+    zone.classList.add('over');
+  };
+  zone.ondragleave = () => zone.classList.remove('over');
+  zone.ondrop = (e) => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    use(e.dataTransfer.files[0]);
+  };
+  return { input, zone };
+});
+
+window.vchardevSides = sides;
+void begin(shape.ai);
+
 /** One game: kxo's own /dev/kxo board stream (abi kxo), as xo-user shows it. */
-async function single() {
-  await kernel.insmod('kxo', { delay: 100, boardSize: shape.boardSize, goal: shape.goal, ai: shape.ai });
+async function single(ai, ctl) {
+  await kernel.insmod('kxo', { delay, boardSize: shape.boardSize, goal: shape.goal, ai });
+  $('single').hidden = false;
+  $('multi').hidden = true;
   const proc = kernel.spawn({ comm: 'web' });
   const fd = await proc.open('/dev/kxo', O_RDONLY);
   const buf = proc.mmap(4096);
@@ -96,14 +156,14 @@ async function single() {
       const rows = (await proc.readFile('/sys/kernel/debug/kxo/ai_times')).trim().split('\n').map((l) => l.split(' '));
       const last = {};
       for (const [who, , ms] of rows) last[who] = Number(ms);
-      const names = shape.ai.split(',');
+      const names = ai.split(',');
       return ['O', 'X'].map((w, i) => `${w} (${names[i] === 'mcts' ? 'MCTS' : names[i]}): ${last[w] !== undefined ? `${last[w].toFixed(1)} ms/move` : '—'}`).join('<br>');
     } catch {
       return '';
     }
   }
 
-  while (running) {
+  while (running && !ctl.stopped) {
     $('clock').textContent = `time ${new Date().toTimeString().slice(0, 8)}`;
     const [p] = await proc.poll([{ fd, events: POLLIN }], 500);
     if (!(p.revents & POLLIN)) continue;
@@ -123,4 +183,5 @@ async function single() {
     $('times').innerHTML = await aiTimes();
     $('log').textContent = kernel.dmesg().split('\n').slice(-12).join('\n');
   }
+  await proc.close(fd);
 }

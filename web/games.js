@@ -8,7 +8,8 @@ import { movesLine, cellName } from './dist/cli/xo-user.js';
 
 const $ = (id) => document.getElementById(id);
 
-export async function runGames(kernel, params) {
+/** Runs the view until its stop button, or until `ctl.stopped` is set (the page loads kxo anew). */
+export async function runGames(kernel, params, ctl = { stopped: false }) {
   const proc = kernel.spawn({ comm: 'web' });
   const client = await GamesClient.open(proc);
   let selected = 0;
@@ -20,6 +21,7 @@ export async function runGames(kernel, params) {
   $('status').textContent = `${client.games.length} games, ${client.size}x${client.size}, ${client.goal} in a row`;
 
   const grid = $('grid');
+  grid.replaceChildren();
   const n = client.size;
   const label = (text) => {
     const l = document.createElement('span');
@@ -109,7 +111,7 @@ export async function runGames(kernel, params) {
   }
 
   let tick = 0;
-  while (running) {
+  while (running && !ctl.stopped) {
     await client.pump(250);
     draw();
     if (tick++ % 4 === 0) {

@@ -109,8 +109,13 @@ function checkModule(module: WebAssembly.Module, file: string, bytes: Uint8Array
   }
 }
 
-/** The file's base name without `.wasm`: a player's name when it exports none. */
+/**
+ * The file's base name without `.wasm`: a player's name when it exports none. A URL's fragment
+ * names it when there is one (a page's `blob:…#mine.wasm` for a file the user picked).
+ */
 function baseName(file: string): string {
+  const hash = /^[a-z][a-z0-9+.-]*:/i.test(file) ? file.lastIndexOf('#') : -1;
+  if (hash >= 0) file = file.slice(hash + 1);
   const last = file.split(/[\\/]/).pop() || file;
   return last.replace(/\.wasm$/i, '') || 'player';
 }
@@ -150,7 +155,10 @@ export class PlayerFile {
 }
 
 async function readSource(source: URL | string, label: string): Promise<Uint8Array> {
-  const url = source instanceof URL ? source : /^[a-z][a-z0-9+.-]*:/i.test(source) && !/^[a-z]:[\\/]/i.test(source) ? new URL(source) : null;
+  let url = source instanceof URL ? source : /^[a-z][a-z0-9+.-]*:/i.test(source) && !/^[a-z]:[\\/]/i.test(source) ? new URL(source) : null;
+  // a relative name in a page (no Node) is relative to the page, as fetch takes it
+  const g = globalThis as { location?: { href: string }; process?: { versions?: { node?: string } } };
+  if (url === null && g.location && !g.process?.versions?.node) url = new URL(source as string, g.location.href);
   if (url === null || url.protocol === 'file:') {
     // a path (or a file: URL): Node reads it; a page has no file system
     try {

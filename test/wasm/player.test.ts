@@ -32,6 +32,14 @@ describe('loading a player', () => {
     open.push(fromModule);
     expect(fromModule.name).toBe('first');
   });
+  it('a file\'s base name stands in for a name: a URL\'s #fragment names it (a page\'s blob: URL)', async () => {
+    const bytes = playerBytes('anonymous');
+    expect((await PlayerFile.load(bytes, '/home/s/sub/mine.wasm')).defaultName).toBe('mine');
+    expect((await PlayerFile.load(bytes, 'blob:http://127.0.0.1:8080/4f1c-9a#alice.wasm')).defaultName).toBe('alice');
+    expect((await PlayerFile.load(bytes, 'https://example.org/p/bob.wasm')).defaultName).toBe('bob');
+    // a path with a # in a directory name is a path, not a URL
+    expect((await PlayerFile.load(bytes, '/tmp/a#b/carol.wasm')).defaultName).toBe('carol');
+  });
   it('refuses, each with its own one-line reason (EINVAL): not WebAssembly, no kxo_move, version 2, env.evil, 257 pages', async () => {
     const refused = async (wasm: Uint8Array | string) => {
       const err = await createEngine({ ai: { wasm, file: 'p.wasm' } }).then(() => null, (e: unknown) => e);

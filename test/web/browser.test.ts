@@ -8,6 +8,8 @@ import type { Server } from 'node:http';
 import { serve } from '../../scripts/serve.mjs';
 import { readJsonl } from '../helpers/fixtures.js';
 import { missingTool, toolPath } from '../helpers/tools.js';
+import { playerPath } from '../helpers/players.js';
+import { readFileSync } from 'node:fs';
 
 const CHROMIUM = toolPath('chromium');
 const noChromium = missingTool('chromium', 'the browser page test');
@@ -122,4 +124,35 @@ describe('web page, many games (issue 12)', () => {
     expect(widths.board).toBeLessThanOrEqual(375);
     expect(errors).toEqual([]);
   }, 90_000);
+});
+
+describe.skipIf(noChromium)('web page, players students bring (docs/kxo-ai-abi.md §3)', () => {
+  it('a .wasm picked for O plays there (in a worker of the page); one dropped on X forfeits, and dmesg says why', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const port = (server.address() as { port: number }).port;
+    await page.goto(`http://127.0.0.1:${port}/?games=2&ai=mcts,negamax&delay=30`);
+    await page.waitForFunction(() => (window as any).vchardev?.client?.games.length === 2, null, { timeout: 60_000 });
+    // pick: kxo is loaded again with the player for O; it plays the first empty cell
+    await page.setInputFiles('#f-playerO', playerPath('first'));
+    await page.waitForFunction(() => (window as any).vchardev.client.games[1].ai.join() === 'first,negamax', null, { timeout: 30_000 });
+    await page.waitForFunction(() => (window as any).vchardev.client.games.every((g: any) => g.cells[0] === 'O'), null, { timeout: 30_000 });
+    expect(await page.textContent('#drop-O .chosen')).toMatch(/^first-\w+\.wasm$/);
+    expect(await page.locator('.game').count()).toBe(2);
+    // drop: a player that traps, for X; O stays the picked player
+    const bytes = [...readFileSync(playerPath('trap'))];
+    await page.evaluate((b) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(b)], 'trap.wasm', { type: 'application/wasm' }));
+      document.getElementById('drop-X')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, bytes);
+    await page.waitForFunction(() => (window as any).vchardev.client.games[0].ai.join() === 'first,trap', null, { timeout: 30_000 });
+    await page.waitForFunction(() => /kxo: game \d: trap forfeits: trap: .*unreachable/.test(document.getElementById('log')!.textContent!), null, { timeout: 30_000 });
+    await page.waitForFunction(() => (window as any).vchardev.client.finished.some((f: any) => f.winner === 'O'), null, { timeout: 30_000 });
+    // a file that is not a player: the page says so, the games go on
+    await page.setInputFiles('#f-playerX', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+    expect(await page.textContent('#status')).toBe('notes.txt: not a .wasm file');
+    expect(errors).toEqual([]);
+  }, 120_000);
 });
