@@ -14,7 +14,21 @@ interface Exports {
   kxo_name?(): number;
 }
 
-const MAX_BYTES = 256 * 65536;
+const MAX_PAGES = 256;
+const MAX_BYTES = MAX_PAGES * 65536;
+
+/** Grows `mem` to 256 pages (when its maximum allows) and then one more: true if that succeeds. */
+function growsPast(mem: WebAssembly.Memory): boolean {
+  const pages = mem.buffer.byteLength / 65536;
+  if (pages > MAX_PAGES) return true;
+  try {
+    if (pages < MAX_PAGES) mem.grow(MAX_PAGES - pages);
+    mem.grow(1);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** env.seed (AssemblyScript's Math.random seed): a double from the game's seed, never 0 */
 function seedDouble(seed: bigint): number {
@@ -49,6 +63,8 @@ export function servePlayer(ch: Channel): void {
           },
         });
         const e = instance.exports as unknown as Exports;
+        // a compiled module came without its bytes: what its memory's maximum is, only growing tells
+        if (msg.probeGrowth && growsPast(e.memory)) return ch.post({ type: 'refused', why: `memory may grow past ${MAX_PAGES} pages (16 MiB): declare a maximum of at most ${MAX_PAGES}` });
         const v = e.kxo_abi_version();
         if (v !== 1) return ch.post({ type: 'refused', why: `kxo_abi_version returns ${v} (this host speaks version 1)` });
         const mem = new Uint8Array(e.memory.buffer);

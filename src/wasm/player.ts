@@ -10,6 +10,8 @@ import type { Channel } from './channel.js';
 export const KXO_ABI_VERSION = 1;
 /** a player's linear memory: at most 256 pages (16 MiB), initial and maximum */
 export const PLAYER_MAX_PAGES = 256;
+/** bytes of a player file: far more than a player needs, far less than a host must fear */
+export const PLAYER_MAX_FILE = 16 << 20;
 /** wall time a move may take by default */
 export const DEFAULT_BUDGET_MS = 1000;
 /** wall time loading (instantiating, the version and board checks) may take */
@@ -55,22 +57,60 @@ function leb(b: Uint8Array, at: { i: number }): number {
   }
 }
 
-/** The memory section's limits (the JS API does not show them): [initial, maximum or null], or null. */
-function memoryLimits(b: Uint8Array): [number, number | null] | null {
+function lebBytes(v: number): number[] {
+  const out: number[] = [];
+  do {
+    let x = v & 0x7f;
+    v = Math.floor(v / 128);
+    if (v) x |= 0x80;
+    out.push(x);
+  } while (v);
+  return out;
+}
+
+/**
+ * Bounds the player's memories (the JS API does not show their limits): an initial size or a
+ * declared maximum over 256 pages is refused; a memory without a maximum gets one of 256 pages
+ * (the memory section rewritten, every other byte kept), so a player's memory.grow past 16 MiB
+ * fails inside the player (-1, or its allocator's trap) instead of taking the host's memory.
+ * Bytes whose sections do not parse are returned as they are: compiling them says what is wrong.
+ */
+function capMemory(b: Uint8Array, refuse: (why: string) => Error): Uint8Array {
   const at = { i: 8 };
-  while (at.i < b.length) {
-    const id = b[at.i++]!;
-    const size = leb(b, at);
-    const end = at.i + size;
-    if (id === 5) {
-      if (leb(b, at) < 1) return null;
-      const flags = b[at.i++]!;
-      const initial = leb(b, at);
-      return [initial, flags & 1 ? leb(b, at) : null];
+  try {
+    while (at.i < b.length) {
+      const start = at.i;
+      const id = b[at.i++]!;
+      const size = leb(b, at);
+      const end = at.i + size;
+      if (id !== 5) {
+        at.i = end;
+        continue;
+      }
+      const count = leb(b, at);
+      const content = lebBytes(count);
+      for (let m = 0; m < count; m++) {
+        const flags = b[at.i++]!;
+        // 0: initial; 1: initial and maximum; 3: shared, with a maximum; 64-bit memories are not players'
+        if (flags !== 0 && flags !== 1 && flags !== 3) throw refuse(`a memory of a kind players may not have (limits flags ${flags})`);
+        const initial = leb(b, at);
+        const max = flags & 1 ? leb(b, at) : null;
+        if (initial > PLAYER_MAX_PAGES) throw refuse(`memory of ${initial} pages (at most ${PLAYER_MAX_PAGES}, 16 MiB)`);
+        if (max !== null && max > PLAYER_MAX_PAGES) throw refuse(`memory may grow to ${max} pages (at most ${PLAYER_MAX_PAGES}, 16 MiB)`);
+        content.push(flags | 1, ...lebBytes(initial), ...lebBytes(max ?? PLAYER_MAX_PAGES));
+      }
+      if (at.i !== end) return b;
+      const section = [5, ...lebBytes(content.length), ...content];
+      const out = new Uint8Array(b.length - (end - start) + section.length);
+      out.set(b.subarray(0, start));
+      out.set(section, start);
+      out.set(b.subarray(end), start + section.length);
+      return out;
     }
-    at.i = end;
+  } catch (e) {
+    if (e instanceof PlayerLoadError) throw e;
   }
-  return null;
+  return b;
 }
 
 /**
@@ -81,17 +121,19 @@ function memoryLimits(b: Uint8Array): [number, number | null] | null {
 async function compilePlayer(bytes: Uint8Array, file: string): Promise<WebAssembly.Module> {
   const refuse = (why: string) => new PlayerLoadError(file, why);
   if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) throw refuse('not WebAssembly (no \\0asm magic)');
+  if (bytes.length > PLAYER_MAX_FILE) throw refuse(`${bytes.length} bytes (a player file is at most ${PLAYER_MAX_FILE})`);
+  bytes = capMemory(bytes, refuse);
   let module: WebAssembly.Module;
   try {
     module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
   } catch (e) {
     throw refuse(`not a valid WebAssembly module: ${(e as Error).message.replace(/^WebAssembly\.compile\(\): /, '')}`);
   }
-  checkModule(module, file, bytes);
+  checkModule(module, file);
   return module;
 }
 
-function checkModule(module: WebAssembly.Module, file: string, bytes: Uint8Array | null): void {
+function checkModule(module: WebAssembly.Module, file: string): void {
   const refuse = (why: string) => new PlayerLoadError(file, why);
   for (const imp of WebAssembly.Module.imports(module)) {
     const name = `${imp.module}.${imp.name}`;
@@ -101,12 +143,6 @@ function checkModule(module: WebAssembly.Module, file: string, bytes: Uint8Array
   if (exports.get('memory') !== 'memory') throw refuse('no memory export');
   for (const name of REQUIRED) if (exports.get(name) !== 'function') throw refuse(`no ${name} export (a function)`);
   for (const name of OPTIONAL) if (exports.has(name) && exports.get(name) !== 'function') throw refuse(`${name} is not a function`);
-  const limits = bytes ? memoryLimits(bytes) : null;
-  if (limits) {
-    const [initial, max] = limits;
-    if (initial > PLAYER_MAX_PAGES) throw refuse(`memory of ${initial} pages (at most ${PLAYER_MAX_PAGES}, 16 MiB)`);
-    if (max !== null && max > PLAYER_MAX_PAGES) throw refuse(`memory may grow to ${max} pages (at most ${PLAYER_MAX_PAGES}, 16 MiB)`);
-  }
 }
 
 /**
@@ -122,14 +158,21 @@ function baseName(file: string): string {
 
 /** A checked, compiled player file: start instances of it for game sides. */
 export class PlayerFile {
-  private constructor(readonly module: WebAssembly.Module, readonly file: string) {}
+  /**
+   * @param growthUnchecked a compiled module came without its bytes, so its memory's maximum is
+   * not known: its first instance tries the growth in its worker before anything else runs
+   */
+  private constructor(readonly module: WebAssembly.Module, readonly file: string, private growthUnchecked = false) {}
 
   /** Reads and checks a player (a path in Node, a URL, bytes or a compiled module). */
   static async load(source: PlayerSource, file?: string): Promise<PlayerFile> {
     if (source instanceof WebAssembly.Module) {
       const label = file ?? 'player.wasm';
-      checkModule(source, label, null);
-      return new PlayerFile(source, label);
+      checkModule(source, label);
+      const f = new PlayerFile(source, label, true);
+      (await f.start()).close();
+      f.growthUnchecked = false;
+      return f;
     }
     let bytes: Uint8Array;
     let label: string;
@@ -150,7 +193,7 @@ export class PlayerFile {
 
   /** A fresh instance in a worker of its own, loaded (version, board, name checked). */
   start(opts: { seed?: bigint; budgetMs?: number } = {}): Promise<PlayerInstance> {
-    return PlayerInstance.start(this, opts.seed ?? 0n, opts.budgetMs ?? DEFAULT_BUDGET_MS);
+    return PlayerInstance.start(this, opts.seed ?? 0n, opts.budgetMs ?? DEFAULT_BUDGET_MS, this.growthUnchecked);
   }
 }
 
@@ -162,9 +205,13 @@ async function readSource(source: URL | string, label: string): Promise<Uint8Arr
   if (url === null || url.protocol === 'file:') {
     // a path (or a file: URL): Node reads it; a page has no file system
     try {
-      const { readFile } = await import('node:fs/promises');
-      return new Uint8Array(await readFile(url ?? (source as string)));
+      const { readFile, stat } = await import('node:fs/promises');
+      const path = url ?? (source as string);
+      const size = (await stat(path)).size;
+      if (size > PLAYER_MAX_FILE) throw new PlayerLoadError(label, `${size} bytes (a player file is at most ${PLAYER_MAX_FILE})`);
+      return new Uint8Array(await readFile(path));
     } catch (e) {
+      if (e instanceof PlayerLoadError) throw e;
       throw new PlayerLoadError(label, `cannot read it: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }
@@ -175,6 +222,8 @@ async function readSource(source: URL | string, label: string): Promise<Uint8Arr
     throw new PlayerLoadError(label, `cannot fetch it: ${(e as Error).message}`);
   }
   if (!res.ok) throw new PlayerLoadError(label, `cannot fetch it: HTTP ${res.status} ${res.statusText}`.trim());
+  const length = Number(res.headers.get('content-length'));
+  if (length > PLAYER_MAX_FILE) throw new PlayerLoadError(label, `${length} bytes (a player file is at most ${PLAYER_MAX_FILE})`);
   return new Uint8Array(await res.arrayBuffer());
 }
 
@@ -220,12 +269,12 @@ export class PlayerInstance {
 
   private constructor(private readonly line: Line, readonly name: string, readonly budgetMs: number) {}
 
-  static async start(file: PlayerFile, seed: bigint, budgetMs: number): Promise<PlayerInstance> {
+  static async start(file: PlayerFile, seed: bigint, budgetMs: number, probeGrowth = false): Promise<PlayerInstance> {
     checkBudget(budgetMs);
     // imported when a player first starts: a page that never runs one needs no mapping for it
     const { startPlayerWorker } = await import('#player-spawn');
     const line = new Line(startPlayerWorker());
-    const answer = await line.ask({ type: 'load', module: file.module, seed }, LOAD_BUDGET_MS);
+    const answer = await line.ask({ type: 'load', module: file.module, seed, probeGrowth }, LOAD_BUDGET_MS);
     if (answer.type !== 'loaded') {
       line.end('refused');
       throw new PlayerLoadError(file.file, answer.type === 'timeout' ? `did not load within ${LOAD_BUDGET_MS} ms` : answer.why ?? `trap at load: ${answer.message}`);

@@ -72,6 +72,11 @@ export function kxo_move(size: i32, goal: i32, who: i32): i32 { if (last < 0) la
     src: `@external("env", "evil") declare function evil(): void;\n${player('export function kxo_move(size: i32, goal: i32, who: i32): i32 { evil(); return firstEmpty(size); }')}`,
   },
   bigmem: { src: player('export function kxo_move(size: i32, goal: i32, who: i32): i32 { return firstEmpty(size); }'), flags: ['--initialMemory', '257'] },
+  // grows its memory a page at a time until it cannot, then plays: the host's cap stops it
+  hog: { src: player('export function kxo_move(size: i32, goal: i32, who: i32): i32 { while (memory.grow(1) >= 0) {} return firstEmpty(size); }', { name: 'hog' }) },
+  // the same with a declared maximum of 64 pages (its own, kept)
+  hog64: { src: player('export function kxo_move(size: i32, goal: i32, who: i32): i32 { while (memory.grow(1) >= 0) {} return firstEmpty(size); }', { name: 'hog64' }), flags: ['--maximumMemory', '64'] },
+  bigmax: { src: player('export function kxo_move(size: i32, goal: i32, who: i32): i32 { return firstEmpty(size); }'), flags: ['--maximumMemory', '300'] },
   // a name with a space, and one another player has
   spaced: { src: player('export function kxo_move(size: i32, goal: i32, who: i32): i32 { return firstEmpty(size); }', { name: 'my player' }) },
   twin: { src: player('export function kxo_move(size: i32, goal: i32, who: i32): i32 { return firstEmpty(size) + 0; }', { name: 'first' }) },

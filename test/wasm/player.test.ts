@@ -56,6 +56,23 @@ describe('loading a player', () => {
     expect(await refused(playerBytes('bigmem'))).toBe('memory of 257 pages (at most 256, 16 MiB)');
     expect(await refused('/nonexistent/dir/p.wasm')).toBe('cannot read it: ENOENT');
   });
+  it('memory: a declared maximum over 256 pages is refused; none gets one of 256 pages (growth fails inside the player)', async () => {
+    const refused = (wasm: Uint8Array | WebAssembly.Module) => PlayerFile.load(wasm, 'p.wasm').then(() => null, (e: PlayerLoadError) => e.why);
+    expect(await refused(playerBytes('bigmax'))).toBe('memory may grow to 300 pages (at most 256, 16 MiB)');
+    // no maximum declared (asc's default): it grows until memory.grow says -1 at 16 MiB, then plays
+    expect(WebAssembly.Module.exports(new WebAssembly.Module(playerBytes('hog') as Uint8Array<ArrayBuffer>)).length).toBeGreaterThan(0);
+    const hog = await engine('hog');
+    expect(await hog.bestMove(' '.repeat(16), 'O')).toBe(0);
+    const hog64 = await engine('hog64');
+    expect(await hog64.bestMove(' '.repeat(16), 'O')).toBe(0);
+    // a compiled module brings no bytes: its first instance tries to grow past 256 pages
+    expect(await refused(new WebAssembly.Module(playerBytes('hog') as Uint8Array<ArrayBuffer>))).toBe('memory may grow past 256 pages (16 MiB): declare a maximum of at most 256');
+    expect(await refused(new WebAssembly.Module(playerBytes('hog64') as Uint8Array<ArrayBuffer>))).toBeNull();
+    // and a file larger than any player needs is refused before it is compiled
+    const big = new Uint8Array((16 << 20) + 1);
+    big.set([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
+    expect(await refused(big)).toBe(`${(16 << 20) + 1} bytes (a player file is at most ${16 << 20})`);
+  });
   it('options are checked', async () => {
     await expect(createEngine({ ai: { wasm: playerPath('first') }, boardSize: 9 })).rejects.toThrow(RangeError);
     await expect(createEngine({ ai: { wasm: playerPath('first') }, budgetMs: 0 })).rejects.toThrow(RangeError);
