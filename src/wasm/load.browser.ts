@@ -36,3 +36,8 @@ export async function compileWasm(name: string, build: WasmVariant, url?: URL): 
     ? WebAssembly.compileStreaming(res)
     : WebAssembly.compile(await res.arrayBuffer());
 }
+
+/** A page has no file system: a player file is named by a URL there (relative ones work). */
+export async function readLocalFile(path: string | URL, _limit: number): Promise<Uint8Array> {
+  throw Object.assign(new Error(`no file system in a page to read ${String(path)}: give a URL`), { code: 'ENOSYS' });
+}

@@ -1,6 +1,6 @@
 // Node half of the WASM loader: read the compiled engine from build/ and compile it.
 // The path is resolved from this file, so it works from src/ (vitest) and dist/ (package, bin).
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 export type WasmBuild = 'release' | 'test';
@@ -22,4 +22,14 @@ export async function compileWasm(name: string, build: WasmVariant, url?: URL): 
     throw err;
   }
   return WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+}
+
+/**
+ * A local file's bytes (a player file named by its path); a file over `limit` bytes is an
+ * Error naming its size, before it is read. Errors carry Node's code (ENOENT, EACCES).
+ */
+export async function readLocalFile(path: string | URL, limit: number): Promise<Uint8Array> {
+  const size = (await stat(path)).size;
+  if (size > limit) throw Object.assign(new Error(`${size} bytes`), { code: 'EFBIG', size });
+  return new Uint8Array(await readFile(path));
 }

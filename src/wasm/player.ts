@@ -6,6 +6,7 @@
 // forfeits, and the host never runs its code on its own thread.
 import { EINVAL, KernelError } from '../kernel/errno.js';
 import type { Channel } from './channel.js';
+import { readLocalFile } from '#wasm-load';
 
 export const KXO_ABI_VERSION = 1;
 /** a player's linear memory: at most 256 pages (16 MiB), initial and maximum */
@@ -205,13 +206,10 @@ async function readSource(source: URL | string, label: string): Promise<Uint8Arr
   if (url === null || url.protocol === 'file:') {
     // a path (or a file: URL): Node reads it; a page has no file system
     try {
-      const { readFile, stat } = await import('node:fs/promises');
-      const path = url ?? (source as string);
-      const size = (await stat(path)).size;
-      if (size > PLAYER_MAX_FILE) throw new PlayerLoadError(label, `${size} bytes (a player file is at most ${PLAYER_MAX_FILE})`);
-      return new Uint8Array(await readFile(path));
+      return await readLocalFile(url ?? (source as string), PLAYER_MAX_FILE);
     } catch (e) {
-      if (e instanceof PlayerLoadError) throw e;
+      const size = (e as { size?: number }).size;
+      if (size !== undefined) throw new PlayerLoadError(label, `${size} bytes (a player file is at most ${PLAYER_MAX_FILE})`);
       throw new PlayerLoadError(label, `cannot read it: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }

@@ -89,11 +89,13 @@ for (const b of BUNDLERS) {
       expect(files.filter((f) => /\.(c|h)$/.test(f) || /(^|\/)server/.test(f))).toEqual([]);
       const gz = (f: string) => gzipSync(readFileSync(join(out, f))).length;
       const app = js.find((f) => /(^|\/)(index|app)[^/]*\.js$/.test(f) && readFileSync(join(out, f), 'utf8').includes('/dev/kxo'))!;
-      // a chunk of its own: the worker entry (it asks for WorkerGlobalScope) with its engines, and
-      // none of the kernel (/dev/kxo is the app's)
+      // chunks of their own: the AI worker's entry (it asks for WorkerGlobalScope) with its
+      // engines, and a player's (docs/kxo-ai-abi.md, started only when one plays); none of the
+      // kernel (/dev/kxo is the app's)
       const workers = js.filter((f) => f !== app && /WorkerGlobalScope/.test(readFileSync(join(out, f), 'utf8')));
-      expect(workers.length).toBe(1);
-      expect(readFileSync(join(out, workers[0]!), 'utf8')).not.toContain('/dev/kxo');
+      expect(workers.length).toBe(2);
+      for (const w of workers) expect(readFileSync(join(out, w), 'utf8')).not.toContain('/dev/kxo');
+      expect(workers.filter((w) => readFileSync(join(out, w), 'utf8').includes('kxo_abi_version')).length).toBe(1);
       const wasm = files.filter((f) => f.endsWith('.wasm')).reduce((s, f) => s + gz(f), 0);
       console.log(`${b.name}: app ${(gz(app) / 1024).toFixed(1)} kB, worker ${(workers.reduce((s, f) => s + gz(f), 0) / 1024).toFixed(1)} kB, .wasm files ${(wasm / 1024).toFixed(1)} kB (gzipped)`);
     });
