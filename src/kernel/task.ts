@@ -24,6 +24,8 @@ export const SIGTERM = 15;
 /** The first descriptor handed out: 0–2 are taken to be the process's stdio, kept elsewhere. */
 export const FIRST_FD = 3;
 const PAGE_BYTES = 4096;
+/** bounce copies a remote task keeps for its next pins (an Identify pins one page) */
+const ORIG_POOL = 16;
 export const NR_OPEN = 1024;
 
 const ABORTED = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')!.get!;
@@ -61,6 +63,8 @@ export class Task implements UserAccess, Interruptible {
 
   /** pages lent to a driver by getUserPages of a remote task: pfn → where they came from, as read */
   private readonly bounce = new Map<number, { addr: number; write: boolean; orig: Uint8Array }>();
+  /** bounce pages' copies of what they held when pinned, for reuse (at most ORIG_POOL) */
+  private readonly origPool: Uint8Array[] = [];
 
   /**
    * @param remote the memory of a process outside this kernel (the bridge); the task's own
@@ -166,7 +170,11 @@ export class Task implements UserAccess, Interruptible {
         phys.putPage(pfn);
         break;
       }
-      this.bounce.set(pfn, { addr: a, write, orig: frame.slice() });
+      // the page as it was, to write back only what the device changes (a copy from a small pool:
+      // a fresh 4 KiB buffer per pin costs more than the copy)
+      const orig = this.origPool.pop() ?? new Uint8Array(PAGE_BYTES);
+      orig.set(frame);
+      this.bounce.set(pfn, { addr: a, write, orig });
       out.push(pfn);
     }
     this.mm.pinned += out.length;
@@ -182,8 +190,8 @@ export class Task implements UserAccess, Interruptible {
       this.bounce.delete(pfn);
       // only the bytes the device changed go back: the process may have stored to the rest of the
       // page meanwhile (a device does not rewrite what it did not touch)
-      if (b.write) {
-        const now = phys.u8.subarray(pfn * PAGE_BYTES, (pfn + 1) * PAGE_BYTES);
+      const now = phys.u8.subarray(pfn * PAGE_BYTES, (pfn + 1) * PAGE_BYTES);
+      if (b.write && !this.remote.equal?.(now, b.orig)) {
         // equal words are skipped a word at a time; a run of changed bytes never crosses an
         // equal word, so each stretch of changed words is split into byte runs on its own
         const nw = new Int32Array(now.buffer, now.byteOffset, PAGE_BYTES / 4);
@@ -208,6 +216,7 @@ export class Task implements UserAccess, Interruptible {
           w = e;
         }
       }
+      if (this.origPool.length < ORIG_POOL) this.origPool.push(b.orig);
       phys.putPage(pfn);
       this.mm.pinned--;
     }

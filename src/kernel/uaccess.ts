@@ -32,6 +32,8 @@ export interface UserMemoryBackend {
    * get_user_pages for writing checks. `write` may succeed where this is false (ptrace's force).
    */
   writable(addr: number, n: number): boolean;
+  /** Whether two bounce pages hold the same bytes (a platform's memcmp), when it has a faster one than a loop. */
+  equal?(a: Uint8Array, b: Uint8Array): boolean;
 }
 
 /** copy_to_user into a remote task: a fault part way leaves the rest uncopied. */
