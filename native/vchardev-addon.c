@@ -737,6 +737,40 @@ static napi_value js_memory(napi_env env, napi_callback_info info)
 	return num(env, n > 0 ? (double)n : 0);
 }
 
+/*
+ * writeRuns(pid, gen, addr, buf, runs): runs (a Uint32Array of offset, length pairs into buf)
+ * written to the process at addr + offset, in one process_vm_writev (the image checked once,
+ * before): what a bounce page's changed bytes cost, however many stretches they come in. The
+ * bytes written: fewer at the first page the process may not write.
+ */
+#define MAX_RUNS 512
+static napi_value js_write_runs(napi_env env, napi_callback_info info)
+{
+	ARGS(5);
+	int64_t pid, gen, addr;
+	napi_typedarray_type type, rtype;
+	size_t count, nruns;
+	void *data, *rdata;
+	if (arg_int(env, argv[0], &pid) || arg_int(env, argv[1], &gen) || arg_int(env, argv[2], &addr) || addr < 0 ||
+	    napi_get_typedarray_info(env, argv[3], &type, &count, &data, NULL, NULL) != napi_ok || type != napi_uint8_array ||
+	    napi_get_typedarray_info(env, argv[4], &rtype, &nruns, &rdata, NULL, NULL) != napi_ok || rtype != napi_uint32_array ||
+	    nruns % 2 || nruns / 2 > MAX_RUNS)
+		return num(env, 0);
+	const uint32_t *runs = rdata;
+	struct iovec local[MAX_RUNS], remote[MAX_RUNS];
+	size_t n = nruns / 2;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t off = runs[2 * i], len = runs[2 * i + 1];
+		if (len == 0 || off + len > count) return num(env, 0);
+		local[i] = (struct iovec){ (char *)data + off, (size_t)len };
+		remote[i] = (struct iovec){ (void *)(uintptr_t)((uint64_t)addr + off), (size_t)len };
+	}
+	struct sender *s = sender_find(S, (pid_t)pid, (uint32_t)gen);
+	if (!s || !n || !same_image(s)) return num(env, 0);
+	ssize_t w = process_vm_writev((pid_t)pid, local, (unsigned long)n, remote, (unsigned long)n, 0);
+	return num(env, w > 0 ? (double)w : 0);
+}
+
 /* Is [lo, hi) within writable mappings, by /proc/<pid>/maps as text (kernels before PROCMAP_QUERY)? */
 static int writable_by_text(pid_t pid, uint64_t lo, uint64_t hi)
 {
@@ -908,7 +942,7 @@ NAPI_MODULE_INIT()
 	} fns[] = {
 		{ "listen", js_listen }, { "stop", js_stop }, { "send", js_send }, { "close", js_close },
 		{ "track", js_track }, { "memory", js_memory }, { "writable", js_writable }, { "creds", js_creds },
-		{ "alive", js_alive },
+		{ "alive", js_alive }, { "writeRuns", js_write_runs },
 	};
 	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
 		napi_value f;

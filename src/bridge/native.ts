@@ -150,6 +150,7 @@ export interface Addon {
   track(srv: AddonServer, pid: number): number;
   memory(srv: AddonServer, write: 0 | 1, pid: number, gen: number, addr: number, buf: Uint8Array, off: number, len: number): number;
   writable(srv: AddonServer, pid: number, gen: number, addr: number, len: number): boolean;
+  writeRuns(srv: AddonServer, pid: number, gen: number, addr: number, buf: Uint8Array, runs: Uint32Array): number;
   creds(srv: AddonServer, pid: number, gen: number): number[] | null;
   alive(srv: AddonServer, pid: number, gen: number): boolean;
 }

@@ -23,6 +23,10 @@ export class RemoteMemory implements UserMemoryBackend {
   writable(addr: number, n: number): boolean {
     return this.addon.writable(this.srv, this.pid, this.gen, addr, n);
   }
+  /** [offset, length] pairs of src written at addr + offset, in one system call */
+  writeRuns(addr: number, src: Uint8Array, runs: Uint32Array): number {
+    return this.addon.writeRuns(this.srv, this.pid, this.gen, addr, src, runs);
+  }
   /** memcmp: a page the device left as it found it (the same Identify again) costs no loop */
   equal(a: Uint8Array, b: Uint8Array): boolean {
     return Buffer.compare(a, b) === 0;

@@ -26,6 +26,8 @@ export const FIRST_FD = 3;
 const PAGE_BYTES = 4096;
 /** bounce copies a remote task keeps for its next pins (an Identify pins one page) */
 const ORIG_POOL = 16;
+/** changed stretches of a bounce page written back in one call (the addon's MAX_RUNS) */
+const RUNS_AT_ONCE = 512;
 export const NR_OPEN = 1024;
 
 const ABORTED = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')!.get!;
@@ -196,6 +198,8 @@ export class Task implements UserAccess, Interruptible {
         // equal word, so each stretch of changed words is split into byte runs on its own
         const nw = new Int32Array(now.buffer, now.byteOffset, PAGE_BYTES / 4);
         const ow = new Int32Array(b.orig.buffer, b.orig.byteOffset, PAGE_BYTES / 4);
+        const runs = this.runs;
+        let n = 0;
         for (let w = 0; w < nw.length; ) {
           if (nw[w] === ow[w]) {
             w++;
@@ -210,16 +214,29 @@ export class Task implements UserAccess, Interruptible {
             }
             let j = i + 1;
             while (j < 4 * e && now[j] !== b.orig[j]) j++;
-            this.remote.write(b.addr + i, now.subarray(i, j), j - i);
+            runs[n++] = i;
+            runs[n++] = j - i;
+            if (n === runs.length) n = this.writeRuns(b.addr, now, n);
             i = j;
           }
           w = e;
         }
+        this.writeRuns(b.addr, now, n);
       }
       if (this.origPool.length < ORIG_POOL) this.origPool.push(b.orig);
       phys.putPage(pfn);
       this.mm.pinned--;
     }
+  }
+
+  /** [offset, length] pairs of a bounce page's changed bytes, written back together */
+  private readonly runs = new Uint32Array(2 * RUNS_AT_ONCE);
+  /** Writes the first n/2 runs of this.runs from page src to addr (one call where the backend can). @returns 0 */
+  private writeRuns(addr: number, src: Uint8Array, n: number): number {
+    if (!n) return 0;
+    if (this.remote!.writeRuns) this.remote!.writeRuns(addr, src, this.runs.subarray(0, n));
+    else for (let k = 0; k < n; k += 2) this.remote!.write(addr + this.runs[k]!, src.subarray(this.runs[k]!, this.runs[k]! + this.runs[k + 1]!), this.runs[k + 1]!);
+    return 0;
   }
 
   /** fatal_signal_pending: what TASK_KILLABLE waits (nvme's command waits) react to. */

@@ -32,6 +32,11 @@ export interface UserMemoryBackend {
    * get_user_pages for writing checks. `write` may succeed where this is false (ptrace's force).
    */
   writable(addr: number, n: number): boolean;
+  /**
+   * Writes the [offset, length] pairs `runs` of src to addr + offset at once (what a write per
+   * pair does, in one call where the platform has it); @returns the bytes written
+   */
+  writeRuns?(addr: number, src: Uint8Array, runs: Uint32Array): number;
   /** Whether two bounce pages hold the same bytes (a platform's memcmp), when it has a faster one than a loop. */
   equal?(a: Uint8Array, b: Uint8Array): boolean;
 }
