@@ -167,6 +167,27 @@ describe('the players\' names and ids', () => {
   });
 });
 
+describe('at most 32 player sides in one module (a worker each)', () => {
+  it('insmod refuses more; KXO_SET_AI and sysfs give a 33rd side EBUSY, a swap that frees one is fine', async () => {
+    k = await Kernel.boot({ clock: 'virtual' });
+    const first = playerPath('first');
+    await expect(k.insmod('kxo', { abi: 'ext', games: 17, ai: `${first},${first}` })).rejects.toMatchObject({ code: 'EINVAL' });
+    expect(k.dmesg()).toContain('player files may play at most 32 sides at once (a worker each): 17 games × 2');
+    await expect(k.insmod('kxo', { abi: 'ext', games: 33, ai: `negamax,${first}` })).rejects.toMatchObject({ code: 'EINVAL' });
+    await k.shutdown();
+    const b = await boot({ games: 32, ai: `${first},negamax`, worker: 'off' });
+    await expect(b.c.setAi(0, 1, 5)).rejects.toMatchObject({ code: 'EBUSY' });
+    await expect(b.p.writeFile(`${DIR}/3/ai`, 'first first')).rejects.toMatchObject({ code: 'EBUSY' });
+    expect(await b.p.readFile(`${DIR}/3/ai`)).toBe('first negamax\n');
+    // a side given back frees a place, in one store too
+    await b.p.writeFile(`${DIR}/3/ai`, 'negamax first');
+    expect(await b.p.readFile(`${DIR}/3/ai`)).toBe('negamax first\n');
+    await b.c.setAi(4, 0, 1);
+    await b.c.setAi(5, 1, 5);
+    expect(await b.p.readFile(`${DIR}/5/ai`)).toBe('first first\n');
+  });
+});
+
 describe('forfeits in the driver: the other side\'s win event and the dmesg line', () => {
   it.each([
     ['trap', /\] kxo: game 0: trap forfeits: trap: .*unreachable/im],

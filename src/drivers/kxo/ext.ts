@@ -1,6 +1,6 @@
 // The kxo extension (kxo-games §1a–§6, abi 'ext'): many games per tick, the per-file event
 // protocol, control ioctls, human moves by write(), per-game sysfs and per-AI load averages.
-import { EAGAIN, EBADF, EFAULT, EINVAL, ENOTTY, EPERM } from '../../kernel/errno.js';
+import { EAGAIN, EBADF, EBUSY, EFAULT, EINVAL, ENOTTY, EPERM } from '../../kernel/errno.js';
 import type { File } from '../../kernel/vfs.js';
 import { POLLIN, POLLRDNORM } from '../../kernel/wait.js';
 import type { Task } from '../../kernel/task.js';
@@ -10,7 +10,7 @@ import { drawBoard, parseCell } from './board.js';
 import { EventQueue } from './events.js';
 import { aiName, type Ahead, type Game, type Side, type SideAi } from './game.js';
 import type { MoveRequest, MoveResult } from './ai.js';
-import { PlayerSides, type KxoPlayer } from './players.js';
+import { MAX_PLAYER_SIDES, PlayerSides, type KxoPlayer } from './players.js';
 import { PlayerForfeit } from '../../wasm/player.js';
 import { readQueue } from './read.js';
 import { KXO_TRACE as T } from './trace.js';
@@ -306,12 +306,25 @@ export function writeMoves(k: K, st: KxoState, ubuf: number, count: number, cur:
   return count;
 }
 
-function setAi(g: Game, side: 0 | 1, ai: SideAi): void {
-  if (g.ai[side] === ai) return;
+/** Player sides in the module's games now. */
+function playerSides(st: KxoState): number {
+  let n = 0;
+  for (const g of st.games) for (const a of g.ai) if (typeof a !== 'string') n++;
+  return n;
+}
+
+/**
+ * Gives a side to an AI. @returns 0, or -EBUSY when it is a player file's and MAX_PLAYER_SIDES
+ * sides are players' already
+ */
+function setAi(st: KxoState, g: Game, side: 0 | 1, ai: SideAi): number {
+  if (g.ai[side] === ai) return 0;
+  if (typeof ai !== 'string' && typeof g.ai[side] === 'string' && playerSides(st) >= MAX_PLAYER_SIDES) return -EBUSY;
   g.ai[side] = ai;
   g.players?.close(side);
   // a move being computed by the old AI of the side to move must not land
   if (side === (g.turn === 'O' ? 0 : 1)) g.epoch++;
+  return 0;
 }
 
 function gameCtl(k: K, st: KxoState, g: Game, op: number): void {
@@ -361,8 +374,8 @@ export function ioctl(k: K, st: KxoState, f: KxoFile, file: File, cmd: number, a
       const g = st.games[a[0]!];
       const ai = aiById(st, a[2]!);
       if (!g || a[1]! > 1 || !ai) return refuse(k, EINVAL, 'bad game, side or AI', { game: a[0], side: a[1], ai: a[2] });
-      setAi(g, a[1] as 0 | 1, ai);
-      return 0;
+      const r = setAi(st, g, a[1] as 0 | 1, ai);
+      return r ? refuse(k, -r, 'player sides all taken', { max: MAX_PLAYER_SIDES }) : 0;
     }
     case KXO_GAME_CTL: {
       if (!file.writable) return refuse(k, EBADF, 'KXO_GAME_CTL needs write access');
@@ -419,8 +432,13 @@ export function gameAttrs(k: K, st: KxoState, g: Game): DeviceAttribute[] {
       store: (_d, text) => {
         const ais = text.trim().split(/\s+/).map((n) => aiByName(st, n));
         if (ais.length !== 2 || !ais[0] || !ais[1]) return refuse(k, EINVAL, 'ai: two AI names or ids', { text });
-        setAi(g, 0, ais[0]);
-        setAi(g, 1, ais[1]);
+        // both sides or neither: counted before either changes
+        const isPlayer = (x: SideAi) => typeof x !== 'string';
+        const adds = ais.filter((x, i) => isPlayer(x!) && !isPlayer(g.ai[i]!)).length;
+        const frees = ais.filter((x, i) => !isPlayer(x!) && isPlayer(g.ai[i]!)).length;
+        if (adds && playerSides(st) + adds - frees > MAX_PLAYER_SIDES) return refuse(k, EBUSY, 'player sides all taken', { max: MAX_PLAYER_SIDES });
+        // a side that frees a player's place goes first
+        for (const i of isPlayer(g.ai[1]) && !isPlayer(ais[1]!) ? [1, 0] as const : [0, 1] as const) setAi(st, g, i, ais[i]!);
         return text.length;
       },
     },

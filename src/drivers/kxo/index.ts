@@ -12,7 +12,7 @@ import { KXO_TRACE } from './trace.js';
 import { drawBoard, drawBufferSize, showState, storeState, type KxoAttr } from './board.js';
 import { createAiPool, type AiPool } from './ai.js';
 import { Game, aiName, gameSeeds, makeCheckWin, type Side, type SideAi } from './game.js';
-import { isPlayerEntry, loadPlayers, type KxoPlayer } from './players.js';
+import { MAX_PLAYER_SIDES, isPlayerEntry, loadPlayers, type KxoPlayer } from './players.js';
 import { PlayerLoadError, checkBudget } from '../../wasm/player.js';
 import { LoadAverages, LOAD_FREQ_MS } from './loadavg.js';
 import { KXO_AIS, type KxoAiKind } from './uapi.js';
@@ -202,6 +202,8 @@ function checkParams(p: KxoParams): [string, string] | string {
   // proposal: docs/kxo-ai-abi.md §3 — kxo's own timer plays its AIs inline in its works; a
   // player's move comes from its worker, with forfeits that only the extension's events can tell
   if (p.abi === 'kxo' && ai.some(isPlayerEntry)) return 'a player file needs abi ext';
+  const sides = p.games * ai.filter(isPlayerEntry).length;
+  if (sides > MAX_PLAYER_SIDES) return `player files may play at most ${MAX_PLAYER_SIDES} sides at once (a worker each): ${p.games} games × ${sides / p.games}`;
   return ai as [string, string];
 }
 

@@ -10,6 +10,11 @@ import type { Game, Side } from './game.js';
 
 /** struct kxo_ai.ai of the first player file; the built-ins are 0..4 */
 export const KXO_AI_FIRST_PLAYER = KXO_AIS.length;
+/**
+ * proposal: docs/kxo-ai-abi.md §3 — game sides player files may play at once in one module: each
+ * runs a worker of its own (an engine and its memory), so 64 games of two players would be 128
+ */
+export const MAX_PLAYER_SIDES = 32;
 
 /** A player file named by the `ai` parameter. */
 export interface KxoPlayer {
