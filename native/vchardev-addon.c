@@ -263,9 +263,7 @@ static uint32_t sender_gen(struct server *S, pid_t pid, int pidfd, int named)
 	 * process exited waits for its exit to be told, and is another generation) */
 	struct sender *before = NULL;
 	for (struct sender *s = S->bucket[(unsigned)pid % BUCKETS]; s; s = s->next) {
-		/* with its maps open, the image check below also answers for an exit (ESRCH): one
-		 * syscall fewer per message than asking the pidfd first */
-		if (s->pid != pid || (s->maps < 0 && exited(s->pidfd))) continue;
+		if (s->pid != pid || exited(s->pidfd)) continue;
 		if (same_image(s)) {
 			if (pidfd >= 0) close(pidfd);
 			return s->gen;

@@ -12,13 +12,23 @@ const shape = { games: num('games', 1), boardSize: num('board', 4), goal: num('g
 for (const [k, v] of Object.entries(shape)) if ($(`f-${k}`)) $(`f-${k}`).value = v;
 const delay = num('delay', 100);
 
-/** the view running now, for `ai` (O,X): `ctl.stopped` ends it, `done` settles when it has */
+/** the view running now: `ctl.stopped` ends it, `done` settles when it has */
 let current = null;
+/** the AIs of O and X the user asked for (a pick changes one at once), and those kxo has now */
+const wanted = shape.ai.split(',');
+let loaded = [...wanted];
+/** a switch is queued: picks made before it runs are all in `wanted` when it does */
+let queued = false;
 let switching = Promise.resolve();
+/** the blob: URLs made for picked files, revoked once no side plays them */
+const urls = new Set();
 
-/** Loads kxo for `ai` and runs its view, after the view running now has ended and kxo is unloaded. */
-function begin(ai) {
+/** Loads kxo for `wanted` and runs its view, after the view running now has ended and kxo is unloaded. */
+function begin() {
+  if (queued) return switching;
+  queued = true;
   switching = switching.then(async () => {
+    queued = false;
     if (current) {
       current.ctl.stopped = true;
       await current.done;
@@ -26,16 +36,52 @@ function begin(ai) {
       if (kernel.modules.has('kxo')) await kernel.rmmod('kxo');
     }
     const ctl = { stopped: false };
-    current = { ai, ctl, done: run(ai, ctl) };
+    current = { ctl, done: run(wanted.join(','), ctl) };
+  }).catch((e) => {
+    // a switch that failed (rmmod busy) says so; the next pick tries again
+    $('status').textContent = `${e.message ?? e}`;
   });
   return switching;
+}
+
+/**
+ * kxo loaded `ai` (its view runs now) or refused it: a refused side the user has not picked again
+ * since goes back to what kxo has; each box names its side's file; unused blob: URLs are revoked.
+ */
+function settled(ai, ok) {
+  const tried = ai.split(',');
+  if (ok) loaded = tried;
+  else tried.forEach((a, i) => {
+    if (wanted[i] === a) wanted[i] = loaded[i];
+  });
+  label();
+  for (const u of urls) {
+    if (!loaded.includes(u) && !wanted.includes(u)) {
+      URL.revokeObjectURL(u.slice(0, u.indexOf('#')));
+      urls.delete(u);
+    }
+  }
+}
+
+/** Each side's box: the name of the file it plays (after the blob: URL's #), or nothing. */
+function label() {
+  sides.forEach((s, i) => {
+    const a = wanted[i];
+    s.zone.querySelector('.chosen').textContent = a.startsWith('blob:') ? a.slice(a.indexOf('#') + 1) : '';
+  });
 }
 
 async function run(ai, ctl) {
   try {
     // a human side plays by write(), and a player file's forfeits are events: both need abi ext
     if (shape.games > 1 || ai.split(',').some((a) => a === 'human' || a.startsWith('blob:') || a.endsWith('.wasm'))) {
-      await kernel.insmod('kxo', { delay, abi: 'ext', ...shape, ai });
+      try {
+        await kernel.insmod('kxo', { delay, abi: 'ext', ...shape, ai });
+      } catch (e) {
+        settled(ai, false);
+        throw e;
+      }
+      settled(ai, true);
       const { runGames } = await import('./games.js');
       await runGames(kernel, shape, ctl);
     } else {
@@ -60,10 +106,10 @@ const sides = ['O', 'X'].map((side, i) => {
       return;
     }
     const url = `${URL.createObjectURL(file)}#${file.name}`;
-    const ai = (current?.ai ?? shape.ai).split(',');
-    ai[i] = url;
-    zone.querySelector('.chosen').textContent = file.name;
-    void begin(ai.join(','));
+    urls.add(url);
+    wanted[i] = url;
+    label();
+    void begin();
   };
   input.onchange = () => use(input.files[0]);
   zone.ondragover = (e) => {
@@ -79,12 +125,17 @@ const sides = ['O', 'X'].map((side, i) => {
   return { input, zone };
 });
 
-window.vchardevSides = sides;
-void begin(shape.ai);
+void begin();
 
 /** One game: kxo's own /dev/kxo board stream (abi kxo), as xo-user shows it. */
 async function single(ai, ctl) {
-  await kernel.insmod('kxo', { delay, boardSize: shape.boardSize, goal: shape.goal, ai });
+  try {
+    await kernel.insmod('kxo', { delay, boardSize: shape.boardSize, goal: shape.goal, ai });
+  } catch (e) {
+    settled(ai, false);
+    throw e;
+  }
+  settled(ai, true);
   $('single').hidden = false;
   $('multi').hidden = true;
   const proc = kernel.spawn({ comm: 'web' });
@@ -133,7 +184,7 @@ async function single(ai, ctl) {
     $('status').textContent = display ? 'playing' : 'display off';
   });
   const quit = async () => {
-    if (!running) return;
+    if (!running || ctl.stopped) return;
     await state((st) => (st[4] = 0x31));
     running = false;
     $('status').textContent = 'stopped';
@@ -143,13 +194,15 @@ async function single(ai, ctl) {
   $('quit').onclick = quit;
   // the terminal's keys: Ctrl-P would print the page and Ctrl-Q may quit the browser, so both are
   // taken here (and plain P / Q too, for browsers that keep Ctrl-Q for themselves)
+  // (this view's only: a view loaded after it, a player picked, must not get its keys)
+  const keys = new AbortController();
   window.addEventListener('keydown', (e) => {
-    if (e.target instanceof HTMLInputElement) return;
+    if (e.target instanceof HTMLInputElement || ctl.stopped) return;
     const k = e.key.toLowerCase();
     if (k !== 'p' && k !== 'q') return;
     e.preventDefault();
     void (k === 'p' ? pause() : quit());
-  });
+  }, { signal: keys.signal });
 
   async function aiTimes() {
     try {
@@ -163,25 +216,31 @@ async function single(ai, ctl) {
     }
   }
 
-  while (running && !ctl.stopped) {
-    $('clock').textContent = `time ${new Date().toTimeString().slice(0, 8)}`;
-    const [p] = await proc.poll([{ fd, events: POLLIN }], 500);
-    if (!(p.revents & POLLIN)) continue;
-    const n = await proc.read(fd, buf, 4096);
-    pending += String.fromCharCode(...proc.peek(buf, n));
-    const size = 2 + 4 * shape.boardSize * shape.boardSize;
-    while (pending.length >= size) {
-      const text = pending.slice(0, size);
-      pending = pending.slice(size);
-      const cells = parseBoard(text, shape.boardSize);
-      if (!cells) continue;
-      $('board').textContent = labeledBoard(cells, shape.boardSize);
-      if (tracker.feed(cells)) {
-        $('games').innerHTML = tracker.games.map((g, i) => `game ${i + 1}: ${winnerText(g.winner)} — ${numberedMoves(i + 1, g, shape.boardSize).replace(/^game \d+ \([^)]*\): /, '')}`).join('<br>');
+  try {
+    while (running && !ctl.stopped) {
+      $('clock').textContent = `time ${new Date().toTimeString().slice(0, 8)}`;
+      const [p] = await proc.poll([{ fd, events: POLLIN }], 500);
+      if (!(p.revents & POLLIN)) continue;
+      const n = await proc.read(fd, buf, 4096);
+      pending += String.fromCharCode(...proc.peek(buf, n));
+      const size = 2 + 4 * shape.boardSize * shape.boardSize;
+      while (pending.length >= size) {
+        const text = pending.slice(0, size);
+        pending = pending.slice(size);
+        const cells = parseBoard(text, shape.boardSize);
+        if (!cells) continue;
+        $('board').textContent = labeledBoard(cells, shape.boardSize);
+        if (tracker.feed(cells)) {
+          $('games').innerHTML = tracker.games.map((g, i) => `game ${i + 1}: ${winnerText(g.winner)} — ${numberedMoves(i + 1, g, shape.boardSize).replace(/^game \d+ \([^)]*\): /, '')}`).join('<br>');
+        }
       }
+      $('times').innerHTML = await aiTimes();
+      $('log').textContent = kernel.dmesg().split('\n').slice(-12).join('\n');
     }
-    $('times').innerHTML = await aiTimes();
-    $('log').textContent = kernel.dmesg().split('\n').slice(-12).join('\n');
+  } finally {
+    // whatever ended the view, its file goes (kxo can then be unloaded for the next one)
+    keys.abort();
+    $('pause').onclick = $('quit').onclick = null;
+    await proc.close(fd);
   }
-  await proc.close(fd);
 }

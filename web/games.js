@@ -111,14 +111,18 @@ export async function runGames(kernel, params, ctl = { stopped: false }) {
   }
 
   let tick = 0;
-  while (running && !ctl.stopped) {
-    await client.pump(250);
-    draw();
-    if (tick++ % 4 === 0) {
-      $('times').innerHTML = aiFooter(await client.loadavg(), await client.msPerMove()).replace(/\n/g, '<br>');
-      $('log').textContent = kernel.dmesg().split('\n').slice(-12).join('\n');
+  try {
+    while (running && !ctl.stopped) {
+      await client.pump(250);
+      draw();
+      if (tick++ % 4 === 0) {
+        $('times').innerHTML = aiFooter(await client.loadavg(), await client.msPerMove()).replace(/\n/g, '<br>');
+        $('log').textContent = kernel.dmesg().split('\n').slice(-12).join('\n');
+      }
     }
+  } finally {
+    // whatever ended the view, its file goes (kxo can then be unloaded for the next one)
+    await client.close();
   }
-  await client.close();
   $('status').textContent = 'stopped';
 }

@@ -345,12 +345,12 @@ int connect_server(void)
 }
 
 /*
- * The calling thread's tid and the process's pid, asked of the kernel once per thread: a thread
- * keeps its tid, and a fork's child (the one thread it has) forgets both in atfork_child. A child
- * made by a raw clone() without fork's handlers would use its parent's: its sendmsg then carries
- * a pid that is not its own, which the kernel refuses (EPERM), so it fails closed.
+ * The calling thread's tid, asked of the kernel once per thread (a thread keeps its tid; a fork's
+ * child forgets it in atfork_child). The pid is asked every time: a child of a raw fork (no
+ * atfork handlers) then still has a (pid, tid) of its own, so a channel of its own. Only a raw
+ * clone(CLONE_VM) sharing its parent thread's TLS would share that thread's channel.
  */
-static __thread pid_t my_tid, my_pid;
+static __thread pid_t my_tid;
 
 pid_t gettid_(void)
 {
@@ -358,16 +358,10 @@ pid_t gettid_(void)
 	return my_tid;
 }
 
-pid_t getpid_(void)
-{
-	if (!my_pid) my_pid = getpid();
-	return my_pid;
-}
-
 /* the channel this thread uses for fd (held: chan_put when done), attached first when it has none */
 struct chan *chan_of(int fd, int64_t *err)
 {
-	pid_t pid = getpid_(), tid = gettid_();
+	pid_t pid = getpid(), tid = gettid_();
 	struct vfd *e = known(fd);
 	pthread_mutex_lock(&table_lock);
 	struct chan *c = NULL;
@@ -467,7 +461,7 @@ static void atfork_parent(void)
 }
 static void atfork_child(void)
 {
-	my_tid = my_pid = 0;
+	my_tid = 0;
 	for (int i = 0; i < MAX_CHUNKS; i++) {
 		struct vfd *c = chunks[i];
 		for (int j = 0; c && j < CHUNK; j++)

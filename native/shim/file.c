@@ -28,7 +28,7 @@ int vopen(const char *norm, int flags)
 	int own = real_fcntl(s, F_DUPFD_CLOEXEC, 0);
 	struct chan *c = calloc(1, sizeof(*c));
 	struct vfd *e = entry(s);
-	if (c) *c = (struct chan){ .pid = getpid_(), .tid = gettid_(), .sock = own >= 0 ? own : s };
+	if (c) *c = (struct chan){ .pid = getpid(), .tid = gettid_(), .sock = own >= 0 ? own : s };
 	else if (own >= 0) real_close(own);
 	pthread_mutex_lock(&table_lock);
 	if (e) {

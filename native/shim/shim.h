@@ -125,7 +125,6 @@ struct vfd *entry(int fd);
 int fail(int64_t r);
 void forget(int fd);
 pid_t gettid_(void);
-pid_t getpid_(void);
 const char *host_path(const char *path, char *buf);
 void init_real(void);
 unsigned char kind_of(const struct vfd *e);

@@ -123,7 +123,7 @@ async function runXoUser(argv: string[], traceOn: boolean): Promise<number> {
     }
     const p = k.spawn({ comm: 'xo-user' });
     // without a TTY a player file's forfeit is told before its game's result (dmesg's line)
-    if (!tty) {
+    if (!tty && names.some(playerFile)) {
       k.trace.on((e) => {
         const f = e.fields;
         if (e.kind === 'kxo' && e.name === 'forfeit' && f) process.stdout.write(`game ${String(f.game)}: ${String(f.ai)} forfeits: ${String(f.reason)}\n`);

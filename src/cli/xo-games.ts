@@ -72,6 +72,17 @@ export class GamesClient {
   static async open(p: Process, now: () => number = () => Date.now()): Promise<GamesClient> {
     const fd = await p.open('/dev/kxo', O_RDWR | O_NONBLOCK);
     const buf = p.mmap(MAPPED);
+    try {
+      return await GamesClient.start(p, fd, buf, now);
+    } catch (e) {
+      // a client that could not start leaves no file open (the module can be unloaded)
+      p.munmap(buf, MAPPED);
+      await p.close(fd);
+      throw e;
+    }
+  }
+
+  private static async start(p: Process, fd: number, buf: number, now: () => number): Promise<GamesClient> {
     p.poke(buf, Uint8Array.of(1, 0, 0, 0));
     await p.ioctl(fd, KXO_SET_PROTO, buf);
     await p.ioctl(fd, KXO_GET_INFO, buf);

@@ -1,6 +1,6 @@
 // Node half of the WASM loader: read the compiled engine from build/ and compile it.
 // The path is resolved from this file, so it works from src/ (vitest) and dist/ (package, bin).
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 export type WasmBuild = 'release' | 'test';
@@ -25,11 +25,26 @@ export async function compileWasm(name: string, build: WasmVariant, url?: URL): 
 }
 
 /**
- * A local file's bytes (a player file named by its path); a file over `limit` bytes is an
- * Error naming its size, before it is read. Errors carry Node's code (ENOENT, EACCES).
+ * A local file's bytes (a player file named by its path): a regular file of at most `limit`
+ * bytes, read from one open descriptor (a device, a FIFO or a file that grows is never read past
+ * the limit). Errors carry Node's code (ENOENT, EACCES); one too big also its `size`.
  */
 export async function readLocalFile(path: string | URL, limit: number): Promise<Uint8Array> {
-  const size = (await stat(path)).size;
-  if (size > limit) throw Object.assign(new Error(`${size} bytes`), { code: 'EFBIG', size });
-  return new Uint8Array(await readFile(path));
+  const fh = await open(path, 'r');
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EINVAL' });
+    if (st.size > limit) throw Object.assign(new Error(`${st.size} bytes`), { code: 'EFBIG', size: st.size });
+    const buf = new Uint8Array(limit + 1);
+    let n = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, n, buf.length - n, null);
+      if (!bytesRead) break;
+      n += bytesRead;
+      if (n > limit) throw Object.assign(new Error(`${n} bytes`), { code: 'EFBIG', size: n });
+    }
+    return buf.slice(0, n);
+  } finally {
+    await fh.close();
+  }
 }

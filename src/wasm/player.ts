@@ -89,6 +89,8 @@ function capMemory(b: Uint8Array, refuse: (why: string) => Error): Uint8Array {
         continue;
       }
       const count = leb(b, at);
+      // engines with multi-memory would take several of 256 pages each: a player has one
+      if (count > 1) throw refuse(`${count} memories (a player has one)`);
       const content = lebBytes(count);
       for (let m = 0; m < count; m++) {
         const flags = b[at.i++]!;
@@ -210,7 +212,8 @@ async function readSource(source: URL | string, label: string): Promise<Uint8Arr
     } catch (e) {
       const size = (e as { size?: number }).size;
       if (size !== undefined) throw new PlayerLoadError(label, `${size} bytes (a player file is at most ${PLAYER_MAX_FILE})`);
-      throw new PlayerLoadError(label, `cannot read it: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new PlayerLoadError(label, `cannot read it: ${code === 'EINVAL' ? 'not a regular file' : code ?? (e as Error).message}`);
     }
   }
   let res: Response;
@@ -220,9 +223,31 @@ async function readSource(source: URL | string, label: string): Promise<Uint8Arr
     throw new PlayerLoadError(label, `cannot fetch it: ${(e as Error).message}`);
   }
   if (!res.ok) throw new PlayerLoadError(label, `cannot fetch it: HTTP ${res.status} ${res.statusText}`.trim());
+  const tooBig = (n: number) => new PlayerLoadError(label, `${n} bytes or more (a player file is at most ${PLAYER_MAX_FILE})`);
   const length = Number(res.headers.get('content-length'));
-  if (length > PLAYER_MAX_FILE) throw new PlayerLoadError(label, `${length} bytes (a player file is at most ${PLAYER_MAX_FILE})`);
-  return new Uint8Array(await res.arrayBuffer());
+  if (length > PLAYER_MAX_FILE) throw tooBig(length);
+  // counted as it comes: a response without a length (chunked, compressed) is cut at the limit
+  if (!res.body) return new Uint8Array(await res.arrayBuffer());
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    n += value.length;
+    if (n > PLAYER_MAX_FILE) {
+      await reader.cancel();
+      throw tooBig(n);
+    }
+    parts.push(value);
+  }
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /** A worker spoken to one question at a time: one listener, each answer to the question asked. */

@@ -164,6 +164,12 @@ describe('the players\' names and ids', () => {
     await k.insmod('kxo', { abi: 'ext', ai: `${playerPath('first')},${playerPath('twin')}`, worker: 'off' });
     expect(await p.readFile('/sys/class/kxo/kxo/ais')).toMatch(/5 first\n6 first-2\n$/);
     expect(await p.readFile(`${DIR}/0/ai`)).toBe('first first-2\n');
+    await k.rmmod('kxo');
+    // a name of digits would read as an ai id in a store: it gets a letter
+    await k.insmod('kxo', { abi: 'ext', ai: `${playerPath('digits')},negamax`, worker: 'off' });
+    expect(await p.readFile(`${DIR}/0/ai`)).toBe('p3 negamax\n');
+    await p.writeFile(`${DIR}/0/ai`, 'p3 strong');
+    expect(await p.readFile(`${DIR}/0/ai`)).toBe('p3 strong\n');
   });
 });
 

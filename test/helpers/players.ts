@@ -79,6 +79,7 @@ export function kxo_move(size: i32, goal: i32, who: i32): i32 { if (last < 0) la
   bigmax: { src: player('export function kxo_move(size: i32, goal: i32, who: i32): i32 { return firstEmpty(size); }'), flags: ['--maximumMemory', '300'] },
   // a name with a space, and one another player has
   spaced: { src: player('export function kxo_move(size: i32, goal: i32, who: i32): i32 { return firstEmpty(size); }', { name: 'my player' }) },
+  digits: { src: player('export function kxo_move(size: i32, goal: i32, who: i32): i32 { return firstEmpty(size); }', { name: '3' }) },
   twin: { src: player('export function kxo_move(size: i32, goal: i32, who: i32): i32 { return firstEmpty(size) + 0; }', { name: 'first' }) },
   // no name of its own: the file's base name stands in
   anonymous: { src: player('export function kxo_move(size: i32, goal: i32, who: i32): i32 { return firstEmpty(size); }').replace(/export function kxo_name[^\n]*\n/, '') },

@@ -72,6 +72,36 @@ describe('loading a player', () => {
     const big = new Uint8Array((16 << 20) + 1);
     big.set([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
     expect(await refused(big)).toBe(`${(16 << 20) + 1} bytes (a player file is at most ${16 << 20})`);
+    // a device, however it names itself, is not read: a regular file of at most 16 MiB only
+    expect(await refused('/dev/zero')).toBe('cannot read it: not a regular file');
+    const err = await PlayerFile.load('/dev/zero').then(() => null, (e: PlayerLoadError) => e.why);
+    expect(err).toBe('cannot read it: not a regular file');
+    // a response without a length is counted as it comes, and cut at the limit
+    const { createServer } = await import('node:http');
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/wasm' });
+      const chunk = new Uint8Array(1 << 20);
+      chunk.set([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
+      let sent = 0;
+      const more = () => {
+        while (sent < 64 && res.write(chunk)) sent++;
+        if (sent < 64) res.once('drain', more);
+        else res.end();
+      };
+      more();
+      res.on('error', () => {});
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/big.wasm`;
+      expect(await refused(url as unknown as Uint8Array)).toMatch(/^\d+ bytes or more \(a player file is at most 16777216\)$/);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+    // two memories (multi-memory engines would give each 256 pages): refused
+    const two = Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 5, 2, 0, 1, 0, 1);
+    expect(await refused(two)).toBe('2 memories (a player has one)');
   });
   it('options are checked', async () => {
     await expect(createEngine({ ai: { wasm: playerPath('first') }, boardSize: 9 })).rejects.toThrow(RangeError);

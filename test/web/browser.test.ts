@@ -134,25 +134,57 @@ describe.skipIf(noChromium)('web page, players students bring (docs/kxo-ai-abi.m
     const port = (server.address() as { port: number }).port;
     await page.goto(`http://127.0.0.1:${port}/?games=2&ai=mcts,negamax&delay=30`);
     await page.waitForFunction(() => (window as any).vchardev?.client?.games.length === 2, null, { timeout: 60_000 });
-    // pick: kxo is loaded again with the player for O; it plays the first empty cell
+    // pick for O, and at once drop a player that traps on X: both sides change, in one reload
+    // or two, whichever the page manages (the second pick does not lose the first)
     await page.setInputFiles('#f-playerO', playerPath('first'));
-    await page.waitForFunction(() => (window as any).vchardev.client.games[1].ai.join() === 'first,negamax', null, { timeout: 30_000 });
-    await page.waitForFunction(() => (window as any).vchardev.client.games.every((g: any) => g.cells[0] === 'O'), null, { timeout: 30_000 });
-    expect(await page.textContent('#drop-O .chosen')).toMatch(/^first-\w+\.wasm$/);
-    expect(await page.locator('.game').count()).toBe(2);
-    // drop: a player that traps, for X; O stays the picked player
     const bytes = [...readFileSync(playerPath('trap'))];
     await page.evaluate((b) => {
       const dt = new DataTransfer();
       dt.items.add(new File([new Uint8Array(b)], 'trap.wasm', { type: 'application/wasm' }));
       document.getElementById('drop-X')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     }, bytes);
-    await page.waitForFunction(() => (window as any).vchardev.client.games[0].ai.join() === 'first,trap', null, { timeout: 30_000 });
+    await page.waitForFunction(() => (window as any).vchardev.client?.games[0].ai.join() === 'first,trap', null, { timeout: 30_000 });
+    // it plays the first empty cell
+    await page.waitForFunction(() => (window as any).vchardev.client.games.every((g: any) => g.cells[0] === 'O'), null, { timeout: 30_000 });
+    expect(await page.textContent('#drop-O .chosen')).toMatch(/^first-\w+\.wasm$/);
+    expect(await page.textContent('#drop-X .chosen')).toBe('trap.wasm');
+    expect(await page.locator('.game').count()).toBe(2);
     await page.waitForFunction(() => /kxo: game \d: trap forfeits: trap: .*unreachable/.test(document.getElementById('log')!.textContent!), null, { timeout: 30_000 });
     await page.waitForFunction(() => (window as any).vchardev.client.finished.some((f: any) => f.winner === 'O'), null, { timeout: 30_000 });
+    // a player the host refuses: the page says why; the next pick keeps the sides that loaded
+    const v2 = [...readFileSync(playerPath('v2'))];
+    await page.evaluate((b) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(b)], 'v2.wasm'));
+      document.getElementById('drop-O')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, v2);
+    await page.waitForFunction(() => /kxo_abi_version returns 2/.test(document.getElementById('log')!.textContent!), null, { timeout: 30_000 });
+    expect(await page.textContent('#status')).toMatch(/EINVAL/);
+    await page.waitForFunction(() => document.querySelector('#drop-O .chosen')!.textContent!.startsWith('first-'), null, { timeout: 30_000 });
+    await page.setInputFiles('#f-playerX', playerPath('first'));
+    await page.waitForFunction(() => (window as any).vchardev.client?.games[0].ai.join() === 'first,first-2', null, { timeout: 30_000 });
     // a file that is not a player: the page says so, the games go on
     await page.setInputFiles('#f-playerX', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
     expect(await page.textContent('#status')).toBe('notes.txt: not a .wasm file');
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it('a player picked in the one-game view: the page moves to the events view, and the old view\'s keys are gone', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const port = (server.address() as { port: number }).port;
+    await page.goto(`http://127.0.0.1:${port}/?delay=20`);
+    await page.waitForFunction(() => (window as any).vchardev?.tracker, null, { timeout: 60_000 });
+    await page.setInputFiles('#f-playerO', playerPath('first'));
+    await page.waitForFunction(() => (window as any).vchardev.client?.games[0].ai.join() === 'first,negamax', null, { timeout: 30_000 });
+    expect(await page.isHidden('#single')).toBe(true);
+    // Q was the one-game view's stop key: here it must not reach the new module's kxo_state
+    await page.click('h1');
+    await page.keyboard.press('q');
+    const before = await page.evaluate(() => (window as any).vchardev.client.finished.length);
+    await page.waitForFunction((n) => (window as any).vchardev.client.finished.length >= n + 2, before, { timeout: 30_000 });
+    expect(await page.evaluate(() => (window as any).vchardev.proc.readFile('/sys/class/kxo/kxo/kxo_state'))).toMatch(/^1 1 0/);
+    expect(errors).toEqual([]);
+  }, 90_000);
 });

@@ -41,8 +41,10 @@ export async function loadPlayers(entries: readonly string[], budgetMs: number):
     const file = await PlayerFile.load(entry);
     const probe = await file.start({ budgetMs });
     probe.close();
-    // one word: sysfs's ai and loadavg and debugfs's ai_times are space-separated fields
-    const base = probe.name.replace(/\s/g, '_');
+    // one word: sysfs's ai and loadavg and debugfs's ai_times are space-separated fields; no
+    // control character (they go to dmesg and terminals); never an ai id (a store takes ids)
+    let base = probe.name.replace(/[\s\x00-\x1f\x7f-\x9f]/g, '_');
+    if (/^[0-9]+$/.test(base)) base = `p${base}`;
     let name = base;
     for (let n = 2; out.some((p) => p.name === name) || (KXO_AIS as readonly string[]).includes(name); n++) name = `${base}-${n}`;
     out.push({ id: KXO_AI_FIRST_PLAYER + out.length, name, file });
