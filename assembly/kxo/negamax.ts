@@ -11,6 +11,32 @@ let hash: u64 = 0;
 let oBits: u64 = 0;
 let xBits: u64 = 0;
 let fullBits: u64 = 0;
+/**
+ * get_score(O) of the search's board, kept as stones come and go: a stone changes only the
+ * segments through its cell, so a move updates those few (cellSeg) and a leaf reads the sum
+ * instead of walking every segment. get_score is antisymmetric: get_score(X) = -get_score(O).
+ */
+let scoreO: i32 = 0;
+
+/** One segment's part of get_score(O) with a stones of O and b of X in it. */
+@inline function segScore(a: i32, b: i32): i32 {
+  if (a && b) return 0;
+  if (a) return pow10(a - 1);
+  return b ? -pow10(b - 1) : 0;
+}
+
+/** scoreO after a stone of `side` (0 O, 1 X) at cell m, on bits that do not have it yet. */
+@inline function scoreWith(m: i32, side: i32): i32 {
+  let s = scoreO;
+  const n = cellSegCount(m);
+  for (let k = 0; k < n; k++) {
+    const mask = cellSeg(m, k);
+    const a = <i32>popcnt<u64>(oBits & mask);
+    const b = <i32>popcnt<u64>(xBits & mask);
+    s += side ? segScore(a, b + 1) - segScore(a, b) : segScore(a + 1, b) - segScore(a, b);
+  }
+  return s;
+}
 
 function loadBits(): void {
   oBits = 0;
@@ -21,6 +47,7 @@ function loadBits(): void {
     else if (c == X) xBits |= (<u64>1) << <u64>i;
   }
   fullBits = nGrids == 64 ? <u64>-1 : ((<u64>1) << <u64>nGrids) - 1;
+  scoreO = getScoreBits(O);
 }
 
 /** check_win: the first complete segment's owner in scan order, else ' ' or 'D' when full */
@@ -134,7 +161,7 @@ function negamax(depth: i32, p: u8, alpha: i32, beta: i32, ply: i32, last: i32):
   // (depth first: a leaf scores the same whoever won, so check_win is not needed there)
   if (depth == 0 || over(last, p)) {
     resultMove = -1;
-    return getScoreBits(p);
+    return p == O ? scoreO : -scoreO;
   }
   // observed: kxo §7 — a hit returns the stored result whatever its depth or window
   const hit = ttGet(hash);
@@ -160,6 +187,8 @@ function negamax(depth: i32, p: u8, alpha: i32, beta: i32, ply: i32, last: i32):
   for (let i = 0; i < n; i++) {
     const m = moveAt(ply, i);
     const bit = (<u64>1) << <u64>m;
+    const before = scoreO;
+    scoreO = scoreWith(m, side);
     if (side) xBits |= bit;
     else oBits |= bit;
     hash ^= zobrist(m, side);
@@ -178,6 +207,7 @@ function negamax(depth: i32, p: u8, alpha: i32, beta: i32, ply: i32, last: i32):
     }
     if (side) xBits &= ~bit;
     else oBits &= ~bit;
+    scoreO = before;
     hash ^= zobrist(m, side);
     if (score > alpha) alpha = score;
     if (alpha >= beta) break;
