@@ -41,8 +41,7 @@ export class EngineCache {
   async player(side: { wasm: string; budgetMs: number }, boardSize: number, goal: number, seed: number): Promise<PlayerEngine> {
     let file = this.files.get(side.wasm);
     if (!file) this.files.set(side.wasm, (file = PlayerFile.load(side.wasm)));
-    const f = await file;
-    return createEngine({ ai: { wasm: f.module, file: f.file }, boardSize, goal, seed, budgetMs: side.budgetMs });
+    return createEngine({ ai: { wasm: await file }, boardSize, goal, seed, budgetMs: side.budgetMs });
   }
 }
 

@@ -35,13 +35,19 @@ export async function readLocalFile(path: string | URL, limit: number): Promise<
     const st = await fh.stat();
     if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EINVAL' });
     if (st.size > limit) throw Object.assign(new Error(`${st.size} bytes`), { code: 'EFBIG', size: st.size });
-    const buf = new Uint8Array(limit + 1);
+    // the size it has, and room to see that it grew: doubled as it does, never past limit + 1
+    let buf = new Uint8Array(Math.min(st.size, limit) + 1);
     let n = 0;
     for (;;) {
+      if (n === buf.length) {
+        if (n > limit) throw Object.assign(new Error(`${n} bytes`), { code: 'EFBIG', size: n });
+        const more = new Uint8Array(Math.min(buf.length * 2, limit + 1));
+        more.set(buf);
+        buf = more;
+      }
       const { bytesRead } = await fh.read(buf, n, buf.length - n, null);
       if (!bytesRead) break;
       n += bytesRead;
-      if (n > limit) throw Object.assign(new Error(`${n} bytes`), { code: 'EFBIG', size: n });
     }
     return buf.slice(0, n);
   } finally {

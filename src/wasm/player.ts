@@ -22,8 +22,8 @@ const REQUIRED = ['kxo_abi_version', 'kxo_board', 'kxo_move'] as const;
 const OPTIONAL = ['kxo_init', 'kxo_name'] as const;
 const ALLOWED_IMPORTS = new Set(['env.abort', 'env.seed']);
 
-/** A player file: bytes, a compiled module, a URL, or (in Node) a path. */
-export type PlayerSource = Uint8Array | ArrayBuffer | WebAssembly.Module | URL | string;
+/** A player file: bytes, a compiled module, a URL, (in Node) a path, or one loaded already. */
+export type PlayerSource = Uint8Array | ArrayBuffer | WebAssembly.Module | URL | string | PlayerFile;
 
 /** A budget per move, ms: in (0, 600000]; RangeError else. */
 export function checkBudget(ms: number): number {
@@ -169,6 +169,8 @@ export class PlayerFile {
 
   /** Reads and checks a player (a path in Node, a URL, bytes or a compiled module). */
   static async load(source: PlayerSource, file?: string): Promise<PlayerFile> {
+    // checked when it was loaded: a tournament starts an instance of it per game
+    if (source instanceof PlayerFile) return source;
     if (source instanceof WebAssembly.Module) {
       const label = file ?? 'player.wasm';
       checkModule(source, label);

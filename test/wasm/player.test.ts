@@ -31,6 +31,11 @@ describe('loading a player', () => {
     const fromModule = await createEngine({ ai: { wasm: file.module, file: 'mine.wasm' } });
     open.push(fromModule);
     expect(fromModule.name).toBe('first');
+    // one loaded already is itself (a tournament starts an instance of it per game, no check again)
+    expect(await PlayerFile.load(file)).toBe(file);
+    const fromFile = await createEngine({ ai: { wasm: file } });
+    open.push(fromFile);
+    expect(await fromFile.bestMove(' '.repeat(16), 'O')).toBe(0);
   });
   it('a file\'s base name stands in for a name: a URL\'s #fragment names it (a page\'s blob: URL)', async () => {
     const bytes = playerBytes('anonymous');
