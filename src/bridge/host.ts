@@ -2,7 +2,7 @@
 // virtual kernel's. The pids here are always ones the host kernel vouched for (the sender of a
 // message, src/bridge/native.ts); nothing a client claims is looked up.
 import { readFileSync, readlinkSync, statSync } from 'node:fs';
-import { CAP_LAST_CAP, Cred } from '../kernel/cred.js';
+import { ALL_CAPS, Cred } from '../kernel/cred.js';
 
 /** The inode of the socket a process holds as descriptor fd (/proc/<pid>/fd), or -1. */
 export function socketOf(pid: number, fd: number): number {
@@ -76,7 +76,6 @@ export function sameIds(a: HostIds, b: HostIds): boolean {
  */
 export type UserMapping = 'root' | 'host';
 
-const ALL_CAPS = Array.from({ length: CAP_LAST_CAP + 1 }, (_, i) => i);
 
 /**
  * `cache`: Creds made before, by what they were made of. The ids are still read for every call;

@@ -2,6 +2,7 @@
 // usage errors on stderr with exit 2, user errors as one line (a stack only with --debug).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { KernelError } from '../kernel/errno.js';
+import { DEFAULT_BUDGET_MS } from '../wasm/player.js';
 
 /** A wrong invocation: unknown command or flag, missing or malformed option. Exit 2. */
 export class UsageError extends Error {
@@ -45,6 +46,11 @@ export function parse(command: string, argv: string[], options: Options, positio
     const first = (e as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, '');
     throw new UsageError(`${command}: ${first}`);
   }
+}
+
+/** --budget MS: a player file's wall time per move (docs/kxo-ai-abi.md §2), 1..600000, default 1000. */
+export function budgetOption(value: string | undefined): number {
+  return intOption(value, '--budget', { min: 1, max: 600_000, fallback: DEFAULT_BUDGET_MS });
 }
 
 /** An integer option (decimal or 0x hex); `what` names it in the error. */

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { grade, formatReport, type GradeReport } from '../tournament/grade.js';
 import { PlayerLoadError } from '../wasm/player.js';
-import { CliError, UsageError, intOption, parse } from './args.js';
+import { CliError, UsageError, budgetOption, intOption, parse } from './args.js';
 
 export const GRADE_USAGE = `usage: vchardev grade PLAYER.wasm… [--board N] [--goal N] [--games N] [--jobs N] [--seed S]
                      [--budget MS] [--json FILE]
@@ -30,7 +30,7 @@ export async function gradeMain(argv: string[]): Promise<number> {
   const games = intOption(v.games as string | undefined, '--games', { min: 1, max: 10_000, fallback: 10 });
   const jobs = v.jobs === undefined ? undefined : intOption(v.jobs as string, '--jobs', { min: 0, max: 256 });
   const seed = intOption(v.seed as string | undefined, '--seed', { max: 0xffffffff, fallback: 1 });
-  const budgetMs = intOption(v.budget as string | undefined, '--budget', { min: 1, max: 600_000, fallback: 1000 });
+  const budgetMs = budgetOption(v.budget as string | undefined);
   const tty = process.stderr.isTTY;
   const reports: GradeReport[] = [];
   const refused: Array<{ file: string; why: string }> = [];

@@ -6,7 +6,8 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { Kernel, KernelError, EINVAL, MAJOR, MINOR, isBlk, isChr, BUILTIN_MODULES, type ModuleParams } from '../index.js';
 import type { Process } from '../index.js';
-import { UsageError, describeError, exitCodeOf, intOption, parse } from './args.js';
+import { UsageError, budgetOption, describeError, exitCodeOf, intOption, parse } from './args.js';
+import { isPlayerFileName } from '../wasm/player.js';
 
 export const USAGE = `usage: vchardev [--strace] [--debug] [command] [options]
 
@@ -79,11 +80,10 @@ async function runXoUser(argv: string[], traceOn: boolean): Promise<number> {
   const workers = intOption(values.workers as string | undefined, '--workers', { min: 0, max: 64, fallback: 0 });
   const ai = (values.ai as string | undefined) ?? 'mcts,negamax';
   const names = ai.split(',');
-  const playerFile = (n: string) => /\.wasm$/i.test(n);
-  if (names.length !== 2 || !names.every((n) => ['mcts', 'negamax', 'random', 'strong', 'human'].includes(n) || playerFile(n))) {
+  if (names.length !== 2 || !names.every((n) => ['mcts', 'negamax', 'random', 'strong', 'human'].includes(n) || isPlayerFileName(n))) {
     throw new UsageError(`--ai: '${ai}' is not two of mcts, negamax, random, strong, human or a .wasm file (O,X)`);
   }
-  const budget = intOption(values.budget as string | undefined, '--budget', { min: 1, max: 600_000, fallback: 1000 });
+  const budget = budgetOption(values.budget as string | undefined);
   const delay = intOption(values.delay as string | undefined, '--delay', { min: 1, max: 3_600_000, fallback: 100 });
   const build = (values.build as string | undefined) ?? 'release';
   if (build !== 'release' && build !== 'test') throw new UsageError(`--build: '${build}' is not release or test`);
@@ -112,7 +112,7 @@ async function runXoUser(argv: string[], traceOn: boolean): Promise<number> {
   }
   try {
     // a human side plays by write() and a player file's forfeits are events: both need abi ext
-    const abi = games > 1 || names.some((n) => n === 'human' || playerFile(n)) ? 'ext' : 'kxo';
+    const abi = games > 1 || names.some((n) => n === 'human' || isPlayerFileName(n)) ? 'ext' : 'kxo';
     try {
       await k.insmod('kxo', { delay, build, games, boardSize, goal, ai, abi, workers, budget });
     } catch (e) {
@@ -123,7 +123,7 @@ async function runXoUser(argv: string[], traceOn: boolean): Promise<number> {
     }
     const p = k.spawn({ comm: 'xo-user' });
     // without a TTY a player file's forfeit is told before its game's result (dmesg's line)
-    if (!tty && names.some(playerFile)) {
+    if (!tty && names.some(isPlayerFileName)) {
       k.trace.on((e) => {
         const f = e.fields;
         if (e.kind === 'kxo' && e.name === 'forfeit' && f) process.stdout.write(`game ${String(f.game)}: ${String(f.ai)} forfeits: ${String(f.reason)}\n`);

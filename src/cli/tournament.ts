@@ -4,8 +4,8 @@ import { accessSync, constants, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { tournament, formatTable, tournamentChart } from '../tournament/index.js';
 import { AI_NAMES, type AiName } from '../wasm/engine.js';
-import { PlayerLoadError } from '../wasm/player.js';
-import { CliError, UsageError, intOption, parse } from './args.js';
+import { PlayerLoadError, isPlayerFileName } from '../wasm/player.js';
+import { CliError, UsageError, budgetOption, intOption, parse } from './args.js';
 
 export const TOURNAMENT_USAGE = `usage: vchardev tournament [--ai strong,mcts,negamax,random,./mine.wasm] [--games N] [--jobs N]
                            [--seed S] [--board N] [--goal N] [--budget MS] [--svg FILE] [--json FILE]
@@ -28,14 +28,14 @@ export async function tournamentMain(argv: string[]): Promise<number> {
     return 0;
   }
   const ais = ((v.ai as string | undefined) ?? 'strong,mcts,negamax,random').split(',').map((s) => s.trim()).filter(Boolean);
-  for (const a of ais) if (!AI_NAMES.includes(a as AiName) && !/\.wasm$/i.test(a)) throw new UsageError(`tournament --ai: '${a}' is not one of ${AI_NAMES.join(', ')} or a player file (.wasm)`);
+  for (const a of ais) if (!AI_NAMES.includes(a as AiName) && !isPlayerFileName(a)) throw new UsageError(`tournament --ai: '${a}' is not one of ${AI_NAMES.join(', ')} or a player file (.wasm)`);
   if (new Set(ais).size < 2) throw new UsageError('tournament --ai: name two AIs or more');
   const games = intOption(v.games as string | undefined, '--games', { min: 1, max: 100_000, fallback: 10 });
   const jobs = v.jobs === undefined ? undefined : intOption(v.jobs as string, '--jobs', { min: 0, max: 256 });
   const seed = intOption(v.seed as string | undefined, '--seed', { max: 0xffffffff, fallback: 1 });
   const boardSize = intOption(v.board as string | undefined, '--board', { min: 3, max: 8, fallback: 4 });
   const goal = intOption(v.goal as string | undefined, '--goal', { min: 3, max: boardSize, fallback: 3 });
-  const budgetMs = intOption(v.budget as string | undefined, '--budget', { min: 1, max: 600_000, fallback: 1000 });
+  const budgetMs = budgetOption(v.budget as string | undefined);
   // the outputs are checked before the games are played, not after
   const svg = (v.svg as string | undefined) ?? 'tournament.svg';
   for (const [opt, file] of [['--svg', svg], ['--json', v.json as string | undefined]] as const) {

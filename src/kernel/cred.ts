@@ -17,7 +17,8 @@ export const CAP_SYS_RESOURCE = 24;
 export const CAP_MKNOD = 27;
 export const CAP_LAST_CAP = 40;
 
-const ALL_CAPS: readonly number[] = Object.freeze(Array.from({ length: CAP_LAST_CAP + 1 }, (_, i) => i));
+/** every capability, 0..CAP_LAST_CAP: what uid 0 holds by default */
+export const ALL_CAPS: readonly number[] = Object.freeze(Array.from({ length: CAP_LAST_CAP + 1 }, (_, i) => i));
 
 export class Cred {
   readonly caps: ReadonlySet<number>;

@@ -99,10 +99,10 @@ export class PhysMem {
   get freeFrames(): number {
     return this.nrFree;
   }
-  /** Allocates one zeroed frame (refcount 1); @returns pfn, or -ENOMEM */
   /**
-   * alloc_page: a zeroed frame, or one with its old bytes when `zero` is false (__GFP_ZERO's
-   * absence) for a caller that overwrites all of it before anything reads it.
+   * alloc_page: a zeroed frame (refcount 1), or one with its old bytes when `zero` is false
+   * (__GFP_ZERO's absence) for a caller that overwrites all of it before anything reads it.
+   * @returns pfn, or -ENOMEM
    */
   allocFrame(zero = true): number {
     if (this.nrFree === 0 || this.failPageAlloc?.shouldFail('alloc_pages')) return -ENOMEM;

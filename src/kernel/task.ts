@@ -216,7 +216,10 @@ export class Task implements UserAccess, Interruptible {
             while (j < 4 * e && now[j] !== b.orig[j]) j++;
             runs[n++] = i;
             runs[n++] = j - i;
-            if (n === runs.length) n = this.writeRuns(b.addr, now, n);
+            if (n === runs.length) {
+              this.writeRuns(b.addr, now, n);
+              n = 0;
+            }
             i = j;
           }
           w = e;
@@ -231,12 +234,11 @@ export class Task implements UserAccess, Interruptible {
 
   /** [offset, length] pairs of a bounce page's changed bytes, written back together */
   private readonly runs = new Uint32Array(2 * RUNS_AT_ONCE);
-  /** Writes the first n/2 runs of this.runs from page src to addr (one call where the backend can). @returns 0 */
-  private writeRuns(addr: number, src: Uint8Array, n: number): number {
-    if (!n) return 0;
+  /** Writes the first n/2 runs of this.runs from page src to addr (one call where the backend can). */
+  private writeRuns(addr: number, src: Uint8Array, n: number): void {
+    if (!n) return;
     if (this.remote!.writeRuns) this.remote!.writeRuns(addr, src, this.runs.subarray(0, n));
     else for (let k = 0; k < n; k += 2) this.remote!.write(addr + this.runs[k]!, src.subarray(this.runs[k]!, this.runs[k]! + this.runs[k + 1]!), this.runs[k + 1]!);
-    return 0;
   }
 
   /** fatal_signal_pending: what TASK_KILLABLE waits (nvme's command waits) react to. */

@@ -4,7 +4,7 @@
 // built-in AI with both colours, an Elo estimate with its interval; its time per move.
 import { readFileSync } from 'node:fs';
 import { AI_NAMES } from '../wasm/engine.js';
-import { PlayerFile, PlayerForfeit, PlayerLoadError, DEFAULT_BUDGET_MS, type PlayerInstance } from '../wasm/player.js';
+import { PlayerFile, PlayerForfeit, PlayerLoadError, DEFAULT_BUDGET_MS, isPlayerFileName, type PlayerInstance } from '../wasm/player.js';
 import { tournament } from './index.js';
 
 export interface GradeOptions {
@@ -54,7 +54,7 @@ export async function grade(path: string, opts: GradeOptions = {}): Promise<Grad
   const budgetMs = opts.budgetMs ?? DEFAULT_BUDGET_MS;
   const seed = opts.seed ?? 1;
   // (a player is named by its file's .wasm, as everywhere an AI name is taken)
-  if (typeof path !== 'string' || !/\.wasm$/i.test(path)) throw new PlayerLoadError(String(path), 'a player file\'s name ends in .wasm');
+  if (typeof path !== 'string' || !isPlayerFileName(path)) throw new PlayerLoadError(String(path), 'a player file\'s name ends in .wasm');
   const t0 = performance.now();
   const file = await PlayerFile.load(path);
   let inst: PlayerInstance = await file.start({ seed: BigInt(seed), budgetMs });

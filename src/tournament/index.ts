@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { AI_NAMES, checkShape, type AiName } from '../wasm/engine.js';
-import { DEFAULT_BUDGET_MS, PlayerFile, checkBudget } from '../wasm/player.js';
+import { DEFAULT_BUDGET_MS, PlayerFile, checkBudget, isPlayerFileName } from '../wasm/player.js';
 import { EngineCache, playGame, type GameResult, type GameTask, type Side } from './game.js';
 
 export interface TournamentOptions {
@@ -251,13 +251,12 @@ async function entrantsOf(names: string[], budgetMs: number): Promise<Array<{ na
       out.push({ name: a, side: a as AiName });
       continue;
     }
-    if (typeof a !== 'string' || !/\.wasm$/i.test(a)) throw new TypeError(`unknown AI ${JSON.stringify(a)}: ${AI_NAMES.join(', ')}, or a player file (.wasm)`);
+    if (typeof a !== 'string' || !isPlayerFileName(a)) throw new TypeError(`unknown AI ${JSON.stringify(a)}: ${AI_NAMES.join(', ')}, or a player file (.wasm)`);
     const file = await PlayerFile.load(a);
     // its name is what it says in its worker (kxo_name); two entrants of one name are told apart
-    const inst = await file.start({ budgetMs });
-    inst.close();
-    let name = inst.name;
-    for (let k = 2; out.some((e) => e.name === name) || AI_NAMES.includes(name as AiName); k++) name = `${inst.name} (${k})`;
+    const said = await file.probe(budgetMs);
+    let name = said;
+    for (let k = 2; out.some((e) => e.name === name) || AI_NAMES.includes(name as AiName); k++) name = `${said} (${k})`;
     out.push({ name, side: { wasm: a, budgetMs }, file: a });
   }
   return out;

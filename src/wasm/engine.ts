@@ -51,7 +51,6 @@ export function winnerOf(board: string, size: number, goal: number): ' ' | 'O' |
   return board.includes(' ') ? ' ' : 'D';
 }
 
-
 class RandomEngine implements Engine {
   readonly ai = 'random' as const;
   private s: number;

@@ -25,6 +25,11 @@ const ALLOWED_IMPORTS = new Set(['env.abort', 'env.seed']);
 /** A player file: bytes, a compiled module, a URL, (in Node) a path, or one loaded already. */
 export type PlayerSource = Uint8Array | ArrayBuffer | WebAssembly.Module | URL | string | PlayerFile;
 
+/** Whether an AI's name is a player file's: wherever an AI name is taken, one ending in .wasm is. */
+export function isPlayerFileName(name: string): boolean {
+  return /\.wasm$/i.test(name);
+}
+
 /** A budget per move, ms: in (0, 600000]; RangeError else. */
 export function checkBudget(ms: number): number {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0 || ms > 600_000) throw new RangeError(`budgetMs must be in (0, 600000]: ${String(ms)}`);
@@ -175,7 +180,7 @@ export class PlayerFile {
       const label = file ?? 'player.wasm';
       checkModule(source, label);
       const f = new PlayerFile(source, label, true);
-      (await f.start()).close();
+      await f.probe();
       f.growthUnchecked = false;
       return f;
     }
@@ -194,6 +199,16 @@ export class PlayerFile {
   /** The name the file gives when it exports none (its base name). */
   get defaultName(): string {
     return baseName(this.file);
+  }
+
+  /**
+   * Starts an instance (its version, board and name checked) and ends it: what a file still has to
+   * show once its bytes are checked. @returns the player's name (kxo_name, else the base name)
+   */
+  async probe(budgetMs = DEFAULT_BUDGET_MS): Promise<string> {
+    const inst = await this.start({ budgetMs });
+    inst.close();
+    return inst.name;
   }
 
   /** A fresh instance in a worker of its own, loaded (version, board, name checked). */

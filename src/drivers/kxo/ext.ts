@@ -10,7 +10,7 @@ import { drawBoard, parseCell } from './board.js';
 import { EventQueue } from './events.js';
 import { aiName, type Ahead, type Game, type Side, type SideAi } from './game.js';
 import type { MoveRequest, MoveResult } from './ai.js';
-import { MAX_PLAYER_SIDES, PlayerSides, type KxoPlayer } from './players.js';
+import { KXO_AI_FIRST_PLAYER, MAX_PLAYER_SIDES, PlayerSides, type KxoPlayer } from './players.js';
 import { PlayerForfeit } from '../../wasm/player.js';
 import { readQueue } from './read.js';
 import { KXO_TRACE as T } from './trace.js';
@@ -406,7 +406,7 @@ export function ioctl(k: K, st: KxoState, f: KxoFile, file: File, cmd: number, a
 
 /** struct kxo_ai.ai: 0..4 the built-ins, 5.. the player files of the `ai` parameter */
 function aiById(st: KxoState, id: number): SideAi | undefined {
-  return KXO_AIS[id] ?? st.players[id - KXO_AIS.length];
+  return KXO_AIS[id] ?? st.players[id - KXO_AI_FIRST_PLAYER];
 }
 
 /** An AI as a sysfs store names it: a built-in's or a player's name, or its ai id. */

@@ -13,7 +13,7 @@ import { drawBoard, drawBufferSize, showState, storeState, type KxoAttr } from '
 import { createAiPool, type AiPool } from './ai.js';
 import { Game, aiName, gameSeeds, makeCheckWin, type Side, type SideAi } from './game.js';
 import { MAX_PLAYER_SIDES, isPlayerEntry, loadPlayers, type KxoPlayer } from './players.js';
-import { PlayerLoadError, checkBudget } from '../../wasm/player.js';
+import { PlayerLoadError } from '../../wasm/player.js';
 import { LoadAverages, LOAD_FREQ_MS } from './loadavg.js';
 import { KXO_AIS, type KxoAiKind } from './uapi.js';
 import { defaultParams, type K, type KxoFile, type KxoParams, type KxoState } from './state.js';
@@ -222,7 +222,7 @@ export const kxo = defineModule({
     // the player files first: a refused one fails insmod before anything is made
     let players: KxoPlayer[];
     try {
-      players = await loadPlayers(ai, checkBudget(params.budget));
+      players = await loadPlayers(ai, params.budget);
     } catch (err) {
       if (!(err instanceof PlayerLoadError)) throw err;
       k.prErr(`kxo: ${err.file}: ${err.why}`);

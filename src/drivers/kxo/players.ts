@@ -3,7 +3,7 @@
 // it names them. Each game side a player plays gets an instance of its own, in a worker of its
 // own, started at that side's first move of a game (kxo_init gets a seed made from the game's)
 // and ended when the game restarts, the side gets another AI, the player forfeits, or at rmmod.
-import { PlayerFile, PlayerForfeit, PlayerLoadError, type PlayerInstance } from '../../wasm/player.js';
+import { PlayerFile, PlayerForfeit, PlayerLoadError, isPlayerFileName, type PlayerInstance } from '../../wasm/player.js';
 import { splitmix64 } from '../../wasm/splitmix.js';
 import { KXO_AIS } from './uapi.js';
 import type { Game, Side } from './game.js';
@@ -27,7 +27,7 @@ export interface KxoPlayer {
 
 /** An `ai` parameter entry that names a player file: a path ending in .wasm, or a URL. */
 export function isPlayerEntry(entry: string): boolean {
-  return /\.wasm$/i.test(entry) || /^(blob|https?|file|data):/i.test(entry);
+  return isPlayerFileName(entry) || /^(blob|https?|file|data):/i.test(entry);
 }
 
 /**
@@ -39,11 +39,10 @@ export async function loadPlayers(entries: readonly string[], budgetMs: number):
   const out: KxoPlayer[] = [];
   for (const entry of new Set(entries.filter(isPlayerEntry))) {
     const file = await PlayerFile.load(entry);
-    const probe = await file.start({ budgetMs });
-    probe.close();
+    const said = await file.probe(budgetMs);
     // one word: sysfs's ai and loadavg and debugfs's ai_times are space-separated fields; no
     // control character (they go to dmesg and terminals); never an ai id (a store takes ids)
-    let base = probe.name.replace(/[\s\x00-\x1f\x7f-\x9f]/g, '_');
+    let base = said.replace(/[\s\x00-\x1f\x7f-\x9f]/g, '_');
     if (/^[0-9]+$/.test(base)) base = `p${base}`;
     let name = base;
     for (let n = 2; out.some((p) => p.name === name) || (KXO_AIS as readonly string[]).includes(name); n++) name = `${base}-${n}`;
